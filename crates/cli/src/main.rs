@@ -1,0 +1,229 @@
+//! `ferry`: Ferry's engine without a window.
+//!
+//! Exit codes: 0 when everything asked for succeeded, 1 when any file failed, 2 for usage or
+//! configuration errors. Results go to standard output (one JSON object per line with
+//! `--json`); progress and diagnostics go to standard error.
+
+mod args;
+mod progress;
+mod report;
+
+use args::{Cli, Command, Format};
+use clap::Parser;
+use ferry_core::config::FerryHome;
+use ferry_core::job::{JobId, JobState};
+use ferry_core::scheduler::JobFilter;
+use ferry_core::urlfmt::{UrlFormat, format_url};
+use ferry_core::{Engine, Error, ErrorKind};
+use std::collections::HashSet;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ferry: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("ferry: {err}");
+            ExitCode::from(match err.kind() {
+                ErrorKind::InvalidConfig | ErrorKind::InvalidInput => 2,
+                _ => 1,
+            })
+        }
+    }
+}
+
+fn open_engine() -> Result<Engine, Error> {
+    let home = FerryHome::from_env()?;
+    home.ensure()?;
+    init_logging(&home);
+    Engine::open(home, &|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+}
+
+fn init_logging(home: &FerryHome) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("ferry_core=info,ferry_cli=info,warn")
+    });
+    let appender = tracing_appender::rolling::never(home.logs_dir(), "ferry.log");
+    let _ = tracing_subscriber::fmt()
+        .with_writer(appender)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Error> {
+    match cli.command {
+        Command::Upload {
+            to,
+            prefix,
+            force,
+            json,
+            paths,
+        } => {
+            let engine = open_engine()?;
+            let destination = match to {
+                Some(name) => {
+                    engine.destination(&name)?;
+                    name
+                }
+                None => engine.default_destination()?,
+            };
+            let intake = engine.add(&paths, &destination, prefix.as_deref(), force)?;
+            let ids: HashSet<JobId> = intake.queued.iter().copied().collect();
+            let ok = drive(&engine, JobFilter::Only(ids), json).await?;
+            let mut failed = !ok;
+            for job in intake
+                .queued
+                .iter()
+                .filter_map(|id| engine.job(*id).ok().flatten())
+            {
+                print_job(&job, json);
+                failed |= job.state != JobState::Done;
+            }
+            for rejected in &intake.rejected {
+                if json {
+                    println!("{}", report::rejected_json(rejected, &destination));
+                } else {
+                    println!("✗ {}", rejected.error);
+                }
+                failed = true;
+            }
+            Ok(exit(failed))
+        }
+        Command::Resume { json } => {
+            let engine = open_engine()?;
+            let before: Vec<JobId> = engine
+                .jobs()?
+                .iter()
+                .filter(|j| !j.state.is_terminal() && j.state != JobState::Paused)
+                .map(|j| j.id)
+                .collect();
+            if before.is_empty() && !json {
+                eprintln!("Nothing to resume: every job is finished.");
+            }
+            let ok = drive(&engine, JobFilter::All, json).await?;
+            let mut failed = !ok;
+            for id in before {
+                if let Some(job) = engine.job(id)? {
+                    print_job(&job, json);
+                    failed |= job.state != JobState::Done;
+                }
+            }
+            Ok(exit(failed))
+        }
+        Command::Status { json } => {
+            let engine = open_engine()?;
+            let jobs = engine.jobs()?;
+            if json {
+                for job in &jobs {
+                    println!("{}", report::job_json(job));
+                }
+            } else if jobs.is_empty() {
+                println!("The queue is empty.");
+            } else {
+                for job in &jobs {
+                    println!("{}", report::status_line(job));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Url {
+            target,
+            format,
+            expires,
+        } => {
+            let engine = open_engine()?;
+            let expires = expires
+                .map(|e| args::parse_duration(&e))
+                .transpose()
+                .map_err(Error::input)?;
+            let job = engine.find(&target)?;
+            let url = engine.url(&job, expires).await?;
+            let format = match format {
+                Format::Raw => UrlFormat::Raw,
+                Format::Markdown => UrlFormat::Markdown,
+                Format::Html => UrlFormat::Html,
+            };
+            println!("{}", format_url(&url, &job.display_name, job.kind, format));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pause { ids, all } => {
+            let engine = open_engine()?;
+            let n = if all {
+                engine.pause_all()?
+            } else {
+                engine.pause(&to_ids(&ids))?
+            };
+            eprintln!("Paused {n} job(s). `ferry retry ID` and `ferry resume` continue them.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cancel { ids } => {
+            let engine = open_engine()?;
+            let n = engine.cancel(&to_ids(&ids)).await?;
+            eprintln!("Cancelled {n} job(s).");
+            Ok(exit(n != ids.len()))
+        }
+        Command::Retry { ids, failed } => {
+            let engine = open_engine()?;
+            let ids = if failed {
+                engine
+                    .jobs()?
+                    .iter()
+                    .filter(|j| j.state == JobState::Failed)
+                    .map(|j| j.id)
+                    .collect()
+            } else {
+                to_ids(&ids)
+            };
+            let n = engine.retry(&ids)?;
+            eprintln!("Queued {n} job(s) again; run `ferry resume` to upload them.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Run the engine with progress bars, stopping cleanly on Ctrl-C. Returns false if interrupted.
+async fn drive(engine: &Engine, filter: JobFilter, quiet: bool) -> Result<bool, Error> {
+    let bars = progress::spawn(engine, quiet);
+    let result = tokio::select! {
+        r = engine.run(filter) => r.map(|_| true),
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("\nInterrupted. Progress is saved; run `ferry resume` to continue.");
+            Ok(false)
+        }
+    };
+    if let Some(bars) = bars {
+        bars.abort();
+    }
+    result
+}
+
+fn print_job(job: &ferry_core::job::UploadJob, json: bool) {
+    if json {
+        println!("{}", report::job_json(job));
+    } else {
+        println!("{}", report::job_line(job));
+    }
+}
+
+fn to_ids(ids: &[i64]) -> Vec<JobId> {
+    ids.iter().map(|n| JobId(*n)).collect()
+}
+
+fn exit(failed: bool) -> ExitCode {
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

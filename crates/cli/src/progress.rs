@@ -1,0 +1,59 @@
+//! Progress bars on a terminal (indicatif), driven by engine events; nothing when piped.
+
+use ferry_core::Engine;
+use ferry_core::events::Event;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Start drawing bars for the engine's jobs; returns a task handle to abort when done.
+pub fn spawn(engine: &Engine, quiet: bool) -> Option<tokio::task::JoinHandle<()>> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let mut events = engine.subscribe();
+    let names: HashMap<i64, String> = engine
+        .jobs()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|j| (j.id.0, j.display_name))
+        .collect();
+    Some(tokio::spawn(async move {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+        let style = ProgressStyle::with_template("{prefix:30!} {bar:30} {bytes:>10}/{total_bytes:<10} {binary_bytes_per_sec:>12} {eta:>4}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let mut bars: HashMap<i64, ProgressBar> = HashMap::new();
+        loop {
+            match events.recv().await {
+                Ok(Event::Started { id, total }) => {
+                    let bar = multi.add(ProgressBar::new(total).with_style(style.clone()));
+                    bar.set_prefix(
+                        names
+                            .get(&id.0)
+                            .cloned()
+                            .unwrap_or_else(|| format!("job {id}")),
+                    );
+                    bars.insert(id.0, bar);
+                }
+                Ok(Event::Progress { id, bytes_done, .. }) => {
+                    if let Some(bar) = bars.get(&id.0) {
+                        bar.set_position(bytes_done);
+                    }
+                }
+                Ok(
+                    Event::Done { id, .. }
+                    | Event::Failed { id, .. }
+                    | Event::Paused { id }
+                    | Event::Cancelled { id },
+                ) => {
+                    if let Some(bar) = bars.remove(&id.0) {
+                        bar.finish_and_clear();
+                    }
+                }
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => break,
+            }
+        }
+    }))
+}

@@ -1,0 +1,215 @@
+//! Where Ferry keeps its files, and the settings it reads.
+//!
+//! `FERRY_HOME`, when set, holds everything (config, database, logs), which is how tests isolate
+//! themselves; otherwise the OS's standard config and data folders are used. The settings file
+//! holds no secret: credentials come from the environment (and, later, the OS keychain).
+
+use crate::keys::{DEFAULT_TEMPLATE, KeyTemplate};
+use crate::retry::RetryPolicy;
+use crate::{Error, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct FerryHome {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl FerryHome {
+    pub fn from_env() -> Result<Self> {
+        if let Some(home) = std::env::var_os("FERRY_HOME").filter(|v| !v.is_empty()) {
+            return Ok(Self::at(PathBuf::from(home)));
+        }
+        let dirs = directories::ProjectDirs::from("app", "Ferry", "Ferry").ok_or_else(|| {
+            Error::config("no home folder found; set FERRY_HOME to a folder Ferry may use")
+        })?;
+        Ok(FerryHome {
+            config_dir: dirs.config_dir().to_path_buf(),
+            data_dir: dirs.data_dir().to_path_buf(),
+        })
+    }
+
+    /// Everything under one folder.
+    pub fn at(root: PathBuf) -> Self {
+        FerryHome {
+            config_dir: root.clone(),
+            data_dir: root,
+        }
+    }
+
+    pub fn ensure(&self) -> Result<()> {
+        for dir in [&self.config_dir, &self.data_dir, &self.logs_dir()] {
+            std::fs::create_dir_all(dir).map_err(|e| Error::from_io(dir, &e))?;
+        }
+        Ok(())
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("ferry.toml")
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.data_dir.join("ferry.db")
+    }
+
+    pub fn lock_file(&self) -> PathBuf {
+        self.data_dir.join("ferry.lock")
+    }
+
+    pub fn logs_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+}
+
+/// What to do when a file changed between being queued and being uploaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangePolicy {
+    /// Fail the job with a message; the user retries to upload the new version.
+    Fail,
+    /// Take the new version and start the upload again.
+    Restart,
+}
+
+/// Settings from `ferry.toml`; every field has a default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Files uploading at once.
+    pub file_concurrency: usize,
+    /// Parts in flight at once, across all files.
+    pub part_concurrency: usize,
+    /// Files at least this large use multipart uploads.
+    pub multipart_threshold: u64,
+    /// Preferred part size; grown when a file would need more parts than the provider allows.
+    pub part_size: u64,
+    pub key_template: String,
+    pub prefix: String,
+    /// Destination used when `--to` is not given.
+    pub default_destination: Option<String>,
+    /// Lifetime of presigned URLs stored with jobs on private buckets, in seconds (≤ 7 days).
+    pub link_expiry_secs: u64,
+    pub on_change: ChangePolicy,
+    pub retry_attempts: u32,
+    pub retry_base_ms: u64,
+    pub retry_max_secs: u64,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            file_concurrency: 16,
+            part_concurrency: 8,
+            multipart_threshold: 32 * MIB,
+            part_size: 16 * MIB,
+            key_template: DEFAULT_TEMPLATE.to_string(),
+            prefix: String::new(),
+            default_destination: None,
+            link_expiry_secs: 7 * 24 * 3600,
+            on_change: ChangePolicy::Fail,
+            retry_attempts: 6,
+            retry_base_ms: 500,
+            retry_max_secs: 30,
+        }
+    }
+}
+
+impl Settings {
+    /// Read `path` if it exists; a missing file means defaults.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => return Err(Error::from_io(path, &e)),
+        };
+        let mut settings: Settings = toml::from_str(&text)
+            .map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?;
+        settings.apply_env(&|k| std::env::var(k).ok());
+        settings.validate().map_err(|e| e.context(path.display()))?;
+        Ok(settings)
+    }
+
+    /// Environment overrides (`FERRY_PART_SIZE`, …), handy for one-off runs and tests.
+    pub fn apply_env(&mut self, get: &dyn Fn(&str) -> Option<String>) {
+        let num = |k: &str| get(k).and_then(|v| v.parse::<u64>().ok());
+        if let Some(v) = num("FERRY_FILE_CONCURRENCY") {
+            self.file_concurrency = v as usize;
+        }
+        if let Some(v) = num("FERRY_PART_CONCURRENCY") {
+            self.part_concurrency = v as usize;
+        }
+        if let Some(v) = num("FERRY_MULTIPART_THRESHOLD") {
+            self.multipart_threshold = v;
+        }
+        if let Some(v) = num("FERRY_PART_SIZE") {
+            self.part_size = v;
+        }
+        if let Some(v) = num("FERRY_RETRY_BASE_MS") {
+            self.retry_base_ms = v;
+        }
+        if let Some(v) = num("FERRY_RETRY_ATTEMPTS") {
+            self.retry_attempts = v as u32;
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        KeyTemplate::parse(&self.key_template)?;
+        if self.file_concurrency == 0 || self.part_concurrency == 0 {
+            return Err(Error::config(
+                "file_concurrency and part_concurrency must be at least 1",
+            ));
+        }
+        if self.retry_attempts == 0 {
+            return Err(Error::config("retry_attempts must be at least 1"));
+        }
+        if self.link_expiry_secs == 0 || self.link_expiry_secs > 7 * 24 * 3600 {
+            return Err(Error::config(
+                "link_expiry_secs must be between 1 and 604800 (7 days)",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.retry_attempts,
+            base_delay: Duration::from_millis(self.retry_base_ms),
+            max_delay: Duration::from_secs(self.retry_max_secs),
+            ..RetryPolicy::default()
+        }
+    }
+
+    pub fn link_expiry(&self) -> Duration {
+        Duration::from_secs(self.link_expiry_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_parse_and_are_checked() {
+        let s: Settings =
+            toml::from_str("part_size = 8388608\nkey_template = \"{kind}/{name}\"").unwrap();
+        assert_eq!(s.part_size, 8 * MIB);
+        s.validate().unwrap();
+        let bad: Settings = toml::from_str("key_template = \"{kind}\"").unwrap();
+        assert!(bad.validate().is_err());
+        assert!(
+            toml::from_str::<Settings>("secret_key = \"x\"").is_err(),
+            "unknown keys are refused"
+        );
+    }
+
+    #[test]
+    fn env_overrides() {
+        let mut s = Settings::default();
+        s.apply_env(&|k| (k == "FERRY_PART_SIZE").then(|| "5242880".to_string()));
+        assert_eq!(s.part_size, 5 * MIB);
+    }
+}

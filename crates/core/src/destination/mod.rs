@@ -1,0 +1,115 @@
+//! Destinations: where bytes go. One module per provider behind the [`Destination`] trait.
+//!
+//! A destination knows its provider's HTTP and nothing of the queue: the scheduler decides what to
+//! send, when, how often to retry, and records progress; a destination sends what it is asked
+//! and maps its provider's errors into [`crate::Error`] once. Provider quirks (part sizes,
+//! conditional writes) are data in [`Capabilities`].
+
+pub mod s3;
+
+use crate::Result;
+use crate::job::ConfirmedPart;
+use crate::parts::PartRules;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+/// What a provider accepts, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    pub parts: PartRules,
+    /// The store honours `If-None-Match: *` on PUT and CompleteMultipartUpload (AWS S3, R2), so
+    /// an existing object can never be overwritten even by a racing writer.
+    pub conditional_writes: bool,
+}
+
+/// A byte range of a local file to send, and a counter the sender advances as bytes leave, for
+/// progress.
+#[derive(Debug, Clone)]
+pub struct FileRange {
+    pub path: PathBuf,
+    pub offset: u64,
+    pub len: u64,
+    pub sent: Arc<AtomicU64>,
+}
+
+/// What a destination needs to know about the object being written.
+#[derive(Debug, Clone)]
+pub struct ObjectSpec {
+    pub key: String,
+    pub content_type: String,
+    /// blake3 of the content, stored as object metadata so that a later run can recognise its
+    /// own object (an upload that finished just before a crash is not sent twice).
+    pub hash: String,
+    pub display_name: String,
+}
+
+/// What is at a key already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteObject {
+    Absent,
+    Present { size: u64, hash: Option<String> },
+}
+
+#[async_trait]
+pub trait Destination: Send + Sync {
+    /// The name jobs refer to (`s3`, `r2`, …).
+    fn name(&self) -> &str;
+    /// Where the bytes land, without secrets; stored with each job.
+    fn target(&self) -> String;
+    fn capabilities(&self) -> Capabilities;
+
+    async fn head(&self, key: &str) -> Result<RemoteObject>;
+    async fn put(&self, spec: &ObjectSpec, body: FileRange) -> Result<()>;
+    async fn create_multipart(&self, spec: &ObjectSpec) -> Result<String>;
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        body: FileRange,
+    ) -> Result<String>;
+    /// The parts the server holds for an upload, or `None` if the upload no longer exists
+    /// (completed, aborted or expired).
+    async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Option<Vec<ConfirmedPart>>>;
+    async fn complete_multipart(
+        &self,
+        spec: &ObjectSpec,
+        upload_id: &str,
+        parts: &[ConfirmedPart],
+    ) -> Result<()>;
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()>;
+    async fn delete(&self, key: &str) -> Result<()>;
+    /// The delivery URL: public when a public base is configured, otherwise presigned for
+    /// `expires` (at most 7 days).
+    async fn url(&self, key: &str, expires: Duration) -> Result<String>;
+    /// Whether [`Destination::url`] gives a public (non-expiring) URL.
+    fn is_public(&self) -> bool;
+}
+
+/// The configured destinations, by name.
+#[derive(Clone, Default)]
+pub struct Destinations {
+    by_name: BTreeMap<String, Arc<dyn Destination>>,
+}
+
+impl Destinations {
+    pub fn insert(&mut self, dest: Arc<dyn Destination>) {
+        self.by_name.insert(dest.name().to_string(), dest);
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<dyn Destination>> {
+        self.by_name.get(name).cloned()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+}

@@ -1,0 +1,84 @@
+//! A request body that streams a byte range of a file from disk.
+//!
+//! At most one read buffer is alive per body, whatever the range's size, so memory is bounded by
+//! the number of parts in flight. Bytes are counted as they are handed to the connection, for
+//! progress. If the file ends before the range does (it was truncated mid-upload), the body
+//! fails instead of sending a short part.
+
+use crate::destination::FileRange;
+use http_body::{Body, Frame, SizeHint};
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncSeekExt, ReadBuf};
+
+const READ_CHUNK: usize = 256 * 1024;
+
+pub struct FileRangeBody {
+    file: tokio::fs::File,
+    remaining: u64,
+    range: FileRange,
+    buf: Box<[u8]>,
+}
+
+impl FileRangeBody {
+    pub async fn open(range: FileRange) -> io::Result<Self> {
+        let mut file = tokio::fs::File::open(&range.path).await?;
+        file.seek(io::SeekFrom::Start(range.offset)).await?;
+        let buf = vec![0u8; READ_CHUNK.min(range.len as usize).max(1)].into_boxed_slice();
+        Ok(FileRangeBody {
+            file,
+            remaining: range.len,
+            range,
+            buf,
+        })
+    }
+}
+
+impl Body for FileRangeBody {
+    type Data = bytes::Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        if this.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let want = this.remaining.min(this.buf.len() as u64) as usize;
+        let mut read_buf = ReadBuf::new(&mut this.buf[..want]);
+        match Pin::new(&mut this.file).poll_read(cx, &mut read_buf) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
+            Poll::Ready(Ok(())) => {
+                let filled = read_buf.filled();
+                if filled.is_empty() {
+                    return Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "{} ended early: the file was truncated while uploading",
+                            this.range.path.display()
+                        ),
+                    ))));
+                }
+                let chunk = bytes::Bytes::copy_from_slice(filled);
+                this.remaining -= chunk.len() as u64;
+                this.range
+                    .sent
+                    .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                Poll::Ready(Some(Ok(Frame::data(chunk))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}

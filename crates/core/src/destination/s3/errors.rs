@@ -1,0 +1,218 @@
+//! The one place where S3 SDK errors become [`crate::Error`]s.
+//!
+//! The mapping reads the HTTP status and the S3 error code, keeps a server's `Retry-After`, and
+//! writes messages that say what to check (keys, bucket name, the computer's clock).
+
+use crate::retry::parse_retry_after;
+use crate::{Error, ErrorKind};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
+/// Describe an SDK failure of `what` (e.g. "uploading part 3") against destination `dest`.
+pub fn map<E>(err: SdkError<E, HttpResponse>, dest: &str, bucket: &str, what: &str) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match &err {
+        SdkError::ConstructionFailure(_) => Error::config(format!(
+            "{dest}: could not build the request for {what}: {}",
+            source_chain(&err)
+        )),
+        SdkError::TimeoutError(_) => Error::new(
+            ErrorKind::Timeout,
+            format!("{dest}: the server did not answer in time while {what}; will retry"),
+        ),
+        SdkError::DispatchFailure(failure) => {
+            let kind = if failure.is_timeout() {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Network
+            };
+            if failure.is_user() {
+                return Error::new(
+                    ErrorKind::Io,
+                    format!(
+                        "{dest}: reading the file failed while {what}: {}",
+                        source_chain(&err)
+                    ),
+                );
+            }
+            Error::new(
+                kind,
+                format!(
+                    "{dest}: could not reach the server while {what} ({})",
+                    source_chain(&err)
+                ),
+            )
+        }
+        SdkError::ResponseError(_) => Error::new(
+            ErrorKind::Network,
+            format!(
+                "{dest}: the server's reply was cut off or malformed while {what} ({})",
+                source_chain(&err)
+            ),
+        ),
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let retry_after = service
+                .raw()
+                .headers()
+                .get("retry-after")
+                .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
+            let code = service.err().code().unwrap_or("");
+            let server_message = service.err().message().unwrap_or("");
+            from_status(status, code, server_message, dest, bucket, what)
+                .with_retry_after(retry_after)
+        }
+        _ => Error::new(
+            ErrorKind::Network,
+            format!("{dest}: {what} failed: {}", source_chain(&err)),
+        ),
+    }
+}
+
+/// Map an HTTP status and S3 error code. Also used for errors embedded in a 200 reply.
+pub fn from_status(
+    status: u16,
+    code: &str,
+    server_message: &str,
+    dest: &str,
+    bucket: &str,
+    what: &str,
+) -> Error {
+    let detail = if server_message.is_empty() {
+        code.to_string()
+    } else {
+        format!("{code}: {server_message}")
+    };
+    let (kind, message) = match (status, code) {
+        (_, "RequestTimeTooSkewed") => (
+            ErrorKind::Unauthenticated,
+            format!(
+                "{dest}: the server refused the request because this computer's clock is off; set the clock right (automatic time) and retry"
+            ),
+        ),
+        (_, "ExpiredToken" | "TokenRefreshRequired") => (
+            ErrorKind::Unauthenticated,
+            format!("{dest}: the credentials have expired; create new keys and update them"),
+        ),
+        (
+            _,
+            "InvalidAccessKeyId"
+            | "SignatureDoesNotMatch"
+            | "InvalidToken"
+            | "AuthorizationHeaderMalformed",
+        )
+        | (401, _) => (
+            ErrorKind::Unauthenticated,
+            format!("{dest}: the access key or secret key was refused ({detail}); check the keys"),
+        ),
+        (_, "NoSuchBucket") => (
+            ErrorKind::NotFound,
+            format!(
+                "{dest}: bucket {bucket:?} does not exist; check the bucket name (and the endpoint or region)"
+            ),
+        ),
+        (_, "AccessDenied" | "AllAccessDisabled") | (403, _) => (
+            ErrorKind::PermissionDenied,
+            format!(
+                "{dest}: access denied to bucket {bucket:?} while {what}; the keys need read and write permission on it"
+            ),
+        ),
+        (_, "NoSuchUpload") => (
+            ErrorKind::NotFound,
+            format!("{dest}: the multipart upload no longer exists"),
+        ),
+        (404, _) | (_, "NoSuchKey" | "NotFound") => (
+            ErrorKind::NotFound,
+            format!("{dest}: not found while {what}"),
+        ),
+        (412, _) | (_, "PreconditionFailed") => (
+            ErrorKind::Precondition,
+            format!("{dest}: an object already exists at that key; it was not overwritten"),
+        ),
+        (_, "EntityTooLarge") | (413, _) => (
+            ErrorKind::TooLarge,
+            format!("{dest}: the file is larger than the server accepts ({detail})"),
+        ),
+        (429, _) | (_, "SlowDown" | "TooManyRequests") => (
+            ErrorKind::RateLimited,
+            format!("{dest}: the server asked to slow down while {what}; will retry"),
+        ),
+        (s, _) if s >= 500 || matches!(code, "InternalError" | "ServiceUnavailable") => (
+            ErrorKind::Server,
+            format!("{dest}: the server failed while {what} (HTTP {status} {detail}); will retry"),
+        ),
+        _ => (
+            ErrorKind::Protocol,
+            format!("{dest}: the server refused {what} (HTTP {status} {detail})"),
+        ),
+    };
+    Error::new(kind, message)
+}
+
+fn source_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = Vec::new();
+    let mut current: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_table() {
+        let cases = [
+            (
+                403,
+                "InvalidAccessKeyId",
+                ErrorKind::Unauthenticated,
+                "check the keys",
+            ),
+            (
+                403,
+                "SignatureDoesNotMatch",
+                ErrorKind::Unauthenticated,
+                "check the keys",
+            ),
+            (
+                403,
+                "RequestTimeTooSkewed",
+                ErrorKind::Unauthenticated,
+                "clock",
+            ),
+            (400, "ExpiredToken", ErrorKind::Unauthenticated, "expired"),
+            (
+                403,
+                "AccessDenied",
+                ErrorKind::PermissionDenied,
+                "permission",
+            ),
+            (404, "NoSuchBucket", ErrorKind::NotFound, "does not exist"),
+            (
+                412,
+                "PreconditionFailed",
+                ErrorKind::Precondition,
+                "not overwritten",
+            ),
+            (429, "", ErrorKind::RateLimited, "slow down"),
+            (503, "SlowDown", ErrorKind::RateLimited, "slow down"),
+            (500, "InternalError", ErrorKind::Server, "will retry"),
+            (200, "InternalError", ErrorKind::Server, "will retry"),
+            (400, "InvalidPart", ErrorKind::Protocol, "refused"),
+        ];
+        for (status, code, kind, phrase) in cases {
+            let err = from_status(status, code, "", "r2", "bucket", "uploading");
+            assert_eq!(err.kind(), kind, "{status} {code}");
+            assert!(err.message().contains(phrase), "{status} {code}: {err}");
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! The engine: the one entry point front ends (CLI, desktop shell) call.
+//!
+//! It ties the pieces together: settings and destinations are resolved once, files are taken
+//! in through [`crate::intake`], and runs of the [`Scheduler`] are guarded by a lock file so that
+//! only one process uploads from a queue at a time. A second process waits for the first, then
+//! takes over whatever is left.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{FerryHome, Settings};
+use crate::destination::s3::{S3Config, S3Destination};
+use crate::destination::{Destination, Destinations};
+use crate::events::Event;
+use crate::intake::{self, IntakeOptions, Rejected};
+use crate::job::{JobId, JobState, ResumeState, UploadJob};
+use crate::keys::KeyTemplate;
+use crate::queue::Queue;
+use crate::scheduler::{JobFilter, Scheduler};
+use crate::{Error, ErrorKind, Result};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+use tokio::sync::broadcast;
+
+/// Names tried, in order, when no destination is given or configured as default.
+const DEFAULT_ORDER: &[&str] = &["r2", "s3", "gcs"];
+
+pub struct Engine {
+    home: FerryHome,
+    settings: Settings,
+    queue: Arc<Queue>,
+    destinations: Destinations,
+    /// Destinations whose configuration is present but broken, with the reason.
+    broken: BTreeMap<String, Error>,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<Event>,
+}
+
+/// What `add` did with the paths it was given.
+#[derive(Debug)]
+pub struct Intake {
+    pub queued: Vec<JobId>,
+    pub rejected: Vec<Rejected>,
+}
+
+impl Engine {
+    /// Open the engine in `home`, with destinations from the environment.
+    pub fn open(home: FerryHome, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
+        home.ensure()?;
+        let settings = Settings::load(&home.config_file())?;
+        let mut destinations = Destinations::default();
+        let mut broken = BTreeMap::new();
+        type FromEnv = fn(&dyn Fn(&str) -> Option<String>) -> Result<Option<S3Config>>;
+        let sources: [(&str, FromEnv); 3] = [
+            ("r2", S3Config::r2_from_env),
+            ("s3", S3Config::s3_from_env),
+            ("gcs", S3Config::gcs_from_env),
+        ];
+        for (name, from_env) in sources {
+            match from_env(env) {
+                Ok(Some(config)) => destinations.insert(Arc::new(S3Destination::new(config))),
+                Ok(None) => {}
+                Err(e) => {
+                    broken.insert(name.to_string(), e);
+                }
+            }
+        }
+        Self::with_parts(home, settings, destinations, broken, Arc::new(SystemClock))
+    }
+
+    /// Assemble an engine from its parts (tests use this with their own destinations).
+    pub fn with_parts(
+        home: FerryHome,
+        settings: Settings,
+        destinations: Destinations,
+        broken: BTreeMap<String, Error>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self> {
+        home.ensure()?;
+        settings.validate()?;
+        let queue = Arc::new(Queue::open(&home.database())?);
+        let (events, _) = broadcast::channel(4096);
+        Ok(Engine {
+            home,
+            settings,
+            queue,
+            destinations,
+            broken,
+            clock,
+            events,
+        })
+    }
+
+    pub fn home(&self) -> &FerryHome {
+        &self.home
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    fn now(&self) -> i64 {
+        self.clock
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
+
+    /// The destination named `name`, or a message saying how to configure it.
+    pub fn destination(&self, name: &str) -> Result<Arc<dyn Destination>> {
+        if let Some(dest) = self.destinations.get(name) {
+            return Ok(dest);
+        }
+        if let Some(err) = self.broken.get(name) {
+            return Err(err.clone());
+        }
+        let hint = match name {
+            "r2" => {
+                "set CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_R2_ACCESS_KEY_ID, CLOUDFLARE_R2_SECRET_ACCESS_KEY and CLOUDFLARE_R2_BUCKET_NAME"
+            }
+            "s3" => {
+                "set S3_BUCKET_NAME, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION (and AWS_ENDPOINT_URL for S3-compatible stores)"
+            }
+            "gcs" => "set GCS_BUCKET_NAME, GCS_HMAC_ACCESS_KEY_ID and GCS_HMAC_SECRET",
+            _ => "known destinations are r2, s3 and gcs",
+        };
+        Err(Error::config(format!(
+            "destination {name:?} is not configured: {hint}"
+        )))
+    }
+
+    /// The destination used when none is named.
+    pub fn default_destination(&self) -> Result<String> {
+        if let Some(name) = &self.settings.default_destination {
+            return Ok(name.clone());
+        }
+        for name in DEFAULT_ORDER {
+            if self.destinations.get(name).is_some() {
+                return Ok(name.to_string());
+            }
+        }
+        if let Some((name, err)) = self.broken.iter().next() {
+            return Err(err.clone().context(format!("destination {name}")));
+        }
+        Err(Error::config(
+            "no destination is configured: set the R2 variables (CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_R2_ACCESS_KEY_ID, CLOUDFLARE_R2_SECRET_ACCESS_KEY, CLOUDFLARE_R2_BUCKET_NAME) or the S3 ones (S3_BUCKET_NAME, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
+        ))
+    }
+
+    /// Queue the files at `paths` (folders recursively) for `destination`.
+    pub fn add(
+        &self,
+        paths: &[PathBuf],
+        destination: &str,
+        prefix: Option<&str>,
+        force: bool,
+    ) -> Result<Intake> {
+        let dest = self.destination(destination)?;
+        let template = KeyTemplate::parse(&self.settings.key_template)?;
+        let (found, mut rejected) = intake::collect(paths);
+        let when = chrono::DateTime::<chrono::Utc>::from(self.clock.now());
+        let batch = format!(
+            "{}-{:06}",
+            when.format("%Y%m%dT%H%M%S"),
+            fastrand::u32(..1_000_000)
+        );
+        let target = dest.target();
+        let opts = IntakeOptions {
+            batch: &batch,
+            destination: destination,
+            target: &target,
+            prefix: prefix.unwrap_or(&self.settings.prefix),
+            template: &template,
+            when,
+            force,
+        };
+        let mut rng = fastrand::Rng::new();
+        let mut jobs = Vec::with_capacity(found.len());
+        for file in &found {
+            match intake::prepare(file, &opts, &mut rng) {
+                Ok(job) => jobs.push(job),
+                Err(error) => rejected.push(Rejected {
+                    path: file.path.clone(),
+                    error,
+                }),
+            }
+        }
+        let queued = self.queue.enqueue(&jobs, self.now())?;
+        Ok(Intake { queued, rejected })
+    }
+
+    /// Upload the jobs matching `filter` until none is left to do.
+    pub async fn run(&self, filter: JobFilter) -> Result<()> {
+        loop {
+            match RunLock::try_acquire(&self.home.lock_file())? {
+                Some(_lock) => {
+                    let scheduler = Scheduler::new(
+                        self.queue.clone(),
+                        self.destinations.clone(),
+                        self.settings.clone(),
+                        self.clock.clone(),
+                        self.events.clone(),
+                    );
+                    return scheduler.run(&filter).await;
+                }
+                None => {
+                    // Another Ferry is uploading from this queue: it will take our jobs too
+                    // (it picks up new ones), or leave them to us when it stops.
+                    if self.settled(&filter)? {
+                        return Ok(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+            }
+        }
+    }
+
+    fn settled(&self, filter: &JobFilter) -> Result<bool> {
+        Ok(match filter {
+            JobFilter::All => self.queue.unfinished()?.is_empty(),
+            JobFilter::Only(ids) => ids.iter().all(|id| {
+                matches!(self.queue.state(*id), Ok(Some(s)) if s.is_terminal() || s == JobState::Paused)
+            }),
+        })
+    }
+
+    pub fn jobs(&self) -> Result<Vec<UploadJob>> {
+        self.queue.list()
+    }
+
+    pub fn job(&self, id: JobId) -> Result<Option<UploadJob>> {
+        self.queue.get(id)
+    }
+
+    /// A job by id, or the latest done job for a local path.
+    pub fn find(&self, target: &str) -> Result<UploadJob> {
+        if let Ok(n) = target.parse::<i64>() {
+            if let Some(job) = self.queue.get(JobId(n))? {
+                return Ok(job);
+            }
+        }
+        let path = Path::new(target);
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        self.queue.latest_done_for_path(&absolute)?.ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, format!("{target}: no job with that number and no finished upload of that file; see `ferry status`"))
+        })
+    }
+
+    /// The delivery URL of a done job; for a private bucket a fresh link valid for `expires`.
+    pub async fn url(&self, job: &UploadJob, expires: Option<Duration>) -> Result<String> {
+        if job.state != JobState::Done {
+            return Err(Error::new(
+                ErrorKind::Precondition,
+                format!(
+                    "{}: not uploaded yet (state: {}); run `ferry resume` first",
+                    job.file.path.display(),
+                    job.state.as_str()
+                ),
+            ));
+        }
+        let key = job
+            .result
+            .as_ref()
+            .map(|r| r.remote_id.clone())
+            .unwrap_or_else(|| job.key.clone());
+        match self.destinations.get(&job.destination) {
+            Some(dest) if !dest.is_public() || expires.is_some() => {
+                dest.url(&key, expires.unwrap_or(self.settings.link_expiry()))
+                    .await
+            }
+            _ => job
+                .result
+                .as_ref()
+                .and_then(|r| r.url.clone())
+                .ok_or_else(|| {
+                    Error::config(format!(
+                        "destination {:?} is not configured, so no link can be signed",
+                        job.destination
+                    ))
+                }),
+        }
+    }
+
+    /// Pause jobs: running ones stop after their parts in flight; their progress is kept.
+    pub fn pause(&self, ids: &[JobId]) -> Result<usize> {
+        let mut n = 0;
+        for id in ids {
+            n += self.queue.transition(
+                *id,
+                &[JobState::Queued, JobState::Uploading],
+                JobState::Paused,
+                self.now(),
+            )? as usize;
+        }
+        Ok(n)
+    }
+
+    /// Pause every job that has not finished.
+    pub fn pause_all(&self) -> Result<usize> {
+        let ids: Vec<JobId> = self.queue.unfinished()?.iter().map(|j| j.id).collect();
+        self.pause(&ids)
+    }
+
+    /// Put failed, cancelled or paused jobs back in the queue.
+    pub fn retry(&self, ids: &[JobId]) -> Result<usize> {
+        self.queue.requeue(ids, self.now())
+    }
+
+    /// Cancel jobs. A running upload notices between parts and aborts its remote multipart
+    /// upload; an idle one is aborted here.
+    pub async fn cancel(&self, ids: &[JobId]) -> Result<usize> {
+        let mut n = 0;
+        let lock = RunLock::try_acquire(&self.home.lock_file())?;
+        for id in ids {
+            let Some(job) = self.queue.get(*id)? else {
+                continue;
+            };
+            let from = [
+                JobState::Queued,
+                JobState::Uploading,
+                JobState::Paused,
+                JobState::Failed,
+            ];
+            if !self
+                .queue
+                .transition(*id, &from, JobState::Cancelled, self.now())?
+            {
+                continue;
+            }
+            n += 1;
+            if lock.is_some() {
+                if let (Some(ResumeState::S3Multipart { upload_id, .. }), Some(dest)) =
+                    (&job.resume, self.destinations.get(&job.destination))
+                {
+                    dest.abort_multipart(&job.key, upload_id).await?;
+                    self.queue.set_resume(*id, None, self.now())?;
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// An exclusive lock on the queue for uploading, released when dropped (or when the process
+/// dies, which is what makes a crashed run's jobs resumable at once).
+struct RunLock {
+    _file: std::fs::File,
+}
+
+impl RunLock {
+    fn try_acquire(path: &Path) -> Result<Option<RunLock>> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::from_io(path, &e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(RunLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::from_io(path, &e)),
+        }
+    }
+}

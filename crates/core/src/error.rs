@@ -1,0 +1,232 @@
+//! The one public error type of the engine.
+//!
+//! Every failure that leaves ferry-core is an [`Error`] with a [`ErrorKind`] that says what went
+//! wrong in domain terms, a message a person can act on (it names the file and what to do), and a
+//! retry verdict. Destinations keep their own private error types and map them here once; callers
+//! branch on the kind, never on message text.
+
+use std::fmt;
+use std::time::Duration;
+
+/// What went wrong, in terms a caller can branch on. The set grows only when a caller needs to
+/// tell a new case apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A local file or a remote object/bucket does not exist.
+    NotFound,
+    /// The credentials were refused (wrong or expired keys, bad signature).
+    Unauthenticated,
+    /// The credentials are valid but lack a permission.
+    PermissionDenied,
+    /// The server asked us to slow down (HTTP 429, SlowDown, 503).
+    RateLimited,
+    /// The file is larger than the destination accepts.
+    TooLarge,
+    /// The destination does not accept this kind of file.
+    UnsupportedType,
+    /// A precondition failed: the file changed while uploading, an object already exists.
+    Precondition,
+    /// The connection failed or was reset.
+    Network,
+    /// The server or the connection took too long.
+    Timeout,
+    /// The server failed (HTTP 5xx).
+    Server,
+    /// Settings or environment are incomplete or contradictory.
+    InvalidConfig,
+    /// Bad input from the user (a directory where a file is expected, an empty path…).
+    InvalidInput,
+    /// A local I/O failure (permissions, disk full).
+    Io,
+    /// The job database failed.
+    Queue,
+    /// The server's reply broke the protocol (malformed XML, missing fields).
+    Protocol,
+    /// The job was cancelled by the user.
+    Cancelled,
+}
+
+impl ErrorKind {
+    /// A short stable code for machines (`--json` output, the UI's `{code, message}`).
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Unauthenticated => "unauthenticated",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::UnsupportedType => "unsupported_type",
+            ErrorKind::Precondition => "precondition",
+            ErrorKind::Network => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Server => "server",
+            ErrorKind::InvalidConfig => "invalid_config",
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Io => "io",
+            ErrorKind::Queue => "queue",
+            ErrorKind::Protocol => "protocol",
+            ErrorKind::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether trying the same operation again later may succeed.
+    pub fn is_temporary(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::RateLimited | ErrorKind::Network | ErrorKind::Timeout | ErrorKind::Server
+        )
+    }
+}
+
+/// An engine error: a kind, a human message, and an optional server-requested delay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    retry_after: Option<Duration>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Attach the delay a server asked for (HTTP `Retry-After`).
+    pub fn with_retry_after(mut self, delay: Option<Duration>) -> Self {
+        self.retry_after = delay;
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    pub fn is_temporary(&self) -> bool {
+        self.kind.is_temporary()
+    }
+
+    /// Prefix the message with context (usually the file), keeping kind and delay.
+    pub fn context(mut self, what: impl fmt::Display) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+
+    pub fn config(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidConfig, message)
+    }
+
+    pub fn input(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    pub fn protocol(message: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Protocol, message)
+    }
+
+    /// Map a local I/O error on `path` to an error that says what to do.
+    pub fn from_io(path: &std::path::Path, err: &std::io::Error) -> Self {
+        use std::io::ErrorKind as K;
+        let shown = path.display();
+        match err.kind() {
+            K::NotFound => Error::new(
+                ErrorKind::NotFound,
+                format!("{shown}: file not found; check the path, or it was moved or deleted"),
+            ),
+            K::PermissionDenied => Error::new(
+                ErrorKind::Io,
+                format!("{shown}: permission denied; make the file readable by your user"),
+            ),
+            K::StorageFull => Error::new(
+                ErrorKind::Io,
+                format!("{shown}: the disk is full; free some space and retry"),
+            ),
+            _ => Error::new(ErrorKind::Io, format!("{shown}: {err}")),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        let message = match &err {
+            rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull => {
+                "the job database could not be written: the disk is full; free some space and retry"
+                    .to_string()
+            }
+            rusqlite::Error::SqliteFailure(e, _)
+                if e.code == rusqlite::ErrorCode::NotADatabase
+                    || e.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+            {
+                "the job database is damaged; move it aside (see `ferry status`) to start a new one"
+                    .to_string()
+            }
+            _ => format!("job database error: {err}"),
+        };
+        Error::new(ErrorKind::Queue, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_kinds_are_exactly_the_transient_ones() {
+        let temporary: Vec<_> = [
+            ErrorKind::NotFound,
+            ErrorKind::Unauthenticated,
+            ErrorKind::RateLimited,
+            ErrorKind::Network,
+            ErrorKind::Timeout,
+            ErrorKind::Server,
+            ErrorKind::Precondition,
+            ErrorKind::Protocol,
+        ]
+        .into_iter()
+        .filter(|k| k.is_temporary())
+        .collect();
+        assert_eq!(
+            temporary,
+            vec![
+                ErrorKind::RateLimited,
+                ErrorKind::Network,
+                ErrorKind::Timeout,
+                ErrorKind::Server
+            ]
+        );
+    }
+
+    #[test]
+    fn io_errors_name_the_file_and_the_remedy() {
+        let path = std::path::Path::new("/tmp/course/intro.pdf");
+        let err = Error::from_io(
+            path,
+            &std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        );
+        assert_eq!(err.kind(), ErrorKind::Io);
+        assert!(err.message().contains("intro.pdf"), "{err}");
+        assert!(err.message().contains("readable"), "{err}");
+    }
+}

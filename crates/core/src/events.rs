@@ -1,0 +1,34 @@
+//! What the engine tells its front ends. An event is sent only after the state it announces is
+//! committed to the queue, so a listener that reads the queue on an event sees that state.
+
+use crate::job::{JobId, UploadResult};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Started {
+        id: JobId,
+        total: u64,
+    },
+    /// Sent a few times a second per active job at most.
+    Progress {
+        id: JobId,
+        bytes_done: u64,
+        total: u64,
+    },
+    Done {
+        id: JobId,
+        result: UploadResult,
+        duplicate_of: Option<JobId>,
+    },
+    Failed {
+        id: JobId,
+        code: &'static str,
+        message: String,
+    },
+    Paused {
+        id: JobId,
+    },
+    Cancelled {
+        id: JobId,
+    },
+}

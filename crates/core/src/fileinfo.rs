@@ -1,0 +1,146 @@
+//! Looking at local files: what they are now, and whether they are still what was queued.
+//!
+//! Hashing streams the file through a fixed buffer, so memory stays flat whatever the size.
+
+use crate::job::FileSnapshot;
+use crate::{Error, ErrorKind, Result};
+use std::io::Read;
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+const HASH_BUFFER: usize = 1 << 20;
+
+/// Size and modification time of a regular file.
+pub fn stat(path: &Path) -> Result<(u64, i64)> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::from_io(path, &e))?;
+    if meta.is_dir() {
+        return Err(Error::input(format!(
+            "{}: is a folder, not a file",
+            path.display()
+        )));
+    }
+    if !meta.is_file() {
+        return Err(Error::input(format!(
+            "{}: not a regular file (device, socket or pipe); only files can be uploaded",
+            path.display()
+        )));
+    }
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0);
+    Ok((meta.len(), mtime_ns))
+}
+
+/// Read and hash a file, returning its snapshot. The size recorded is the number of bytes
+/// actually hashed, and the file is stat'ed again afterwards so a file growing during the read
+/// is caught here rather than uploaded half-written.
+pub fn snapshot(path: &Path) -> Result<FileSnapshot> {
+    let (size_before, mtime_before) = stat(path)?;
+    let mut file = std::fs::File::open(path).map_err(|e| Error::from_io(path, &e))?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; HASH_BUFFER];
+    let mut read_total = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::from_io(path, &e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        read_total += n as u64;
+    }
+    let (size_after, mtime_after) = stat(path)?;
+    if read_total != size_before || size_after != size_before || mtime_after != mtime_before {
+        return Err(Error::new(
+            ErrorKind::Precondition,
+            format!(
+                "{}: the file is still being written (its size or date changed while Ferry read it); add it again once it is complete",
+                path.display()
+            ),
+        ));
+    }
+    Ok(FileSnapshot {
+        path: path.to_path_buf(),
+        size: read_total,
+        mtime_ns: mtime_before,
+        hash: hasher.finalize().to_hex().to_string(),
+    })
+}
+
+/// Fail unless the file on disk still has the size and date it had when it was queued.
+pub fn ensure_unchanged(snapshot: &FileSnapshot) -> Result<()> {
+    let path = &snapshot.path;
+    let (size, mtime_ns) = match stat(path) {
+        Ok(found) => found,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "{}: the file was deleted or moved while it was being uploaded; nothing was published",
+                    path.display()
+                ),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    if size != snapshot.size || mtime_ns != snapshot.mtime_ns {
+        return Err(Error::new(
+            ErrorKind::Precondition,
+            format!(
+                "{}: the file changed while it was being uploaded (size {} → {}); nothing was published — retry to upload the new version",
+                path.display(),
+                snapshot.size,
+                size
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_file(content: &[u8]) -> std::path::PathBuf {
+        let path = std::env::temp_dir().join(format!(
+            "ferry-fileinfo-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    #[test]
+    fn snapshot_hashes_the_whole_file() {
+        let content: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let path = temp_file(&content);
+        let snap = snapshot(&path).unwrap();
+        assert_eq!(snap.size, content.len() as u64);
+        assert_eq!(snap.hash, blake3::hash(&content).to_hex().to_string());
+        ensure_unchanged(&snap).unwrap();
+    }
+
+    #[test]
+    fn changes_and_deletions_are_detected() {
+        let path = temp_file(b"version one");
+        let snap = snapshot(&path).unwrap();
+        std::fs::write(&path, b"version two, longer").unwrap();
+        let err = ensure_unchanged(&snap).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Precondition);
+        assert!(err.message().contains("changed"), "{err}");
+        std::fs::remove_file(&path).unwrap();
+        let err = ensure_unchanged(&snap).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert!(err.message().contains("deleted or moved"), "{err}");
+    }
+
+    #[test]
+    fn folders_are_not_files() {
+        let err = stat(&std::env::temp_dir()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.message().contains("folder"));
+    }
+}

@@ -1,0 +1,160 @@
+//! The upload job: one file bound for one destination.
+//!
+//! A job is written to the queue before anyone hears of it, and every state change is a
+//! transaction. Its [`ResumeState`] is everything needed to continue the same remote upload after
+//! a crash; it holds no secret.
+
+use crate::classify::FileKind;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct JobId(pub i64);
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    /// Waiting for a slot.
+    Queued,
+    /// Bytes are moving (or were, when the process died: such a job is resumed).
+    Uploading,
+    /// Uploaded; the provider is still processing it (Stream encoding).
+    Processing,
+    /// Held by the user; not picked until resumed.
+    Paused,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Uploading => "uploading",
+            JobState::Processing => "processing",
+            JobState::Paused => "paused",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "queued" => JobState::Queued,
+            "uploading" => JobState::Uploading,
+            "processing" => JobState::Processing,
+            "paused" => JobState::Paused,
+            "done" => JobState::Done,
+            "failed" => JobState::Failed,
+            "cancelled" => JobState::Cancelled,
+            _ => return None,
+        })
+    }
+
+    /// A job in a terminal state is never picked again by itself.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            JobState::Done | JobState::Failed | JobState::Cancelled
+        )
+    }
+}
+
+/// What survives a crash so that the same remote upload can continue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ResumeState {
+    /// An S3 multipart upload. Confirmed parts live in the queue's `parts` table, one row per
+    /// part, so that committing a part does not rewrite the whole list.
+    S3Multipart { upload_id: String, part_size: u64 },
+    /// A tus upload: where it lives and how much the server has confirmed.
+    Tus { upload_url: String, offset: u64 },
+}
+
+/// A part the server has acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmedPart {
+    pub number: u32,
+    pub etag: String,
+    pub size: u64,
+}
+
+/// The file as it was when the job was queued. The upload is only completed if the file still
+/// matches, so a file edited mid-upload is never reported as uploaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSnapshot {
+    pub path: PathBuf,
+    pub size: u64,
+    pub mtime_ns: i64,
+    /// blake3 of the content, hex.
+    pub hash: String,
+}
+
+/// The outcome of a finished upload.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UploadResult {
+    /// The object key (S3/R2) or remote id (Images/Stream).
+    pub remote_id: String,
+    /// The delivery URL to paste into course content (public, or a presigned URL if the
+    /// destination is private).
+    pub url: Option<String>,
+}
+
+/// A job as stored in the queue.
+#[derive(Debug, Clone)]
+pub struct UploadJob {
+    pub id: JobId,
+    pub batch: String,
+    pub file: FileSnapshot,
+    pub display_name: String,
+    pub kind: FileKind,
+    pub content_type: String,
+    /// The destination's name (`s3`, `r2`…).
+    pub destination: String,
+    /// Where the bytes go, without secrets (`s3|endpoint|bucket`). A resumed job refuses to run
+    /// if the destination of that name now points elsewhere.
+    pub target: String,
+    pub key: String,
+    pub state: JobState,
+    pub bytes_done: u64,
+    pub attempts: u32,
+    pub resume: Option<ResumeState>,
+    pub result: Option<UploadResult>,
+    pub error: Option<JobError>,
+    /// Set when this job's content was already uploaded by another job.
+    pub duplicate_of: Option<JobId>,
+    /// Upload even if identical content was uploaded before.
+    pub force: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A failure as stored with a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobError {
+    pub code: String,
+    pub message: String,
+}
+
+/// Everything needed to queue a job; the queue assigns id, state and timestamps.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub batch: String,
+    pub file: FileSnapshot,
+    pub display_name: String,
+    pub kind: FileKind,
+    pub content_type: String,
+    pub destination: String,
+    pub target: String,
+    pub key: String,
+    pub force: bool,
+}

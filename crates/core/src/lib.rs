@@ -1,0 +1,27 @@
+//! ferry-core: Ferry's headless engine.
+//!
+//! Files come in through [`intake`], become [`job::UploadJob`]s in the persistent [`queue`],
+//! and the [`scheduler`] moves their bytes to a [`destination`], recording resume state as it
+//! goes. Front ends talk to the [`engine::Engine`] and listen to [`events::Event`]s. This crate
+//! knows nothing of Tauri or of any user interface.
+
+pub mod classify;
+pub mod clock;
+pub mod config;
+pub mod credentials;
+pub mod destination;
+pub mod engine;
+pub mod error;
+pub mod events;
+pub mod fileinfo;
+pub mod intake;
+pub mod job;
+pub mod keys;
+pub mod parts;
+pub mod queue;
+pub mod retry;
+pub mod scheduler;
+pub mod urlfmt;
+
+pub use engine::{Engine, Intake};
+pub use error::{Error, ErrorKind, Result};

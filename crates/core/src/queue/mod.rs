@@ -1,0 +1,389 @@
+//! The persistent job queue: the only place that speaks SQL.
+//!
+//! SQLite in WAL mode with `synchronous = NORMAL`: a committed transaction survives a process
+//! crash (the WAL is on disk before `COMMIT` returns) and, at worst, the last few transactions
+//! before a power loss are rolled back, which only makes a part look unsent: it is sent again,
+//! never lost. Every state change is one transaction; batches are enqueued in one transaction.
+
+mod schema;
+
+use crate::job::{
+    ConfirmedPart, FileSnapshot, JobError, JobId, JobState, NewJob, ResumeState, UploadJob,
+    UploadResult,
+};
+use crate::{Error, ErrorKind, Result, classify::FileKind};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+pub struct Queue {
+    conn: Mutex<Connection>,
+}
+
+const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
+     content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
+     remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at";
+
+impl Queue {
+    /// Open (or create) the queue at `path`, applying migrations.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).map_err(|e| {
+            Error::from(e).context(format!("opening the job database {}", path.display()))
+        })?;
+        Self::setup(conn).map_err(|e| e.context(format!("job database {}", path.display())))
+    }
+
+    /// An in-memory queue, for tests.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A damaged file is reported, never silently replaced.
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(Error::new(
+                ErrorKind::Queue,
+                format!("the job database is damaged ({check}); move it aside to start a new one"),
+            ));
+        }
+        schema::migrate(&conn)?;
+        Ok(Queue {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (transactions), so a
+        // poisoned lock is safe to reuse.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queue many jobs in one transaction; returns their ids in order.
+    pub fn enqueue(&self, jobs: &[NewJob], now: i64) -> Result<Vec<JobId>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut ids = Vec::with_capacity(jobs.len());
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO jobs (batch, path, size, mtime_ns, hash, display_name, kind, \
+                 content_type, destination, target, object_key, state, force, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13)",
+            )?;
+            for job in jobs {
+                stmt.execute(params![
+                    job.batch,
+                    path_text(&job.file.path),
+                    job.file.size as i64,
+                    job.file.mtime_ns,
+                    job.file.hash,
+                    job.display_name,
+                    job.kind.as_str(),
+                    job.content_type,
+                    job.destination,
+                    job.target,
+                    job.key,
+                    job.force,
+                    now,
+                ])?;
+                ids.push(JobId(tx.last_insert_rowid()));
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    pub fn get(&self, id: JobId) -> Result<Option<UploadJob>> {
+        let conn = self.conn();
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+        Ok(conn.query_row(&sql, [id.0], job_from_row).optional()?)
+    }
+
+    /// All jobs, oldest first.
+    pub fn list(&self) -> Result<Vec<UploadJob>> {
+        let conn = self.conn();
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id");
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map([], job_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Jobs that still have work to do (queued, or uploading/processing when a process died),
+    /// oldest first. Paused jobs wait for the user.
+    pub fn unfinished(&self) -> Result<Vec<UploadJob>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ('queued','uploading','processing') ORDER BY id"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map([], job_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The most recent done job for `path`, for `ferry url PATH`.
+    pub fn latest_done_for_path(&self, path: &Path) -> Result<Option<UploadJob>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE path = ?1 AND state = 'done' ORDER BY id DESC LIMIT 1"
+        );
+        Ok(conn
+            .query_row(&sql, [path_text(path)], job_from_row)
+            .optional()?)
+    }
+
+    /// A done job that uploaded the same content to the same place, other than `except`.
+    pub fn done_with_content(
+        &self,
+        hash: &str,
+        target: &str,
+        except: JobId,
+    ) -> Result<Option<UploadJob>> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE hash = ?1 AND target = ?2 AND state = 'done' \
+             AND duplicate_of IS NULL AND id != ?3 ORDER BY id LIMIT 1"
+        );
+        Ok(conn
+            .query_row(&sql, params![hash, target, except.0], job_from_row)
+            .optional()?)
+    }
+
+    pub fn state(&self, id: JobId) -> Result<Option<JobState>> {
+        let conn = self.conn();
+        let text: Option<String> = conn
+            .query_row("SELECT state FROM jobs WHERE id = ?1", [id.0], |r| r.get(0))
+            .optional()?;
+        Ok(text.and_then(|t| JobState::parse(&t)))
+    }
+
+    /// Move a job to `to` if it is in one of `from`; returns whether it moved. This is how a job
+    /// is claimed and how pause/cancel race safely with the scheduler.
+    pub fn transition(&self, id: JobId, from: &[JobState], to: JobState, now: i64) -> Result<bool> {
+        let conn = self.conn();
+        let from_list: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        let sql = format!(
+            "UPDATE jobs SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state IN ({})",
+            from_list.join(",")
+        );
+        Ok(conn.execute(&sql, params![to.as_str(), now, id.0])? == 1)
+    }
+
+    /// Count one more attempt for the job.
+    pub fn bump_attempts(&self, id: JobId, now: i64) -> Result<u32> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE jobs SET attempts = attempts + 1, updated_at = ?1 WHERE id = ?2",
+            params![now, id.0],
+        )?;
+        Ok(
+            conn.query_row("SELECT attempts FROM jobs WHERE id = ?1", [id.0], |r| {
+                r.get(0)
+            })?,
+        )
+    }
+
+    /// Change the object key (before any byte is sent), e.g. to avoid an existing object.
+    pub fn set_key(&self, id: JobId, key: &str, now: i64) -> Result<()> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE jobs SET object_key = ?1, updated_at = ?2 WHERE id = ?3",
+            params![key, now, id.0],
+        )?;
+        Ok(())
+    }
+
+    /// Take a new version of the file (change policy "restart").
+    pub fn update_snapshot(&self, id: JobId, file: &FileSnapshot, now: i64) -> Result<()> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE jobs SET size = ?1, mtime_ns = ?2, hash = ?3, bytes_done = 0, updated_at = ?4 WHERE id = ?5",
+            params![file.size as i64, file.mtime_ns, file.hash, now, id.0],
+        )?;
+        Ok(())
+    }
+
+    /// Record the remote upload session; committed before the first byte is sent.
+    pub fn set_resume(&self, id: JobId, resume: Option<&ResumeState>, now: i64) -> Result<()> {
+        let conn = self.conn();
+        let text = resume.map(|r| serde_json::to_string(r).expect("resume state serializes"));
+        let tx = conn.unchecked_transaction()?;
+        tx.execute(
+            "UPDATE jobs SET resume = ?1, updated_at = ?2 WHERE id = ?3",
+            params![text, now, id.0],
+        )?;
+        if resume.is_none() {
+            tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Commit one confirmed part and the job's progress together.
+    pub fn confirm_part(&self, id: JobId, part: &ConfirmedPart, now: i64) -> Result<u64> {
+        let conn = self.conn();
+        let tx = conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT OR REPLACE INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
+            params![id.0, part.number, part.etag, part.size as i64],
+        )?;
+        let done: i64 = tx.query_row(
+            "SELECT COALESCE(SUM(size), 0) FROM parts WHERE job_id = ?1",
+            [id.0],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
+            params![done, now, id.0],
+        )?;
+        tx.commit()?;
+        Ok(done as u64)
+    }
+
+    /// Replace the confirmed parts with the server's list (after ListParts on resume).
+    pub fn replace_parts(&self, id: JobId, parts: &[ConfirmedPart], now: i64) -> Result<()> {
+        let conn = self.conn();
+        let tx = conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+        let mut total = 0u64;
+        for part in parts {
+            tx.execute(
+                "INSERT INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
+                params![id.0, part.number, part.etag, part.size as i64],
+            )?;
+            total += part.size;
+        }
+        tx.execute(
+            "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
+            params![total as i64, now, id.0],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn parts(&self, id: JobId) -> Result<Vec<ConfirmedPart>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT part_number, etag, size FROM parts WHERE job_id = ?1 ORDER BY part_number",
+        )?;
+        let rows = stmt.query_map([id.0], |r| {
+            Ok(ConfirmedPart {
+                number: r.get(0)?,
+                etag: r.get(1)?,
+                size: r.get::<_, i64>(2)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Progress of a single-request upload (no parts table involved).
+    pub fn set_progress(&self, id: JobId, bytes_done: u64, now: i64) -> Result<()> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
+            params![bytes_done as i64, now, id.0],
+        )?;
+        Ok(())
+    }
+
+    /// Finish a job: result written, resume state and parts dropped, in one transaction.
+    pub fn finish_done(
+        &self,
+        id: JobId,
+        result: &UploadResult,
+        duplicate_of: Option<JobId>,
+        now: i64,
+    ) -> Result<()> {
+        let conn = self.conn();
+        let tx = conn.unchecked_transaction()?;
+        tx.execute(
+            "UPDATE jobs SET state = 'done', remote_id = ?1, url = ?2, duplicate_of = ?3, \
+             bytes_done = size, resume = NULL, error_code = NULL, error_message = NULL, \
+             updated_at = ?4 WHERE id = ?5",
+            params![
+                result.remote_id,
+                result.url,
+                duplicate_of.map(|j| j.0),
+                now,
+                id.0
+            ],
+        )?;
+        tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Fail a job, keeping its resume state so that a retry can continue where it stopped.
+    pub fn finish_failed(&self, id: JobId, error: &Error, now: i64) -> Result<()> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE jobs SET state = 'failed', error_code = ?1, error_message = ?2, updated_at = ?3 \
+             WHERE id = ?4",
+            params![error.kind().code(), error.message(), now, id.0],
+        )?;
+        Ok(())
+    }
+
+    /// Put failed (or cancelled) jobs back in the queue; returns how many moved.
+    pub fn requeue(&self, ids: &[JobId], now: i64) -> Result<usize> {
+        let conn = self.conn();
+        let mut moved = 0;
+        for id in ids {
+            moved += conn.execute(
+                "UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, \
+                 attempts = 0, updated_at = ?1 WHERE id = ?2 AND state IN ('failed','cancelled','paused')",
+                params![now, id.0],
+            )?;
+        }
+        Ok(moved)
+    }
+}
+
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
+    let state_text: String = row.get(12)?;
+    let kind_text: String = row.get(7)?;
+    let resume_text: Option<String> = row.get(15)?;
+    let remote_id: Option<String> = row.get(16)?;
+    let url: Option<String> = row.get(17)?;
+    let error_code: Option<String> = row.get(18)?;
+    let error_message: Option<String> = row.get(19)?;
+    Ok(UploadJob {
+        id: JobId(row.get(0)?),
+        batch: row.get(1)?,
+        file: FileSnapshot {
+            path: PathBuf::from(row.get::<_, String>(2)?),
+            size: row.get::<_, i64>(3)? as u64,
+            mtime_ns: row.get(4)?,
+            hash: row.get(5)?,
+        },
+        display_name: row.get(6)?,
+        kind: FileKind::parse(&kind_text).unwrap_or(FileKind::Other),
+        content_type: row.get(8)?,
+        destination: row.get(9)?,
+        target: row.get(10)?,
+        key: row.get(11)?,
+        state: JobState::parse(&state_text).unwrap_or(JobState::Failed),
+        bytes_done: row.get::<_, i64>(13)? as u64,
+        attempts: row.get(14)?,
+        resume: resume_text.and_then(|t| serde_json::from_str(&t).ok()),
+        result: remote_id.map(|remote_id| UploadResult { remote_id, url }),
+        error: error_code.map(|code| JobError {
+            code,
+            message: error_message.unwrap_or_default(),
+        }),
+        duplicate_of: row.get::<_, Option<i64>>(20)?.map(JobId),
+        force: row.get(21)?,
+        created_at: row.get(22)?,
+        updated_at: row.get(23)?,
+    })
+}
+
+#[cfg(test)]
+mod tests;

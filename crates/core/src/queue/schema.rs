@@ -1,0 +1,66 @@
+//! Migrations of the queue database, applied in order and recorded in `PRAGMA user_version`.
+//! A migration is never edited once released; a change is a new entry.
+
+use crate::{Error, ErrorKind, Result};
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: jobs and their confirmed multipart parts.
+    "CREATE TABLE jobs (
+        id            INTEGER PRIMARY KEY,
+        batch         TEXT NOT NULL,
+        path          TEXT NOT NULL,
+        size          INTEGER NOT NULL,
+        mtime_ns      INTEGER NOT NULL,
+        hash          TEXT NOT NULL,
+        display_name  TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        content_type  TEXT NOT NULL,
+        destination   TEXT NOT NULL,
+        target        TEXT NOT NULL,
+        object_key    TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        bytes_done    INTEGER NOT NULL DEFAULT 0,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        resume        TEXT,
+        remote_id     TEXT,
+        url           TEXT,
+        error_code    TEXT,
+        error_message TEXT,
+        duplicate_of  INTEGER REFERENCES jobs(id),
+        force         INTEGER NOT NULL DEFAULT 0,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL
+    );
+    CREATE INDEX jobs_state ON jobs(state);
+    CREATE INDEX jobs_content ON jobs(hash, target);
+    CREATE INDEX jobs_path ON jobs(path);
+    CREATE TABLE parts (
+        job_id      INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        part_number INTEGER NOT NULL,
+        etag        TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        PRIMARY KEY (job_id, part_number)
+    ) WITHOUT ROWID;",
+];
+
+pub fn migrate(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let version = version.max(0) as usize;
+    if version > MIGRATIONS.len() {
+        return Err(Error::new(
+            ErrorKind::Queue,
+            format!(
+                "the job database was written by a newer Ferry (schema {version}, this one knows {}); update Ferry",
+                MIGRATIONS.len()
+            ),
+        ));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

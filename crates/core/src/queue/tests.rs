@@ -1,0 +1,180 @@
+use super::*;
+
+fn new_job(n: usize) -> NewJob {
+    NewJob {
+        batch: "b1".into(),
+        file: FileSnapshot {
+            path: PathBuf::from(format!("/course/file-{n}.pdf")),
+            size: 1000 + n as u64,
+            mtime_ns: 42,
+            hash: format!("hash{n}"),
+        },
+        display_name: format!("file-{n}.pdf"),
+        kind: FileKind::Document,
+        content_type: "application/pdf".into(),
+        destination: "s3".into(),
+        target: "s3|http://127.0.0.1:1|bucket".into(),
+        key: format!("documents/file-{n}.pdf"),
+        force: false,
+    }
+}
+
+#[test]
+fn enqueue_is_one_transaction_and_round_trips() {
+    let q = Queue::open_in_memory().unwrap();
+    let jobs: Vec<_> = (0..5000).map(new_job).collect();
+    let ids = q.enqueue(&jobs, 7).unwrap();
+    assert_eq!(ids.len(), 5000);
+    let listed = q.list().unwrap();
+    assert_eq!(listed.len(), 5000);
+    let j = &listed[3];
+    assert_eq!(j.file.path, PathBuf::from("/course/file-3.pdf"));
+    assert_eq!(j.state, JobState::Queued);
+    assert_eq!(j.kind, FileKind::Document);
+    assert_eq!(j.created_at, 7);
+    assert!(j.resume.is_none() && j.result.is_none() && j.error.is_none());
+}
+
+#[test]
+fn transitions_only_from_allowed_states() {
+    let q = Queue::open_in_memory().unwrap();
+    let id = q.enqueue(&[new_job(1)], 0).unwrap()[0];
+    assert!(
+        q.transition(id, &[JobState::Queued], JobState::Uploading, 1)
+            .unwrap()
+    );
+    // A second claim of the same job fails: two workers can never both own it.
+    assert!(
+        !q.transition(id, &[JobState::Queued], JobState::Uploading, 1)
+            .unwrap()
+    );
+    assert_eq!(q.state(id).unwrap(), Some(JobState::Uploading));
+}
+
+#[test]
+fn parts_are_committed_one_by_one_and_cleared_when_done() {
+    let q = Queue::open_in_memory().unwrap();
+    let id = q.enqueue(&[new_job(1)], 0).unwrap()[0];
+    let resume = ResumeState::S3Multipart {
+        upload_id: "u-1".into(),
+        part_size: 400,
+    };
+    q.set_resume(id, Some(&resume), 1).unwrap();
+    for n in 1..=2 {
+        q.confirm_part(
+            id,
+            &ConfirmedPart {
+                number: n,
+                etag: format!("\"e{n}\""),
+                size: 400,
+            },
+            2,
+        )
+        .unwrap();
+    }
+    let job = q.get(id).unwrap().unwrap();
+    assert_eq!(job.resume, Some(resume));
+    assert_eq!(job.bytes_done, 800);
+    assert_eq!(q.parts(id).unwrap().len(), 2);
+
+    let result = UploadResult {
+        remote_id: "documents/file-1.pdf".into(),
+        url: Some("http://x/y".into()),
+    };
+    q.finish_done(id, &result, None, 3).unwrap();
+    let job = q.get(id).unwrap().unwrap();
+    assert_eq!(job.state, JobState::Done);
+    assert_eq!(job.result, Some(result));
+    assert_eq!(job.bytes_done, 1001);
+    assert!(job.resume.is_none());
+    assert!(q.parts(id).unwrap().is_empty());
+}
+
+#[test]
+fn failed_jobs_keep_resume_state_and_can_be_requeued() {
+    let q = Queue::open_in_memory().unwrap();
+    let id = q.enqueue(&[new_job(1)], 0).unwrap()[0];
+    let resume = ResumeState::S3Multipart {
+        upload_id: "u-1".into(),
+        part_size: 400,
+    };
+    q.set_resume(id, Some(&resume), 1).unwrap();
+    q.transition(id, &[JobState::Queued], JobState::Uploading, 1)
+        .unwrap();
+    q.finish_failed(id, &Error::new(ErrorKind::Server, "boom"), 2)
+        .unwrap();
+    let job = q.get(id).unwrap().unwrap();
+    assert_eq!(job.state, JobState::Failed);
+    assert_eq!(job.error.as_ref().unwrap().code, "server");
+    assert_eq!(job.resume, Some(resume));
+    assert_eq!(q.requeue(&[id], 3).unwrap(), 1);
+    assert_eq!(q.state(id).unwrap(), Some(JobState::Queued));
+}
+
+#[test]
+fn dedup_finds_done_content_at_the_same_target_only() {
+    let q = Queue::open_in_memory().unwrap();
+    let mut other_target = new_job(1);
+    other_target.target = "s3|http://elsewhere|bucket".into();
+    let ids = q
+        .enqueue(&[new_job(1), new_job(1), other_target], 0)
+        .unwrap();
+    let result = UploadResult {
+        remote_id: "k".into(),
+        url: None,
+    };
+    q.finish_done(ids[0], &result, None, 1).unwrap();
+    assert_eq!(
+        q.done_with_content("hash1", &new_job(1).target, ids[1])
+            .unwrap()
+            .unwrap()
+            .id,
+        ids[0]
+    );
+    assert!(
+        q.done_with_content("hash1", "s3|http://elsewhere|bucket", ids[2])
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        q.done_with_content("hash1", &new_job(1).target, ids[0])
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn a_damaged_database_is_reported_not_replaced() {
+    let dir = tempdir();
+    let path = dir.join("ferry.db");
+    std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+    let err = Queue::open(&path)
+        .err()
+        .expect("a garbage file must not open");
+    assert_eq!(err.kind(), ErrorKind::Queue);
+    assert!(err.message().contains("damaged"), "{err}");
+    // The file is left as it was for the user to inspect.
+    assert_eq!(std::fs::read(&path).unwrap(), vec![0x5a; 8192]);
+}
+
+#[test]
+fn reopening_keeps_jobs_and_schema() {
+    let dir = tempdir();
+    let path = dir.join("ferry.db");
+    {
+        let q = Queue::open(&path).unwrap();
+        q.enqueue(&[new_job(1)], 0).unwrap();
+    }
+    let q = Queue::open(&path).unwrap();
+    assert_eq!(q.list().unwrap().len(), 1);
+}
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "ferry-queue-test-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
