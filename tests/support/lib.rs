@@ -1,1 +1,43 @@
+//! Support for Ferry's end-to-end tests: real S3 servers on 127.0.0.1 ([`servers`]), an
+//! independent checker that reads them with boto3 ([`checker`]), a proxy that counts requests
+//! and injects faults ([`proxy`]), and a runner for the `ferry` binary ([`ferry`]).
 
+pub mod checker;
+pub mod ferry;
+pub mod proxy;
+pub mod servers;
+
+use std::net::TcpListener;
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Deterministic pseudo-random bytes, so a failing test can be rerun with the same data.
+pub fn data(len: usize, seed: u64) -> Vec<u8> {
+    let mut rng = fastrand_lite(seed);
+    (0..len).map(|_| (rng() >> 24) as u8).collect()
+}
+
+fn fastrand_lite(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state
+    }
+}
+
+/// SHA-256 of a file's bytes, as the checker reports it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -75,11 +75,9 @@ pub fn job_line(job: &UploadJob) -> String {
 }
 
 pub fn status_line(job: &UploadJob) -> String {
-    let pct = if job.file.size == 0 {
-        100
-    } else {
-        job.bytes_done * 100 / job.file.size
-    };
+    let pct = (job.bytes_done * 100)
+        .checked_div(job.file.size)
+        .unwrap_or(100);
     let tail = match job.state {
         JobState::Done => job
             .result

@@ -121,13 +121,12 @@ impl Default for Settings {
 impl Settings {
     /// Read `path` if it exists; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+        let mut settings: Settings = match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
             Err(e) => return Err(Error::from_io(path, &e)),
         };
-        let mut settings: Settings = toml::from_str(&text)
-            .map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?;
         settings.apply_env(&|k| std::env::var(k).ok());
         settings.validate().map_err(|e| e.context(path.display()))?;
         Ok(settings)

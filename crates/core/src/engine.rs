@@ -172,7 +172,7 @@ impl Engine {
         let target = dest.target();
         let opts = IntakeOptions {
             batch: &batch,
-            destination: destination,
+            destination,
             target: &target,
             prefix: prefix.unwrap_or(&self.settings.prefix),
             template: &template,
@@ -239,10 +239,10 @@ impl Engine {
 
     /// A job by id, or the latest done job for a local path.
     pub fn find(&self, target: &str) -> Result<UploadJob> {
-        if let Ok(n) = target.parse::<i64>() {
-            if let Some(job) = self.queue.get(JobId(n))? {
-                return Ok(job);
-            }
+        if let Ok(n) = target.parse::<i64>()
+            && let Some(job) = self.queue.get(JobId(n))?
+        {
+            return Ok(job);
         }
         let path = Path::new(target);
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
@@ -306,8 +306,23 @@ impl Engine {
         self.pause(&ids)
     }
 
-    /// Put failed, cancelled or paused jobs back in the queue.
+    /// Put failed, cancelled or paused jobs back in the queue. A file that changed since it
+    /// was queued is taken as it is now (the user asked for the new version by retrying).
     pub fn retry(&self, ids: &[JobId]) -> Result<usize> {
+        for id in ids {
+            let Some(job) = self.queue.get(*id)? else {
+                continue;
+            };
+            if job.state.is_terminal()
+                && job.state != JobState::Done
+                && let Err(e) = crate::fileinfo::ensure_unchanged(&job.file)
+                && e.kind() == ErrorKind::Precondition
+            {
+                let fresh = crate::fileinfo::snapshot(&job.file.path)?;
+                self.queue.set_resume(*id, None, self.now())?;
+                self.queue.update_snapshot(*id, &fresh, self.now())?;
+            }
+        }
         self.queue.requeue(ids, self.now())
     }
 
@@ -333,13 +348,12 @@ impl Engine {
                 continue;
             }
             n += 1;
-            if lock.is_some() {
-                if let (Some(ResumeState::S3Multipart { upload_id, .. }), Some(dest)) =
+            if lock.is_some()
+                && let (Some(ResumeState::S3Multipart { upload_id, .. }), Some(dest)) =
                     (&job.resume, self.destinations.get(&job.destination))
-                {
-                    dest.abort_multipart(&job.key, upload_id).await?;
-                    self.queue.set_resume(*id, None, self.now())?;
-                }
+            {
+                dest.abort_multipart(&job.key, upload_id).await?;
+                self.queue.set_resume(*id, None, self.now())?;
             }
         }
         Ok(n)

@@ -126,6 +126,12 @@ impl Error {
         self
     }
 
+    /// Append a sentence to the message.
+    pub fn note(mut self, extra: impl fmt::Display) -> Self {
+        self.message = format!("{}; {extra}", self.message);
+        self
+    }
+
     pub fn config(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidConfig, message)
     }

@@ -71,6 +71,11 @@ impl RetryPolicy {
                         clock.sleep(delay).await;
                         attempt += 1;
                     }
+                    None if err.is_temporary() => {
+                        return Err(err.note(format!(
+                            "gave up after {attempt} attempts; check the connection, then retry"
+                        )));
+                    }
                     None => return Err(err),
                 },
             }

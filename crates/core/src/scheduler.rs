@@ -190,22 +190,18 @@ impl Scheduler {
                         }
                         None => None,
                     };
-                    match id {
-                        Some(id) => {
-                            if let Some((content, _)) = active.remove(&id) {
-                                // Identical content waiting behind this job may go now (and
-                                // will find it done, unless it failed).
-                                let (ready, still): (Vec<_>, Vec<_>) = deferred
-                                    .drain(..)
-                                    .partition(|j| format!("{}|{}", j.file.hash, j.target) == content);
-                                deferred = still;
-                                for job in ready.into_iter().rev() {
-                                    pending.push_front(job);
-                                }
+                    if let Some(id) = id
+                        && let Some((content, _)) = active.remove(&id) {
+                            // Identical content waiting behind this job may go now (and
+                            // will find it done, unless it failed).
+                            let (ready, still): (Vec<_>, Vec<_>) = deferred
+                                .drain(..)
+                                .partition(|j| format!("{}|{}", j.file.hash, j.target) == content);
+                            deferred = still;
+                            for job in ready.into_iter().rev() {
+                                pending.push_front(job);
                             }
                         }
-                        None => {}
-                    }
                     if running.is_empty() && pending.is_empty() && !deferred.is_empty() {
                         pending.extend(deferred.drain(..));
                     }
@@ -303,15 +299,13 @@ impl Inner {
     }
 
     async fn upload(&self, job: &UploadJob, progress: &Progress) -> Result<Outcome> {
-        if !job.force {
-            if let Some(prev) = self
+        if !job.force
+            && let Some(prev) = self
                 .queue
                 .done_with_content(&job.file.hash, &job.target, job.id)?
-            {
-                if let Some(result) = prev.result {
-                    return Ok(Outcome::Done(result, Some(prev.id)));
-                }
-            }
+            && let Some(result) = prev.result
+        {
+            return Ok(Outcome::Done(result, Some(prev.id)));
         }
         let dest = self.destinations.get(&job.destination).ok_or_else(|| {
             Error::config(format!(
@@ -378,13 +372,13 @@ impl Inner {
                         size,
                         hash: Some(h),
                     } = dest.head(&job.key).await?
+                        && h == job.file.hash
+                        && size == job.file.size
                     {
-                        if h == job.file.hash && size == job.file.size {
-                            return Ok(Outcome::Done(
-                                self.result(dest.as_ref(), &job.key).await?,
-                                None,
-                            ));
-                        }
+                        return Ok(Outcome::Done(
+                            self.result(dest.as_ref(), &job.key).await?,
+                            None,
+                        ));
                     }
                     tracing::info!(job = %job.id, "multipart upload expired on the server; starting again");
                     self.queue.set_resume(job.id, None, self.now())?;
@@ -418,6 +412,7 @@ impl Inner {
                 .await;
             progress.end_part(1, put.as_ref().ok().map(|_| job.file.size));
             if let Err(err) = put {
+                fileinfo::ensure_unchanged(&job.file)?;
                 if err.kind() == ErrorKind::Precondition {
                     return Err(Error::new(
                         ErrorKind::Precondition,
@@ -557,12 +552,11 @@ impl Inner {
             while stop.is_none() && inflight.len() < self.settings.part_concurrency {
                 let Some(number) = todo.next() else { break };
                 // Pause and cancel arrive through the queue (from this process or another).
-                match self.queue.state(job.id)? {
-                    Some(state @ (JobState::Paused | JobState::Cancelled)) => {
-                        stop = Some(state);
-                        break;
-                    }
-                    _ => {}
+                if let Some(state @ (JobState::Paused | JobState::Cancelled)) =
+                    self.queue.state(job.id)?
+                {
+                    stop = Some(state);
+                    break;
                 }
                 inflight.push(self.send_part(job, dest, upload_id, plan, number, progress));
             }
@@ -570,7 +564,19 @@ impl Inner {
                 Some(Ok(part)) => {
                     confirmed.insert(part.number, part);
                 }
-                Some(Err(err)) => return Err(err),
+                Some(Err(err)) => {
+                    // A part failing because the file vanished or changed under it: say that,
+                    // and take back the unfinished upload.
+                    if let Err(changed) = fileinfo::ensure_unchanged(&job.file) {
+                        drop(inflight);
+                        let _ = self
+                            .retrying(|_| dest.abort_multipart(&job.key, upload_id))
+                            .await;
+                        self.queue.set_resume(job.id, None, self.now())?;
+                        return Err(changed);
+                    }
+                    return Err(err);
+                }
                 None => break,
             }
         }

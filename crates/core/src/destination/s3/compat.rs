@@ -1,9 +1,8 @@
 //! Small repairs of replies from S3-compatible servers that the AWS SDK is too strict to read.
 //!
-//! The SDK checks the XML root element of each reply. `rclone serve s3` (gofakes3) answers
-//! CreateMultipartUpload with `<InitiateMultipartUpload>` instead of S3's
-//! `<InitiateMultipartUploadResult>`; everything inside is the same. This HTTP-layer wrapper
-//! renames that root for that one operation and passes everything else through untouched.
+//! The SDK checks the XML root element of each reply, and some servers name it differently
+//! while everything inside is the same. This HTTP-layer wrapper renames the root of the replies
+//! listed in [`ROOT_FIXES`] and passes everything else through untouched.
 
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::{
@@ -15,6 +14,27 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use http_body_util::BodyExt;
+
+/// Which request a fix applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    /// `POST ?uploads`
+    CreateMultipartUpload,
+    /// `GET ?uploadId=…`
+    ListParts,
+}
+
+/// (operation, root element some servers send, root element S3 sends).
+const ROOT_FIXES: &[(Operation, &str, &str)] = &[
+    // rclone serve s3 (gofakes3)
+    (
+        Operation::CreateMultipartUpload,
+        "InitiateMultipartUpload",
+        "InitiateMultipartUploadResult",
+    ),
+    // moto
+    (Operation::ListParts, "ListPartsResponse", "ListPartsResult"),
+];
 
 /// The SDK's default HTTPS client, wrapped with the repairs.
 pub fn client() -> SharedHttpClient {
@@ -48,19 +68,34 @@ struct CompatConnector {
     inner: SharedHttpConnector,
 }
 
-fn is_create_multipart(request: &HttpRequest) -> bool {
-    request.method() == "POST"
-        && request
-            .uri()
-            .split_once('?')
-            .is_some_and(|(_, query)| query.split('&').any(|p| p == "uploads" || p == "uploads="))
+fn operation(request: &HttpRequest) -> Option<Operation> {
+    let query = request.uri().split_once('?')?.1;
+    let has = |name: &str| {
+        query.split('&').any(|p| {
+            p == name
+                || p.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('='))
+        })
+    };
+    match request.method() {
+        "POST" if has("uploads") => Some(Operation::CreateMultipartUpload),
+        "GET" if has("uploadId") => Some(Operation::ListParts),
+        _ => None,
+    }
 }
 
 impl HttpConnector for CompatConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let repair = is_create_multipart(&request);
+        let fixes: Vec<(&'static str, &'static str)> = match operation(&request) {
+            Some(op) => ROOT_FIXES
+                .iter()
+                .filter(|(o, _, _)| *o == op)
+                .map(|(_, w, r)| (*w, *r))
+                .collect(),
+            None => Vec::new(),
+        };
         let call = self.inner.call(request);
-        if !repair {
+        if fixes.is_empty() {
             return call;
         }
         HttpConnectorFuture::new(async move {
@@ -69,14 +104,16 @@ impl HttpConnector for CompatConnector {
                 return Ok(response);
             }
             let (status, headers) = (response.status(), response.headers().clone());
-            // The reply to CreateMultipartUpload is a few hundred bytes.
+            // These replies are small (ListParts: at most 1,000 parts, about 200 KB).
             let body = response
                 .into_body()
                 .collect()
                 .await
                 .map_err(ConnectorError::io)?
                 .to_bytes();
-            let fixed = rename_root(&body);
+            let fixed = fixes.iter().fold(body.to_vec(), |b, (wrong, right)| {
+                rename_root(&b, wrong, right)
+            });
             let mut repaired =
                 aws_smithy_runtime_api::http::Response::new(status, SdkBody::from(fixed));
             *repaired.headers_mut() = headers;
@@ -86,25 +123,15 @@ impl HttpConnector for CompatConnector {
     }
 }
 
-fn rename_root(body: &[u8]) -> Vec<u8> {
+fn rename_root(body: &[u8], wrong: &str, right: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(body);
-    if text.contains("<InitiateMultipartUploadResult") || !text.contains("<InitiateMultipartUpload")
-    {
+    if text.contains(&format!("<{right}")) || !text.contains(&format!("<{wrong}")) {
         return body.to_vec();
     }
-    text.replace(
-        "<InitiateMultipartUpload>",
-        "<InitiateMultipartUploadResult>",
-    )
-    .replace(
-        "<InitiateMultipartUpload ",
-        "<InitiateMultipartUploadResult ",
-    )
-    .replace(
-        "</InitiateMultipartUpload>",
-        "</InitiateMultipartUploadResult>",
-    )
-    .into_bytes()
+    text.replacen(&format!("<{wrong}>"), &format!("<{right}>"), 1)
+        .replacen(&format!("<{wrong} "), &format!("<{right} "), 1)
+        .replacen(&format!("</{wrong}>"), &format!("</{right}>"), 1)
+        .into_bytes()
 }
 
 #[cfg(test)]
@@ -113,11 +140,19 @@ mod tests {
 
     #[test]
     fn only_the_wrong_root_is_renamed() {
+        let (wrong, right) = ("InitiateMultipartUpload", "InitiateMultipartUploadResult");
         let gofakes3 = b"<?xml version=\"1.0\"?>\n<InitiateMultipartUpload><Bucket>b</Bucket><UploadId>u</UploadId></InitiateMultipartUpload>";
-        let fixed = String::from_utf8(rename_root(gofakes3)).unwrap();
+        let fixed = String::from_utf8(rename_root(gofakes3, wrong, right)).unwrap();
         assert!(fixed.contains("<InitiateMultipartUploadResult><Bucket>b</Bucket>"));
         assert!(fixed.ends_with("</InitiateMultipartUploadResult>"));
         let aws = b"<InitiateMultipartUploadResult xmlns=\"x\"><UploadId>u</UploadId></InitiateMultipartUploadResult>";
-        assert_eq!(rename_root(aws), aws.to_vec());
+        assert_eq!(rename_root(aws, wrong, right), aws.to_vec());
+        let moto = b"<ListPartsResponse xmlns=\"x\"><Part><PartNumber>1</PartNumber></Part></ListPartsResponse>";
+        let fixed =
+            String::from_utf8(rename_root(moto, "ListPartsResponse", "ListPartsResult")).unwrap();
+        assert_eq!(
+            fixed,
+            "<ListPartsResult xmlns=\"x\"><Part><PartNumber>1</PartNumber></Part></ListPartsResult>"
+        );
     }
 }

@@ -20,7 +20,7 @@ where
         )),
         SdkError::TimeoutError(_) => Error::new(
             ErrorKind::Timeout,
-            format!("{dest}: the server did not answer in time while {what}; will retry"),
+            format!("{dest}: the server did not answer in time while {what}"),
         ),
         SdkError::DispatchFailure(failure) => {
             let kind = if failure.is_timeout() {
@@ -137,11 +137,17 @@ pub fn from_status(
         ),
         (429, _) | (_, "SlowDown" | "TooManyRequests") => (
             ErrorKind::RateLimited,
-            format!("{dest}: the server asked to slow down while {what}; will retry"),
+            format!("{dest}: the server asked to slow down while {what}"),
+        ),
+        (200..=299, "") => (
+            ErrorKind::Network,
+            format!(
+                "{dest}: the server's reply was malformed while {what} (HTTP {status} with a body that is not S3 XML)"
+            ),
         ),
         (s, _) if s >= 500 || matches!(code, "InternalError" | "ServiceUnavailable") => (
             ErrorKind::Server,
-            format!("{dest}: the server failed while {what} (HTTP {status} {detail}); will retry"),
+            format!("{dest}: the server failed while {what} (HTTP {status} {detail})"),
         ),
         _ => (
             ErrorKind::Protocol,
@@ -205,8 +211,9 @@ mod tests {
             ),
             (429, "", ErrorKind::RateLimited, "slow down"),
             (503, "SlowDown", ErrorKind::RateLimited, "slow down"),
-            (500, "InternalError", ErrorKind::Server, "will retry"),
-            (200, "InternalError", ErrorKind::Server, "will retry"),
+            (500, "InternalError", ErrorKind::Server, "HTTP 500"),
+            (200, "InternalError", ErrorKind::Server, "server failed"),
+            (200, "", ErrorKind::Network, "malformed"),
             (400, "InvalidPart", ErrorKind::Protocol, "refused"),
         ];
         for (status, code, kind, phrase) in cases {

@@ -186,6 +186,21 @@ impl Destination for S3Destination {
                             }
                         }
                     }
+                } else if err.kind() == ErrorKind::PermissionDenied {
+                    // A HEAD reply has no body, so a refused key and a missing permission both
+                    // read as a bare 403. A listing answers with the S3 error code.
+                    match self
+                        .client
+                        .list_objects_v2()
+                        .bucket(&self.config.bucket)
+                        .prefix(key)
+                        .max_keys(1)
+                        .send()
+                        .await
+                    {
+                        Ok(_) => Err(err),
+                        Err(e) => Err(self.err(e, "checking whether the object exists")),
+                    }
                 } else {
                     Err(err)
                 }

