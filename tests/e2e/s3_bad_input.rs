@@ -70,6 +70,39 @@ fn missing_empty_and_empty_folder_do_not_stop_the_batch() {
     );
 }
 
+/// An unreadable file fails with a message saying how to fix it; the readable one uploads.
+#[test]
+fn unreadable_file_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = S3Server::rclone();
+    let files = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(files.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let secret = files.path().join("grades.xlsx");
+    std::fs::write(&secret, b"not for you").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let open = files.path().join("open.txt");
+    std::fs::write(&open, b"for everyone").unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let mut ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    assert!(
+        ferry.unprivileged(),
+        "setpriv is needed to drop root for this test"
+    );
+    let run = ferry.run_paths(&["upload", "--json"], &[&secret, &open]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let lines = run.lines();
+    let (code, msg) = error_of(by_name(&lines, "grades.xlsx"));
+    assert_eq!(code, "io");
+    assert!(
+        msg.contains("grades.xlsx")
+            && msg.contains("permission denied")
+            && msg.contains("readable"),
+        "{msg}"
+    );
+    assert_eq!(by_name(&lines, "open.txt")["state"], "done");
+}
+
 /// Odd names upload with safe keys and identical bytes.
 #[test]
 fn odd_names_get_safe_keys() {

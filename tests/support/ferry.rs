@@ -32,6 +32,9 @@ pub fn binary() -> PathBuf {
 pub struct Ferry {
     pub home: tempfile::TempDir,
     env: Vec<(String, String)>,
+    /// Run as the unprivileged `nobody` user when the tests run as root, so that file
+    /// permissions apply to Ferry.
+    unprivileged: bool,
 }
 
 /// The result of one `ferry` run.
@@ -80,6 +83,7 @@ impl Ferry {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            unprivileged: false,
         }
     }
 
@@ -94,8 +98,30 @@ impl Ferry {
         self
     }
 
+    /// Run Ferry as `nobody` from now on (when the tests run as root); returns false if that is
+    /// not possible here.
+    pub fn unprivileged(&mut self) -> bool {
+        if !running_as_root() {
+            return true;
+        }
+        if Command::new("setpriv").arg("--version").output().is_err() {
+            return false;
+        }
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(self.home.path(), std::fs::Permissions::from_mode(0o777));
+        self.unprivileged = true;
+        true
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(binary());
+        let mut cmd = if self.unprivileged {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(binary());
+            c
+        } else {
+            Command::new(binary())
+        };
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -135,4 +161,12 @@ impl Ferry {
         assert_eq!(run.code, 0, "status failed: {}", run.stderr);
         run.lines()
     }
+}
+
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0\n"))
+        .unwrap_or(false)
 }

@@ -23,6 +23,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use aws_smithy_types::body::SdkBody;
 pub use config::{Flavor, S3Config};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Metadata key holding the content's blake3 hash.
@@ -33,6 +34,9 @@ pub const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
 pub struct S3Destination {
     config: S3Config,
     client: Client,
+    /// Set once the bucket is known to exist, so a 404 on HEAD means "no such object" without
+    /// asking again.
+    bucket_seen: AtomicBool,
 }
 
 impl S3Destination {
@@ -76,6 +80,7 @@ impl S3Destination {
         S3Destination {
             client: Client::from_conf(builder.build()),
             config,
+            bucket_seen: AtomicBool::new(false),
         }
     }
 
@@ -153,15 +158,20 @@ impl Destination for S3Destination {
             .send()
             .await
         {
-            Ok(out) => Ok(RemoteObject::Present {
-                size: out.content_length().unwrap_or(0).max(0) as u64,
-                hash: out.metadata().and_then(|m| m.get(HASH_META)).cloned(),
-            }),
+            Ok(out) => {
+                self.bucket_seen.store(true, Ordering::Relaxed);
+                Ok(RemoteObject::Present {
+                    size: out.content_length().unwrap_or(0).max(0) as u64,
+                    hash: out.metadata().and_then(|m| m.get(HASH_META)).cloned(),
+                })
+            }
             Err(err) => {
                 let err = self.err(err, "checking whether the object exists");
                 // HEAD has no body, so a missing bucket also reads as a plain 404: tell them
                 // apart with a bucket check only when it matters.
-                if err.kind() == ErrorKind::NotFound {
+                if err.kind() == ErrorKind::NotFound && self.bucket_seen.load(Ordering::Relaxed) {
+                    Ok(RemoteObject::Absent)
+                } else if err.kind() == ErrorKind::NotFound {
                     match self
                         .client
                         .head_bucket()
@@ -169,7 +179,10 @@ impl Destination for S3Destination {
                         .send()
                         .await
                     {
-                        Ok(_) => Ok(RemoteObject::Absent),
+                        Ok(_) => {
+                            self.bucket_seen.store(true, Ordering::Relaxed);
+                            Ok(RemoteObject::Absent)
+                        }
                         Err(e) => {
                             let e = self.err(e, "checking the bucket");
                             if e.kind() == ErrorKind::NotFound {
