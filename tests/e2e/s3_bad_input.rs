@@ -266,6 +266,17 @@ async fn meddle_mid_upload(meddle: impl FnOnce(&Path)) -> Meddled {
     }
 }
 
+/// No object, and no multipart upload left open.
+fn assert_nothing_published(server: &S3Server) -> Checker {
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert!(checker.list().is_empty(), "nothing published");
+    assert!(
+        checker.pending_uploads().is_empty(),
+        "the multipart upload was aborted"
+    );
+    checker
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_deleted_mid_upload_is_not_published() {
     let Meddled { line, server, .. } =
@@ -276,12 +287,7 @@ async fn file_deleted_mid_upload_is_not_published() {
         msg.contains("recording.mov") && msg.contains("deleted or moved"),
         "{msg}"
     );
-    let checker = Checker::new(&server.endpoint, &server.bucket);
-    assert!(checker.list().is_empty(), "nothing published");
-    assert!(
-        checker.pending_uploads().is_empty(),
-        "the multipart upload was aborted"
-    );
+    assert_nothing_published(&server);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -301,12 +307,7 @@ async fn file_changed_mid_upload_is_not_published_and_retry_sends_the_new_versio
         msg.contains("recording.mov") && msg.contains("changed while it was being uploaded"),
         "{msg}"
     );
-    let checker = Checker::new(&server.endpoint, &server.bucket);
-    assert!(checker.list().is_empty(), "nothing published");
-    assert!(
-        checker.pending_uploads().is_empty(),
-        "the multipart upload was aborted"
-    );
+    let checker = assert_nothing_published(&server);
 
     // Retrying takes the file as it is now.
     let retried = ferry.run(&["retry", "1"]);

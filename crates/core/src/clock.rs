@@ -16,6 +16,14 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> SystemTime;
     /// A future that completes after `delay`.
     fn sleep(&self, delay: Duration) -> Sleep;
+
+    /// Whole seconds since the Unix epoch, as stored in the queue.
+    fn unix_secs(&self) -> i64 {
+        self.now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy)]

@@ -19,7 +19,7 @@ use crate::{Error, ErrorKind, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// Names tried, in order, when no destination is given or configured as default.
@@ -104,11 +104,7 @@ impl Engine {
     }
 
     fn now(&self) -> i64 {
-        self.clock
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+        self.clock.unix_secs()
     }
 
     /// The destination named `name`, or a message saying how to configure it.

@@ -26,7 +26,7 @@ use futures_util::stream::FuturesUnordered;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::{Semaphore, broadcast};
 use tokio::task::JoinSet;
 
@@ -222,11 +222,7 @@ impl Scheduler {
 
 impl Inner {
     fn now(&self) -> i64 {
-        self.clock
-            .now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+        self.clock.unix_secs()
     }
 
     async fn run_job(&self, job: UploadJob, progress: Arc<Progress>) {
