@@ -37,10 +37,10 @@ echo
 echo "\$ ferry status"
 "$ferry" status
 echo
-echo "\$ ferry url 1 --format markdown"
-"$ferry" url 1 --format markdown
+echo "\$ ferry url \"$course/syllabus.pdf\" --format markdown"
+"$ferry" url "$course/syllabus.pdf" --format markdown
 echo
-url=$("$ferry" url 2)
+url=$("$ferry" url "$course/Week 1/reading list.txt")
 echo "Fetching the reading list back through its URL:"
 curl -fsS "$url"
 echo
