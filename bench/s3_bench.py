@@ -67,10 +67,17 @@ class Server:
         raise RuntimeError("rclone serve s3 did not start")
 
     def fresh_bucket(self, name):
-        path = os.path.join(self.root, name)
-        shutil.rmtree(path, ignore_errors=True)
-        os.makedirs(path)
+        # Through the S3 API: rclone caches directory listings, so a folder made behind its
+        # back may not show up as a bucket for minutes.
+        import boto3
+        from botocore.config import Config
+        s3 = boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=AK, aws_secret_access_key=SK,
+                          region_name="us-east-1", config=Config(s3={"addressing_style": "path"}))
+        s3.create_bucket(Bucket=name)
         return name
+
+    def drop_bucket(self, name):
+        shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
 
     def stop(self):
         self.proc.kill()
@@ -139,6 +146,7 @@ def main():
                     bucket = server.fresh_bucket(f"{name}-{len(results)}-{r}")
                     cmd, env = make(src, bucket, is_dir)
                     wall, rss = timed(cmd, env)
+                    server.drop_bucket(bucket)
                     if best is None or wall < best[0]:
                         best = (wall, rss)
                 results.append({"case": case, "tool": name, "wall_s": best[0], "rss_mib": best[1],
@@ -156,7 +164,7 @@ def main():
             wall, rss = timed(cmd, env)
             results.append({"case": f"ferry memory, {gib} GiB file", "tool": "ferry", "wall_s": wall,
                             "rss_mib": rss, "mb_per_s": gib * 1024 / wall})
-            shutil.rmtree(os.path.join(server.root, bucket), ignore_errors=True)
+            server.drop_bucket(bucket)
             os.remove(path)
     finally:
         server.stop()

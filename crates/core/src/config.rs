@@ -102,7 +102,7 @@ const MIB: u64 = 1024 * 1024;
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            file_concurrency: 16,
+            file_concurrency: 32,
             part_concurrency: 8,
             multipart_threshold: 32 * MIB,
             part_size: 16 * MIB,

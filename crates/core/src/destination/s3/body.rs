@@ -6,12 +6,14 @@
 //! fails instead of sending a short part.
 
 use crate::destination::FileRange;
+use bytes::BytesMut;
 use http_body::{Body, Frame, SizeHint};
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncSeekExt, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio_util::io::poll_read_buf;
 
 const READ_CHUNK: usize = 256 * 1024;
 
@@ -19,14 +21,17 @@ pub struct FileRangeBody {
     file: tokio::fs::File,
     remaining: u64,
     range: FileRange,
-    buf: Box<[u8]>,
+    /// One buffer for the life of the body: each chunk is split off it, and `reserve` takes the
+    /// space back once the connection has written (and dropped) the previous chunk, so a long
+    /// upload does not allocate a new buffer per chunk.
+    buf: BytesMut,
 }
 
 impl FileRangeBody {
     pub async fn open(range: FileRange) -> io::Result<Self> {
         let mut file = tokio::fs::File::open(&range.path).await?;
         file.seek(io::SeekFrom::Start(range.offset)).await?;
-        let buf = vec![0u8; READ_CHUNK.min(range.len as usize).max(1)].into_boxed_slice();
+        let buf = BytesMut::with_capacity(READ_CHUNK.min(range.len as usize).max(1));
         Ok(FileRangeBody {
             file,
             remaining: range.len,
@@ -48,23 +53,23 @@ impl Body for FileRangeBody {
         if this.remaining == 0 {
             return Poll::Ready(None);
         }
-        let want = this.remaining.min(this.buf.len() as u64) as usize;
-        let mut read_buf = ReadBuf::new(&mut this.buf[..want]);
-        match Pin::new(&mut this.file).poll_read(cx, &mut read_buf) {
+        let want = this.remaining.min(READ_CHUNK as u64);
+        if this.buf.is_empty() {
+            this.buf.reserve(want as usize);
+        }
+        let mut limited = (&mut this.file).take(want);
+        match poll_read_buf(Pin::new(&mut limited), cx, &mut this.buf) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Err(e)) => Poll::Ready(Some(Err(e))),
-            Poll::Ready(Ok(())) => {
-                let filled = read_buf.filled();
-                if filled.is_empty() {
-                    return Poll::Ready(Some(Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        format!(
-                            "{} ended early: the file was truncated while uploading",
-                            this.range.path.display()
-                        ),
-                    ))));
-                }
-                let chunk = bytes::Bytes::copy_from_slice(filled);
+            Poll::Ready(Ok(0)) => Poll::Ready(Some(Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{} ended early: the file was truncated while uploading",
+                    this.range.path.display()
+                ),
+            )))),
+            Poll::Ready(Ok(_)) => {
+                let chunk = this.buf.split().freeze();
                 this.remaining -= chunk.len() as u64;
                 this.range
                     .sent
