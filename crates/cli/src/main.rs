@@ -5,6 +5,7 @@
 //! `--json`); progress and diagnostics go to standard error.
 
 mod args;
+mod memory;
 mod progress;
 mod report;
 
@@ -19,6 +20,7 @@ use std::collections::HashSet;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    memory::limit_arenas();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
