@@ -108,7 +108,15 @@ impl Ferry {
             return false;
         }
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(self.home.path(), std::fs::Permissions::from_mode(0o777));
+        let mode = std::fs::Permissions::from_mode;
+        let _ = std::fs::set_permissions(self.home.path(), mode(0o777));
+        // The build folder may sit under a home `nobody` cannot enter: run a copy from here.
+        let copy = self.home.path().join("ferry-unprivileged");
+        if std::fs::copy(binary(), &copy).is_err()
+            || std::fs::set_permissions(&copy, mode(0o755)).is_err()
+        {
+            return false;
+        }
         self.unprivileged = true;
         true
     }
@@ -117,7 +125,7 @@ impl Ferry {
         let mut cmd = if self.unprivileged {
             let mut c = Command::new("setpriv");
             c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-                .arg(binary());
+                .arg(self.home.path().join("ferry-unprivileged"));
             c
         } else {
             Command::new(binary())
