@@ -5,12 +5,10 @@
 //! and key templates can be tested case by case.
 
 use serde::{Deserialize, Serialize};
-use std::io::Read;
-use std::path::Path;
 
 /// How many leading bytes are read to sniff a type; `infer` needs far fewer for every format it
 /// knows, but office formats (zip containers) look a little further in.
-const SNIFF_BYTES: usize = 8192;
+pub const SNIFF_BYTES: usize = 8192;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -122,19 +120,12 @@ pub fn content_type_of(head: &[u8], name: &str) -> String {
         .unwrap_or_else(|| "application/octet-stream".to_string())
 }
 
-/// Sniff a file on disk: its content type and kind.
-pub fn sniff(path: &Path) -> std::io::Result<(String, FileKind)> {
-    let mut head = Vec::with_capacity(SNIFF_BYTES);
-    std::fs::File::open(path)?
-        .take(SNIFF_BYTES as u64)
-        .read_to_end(&mut head)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let content_type = content_type_of(&head, &name);
+/// Content type and kind from a file's first bytes (at least [`SNIFF_BYTES`] when the file is
+/// that long) and its name.
+pub fn classify(head: &[u8], name: &str) -> (String, FileKind) {
+    let content_type = content_type_of(head, name);
     let kind = kind_of(&content_type);
-    Ok((content_type, kind))
+    (content_type, kind)
 }
 
 #[cfg(test)]

@@ -38,7 +38,14 @@ pub fn stat(path: &Path) -> Result<(u64, i64)> {
 /// actually hashed, and the file is stat'ed again afterwards so a file growing during the read
 /// is caught here rather than uploaded half-written.
 pub fn snapshot(path: &Path) -> Result<FileSnapshot> {
+    snapshot_with_head(path, 0).map(|(snapshot, _)| snapshot)
+}
+
+/// [`snapshot`], also keeping the first `head_len` bytes (for sniffing the content type) so the
+/// file is read once.
+pub fn snapshot_with_head(path: &Path, head_len: usize) -> Result<(FileSnapshot, Vec<u8>)> {
     let (size_before, mtime_before) = stat(path)?;
+    let mut head = Vec::with_capacity(head_len);
     let mut file = std::fs::File::open(path).map_err(|e| Error::from_io(path, &e))?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; HASH_BUFFER];
@@ -49,6 +56,10 @@ pub fn snapshot(path: &Path) -> Result<FileSnapshot> {
             break;
         }
         hasher.update(&buf[..n]);
+        if head.len() < head_len {
+            let take = (head_len - head.len()).min(n);
+            head.extend_from_slice(&buf[..take]);
+        }
         read_total += n as u64;
     }
     let (size_after, mtime_after) = stat(path)?;
@@ -61,12 +72,13 @@ pub fn snapshot(path: &Path) -> Result<FileSnapshot> {
             ),
         ));
     }
-    Ok(FileSnapshot {
+    let snapshot = FileSnapshot {
         path: path.to_path_buf(),
         size: read_total,
         mtime_ns: mtime_before,
         hash: hasher.finalize().to_hex().to_string(),
-    })
+    };
+    Ok((snapshot, head))
 }
 
 /// Fail unless the file on disk still has the size and date it had when it was queued.
@@ -120,6 +132,9 @@ mod tests {
         let snap = snapshot(&path).unwrap();
         assert_eq!(snap.size, content.len() as u64);
         assert_eq!(snap.hash, blake3::hash(&content).to_hex().to_string());
+        let (again, head) = snapshot_with_head(&path, 8192).unwrap();
+        assert_eq!(again, snap);
+        assert_eq!(head, content[..8192]);
         ensure_unchanged(&snap).unwrap();
     }
 

@@ -132,8 +132,8 @@ pub fn prepare(
     rng: &mut fastrand::Rng,
 ) -> Result<NewJob> {
     let absolute = std::path::absolute(&file.path).map_err(|e| Error::from_io(&file.path, &e))?;
-    let (size, _) = fileinfo::stat(&absolute)?;
-    if size == 0 {
+    let (snapshot, head) = fileinfo::snapshot_with_head(&absolute, classify::SNIFF_BYTES)?;
+    if snapshot.size == 0 {
         return Err(Error::new(
             ErrorKind::InvalidInput,
             format!(
@@ -142,13 +142,11 @@ pub fn prepare(
             ),
         ));
     }
-    let snapshot = fileinfo::snapshot(&absolute)?;
-    let (content_type, kind) =
-        classify::sniff(&absolute).map_err(|e| Error::from_io(&absolute, &e))?;
     let display_name = absolute
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let (content_type, kind) = classify::classify(&head, &display_name);
     let mut prefix_parts: Vec<String> = opts
         .prefix
         .split('/')
