@@ -132,6 +132,18 @@ impl Error {
         self
     }
 
+    /// The job database cannot be read. Ferry never replaces it on its own: the user moves the
+    /// file aside (what was uploaded stays uploaded; only the queue's record is set apart).
+    pub fn damaged_queue(detail: impl fmt::Display) -> Self {
+        Error::new(
+            ErrorKind::Queue,
+            format!(
+                "the job database is damaged ({detail}); move ferry.db aside (it is in FERRY_HOME or \
+                 Ferry's data folder) and Ferry starts a new queue; files already uploaded stay uploaded"
+            ),
+        )
+    }
+
     pub fn config(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::InvalidConfig, message)
     }
@@ -176,21 +188,21 @@ impl std::error::Error for Error {}
 
 impl From<rusqlite::Error> for Error {
     fn from(err: rusqlite::Error) -> Self {
-        let message = match &err {
+        match &err {
             rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull => {
-                "the job database could not be written: the disk is full; free some space and retry"
-                    .to_string()
+                Error::new(
+                    ErrorKind::Queue,
+                    "the job database could not be written: the disk is full; free some space and retry",
+                )
             }
             rusqlite::Error::SqliteFailure(e, _)
                 if e.code == rusqlite::ErrorCode::NotADatabase
                     || e.code == rusqlite::ErrorCode::DatabaseCorrupt =>
             {
-                "the job database is damaged; move it aside (see `ferry status`) to start a new one"
-                    .to_string()
+                Error::damaged_queue("not a valid database")
             }
-            _ => format!("job database error: {err}"),
-        };
-        Error::new(ErrorKind::Queue, message)
+            _ => Error::new(ErrorKind::Queue, format!("job database error: {err}")),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::job::{
     ConfirmedPart, FileSnapshot, JobError, JobId, JobState, NewJob, ResumeState, UploadJob,
     UploadResult,
 };
-use crate::{Error, ErrorKind, Result, classify::FileKind};
+use crate::{Error, Result, classify::FileKind};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -46,10 +46,7 @@ impl Queue {
         // A damaged file is reported, never silently replaced.
         let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         if check != "ok" {
-            return Err(Error::new(
-                ErrorKind::Queue,
-                format!("the job database is damaged ({check}); move it aside to start a new one"),
-            ));
+            return Err(Error::damaged_queue(check));
         }
         schema::migrate(&conn)?;
         Ok(Queue {

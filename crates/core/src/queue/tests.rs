@@ -1,4 +1,5 @@
 use super::*;
+use crate::ErrorKind;
 
 fn new_job(n: usize) -> NewJob {
     NewJob {
