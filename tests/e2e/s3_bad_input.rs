@@ -8,7 +8,6 @@ use ferry_e2e::servers::S3Server;
 use ferry_e2e::{data, sha256_hex};
 use serde_json::Value;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 const PART: usize = 5 * 1024 * 1024;
 
@@ -234,15 +233,10 @@ async fn meddle_mid_upload(meddle: impl FnOnce(&Path)) -> Meddled {
     std::fs::write(&path, data(3 * PART, 9)).unwrap();
     let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
     ferry
-        .set("FERRY_MULTIPART_THRESHOLD", &PART.to_string())
-        .set("FERRY_PART_SIZE", &PART.to_string())
+        .multipart_parts(PART)
         .set("FERRY_PART_CONCURRENCY", "1");
     let child = ferry.spawn(&["upload", "--json"], &[&path]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !proxy.seen().iter().any(|s| s.status == 0) {
-        assert!(Instant::now() < deadline, "never reached part 2");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    proxy.wait_for_hold().await;
     meddle(&path);
     proxy.release();
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())

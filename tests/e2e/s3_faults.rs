@@ -116,9 +116,7 @@ async fn dropped_connections_and_malformed_replies_are_retried() {
     let bytes = data(2 * PART + 1, 5);
     std::fs::write(&path, &bytes).unwrap();
     let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
-    ferry
-        .set("FERRY_MULTIPART_THRESHOLD", &PART.to_string())
-        .set("FERRY_PART_SIZE", &PART.to_string());
+    ferry.multipart_parts(PART);
     let run = ferry.run_paths(&["upload", "--json"], &[&path]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let key = run.lines()[0]["key"].as_str().unwrap().to_string();

@@ -5,7 +5,7 @@
 
 use ferry_e2e::checker::Checker;
 use ferry_e2e::ferry::Ferry;
-use ferry_e2e::proxy::{Fault, Proxy};
+use ferry_e2e::proxy::{Fault, Proxy, part_number};
 use ferry_e2e::servers::S3Server;
 use ferry_e2e::{data, sha256_hex};
 use std::collections::BTreeMap;
@@ -17,7 +17,7 @@ async fn kill_mid_multipart_then_resume(server: S3Server) {
     let proxy = Proxy::start(&server.endpoint).await;
     // Parts from the fourth on hang, so the kill finds parts 1-3 done and others in flight.
     proxy.inject(
-        |method, target| method == "PUT" && part_of(target) >= Some(4),
+        |method, target| method == "PUT" && part_number("PUT", target) >= Some(4),
         Fault::Hold,
         None,
     );
@@ -29,8 +29,7 @@ async fn kill_mid_multipart_then_resume(server: S3Server) {
 
     let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
     ferry
-        .set("FERRY_MULTIPART_THRESHOLD", &PART.to_string())
-        .set("FERRY_PART_SIZE", &PART.to_string())
+        .multipart_parts(PART)
         .set("FERRY_PART_CONCURRENCY", "2");
     let mut child = ferry.spawn(&["upload", "--json"], &[&path]);
 
@@ -145,14 +144,6 @@ async fn kill_mid_multipart_then_resume(server: S3Server) {
     );
 }
 
-fn part_of(target: &str) -> Option<u32> {
-    let query = target.split_once('?')?.1;
-    query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("partNumber="))
-        .and_then(|n| n.parse().ok())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_multipart_then_resume_rclone() {
     kill_mid_multipart_then_resume(S3Server::rclone()).await;
@@ -169,7 +160,7 @@ async fn cancel_aborts_the_remote_multipart_upload() {
     let server = S3Server::moto();
     let proxy = Proxy::start(&server.endpoint).await;
     proxy.inject(
-        |method, target| method == "PUT" && part_of(target) >= Some(2),
+        |method, target| method == "PUT" && part_number("PUT", target) >= Some(2),
         Fault::Hold,
         None,
     );
@@ -177,15 +168,9 @@ async fn cancel_aborts_the_remote_multipart_upload() {
     let path = files.path().join("big.bin");
     std::fs::write(&path, data(3 * PART, 7)).unwrap();
     let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
-    ferry
-        .set("FERRY_MULTIPART_THRESHOLD", &PART.to_string())
-        .set("FERRY_PART_SIZE", &PART.to_string());
+    ferry.multipart_parts(PART);
     let mut child = ferry.spawn(&["upload", "--json"], &[&path]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !proxy.seen().iter().any(|s| s.status == 0) {
-        assert!(Instant::now() < deadline, "never reached part 2");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    proxy.wait_for_hold().await;
     child.kill().unwrap();
     child.wait().unwrap();
     let checker = Checker::new(&server.endpoint, &server.bucket);

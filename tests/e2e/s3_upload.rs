@@ -24,9 +24,7 @@ fn upload_small_and_multipart(server: &S3Server) {
     write(&big, &big_bytes);
 
     let mut ferry = Ferry::s3(&server.endpoint, &server.bucket);
-    ferry
-        .set("FERRY_MULTIPART_THRESHOLD", "5242880")
-        .set("FERRY_PART_SIZE", "5242880");
+    ferry.multipart_parts(5 * 1024 * 1024);
     let run = ferry.run_paths(
         &["upload", "--json", "--prefix", "Course A"],
         &[&small, &big],

@@ -93,6 +93,12 @@ impl Ferry {
         self
     }
 
+    /// Use multipart uploads with parts of `part` bytes for any file of at least that size.
+    pub fn multipart_parts(&mut self, part: usize) -> &mut Self {
+        self.set("FERRY_MULTIPART_THRESHOLD", &part.to_string())
+            .set("FERRY_PART_SIZE", &part.to_string())
+    }
+
     pub fn unset(&mut self, key: &str) -> &mut Self {
         self.env.retain(|(k, _)| k != key);
         self

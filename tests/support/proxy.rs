@@ -32,15 +32,20 @@ pub struct Seen {
 impl Seen {
     /// The `partNumber` of an UploadPart request.
     pub fn part_number(&self) -> Option<u32> {
-        if self.method != "PUT" {
-            return None;
-        }
-        let query = self.target.split_once('?')?.1;
-        query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("partNumber="))
-            .and_then(|n| n.parse().ok())
+        part_number(&self.method, &self.target)
     }
+}
+
+/// The `partNumber` of an UploadPart request (`PUT …?partNumber=N&uploadId=…`).
+pub fn part_number(method: &str, target: &str) -> Option<u32> {
+    if method != "PUT" {
+        return None;
+    }
+    let query = target.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("partNumber="))
+        .and_then(|n| n.parse().ok())
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +152,28 @@ impl Proxy {
 
     pub fn seen(&self) -> Vec<Seen> {
         self.state.seen.lock().unwrap().clone()
+    }
+
+    /// Wait (at most a minute) until the requests seen satisfy `done`; panic with the log if not.
+    pub async fn wait_for(&self, what: &str, done: impl Fn(&[Seen]) -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let seen = self.seen();
+            if done(&seen) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what} never happened: {seen:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Wait until a request is being held by a [`Fault::Hold`].
+    pub async fn wait_for_hold(&self) {
+        self.wait_for("a held request", |seen| seen.iter().any(|s| s.status == 0))
+            .await;
     }
 
     pub fn reset_log(&self) {
