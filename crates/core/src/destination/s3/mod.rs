@@ -110,6 +110,55 @@ impl S3Destination {
         Ok(ByteStream::new(SdkBody::from_body_1_x(body)))
     }
 
+    /// A HEAD reply has no body, so its errors say less than other replies: a 404 may be a
+    /// missing object or a missing bucket, a 403 a refused key or a missing permission. Ask a
+    /// question whose reply does carry an S3 error code, only when the answer matters.
+    async fn explain_bodiless(&self, key: &str, err: Error) -> Result<RemoteObject> {
+        match err.kind() {
+            ErrorKind::NotFound if self.bucket_seen.load(Ordering::Relaxed) => {
+                Ok(RemoteObject::Absent)
+            }
+            ErrorKind::NotFound => {
+                let bucket = self
+                    .client
+                    .head_bucket()
+                    .bucket(&self.config.bucket)
+                    .send()
+                    .await;
+                match bucket.map_err(|e| self.err(e, "checking the bucket")) {
+                    Ok(_) => {
+                        self.bucket_seen.store(true, Ordering::Relaxed);
+                        Ok(RemoteObject::Absent)
+                    }
+                    Err(e) if e.kind() == ErrorKind::NotFound => Err(errors::from_status(
+                        404,
+                        "NoSuchBucket",
+                        "",
+                        &self.config.name,
+                        &self.config.bucket,
+                        "",
+                    )),
+                    Err(e) => Err(e),
+                }
+            }
+            ErrorKind::PermissionDenied => {
+                let listing = self
+                    .client
+                    .list_objects_v2()
+                    .bucket(&self.config.bucket)
+                    .prefix(key)
+                    .max_keys(1)
+                    .send()
+                    .await;
+                match listing {
+                    Ok(_) => Err(err),
+                    Err(e) => Err(self.err(e, "checking whether the object exists")),
+                }
+            }
+            _ => Err(err),
+        }
+    }
+
     fn public_url(&self, key: &str) -> Option<String> {
         self.config
             .public_base_url
@@ -167,56 +216,7 @@ impl Destination for S3Destination {
             }
             Err(err) => {
                 let err = self.err(err, "checking whether the object exists");
-                // HEAD has no body, so a missing bucket also reads as a plain 404: tell them
-                // apart with a bucket check only when it matters.
-                if err.kind() == ErrorKind::NotFound && self.bucket_seen.load(Ordering::Relaxed) {
-                    Ok(RemoteObject::Absent)
-                } else if err.kind() == ErrorKind::NotFound {
-                    match self
-                        .client
-                        .head_bucket()
-                        .bucket(&self.config.bucket)
-                        .send()
-                        .await
-                    {
-                        Ok(_) => {
-                            self.bucket_seen.store(true, Ordering::Relaxed);
-                            Ok(RemoteObject::Absent)
-                        }
-                        Err(e) => {
-                            let e = self.err(e, "checking the bucket");
-                            if e.kind() == ErrorKind::NotFound {
-                                Err(errors::from_status(
-                                    404,
-                                    "NoSuchBucket",
-                                    "",
-                                    &self.config.name,
-                                    &self.config.bucket,
-                                    "",
-                                ))
-                            } else {
-                                Err(e)
-                            }
-                        }
-                    }
-                } else if err.kind() == ErrorKind::PermissionDenied {
-                    // A HEAD reply has no body, so a refused key and a missing permission both
-                    // read as a bare 403. A listing answers with the S3 error code.
-                    match self
-                        .client
-                        .list_objects_v2()
-                        .bucket(&self.config.bucket)
-                        .prefix(key)
-                        .max_keys(1)
-                        .send()
-                        .await
-                    {
-                        Ok(_) => Err(err),
-                        Err(e) => Err(self.err(e, "checking whether the object exists")),
-                    }
-                } else {
-                    Err(err)
-                }
+                self.explain_bodiless(key, err).await
             }
         }
     }
