@@ -276,16 +276,6 @@ impl Queue {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Progress of a single-request upload (no parts table involved).
-    pub fn set_progress(&self, id: JobId, bytes_done: u64, now: i64) -> Result<()> {
-        let conn = self.conn();
-        conn.execute(
-            "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
-            params![bytes_done as i64, now, id.0],
-        )?;
-        Ok(())
-    }
-
     /// Finish a job: result written, resume state and parts dropped, in one transaction.
     pub fn finish_done(
         &self,

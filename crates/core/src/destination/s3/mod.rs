@@ -84,10 +84,6 @@ impl S3Destination {
         }
     }
 
-    pub fn config(&self) -> &S3Config {
-        &self.config
-    }
-
     fn err<E>(
         &self,
         err: aws_sdk_s3::error::SdkError<
