@@ -89,6 +89,7 @@ async fn kill_mid_multipart_then_resume(server: S3Server) {
     );
     let line = &run.lines()[0];
     assert_eq!(line["state"], "done", "{line}");
+    assert_eq!(line["attempts"], 2, "the killed run and the resume: {line}");
     let key = line["key"].as_str().unwrap().to_string();
 
     // What was sent after the restart: the missing parts only, each once, after a ListParts.

@@ -126,6 +126,7 @@ pub struct UploadJob {
     pub key: String,
     pub state: JobState,
     pub bytes_done: u64,
+    /// Runs that picked this job up since it was last queued (a crash and resume makes two).
     pub attempts: u32,
     pub resume: Option<ResumeState>,
     pub result: Option<UploadResult>,

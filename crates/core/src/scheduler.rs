@@ -234,7 +234,11 @@ impl Inner {
             self.now(),
         );
         match claimed {
-            Ok(true) => {}
+            Ok(true) => {
+                if let Err(e) = self.queue.bump_attempts(id, self.now()) {
+                    tracing::warn!(job = %id, error = %e, "could not count the attempt");
+                }
+            }
             Ok(false) => return, // paused or cancelled meanwhile
             Err(e) => {
                 tracing::error!(job = %id, error = %e, "could not claim job");
