@@ -3,7 +3,8 @@
 # runs only when its tool is missing. Python peers go into .tools/venv (never the system).
 #
 #   scripts/setup.sh           build + demo needs (Rust toolchain, C libraries, rclone, boto3)
-#   scripts/setup.sh --test    also the test and benchmark peers (moto, aws CLI, s5cmd, tuspy)
+#   scripts/setup.sh --test    also the test and benchmark peers (moto, aws CLI, s5cmd, tuspy,
+#                              Node.js and the official tus server @tus/server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
@@ -52,5 +53,19 @@ if [ ! -f "$stamp" ]; then
   say "Installing Python tools: ${need[*]}"
   "$venv/bin/pip" install -q --disable-pip-version-check "${need[@]}"
   touch "$stamp"
+fi
+# Node.js (>= 20.19, for @tus/server 2) and the official tus server, for the tus tests.
+if [ "$want_test" = 1 ]; then
+  node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'; }
+  if ! node_ok; then
+    say "Installing Node.js from Debian"
+    sudo_ apt-get update -qq
+    sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    node_ok || { echo "Node.js 20.19 or newer is needed for @tus/server; install it (e.g. from nodesource) and rerun" >&2; exit 2; }
+  fi
+  if [ ! -d tests/tus-server/node_modules/@tus/server ]; then
+    say "Installing @tus/server"
+    (cd tests/tus-server && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 fi
 say "Setup complete"

@@ -1,0 +1,276 @@
+//! ferry-tus against the official tus server (@tus/server with its FileStore), started here on
+//! 127.0.0.1: creation, chunked upload, resume with a fresh client after a cut connection, 409
+//! recovery, termination, expiry handling. The bytes the server stored are compared with ours.
+
+use ferry_tus::{ChunkPolicy, Client, Decision, FilePiece, Metadata, TusError, Url, decide};
+use reqwest::header::HeaderMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+struct TusServer {
+    child: Child,
+    endpoint: Url,
+    store: tempfile::TempDir,
+}
+
+impl TusServer {
+    fn start() -> TusServer {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tus-server");
+        assert!(
+            dir.join("node_modules/@tus/server").exists(),
+            "@tus/server is not installed: run scripts/setup.sh --test"
+        );
+        let store = tempfile::tempdir().unwrap();
+        let mut child = Command::new("node")
+            .arg(dir.join("server.mjs"))
+            .arg("0")
+            .arg(store.path())
+            .current_dir(&dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("node must be installed (scripts/setup.sh --test)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line
+            .trim()
+            .strip_prefix("listening ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("tus server did not start: {line:?}"));
+        TusServer {
+            child,
+            endpoint: Url::parse(&format!("http://127.0.0.1:{port}/files")).unwrap(),
+            store,
+        }
+    }
+
+    /// The bytes stored for an upload (FileStore names files by upload id).
+    fn stored(&self, url: &Url) -> Vec<u8> {
+        let id = url.path_segments().unwrap().next_back().unwrap();
+        std::fs::read(self.store.path().join(id)).unwrap()
+    }
+}
+
+impl Drop for TusServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sample(len: usize) -> (tempfile::NamedTempFile, Vec<u8>) {
+    let bytes = fastrand_bytes(len);
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&bytes).unwrap();
+    f.flush().unwrap();
+    (f, bytes)
+}
+
+fn fastrand_bytes(len: usize) -> Vec<u8> {
+    // A simple xorshift keeps the test free of extra dependencies; content just has to vary.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ len as u64;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+fn piece(path: &Path, offset: u64, len: u64) -> FilePiece {
+    FilePiece {
+        path: PathBuf::from(path),
+        offset,
+        len,
+        sent: Arc::new(AtomicU64::new(0)),
+    }
+}
+
+async fn upload_rest(client: &Client, url: &Url, path: &Path, total: u64, policy: ChunkPolicy) {
+    let mut offset = client.status(url).await.unwrap().offset;
+    while offset < total {
+        let len = policy.chunk_len(offset, total);
+        offset = client
+            .patch(url, offset, piece(path, offset, len))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn creates_and_uploads_in_chunks_with_metadata() {
+    let server = TusServer::start();
+    let (file, bytes) = sample(3 * 1024 * 1024 + 123);
+    let client = Client::new(Client::default_http());
+    let meta = Metadata::new()
+        .with("filename", "leçon 1.mp4")
+        .flag("requiresignedurls");
+    let created = client
+        .create(
+            &server.endpoint,
+            bytes.len() as u64,
+            &meta,
+            &HeaderMap::new(),
+        )
+        .await
+        .unwrap();
+    assert!(created.url.as_str().starts_with(server.endpoint.as_str()));
+    let status = client.status(&created.url).await.unwrap();
+    assert_eq!(status.offset, 0);
+    assert_eq!(status.length, Some(bytes.len() as u64));
+    let policy = ChunkPolicy::ANY.preferring(1024 * 1024);
+    upload_rest(
+        &client,
+        &created.url,
+        file.path(),
+        bytes.len() as u64,
+        policy,
+    )
+    .await;
+    assert_eq!(
+        client.status(&created.url).await.unwrap().offset,
+        bytes.len() as u64
+    );
+    assert!(server.stored(&created.url) == bytes, "stored bytes differ");
+}
+
+#[tokio::test]
+async fn an_empty_file_is_complete_at_creation() {
+    let server = TusServer::start();
+    let client = Client::new(Client::default_http());
+    let created = client
+        .create(&server.endpoint, 0, &Metadata::new(), &HeaderMap::new())
+        .await
+        .unwrap();
+    let status = client.status(&created.url).await.unwrap();
+    assert_eq!((status.offset, status.length), (0, Some(0)));
+}
+
+#[tokio::test]
+async fn a_wrong_offset_gets_409_and_head_gives_the_way_back() {
+    let server = TusServer::start();
+    let (file, bytes) = sample(2 * 1024 * 1024);
+    let total = bytes.len() as u64;
+    let client = Client::new(Client::default_http());
+    let created = client
+        .create(&server.endpoint, total, &Metadata::new(), &HeaderMap::new())
+        .await
+        .unwrap();
+    let half = total / 2;
+    assert_eq!(
+        client
+            .patch(&created.url, 0, piece(file.path(), 0, half))
+            .await
+            .unwrap(),
+        half
+    );
+    // A client that believes it is still at 0 (its confirmation was lost) sends again.
+    let err = client
+        .patch(&created.url, 0, piece(file.path(), 0, half))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TusError::OffsetMismatch), "{err:?}");
+    assert_eq!(decide(&err), Decision::Reconcile);
+    upload_rest(&client, &created.url, file.path(), total, ChunkPolicy::ANY).await;
+    assert!(server.stored(&created.url) == bytes);
+}
+
+#[tokio::test]
+async fn a_cut_connection_resumes_from_the_servers_offset_with_a_new_client() {
+    let server = TusServer::start();
+    let (file, bytes) = sample(8 * 1024 * 1024);
+    let total = bytes.len() as u64;
+    let url = {
+        let client = Client::new(Client::default_http());
+        let created = client
+            .create(&server.endpoint, total, &Metadata::new(), &HeaderMap::new())
+            .await
+            .unwrap();
+        // Cut the PATCH off mid-body: the request future is dropped once some bytes left.
+        let sent = Arc::new(AtomicU64::new(0));
+        let p = FilePiece {
+            sent: sent.clone(),
+            ..piece(file.path(), 0, total)
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(1), async {
+            let _ = client.patch(&created.url, 0, p).await;
+        })
+        .await;
+        created.url
+    };
+    // Only the URL survived (as a caller would persist it). The server keeps what it got.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let client = Client::new(Client::default_http());
+    let kept = client.status(&url).await.unwrap().offset;
+    assert!(kept < total, "the cut upload must not be complete");
+    upload_rest(
+        &client,
+        &url,
+        file.path(),
+        total,
+        ChunkPolicy::ANY.preferring(3 << 20),
+    )
+    .await;
+    assert!(server.stored(&url) == bytes);
+}
+
+#[tokio::test]
+async fn terminated_uploads_are_gone_and_say_restart() {
+    let server = TusServer::start();
+    let (file, bytes) = sample(1024 * 1024);
+    let client = Client::new(Client::default_http());
+    let created = client
+        .create(
+            &server.endpoint,
+            bytes.len() as u64,
+            &Metadata::new(),
+            &HeaderMap::new(),
+        )
+        .await
+        .unwrap();
+    client
+        .patch(&created.url, 0, piece(file.path(), 0, 1000))
+        .await
+        .unwrap();
+    client.terminate(&created.url).await.unwrap();
+    let err = client.status(&created.url).await.unwrap_err();
+    assert!(matches!(err, TusError::Gone(404 | 410)), "{err:?}");
+    assert_eq!(decide(&err), Decision::Restart);
+    let err = client
+        .patch(&created.url, 1000, piece(file.path(), 1000, 1000))
+        .await
+        .unwrap_err();
+    assert_eq!(decide(&err), Decision::Restart, "{err:?}");
+    // Terminating twice is not an error.
+    client.terminate(&created.url).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_file_that_shrank_is_a_file_error_not_a_network_error() {
+    let server = TusServer::start();
+    let (file, bytes) = sample(1024 * 1024);
+    let client = Client::new(Client::default_http());
+    let total = bytes.len() as u64;
+    let created = client
+        .create(&server.endpoint, total, &Metadata::new(), &HeaderMap::new())
+        .await
+        .unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(file.path())
+        .unwrap()
+        .set_len(1000)
+        .unwrap();
+    let err = client
+        .patch(&created.url, 0, piece(file.path(), 0, total))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TusError::File(_)), "{err:?}");
+    assert_eq!(decide(&err), Decision::Fail);
+}
