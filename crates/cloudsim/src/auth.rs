@@ -1,0 +1,132 @@
+//! API tokens: which tokens exist, what each may do, and the verify endpoints. Product calls
+//! check the bearer token here first: a missing header, a malformed one, an unknown, expired or
+//! disabled token, and a token without the product's permission each get Cloudflare's answer.
+
+use crate::Sim;
+use crate::envelope::{ApiError, ApiResult, ok_with_message};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Images,
+    Stream,
+}
+
+/// A token the emulator knows: its value, what it may do, and its status.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    pub value: String,
+    pub images: bool,
+    pub stream: bool,
+    /// `active`, `disabled` or `expired`.
+    pub status: String,
+}
+
+impl TokenGrant {
+    /// Parse `VALUE[:SCOPES[:STATUS]]`, scopes as `images,stream` (default both), status
+    /// `active` by default.
+    pub fn parse(spec: &str) -> Result<TokenGrant, String> {
+        let mut it = spec.splitn(3, ':');
+        let value = it.next().unwrap_or_default().to_string();
+        if value.is_empty() {
+            return Err("a token needs a value".into());
+        }
+        let scopes = it.next().unwrap_or("images,stream");
+        let status = it.next().unwrap_or("active").to_string();
+        if !["active", "disabled", "expired"].contains(&status.as_str()) {
+            return Err(format!(
+                "token status {status:?} is not active, disabled or expired"
+            ));
+        }
+        Ok(TokenGrant {
+            value,
+            images: scopes.split(',').any(|s| s == "images"),
+            stream: scopes.split(',').any(|s| s == "stream"),
+            status,
+        })
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let Some(value) = headers.get("authorization") else {
+        return Err(ApiError::bad_request(
+            1001,
+            "Missing \"Authorization\" header",
+        ));
+    };
+    let value = value.to_str().unwrap_or_default();
+    match value.strip_prefix("Bearer ") {
+        Some(token) if !token.trim().is_empty() => Ok(token.trim()),
+        _ => Err(ApiError::bad_request(
+            6003,
+            "Invalid request headers: Invalid format for Authorization header",
+        )),
+    }
+}
+
+fn grant<'a>(sim: &'a Sim, headers: &HeaderMap) -> Result<&'a TokenGrant, ApiError> {
+    let token = bearer(headers)?;
+    sim.config
+        .tokens
+        .iter()
+        .find(|g| g.value == token)
+        .ok_or_else(ApiError::authentication)
+}
+
+/// Check that the caller may use `scope` on `account`.
+pub fn require(
+    sim: &Sim,
+    headers: &HeaderMap,
+    account: &str,
+    scope: Scope,
+) -> Result<(), ApiError> {
+    let g = grant(sim, headers)?;
+    if g.status != "active" {
+        return Err(ApiError::authentication());
+    }
+    if account != sim.config.account_id {
+        return Err(ApiError::forbidden());
+    }
+    let allowed = match scope {
+        Scope::Images => g.images,
+        Scope::Stream => g.stream,
+    };
+    if !allowed {
+        return Err(ApiError::forbidden());
+    }
+    Ok(())
+}
+
+fn verify_reply(g: &TokenGrant) -> ApiResult {
+    Ok(ok_with_message(
+        json!({"id": format!("{:032x}", crate::short_hash(&g.value)), "status": g.status}),
+        10000,
+        "This API Token is valid and active",
+    ))
+}
+
+/// `GET /user/tokens/verify`.
+pub async fn verify_user(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> ApiResult {
+    let g = grant(&sim, &headers)?;
+    verify_reply(g)
+}
+
+/// `GET /accounts/{account_id}/tokens/verify`.
+pub async fn verify_account(
+    State(sim): State<Arc<Sim>>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let g = grant(&sim, &headers)?;
+    if account != sim.config.account_id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            10000,
+            "Authentication error",
+        ));
+    }
+    verify_reply(g)
+}

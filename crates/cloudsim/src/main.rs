@@ -1,0 +1,122 @@
+//! `ferry-cloudsim`: run the local Cloudflare. Prints one JSON line with its addresses once it
+//! listens, then serves until interrupted.
+
+use clap::Parser;
+use ferry_cloudsim::{FaultRule, Sim, SimConfig, TokenGrant, r2::R2};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "ferry-cloudsim",
+    about = "A local Cloudflare (Images, Stream, R2) for Ferry's tests and demos"
+)]
+struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Where uploads are kept.
+    #[arg(long)]
+    data: PathBuf,
+    #[arg(long, default_value = "0123456789abcdef0123456789abcdef")]
+    account_id: String,
+    #[arg(long, default_value = "ferrysimhash0000000000")]
+    account_hash: String,
+    #[arg(long, default_value = "ferrysim")]
+    customer_code: String,
+    /// A token the API accepts: VALUE[:SCOPES[:STATUS]], scopes `images,stream` (default
+    /// both), status active|disabled|expired. Repeatable. Also read from FERRY_SIM_TOKENS
+    /// (space-separated), so that tokens stay out of process listings.
+    #[arg(long = "token")]
+    tokens: Vec<String>,
+    /// Milliseconds from "uploaded" to "ready" for a video.
+    #[arg(long, default_value_t = 3000)]
+    processing_ms: u64,
+    /// Images signing key.
+    #[arg(long, default_value = "ferry-cloudsim-images-key")]
+    images_key: String,
+    /// A fault rule as JSON (see faults.rs). Repeatable.
+    #[arg(long = "fault")]
+    faults: Vec<String>,
+    /// Also start an R2 endpoint (rclone serve s3) with this bucket.
+    #[arg(long)]
+    r2_bucket: Option<String>,
+    /// R2 keys as ACCESS,SECRET; also read from FERRY_SIM_R2_KEYS.
+    #[arg(long, env = "FERRY_SIM_R2_KEYS", hide_env_values = true)]
+    r2_keys: Option<String>,
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    if let Err(e) = run(args).await {
+        eprintln!("ferry-cloudsim: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let mut specs = args.tokens.clone();
+    if let Ok(env) = std::env::var("FERRY_SIM_TOKENS") {
+        specs.extend(env.split_whitespace().map(str::to_string));
+    }
+    if specs.is_empty() {
+        return Err("give at least one --token (or FERRY_SIM_TOKENS)".into());
+    }
+    let tokens = specs
+        .iter()
+        .map(|s| TokenGrant::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let faults = args
+        .faults
+        .iter()
+        .map(|f| serde_json::from_str::<FaultRule>(f).map_err(|e| format!("--fault {f}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let config = SimConfig {
+        account_id: args.account_id.clone(),
+        account_hash: args.account_hash.clone(),
+        customer_code: args.customer_code,
+        tokens,
+        data_dir: args.data.join("cloudflare"),
+        processing: Duration::from_millis(args.processing_ms),
+        images_key: args.images_key,
+        faults,
+    };
+    let sim = Arc::new(Sim::new(config, base.clone()).map_err(|e| format!("data directory: {e}"))?);
+    let r2 = match &args.r2_bucket {
+        Some(bucket) => {
+            let keys = args
+                .r2_keys
+                .clone()
+                .unwrap_or_else(|| "ferrysimaccesskey,ferrysimsecretkey0123456789".into());
+            let (ak, sk) = keys
+                .split_once(',')
+                .ok_or("--r2-keys must be ACCESS,SECRET")?;
+            Some(
+                R2::start(&args.data.join("r2"), bucket, ak, sk)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        None => None,
+    };
+    let ready = serde_json::json!({
+        "api": sim.api_base(),
+        "base": base,
+        "account_id": args.account_id,
+        "account_hash": args.account_hash,
+        "r2_endpoint": r2.as_ref().map(|r| r.endpoint.clone()),
+        "r2_bucket": r2.as_ref().map(|r| r.bucket.clone()),
+    });
+    println!("{ready}");
+    tokio::select! {
+        served = ferry_cloudsim::serve(sim, listener) => served.map_err(|e| e.to_string()),
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
+}
