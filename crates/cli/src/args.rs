@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[command(
     name = "ferry",
     version,
-    about = "Upload course files to Cloudflare R2, S3 and S3-compatible storage, and get back the URLs to paste."
+    about = "Upload course files to Cloudflare (Images, Stream, R2), S3 and S3-compatible storage, and get back the URLs to paste."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -18,7 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Upload files (folders recursively), wait, and print each file's result.
     Upload {
-        /// Destination: r2, s3 or gcs (default: the first configured).
+        /// Destination: images, stream, r2, s3 or gcs. By default images go to Cloudflare
+        /// Images and videos to Stream when configured, everything else to R2 (or S3, GCS).
         #[arg(long)]
         to: Option<String>,
         /// Key prefix, e.g. a course or tenant name.
@@ -52,13 +53,18 @@ pub enum Command {
         #[arg(long)]
         expires: Option<String>,
     },
+    /// Check that configured destinations work: Cloudflare token and permissions, bucket access.
+    Check {
+        /// Destinations to check (default: every configured one).
+        destinations: Vec<String>,
+    },
     /// Pause jobs; uploads in progress stop after their current parts and keep their progress.
     Pause {
         ids: Vec<i64>,
         #[arg(long, conflicts_with = "ids")]
         all: bool,
     },
-    /// Cancel jobs; an unfinished multipart upload is aborted on the server.
+    /// Cancel jobs; an unfinished multipart or tus upload is aborted on the server.
     Cancel {
         #[arg(required = true)]
         ids: Vec<i64>,
@@ -77,6 +83,8 @@ pub enum Format {
     Raw,
     Markdown,
     Html,
+    /// A Stream player `<iframe>`.
+    Iframe,
 }
 
 /// Parse `30s`, `15m`, `12h`, `7d` or plain seconds.

@@ -73,14 +73,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             paths,
         } => {
             let engine = open_engine()?;
-            let destination = match to {
-                Some(name) => {
-                    engine.destination(&name)?;
-                    name
-                }
-                None => engine.default_destination()?,
-            };
-            let intake = engine.add(&paths, &destination, prefix.as_deref(), force)?;
+            let destination = to.clone().unwrap_or_default();
+            let intake = engine.add(&paths, to.as_deref(), prefix.as_deref(), force)?;
             let ids: HashSet<JobId> = intake.queued.iter().copied().collect();
             let ok = drive(&engine, JobFilter::Only(ids), json).await?;
             let mut failed = !ok;
@@ -155,9 +149,54 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 Format::Raw => UrlFormat::Raw,
                 Format::Markdown => UrlFormat::Markdown,
                 Format::Html => UrlFormat::Html,
+                Format::Iframe => {
+                    let iframe = job
+                        .result
+                        .as_ref()
+                        .and_then(|r| r.links.get("iframe").cloned())
+                        .ok_or_else(|| {
+                            Error::input(format!(
+                                "{}: only Stream videos have an embeddable player; use --format html",
+                                job.display_name
+                            ))
+                        })?;
+                    println!("{}", ferry_core::urlfmt::iframe(&iframe, &job.display_name));
+                    return Ok(ExitCode::SUCCESS);
+                }
             };
             println!("{}", format_url(&url, &job.display_name, job.kind, format));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { destinations } => {
+            let engine = open_engine()?;
+            let names = if destinations.is_empty() {
+                engine.destination_names()
+            } else {
+                destinations
+            };
+            if names.is_empty() {
+                engine.ensure_configured()?;
+            }
+            let mut failed = false;
+            let mut cloudflare_done = false;
+            for name in names {
+                // Images and Stream share one account and token: check them once.
+                if name == "images" || name == "stream" {
+                    if cloudflare_done {
+                        continue;
+                    }
+                    cloudflare_done = true;
+                    println!("cloudflare (images, stream):");
+                } else {
+                    println!("{name}:");
+                }
+                for line in engine.check(&name).await? {
+                    let mark = if line.ok { "✓" } else { "✗" };
+                    failed |= !line.ok;
+                    println!("  {mark} {}: {}", line.what, line.detail);
+                }
+            }
+            Ok(exit(failed))
         }
         Command::Pause { ids, all } => {
             let engine = open_engine()?;

@@ -21,7 +21,7 @@ pub fn spawn(engine: &Engine, quiet: bool) -> Option<tokio::task::JoinHandle<()>
         .collect();
     Some(tokio::spawn(async move {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
-        let style = ProgressStyle::with_template("{prefix:30!} {bar:30} {bytes:>10}/{total_bytes:<10} {binary_bytes_per_sec:>12} {eta:>4}")
+        let style = ProgressStyle::with_template("{prefix:30!} {bar:30} {bytes:>10}/{total_bytes:<10} {binary_bytes_per_sec:>12} {eta:>4} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar());
         let mut bars: HashMap<i64, ProgressBar> = HashMap::new();
         loop {
@@ -39,6 +39,14 @@ pub fn spawn(engine: &Engine, quiet: bool) -> Option<tokio::task::JoinHandle<()>
                 Ok(Event::Progress { id, bytes_done, .. }) => {
                     if let Some(bar) = bars.get(&id.0) {
                         bar.set_position(bytes_done);
+                    }
+                }
+                Ok(Event::Processing { id, pct }) => {
+                    if let Some(bar) = bars.get(&id.0) {
+                        bar.set_message(match pct {
+                            Some(p) => format!("processing {p}%"),
+                            None => "processing".to_string(),
+                        });
                     }
                 }
                 Ok(

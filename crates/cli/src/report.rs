@@ -23,6 +23,7 @@ pub fn job_json(job: &UploadJob) -> Value {
         "state": job.state.as_str(),
         "key": key,
         "url": job.result.as_ref().and_then(|r| r.url.clone()),
+        "links": job.result.as_ref().map(|r| r.links.clone()).unwrap_or_default(),
         "size": job.file.size,
         "bytes_done": job.bytes_done,
         "content_type": job.content_type,
@@ -92,7 +93,7 @@ pub fn status_line(job: &UploadJob) -> String {
         _ => String::new(),
     };
     format!(
-        "{:>5}  {:<10} {:>3}%  {:>10}  {:<4} {}  {}",
+        "{:>5}  {:<10} {:>3}%  {:>10}  {:<6} {}  {}",
         job.id.0,
         job.state.as_str(),
         pct,

@@ -95,6 +95,48 @@ pub struct Settings {
     pub retry_attempts: u32,
     pub retry_base_ms: u64,
     pub retry_max_secs: u64,
+    /// How long to wait for a video to be processed before reporting it (resume keeps waiting).
+    pub processing_timeout_secs: u64,
+    /// Cloudflare Stream upload options.
+    pub stream: StreamSettings,
+    /// Cloudflare Images options.
+    pub images: ImagesSettings,
+}
+
+/// `[stream]` in ferry.toml.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamSettings {
+    /// Origins allowed to embed the player, e.g. `["course.example.com"]`.
+    pub allowed_origins: Vec<String>,
+    pub require_signed_urls: bool,
+    pub max_duration_seconds: Option<u32>,
+    pub thumbnail_timestamp_pct: Option<f32>,
+    pub scheduled_deletion_days: Option<u32>,
+    /// Preferred tus chunk size in MiB (5 to 200; Stream recommends 50).
+    pub chunk_mib: Option<u64>,
+}
+
+/// `[images]` in ferry.toml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImagesSettings {
+    pub require_signed_urls: bool,
+    /// The variant whose URL is handed back.
+    pub variant: String,
+    /// An image Cloudflare Images would refuse (too large, unsupported format) goes to the
+    /// default object store instead of failing.
+    pub oversize_to_objects: bool,
+}
+
+impl Default for ImagesSettings {
+    fn default() -> Self {
+        ImagesSettings {
+            require_signed_urls: false,
+            variant: "public".into(),
+            oversize_to_objects: true,
+        }
+    }
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -114,6 +156,9 @@ impl Default for Settings {
             retry_attempts: 6,
             retry_base_ms: 500,
             retry_max_secs: 30,
+            processing_timeout_secs: 6 * 3600,
+            stream: StreamSettings::default(),
+            images: ImagesSettings::default(),
         }
     }
 }
@@ -153,6 +198,22 @@ impl Settings {
         if let Some(v) = num("FERRY_RETRY_ATTEMPTS") {
             self.retry_attempts = v as u32;
         }
+        if let Some(v) = num("FERRY_STREAM_CHUNK_MIB") {
+            self.stream.chunk_mib = Some(v);
+        }
+        if let Some(v) = get("FERRY_STREAM_ALLOWED_ORIGINS") {
+            self.stream.allowed_origins = v
+                .split(',')
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
+        }
+        if let Some(v) = get("FERRY_STREAM_REQUIRE_SIGNED_URLS") {
+            self.stream.require_signed_urls = v == "1" || v == "true";
+        }
+        if let Some(v) = get("FERRY_IMAGES_REQUIRE_SIGNED_URLS") {
+            self.images.require_signed_urls = v == "1" || v == "true";
+        }
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -164,6 +225,25 @@ impl Settings {
         }
         if self.retry_attempts == 0 {
             return Err(Error::config("retry_attempts must be at least 1"));
+        }
+        if let Some(mib) = self.stream.chunk_mib
+            && !(5..=200).contains(&mib)
+        {
+            return Err(Error::config("stream.chunk_mib must be between 5 and 200"));
+        }
+        if let Some(days) = self.stream.scheduled_deletion_days
+            && !(30..=1096).contains(&days)
+        {
+            return Err(Error::config(
+                "stream.scheduled_deletion_days must be between 30 and 1096",
+            ));
+        }
+        if let Some(pct) = self.stream.thumbnail_timestamp_pct
+            && !(0.0..=1.0).contains(&pct)
+        {
+            return Err(Error::config(
+                "stream.thumbnail_timestamp_pct must be between 0 and 1",
+            ));
         }
         if self.link_expiry_secs == 0 || self.link_expiry_secs > 7 * 24 * 3600 {
             return Err(Error::config(

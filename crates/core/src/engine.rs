@@ -7,13 +7,18 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{FerryHome, Settings};
+use crate::destination::cloudflare::{
+    self, CheckLine, CloudflareConfig, ImagesDestination, ImagesOptions, StreamDestination,
+    StreamOptions,
+};
 use crate::destination::s3::{S3Config, S3Destination};
-use crate::destination::{Destination, Destinations};
+use crate::destination::{Destination, Destinations, VideoUpload};
 use crate::events::Event;
 use crate::intake::{self, IntakeOptions, Rejected};
 use crate::job::{JobId, JobState, ResumeState, UploadJob};
 use crate::keys::KeyTemplate;
 use crate::queue::Queue;
+use crate::route::{RouteInput, Routing};
 use crate::scheduler::{JobFilter, Scheduler};
 use crate::{Error, ErrorKind, Result};
 use std::collections::BTreeMap;
@@ -22,8 +27,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 
-/// Names tried, in order, when no destination is given or configured as default.
+/// Object stores tried, in order, for files that no other destination takes.
 const DEFAULT_ORDER: &[&str] = &["r2", "s3", "gcs"];
+/// The Cloudflare destinations' names.
+pub const IMAGES: &str = "images";
+pub const STREAM: &str = "stream";
 
 pub struct Engine {
     home: FerryHome,
@@ -58,11 +66,45 @@ impl Engine {
         ];
         for (name, from_env) in sources {
             match from_env(env) {
-                Ok(Some(config)) => destinations.insert(Arc::new(S3Destination::new(config))),
+                Ok(Some(config)) => {
+                    destinations.insert(Destination::Objects(Arc::new(S3Destination::new(config))))
+                }
                 Ok(None) => {}
                 Err(e) => {
                     broken.insert(name.to_string(), e);
                 }
+            }
+        }
+        match CloudflareConfig::from_env(env) {
+            Ok(Some(cf)) => {
+                let s = &settings.stream;
+                let stream = StreamOptions {
+                    allowed_origins: s.allowed_origins.clone(),
+                    require_signed_urls: s.require_signed_urls,
+                    max_duration_seconds: s.max_duration_seconds,
+                    thumbnail_timestamp_pct: s.thumbnail_timestamp_pct,
+                    scheduled_deletion_days: s.scheduled_deletion_days,
+                    chunk_bytes: s.chunk_mib.map(|m| m * 1024 * 1024),
+                };
+                destinations.insert(Destination::Videos(Arc::new(StreamDestination::new(
+                    STREAM,
+                    cf.api(),
+                    stream,
+                ))));
+                let images = ImagesOptions {
+                    require_signed_urls: settings.images.require_signed_urls,
+                    variant: settings.images.variant.clone(),
+                };
+                destinations.insert(Destination::Images(Arc::new(ImagesDestination::new(
+                    IMAGES,
+                    cf.api(),
+                    images,
+                ))));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                broken.insert(IMAGES.to_string(), e.clone());
+                broken.insert(STREAM.to_string(), e);
             }
         }
         Self::with_parts(home, settings, destinations, broken, Arc::new(SystemClock))
@@ -108,7 +150,7 @@ impl Engine {
     }
 
     /// The destination named `name`, or a message saying how to configure it.
-    pub fn destination(&self, name: &str) -> Result<Arc<dyn Destination>> {
+    pub fn destination(&self, name: &str) -> Result<Destination> {
         if let Some(dest) = self.destinations.get(name) {
             return Ok(dest);
         }
@@ -123,40 +165,104 @@ impl Engine {
                 "set S3_BUCKET_NAME, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION (and AWS_ENDPOINT_URL for S3-compatible stores)"
             }
             "gcs" => "set GCS_BUCKET_NAME, GCS_HMAC_ACCESS_KEY_ID and GCS_HMAC_SECRET",
-            _ => "known destinations are r2, s3 and gcs",
+            IMAGES | STREAM => {
+                "set CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Images Write and Stream Edit)"
+            }
+            _ => "known destinations are r2, s3, gcs, images and stream",
         };
         Err(Error::config(format!(
             "destination {name:?} is not configured: {hint}"
         )))
     }
 
-    /// The destination used when none is named.
-    pub fn default_destination(&self) -> Result<String> {
-        if let Some(name) = &self.settings.default_destination {
-            return Ok(name.clone());
+    /// The object store for files no other destination takes: the configured default, or the
+    /// first of r2, s3, gcs that is set up.
+    pub fn default_objects(&self) -> Option<String> {
+        if let Some(name) = &self.settings.default_destination
+            && matches!(self.destinations.get(name), Some(Destination::Objects(_)))
+        {
+            return Some(name.clone());
         }
-        for name in DEFAULT_ORDER {
-            if self.destinations.get(name).is_some() {
-                return Ok(name.to_string());
-            }
+        DEFAULT_ORDER
+            .iter()
+            .find(|n| self.destinations.get(n).is_some())
+            .map(|n| n.to_string())
+    }
+
+    /// Names of the configured destinations.
+    pub fn destination_names(&self) -> Vec<String> {
+        self.destinations.names().map(str::to_string).collect()
+    }
+
+    /// Fail early, with the way to fix it, when nothing at all is configured.
+    pub fn ensure_configured(&self) -> Result<()> {
+        if self.destinations.names().next().is_some() {
+            return Ok(());
         }
         if let Some((name, err)) = self.broken.iter().next() {
             return Err(err.clone().context(format!("destination {name}")));
         }
         Err(Error::config(
-            "no destination is configured: set the R2 variables (CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_R2_ACCESS_KEY_ID, CLOUDFLARE_R2_SECRET_ACCESS_KEY, CLOUDFLARE_R2_BUCKET_NAME) or the S3 ones (S3_BUCKET_NAME, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
+            "no destination is configured: set CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN for Images and Stream, the R2 variables (CLOUDFLARE_R2_ACCESS_KEY_ID, CLOUDFLARE_R2_SECRET_ACCESS_KEY, CLOUDFLARE_R2_BUCKET_NAME) for other files, or the S3 ones (S3_BUCKET_NAME, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)",
         ))
     }
 
-    /// Queue the files at `paths` (folders recursively) for `destination`.
+    fn routing(&self) -> Routing<'_> {
+        let has = |name: &str| {
+            self.destinations
+                .get(name)
+                .is_some()
+                .then(|| name.to_string())
+        };
+        Routing {
+            destinations: &self.destinations,
+            objects: self.default_objects(),
+            images: has(IMAGES),
+            videos: has(STREAM),
+            oversize_to_objects: self.settings.images.oversize_to_objects,
+        }
+    }
+
+    /// Check that a destination's account works: for Cloudflare, the token and each
+    /// product's permission; for object stores, the bucket.
+    pub async fn check(&self, name: &str) -> Result<Vec<CheckLine>> {
+        match self.destination(name)? {
+            Destination::Images(_) | Destination::Videos(_) => {
+                let cf = CloudflareConfig::from_env(&|k| std::env::var(k).ok())?
+                    .ok_or_else(|| Error::config("CLOUDFLARE_API_TOKEN is not set"))?;
+                Ok(cloudflare::check_account(&cf).await)
+            }
+            Destination::Objects(d) => Ok(vec![match d.head("ferry-check/does-not-exist").await {
+                Ok(_) => CheckLine {
+                    what: format!("bucket ({})", d.target()),
+                    ok: true,
+                    detail: "reachable with these keys".into(),
+                },
+                Err(e) => CheckLine {
+                    what: format!("bucket ({})", d.target()),
+                    ok: false,
+                    detail: e.message().to_string(),
+                },
+            }]),
+        }
+    }
+
+    /// Queue the files at `paths` (folders recursively): to `destination` if given, else each
+    /// where the routing table sends it.
     pub fn add(
         &self,
         paths: &[PathBuf],
-        destination: &str,
+        destination: Option<&str>,
         prefix: Option<&str>,
         force: bool,
     ) -> Result<Intake> {
-        let dest = self.destination(destination)?;
+        match destination {
+            Some(name) => {
+                self.destination(name)?;
+            }
+            None => self.ensure_configured()?,
+        }
+        let routing = self.routing();
         let template = KeyTemplate::parse(&self.settings.key_template)?;
         let (found, mut rejected) = intake::collect(paths);
         let when = chrono::DateTime::<chrono::Utc>::from(self.clock.now());
@@ -165,11 +271,8 @@ impl Engine {
             when.format("%Y%m%dT%H%M%S"),
             fastrand::u32(..1_000_000)
         );
-        let target = dest.target();
         let opts = IntakeOptions {
             batch: &batch,
-            destination,
-            target: &target,
             prefix: prefix.unwrap_or(&self.settings.prefix),
             template: &template,
             when,
@@ -178,7 +281,23 @@ impl Engine {
         let mut rng = fastrand::Rng::new();
         let mut jobs = Vec::with_capacity(found.len());
         for file in &found {
-            match intake::prepare(file, &opts, &mut rng) {
+            let routed = intake::prepare(file, &opts, &mut rng).and_then(|mut job| {
+                let input = RouteInput {
+                    path: &job.file.path,
+                    kind: job.kind,
+                    content_type: &job.content_type,
+                    size: job.file.size,
+                };
+                let name = match destination {
+                    Some(name) => routing.accepts(name, &input).map(|()| name.to_string())?,
+                    None => routing.choose(&input)?,
+                };
+                let dest = self.destination(&name)?;
+                job.destination = name;
+                job.target = dest.target();
+                Ok(job)
+            });
+            match routed {
                 Ok(job) => jobs.push(job),
                 Err(error) => rejected.push(Rejected {
                     path: file.path.clone(),
@@ -269,6 +388,11 @@ impl Engine {
                 dest.url(&key, expires.unwrap_or(self.settings.link_expiry()))
                     .await
             }
+            Some(dest @ Destination::Videos(_))
+                if job.result.as_ref().is_none_or(|r| r.url.is_none()) =>
+            {
+                dest.url(&key, self.settings.link_expiry()).await
+            }
             _ => job
                 .result
                 .as_ref()
@@ -344,12 +468,33 @@ impl Engine {
                 continue;
             }
             n += 1;
-            if lock.is_some()
-                && let (Some(ResumeState::S3Multipart { upload_id, .. }), Some(dest)) =
-                    (&job.resume, self.destinations.get(&job.destination))
-            {
-                dest.abort_multipart(&job.key, upload_id).await?;
-                self.queue.set_resume(*id, None, self.now())?;
+            if lock.is_none() {
+                continue;
+            }
+            match (&job.resume, self.destinations.get(&job.destination)) {
+                (
+                    Some(ResumeState::S3Multipart { upload_id, .. }),
+                    Some(Destination::Objects(dest)),
+                ) => {
+                    dest.abort_multipart(&job.key, upload_id).await?;
+                    self.queue.set_resume(*id, None, self.now())?;
+                }
+                (
+                    Some(ResumeState::Tus {
+                        upload_url,
+                        media_id: Some(media_id),
+                        ..
+                    }),
+                    Some(Destination::Videos(dest)),
+                ) => {
+                    dest.abandon(&VideoUpload {
+                        upload_url: upload_url.clone(),
+                        media_id: media_id.clone(),
+                    })
+                    .await?;
+                    self.queue.set_resume(*id, None, self.now())?;
+                }
+                _ => {}
             }
         }
         Ok(n)

@@ -15,6 +15,11 @@ pub enum Event {
         bytes_done: u64,
         total: u64,
     },
+    /// Uploaded; the provider is processing it (Stream encoding), `pct` percent done if known.
+    Processing {
+        id: JobId,
+        pct: Option<u8>,
+    },
     Done {
         id: JobId,
         result: UploadResult,

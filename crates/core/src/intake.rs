@@ -115,10 +115,10 @@ fn walk(
 }
 
 /// Everything intake needs besides the file.
+///
+/// The job comes back without a destination: the engine routes it by kind, type and size.
 pub struct IntakeOptions<'a> {
     pub batch: &'a str,
-    pub destination: &'a str,
-    pub target: &'a str,
     pub prefix: &'a str,
     pub template: &'a KeyTemplate,
     pub when: DateTime<Utc>,
@@ -174,8 +174,8 @@ pub fn prepare(
         display_name,
         kind,
         content_type,
-        destination: opts.destination.to_string(),
-        target: opts.target.to_string(),
+        destination: String::new(),
+        target: String::new(),
         key,
         force: opts.force,
     })
@@ -222,8 +222,6 @@ mod tests {
         let template = KeyTemplate::parse("{prefix}/{kind}/{name}").unwrap();
         let opts = IntakeOptions {
             batch: "b",
-            destination: "s3",
-            target: "t",
             prefix: "Spring",
             template: &template,
             when: Utc::now(),
@@ -249,8 +247,6 @@ mod tests {
         let template = KeyTemplate::parse("{name}").unwrap();
         let opts = IntakeOptions {
             batch: "b",
-            destination: "s3",
-            target: "t",
             prefix: "",
             template: &template,
             when: Utc::now(),

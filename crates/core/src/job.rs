@@ -76,8 +76,16 @@ pub enum ResumeState {
     /// An S3 multipart upload. Confirmed parts live in the queue's `parts` table, one row per
     /// part, so that committing a part does not rewrite the whole list.
     S3Multipart { upload_id: String, part_size: u64 },
-    /// A tus upload: where it lives and how much the server has confirmed.
-    Tus { upload_url: String, offset: u64 },
+    /// A tus upload: where it lives, how much the server has confirmed, and the media it
+    /// becomes (Stream's video uid), which is polled once the bytes are in.
+    Tus {
+        upload_url: String,
+        offset: u64,
+        #[serde(default)]
+        media_id: Option<String>,
+    },
+    /// An image form upload was (maybe) sent: after a crash, look for it before sending again.
+    ImagePost,
 }
 
 /// A part the server has acknowledged.
@@ -107,6 +115,9 @@ pub struct UploadResult {
     /// The delivery URL to paste into course content (public, or a presigned URL if the
     /// destination is private).
     pub url: Option<String>,
+    /// Other links by name: Stream's `hls`, `dash`, `iframe`, `thumbnail`, `watch`; an image's
+    /// variants.
+    pub links: std::collections::BTreeMap<String, String>,
 }
 
 /// A job as stored in the queue.

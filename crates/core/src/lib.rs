@@ -14,12 +14,14 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod fileinfo;
+pub mod imagecheck;
 pub mod intake;
 pub mod job;
 pub mod keys;
 pub mod parts;
 pub mod queue;
 pub mod retry;
+pub mod route;
 pub mod scheduler;
 pub mod urlfmt;
 

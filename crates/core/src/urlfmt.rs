@@ -20,6 +20,15 @@ impl UrlFormat {
     }
 }
 
+/// A Stream player embed, responsive (16:9), as Cloudflare's dashboard suggests.
+pub fn iframe(src: &str, title: &str) -> String {
+    format!(
+        "<div style=\"position:relative;padding-top:56.25%\"><iframe src=\"{}\" title=\"{}\" style=\"border:none;position:absolute;top:0;left:0;height:100%;width:100%\" allow=\"accelerometer; gyroscope; autoplay; encrypted-media; picture-in-picture;\" allowfullscreen=\"true\"></iframe></div>",
+        escape(src),
+        escape(title)
+    )
+}
+
 pub fn format_url(url: &str, name: &str, kind: FileKind, format: UrlFormat) -> String {
     match format {
         UrlFormat::Raw => url.to_string(),

@@ -1,11 +1,20 @@
-//! Destinations: where bytes go. One module per provider behind the [`Destination`] trait.
+//! Destinations: where bytes go. A [`Destination`] is one of three shapes, each a small trait
+//! with one module per provider: an [`ObjectStore`] (S3, R2, GCS: keys, single PUT or multipart),
+//! a [`VideoStore`] (Cloudflare Stream: tus upload, then processing) and an [`ImageStore`]
+//! (Cloudflare Images: one form upload within limits, delivery variants).
 //!
 //! A destination knows its provider's HTTP and nothing of the queue: the scheduler decides what to
 //! send, when, how often to retry, and records progress; a destination sends what it is asked
 //! and maps its provider's errors into [`crate::Error`] once. Provider quirks (part sizes,
-//! conditional writes) are data in [`Capabilities`].
+//! chunk rules, image limits) are data.
 
+pub mod cloudflare;
 pub mod s3;
+mod shapes;
+
+pub use shapes::{
+    ImageLimits, ImageSpec, ImageStore, Processing, StoredImage, VideoSpec, VideoStore, VideoUpload,
+};
 
 use crate::Result;
 use crate::job::ConfirmedPart;
@@ -54,8 +63,9 @@ pub enum RemoteObject {
     Present { size: u64, hash: Option<String> },
 }
 
+/// An S3-style object store: objects under keys.
 #[async_trait]
-pub trait Destination: Send + Sync {
+pub trait ObjectStore: Send + Sync {
     /// The name jobs refer to (`s3`, `r2`, …).
     fn name(&self) -> &str;
     /// Where the bytes land, without secrets; stored with each job.
@@ -86,22 +96,76 @@ pub trait Destination: Send + Sync {
     /// The delivery URL: public when a public base is configured, otherwise presigned for
     /// `expires` (at most 7 days).
     async fn url(&self, key: &str, expires: Duration) -> Result<String>;
-    /// Whether [`Destination::url`] gives a public (non-expiring) URL.
+    /// Whether [`ObjectStore::url`] gives a public (non-expiring) URL.
     fn is_public(&self) -> bool;
+}
+
+/// A configured destination, whatever its shape.
+#[derive(Clone)]
+pub enum Destination {
+    Objects(Arc<dyn ObjectStore>),
+    Videos(Arc<dyn VideoStore>),
+    Images(Arc<dyn ImageStore>),
+}
+
+impl Destination {
+    pub fn name(&self) -> &str {
+        match self {
+            Destination::Objects(d) => d.name(),
+            Destination::Videos(d) => d.name(),
+            Destination::Images(d) => d.name(),
+        }
+    }
+
+    /// Where the bytes land, without secrets; stored with each job.
+    pub fn target(&self) -> String {
+        match self {
+            Destination::Objects(d) => d.target(),
+            Destination::Videos(d) => d.target(),
+            Destination::Images(d) => d.target(),
+        }
+    }
+
+    /// Whether stored URLs stay valid (no signing needed to share them).
+    pub fn is_public(&self) -> bool {
+        match self {
+            Destination::Objects(d) => d.is_public(),
+            Destination::Videos(d) => !d.requires_signed_urls(),
+            Destination::Images(d) => !d.requires_signed_urls(),
+        }
+    }
+
+    /// A delivery URL for `remote_id`; signed for `expires` where the destination is private.
+    pub async fn url(&self, remote_id: &str, expires: Duration) -> Result<String> {
+        match self {
+            Destination::Objects(d) => d.url(remote_id, expires).await,
+            Destination::Videos(d) => d.url(remote_id, expires).await,
+            Destination::Images(d) => d.url(remote_id, expires).await,
+        }
+    }
+
+    /// Delete what was uploaded under `remote_id`.
+    pub async fn delete(&self, remote_id: &str) -> Result<()> {
+        match self {
+            Destination::Objects(d) => d.delete(remote_id).await,
+            Destination::Videos(d) => d.delete(remote_id).await,
+            Destination::Images(d) => d.delete(remote_id).await,
+        }
+    }
 }
 
 /// The configured destinations, by name.
 #[derive(Clone, Default)]
 pub struct Destinations {
-    by_name: BTreeMap<String, Arc<dyn Destination>>,
+    by_name: BTreeMap<String, Destination>,
 }
 
 impl Destinations {
-    pub fn insert(&mut self, dest: Arc<dyn Destination>) {
+    pub fn insert(&mut self, dest: Destination) {
         self.by_name.insert(dest.name().to_string(), dest);
     }
 
-    pub fn get(&self, name: &str) -> Option<Arc<dyn Destination>> {
+    pub fn get(&self, name: &str) -> Option<Destination> {
         self.by_name.get(name).cloned()
     }
 

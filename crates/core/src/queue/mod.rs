@@ -22,7 +22,8 @@ pub struct Queue {
 
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
-     remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at";
+     remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
+     links";
 
 impl Queue {
     /// Open (or create) the queue at `path`, applying migrations.
@@ -203,6 +204,23 @@ impl Queue {
         Ok(())
     }
 
+    /// Record the offset a tus server confirmed, with the resume state that holds it.
+    pub fn confirm_offset(
+        &self,
+        id: JobId,
+        resume: &ResumeState,
+        offset: u64,
+        now: i64,
+    ) -> Result<()> {
+        let conn = self.conn();
+        let text = serde_json::to_string(resume).expect("resume state serializes");
+        conn.execute(
+            "UPDATE jobs SET resume = ?1, bytes_done = ?2, updated_at = ?3 WHERE id = ?4",
+            params![text, offset as i64, now, id.0],
+        )?;
+        Ok(())
+    }
+
     /// Record the remote upload session; committed before the first byte is sent.
     pub fn set_resume(&self, id: JobId, resume: Option<&ResumeState>, now: i64) -> Result<()> {
         let conn = self.conn();
@@ -289,13 +307,15 @@ impl Queue {
         tx.execute(
             "UPDATE jobs SET state = 'done', remote_id = ?1, url = ?2, duplicate_of = ?3, \
              bytes_done = size, resume = NULL, error_code = NULL, error_message = NULL, \
-             updated_at = ?4 WHERE id = ?5",
+             updated_at = ?4, links = ?6 WHERE id = ?5",
             params![
                 result.remote_id,
                 result.url,
                 duplicate_of.map(|j| j.0),
                 now,
-                id.0
+                id.0,
+                (!result.links.is_empty())
+                    .then(|| serde_json::to_string(&result.links).unwrap_or_default()),
             ],
         )?;
         tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
@@ -341,6 +361,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
     let url: Option<String> = row.get(17)?;
     let error_code: Option<String> = row.get(18)?;
     let error_message: Option<String> = row.get(19)?;
+    let links_text: Option<String> = row.get(24)?;
     Ok(UploadJob {
         id: JobId(row.get(0)?),
         batch: row.get(1)?,
@@ -360,7 +381,13 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
         bytes_done: row.get::<_, i64>(13)? as u64,
         attempts: row.get(14)?,
         resume: resume_text.and_then(|t| serde_json::from_str(&t).ok()),
-        result: remote_id.map(|remote_id| UploadResult { remote_id, url }),
+        result: remote_id.map(|remote_id| UploadResult {
+            remote_id,
+            url,
+            links: links_text
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default(),
+        }),
         error: error_code.map(|code| JobError {
             code,
             message: error_message.unwrap_or_default(),

@@ -42,6 +42,8 @@ const MIGRATIONS: &[&str] = &[
         size        INTEGER NOT NULL,
         PRIMARY KEY (job_id, part_number)
     ) WITHOUT ROWID;",
+    // 2: named links of a result (Stream's HLS, DASH, iframe, thumbnail; image variants).
+    "ALTER TABLE jobs ADD COLUMN links TEXT;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

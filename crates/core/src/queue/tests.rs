@@ -81,6 +81,7 @@ fn parts_are_committed_one_by_one_and_cleared_when_done() {
     let result = UploadResult {
         remote_id: "documents/file-1.pdf".into(),
         url: Some("http://x/y".into()),
+        links: [("hls".to_string(), "http://x/y.m3u8".to_string())].into(),
     };
     q.finish_done(id, &result, None, 3).unwrap();
     let job = q.get(id).unwrap().unwrap();
@@ -123,6 +124,7 @@ fn dedup_finds_done_content_at_the_same_target_only() {
     let result = UploadResult {
         remote_id: "k".into(),
         url: None,
+        ..UploadResult::default()
     };
     q.finish_done(ids[0], &result, None, 1).unwrap();
     assert_eq!(

@@ -9,7 +9,7 @@ mod compat;
 pub mod config;
 mod errors;
 
-use crate::destination::{Capabilities, Destination, FileRange, ObjectSpec, RemoteObject};
+use crate::destination::{Capabilities, FileRange, ObjectSpec, ObjectStore, RemoteObject};
 use crate::job::ConfirmedPart;
 use crate::{Error, ErrorKind, Result};
 use async_trait::async_trait;
@@ -178,7 +178,7 @@ pub fn encode_key(key: &str) -> String {
 }
 
 #[async_trait]
-impl Destination for S3Destination {
+impl ObjectStore for S3Destination {
     fn name(&self) -> &str {
         &self.config.name
     }

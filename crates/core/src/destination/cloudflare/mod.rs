@@ -1,0 +1,178 @@
+//! Cloudflare Images and Stream: configuration from the environment (the seeds' names), the
+//! shared API client, and the account check ("test connection") that verifies the token and
+//! probes each product so a missing permission is named before the first upload.
+
+pub mod api;
+pub mod images;
+pub mod stream;
+
+pub use images::{ImagesDestination, ImagesOptions};
+pub use stream::{StreamDestination, StreamOptions};
+
+use crate::credentials::Secret;
+use crate::{Error, ErrorKind, Result};
+use api::{Api, Product};
+use url::Url;
+
+pub const DEFAULT_API_BASE: &str = "https://api.cloudflare.com/client/v4";
+
+/// An account and a token for the Images and Stream APIs.
+#[derive(Debug, Clone)]
+pub struct CloudflareConfig {
+    pub account_id: String,
+    pub token: Secret,
+    pub api_base: Url,
+}
+
+impl CloudflareConfig {
+    /// From `CLOUDFLARE_ACCOUNT_ID`, `CLOUDFLARE_API_TOKEN` and optionally
+    /// `CLOUDFLARE_API_BASE_URL`; `None` when no token is set (the account id alone serves R2).
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>> {
+        let get = |k: &str| {
+            env(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let Some(token) = get("CLOUDFLARE_API_TOKEN") else {
+            return Ok(None);
+        };
+        let account_id = get("CLOUDFLARE_ACCOUNT_ID").ok_or_else(|| {
+            Error::config("CLOUDFLARE_API_TOKEN is set but CLOUDFLARE_ACCOUNT_ID is not; set it to the account id shown in the Cloudflare dashboard")
+        })?;
+        let base_text =
+            get("CLOUDFLARE_API_BASE_URL").unwrap_or_else(|| DEFAULT_API_BASE.to_string());
+        let api_base = Url::parse(&base_text).map_err(|e| {
+            Error::config(format!(
+                "CLOUDFLARE_API_BASE_URL {base_text:?} is not a URL: {e}"
+            ))
+        })?;
+        Ok(Some(CloudflareConfig {
+            account_id,
+            token: Secret::new(token),
+            api_base,
+        }))
+    }
+
+    pub fn api(&self) -> Api {
+        Api::new(
+            self.api_base.clone(),
+            self.account_id.clone(),
+            self.token.clone(),
+        )
+    }
+}
+
+/// One line of an account check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckLine {
+    pub what: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// Verify the token (user endpoint, then the account one for account-owned tokens) and probe
+/// Images and Stream with one cheap read each.
+pub async fn check_account(config: &CloudflareConfig) -> Vec<CheckLine> {
+    let api = config.api();
+    let mut lines = Vec::new();
+    let mut verified = None;
+    for path in [
+        "user/tokens/verify".to_string(),
+        format!("accounts/{}/tokens/verify", config.account_id),
+    ] {
+        let req = api.http.get(api.url(&path));
+        match api
+            .call(req, Product::Tokens, "verifying the API token")
+            .await
+        {
+            Ok(result) => {
+                verified = Some(Ok(result));
+                break;
+            }
+            Err(e) => verified = Some(Err(e)),
+        }
+    }
+    match verified {
+        Some(Ok(result)) => {
+            let status = result["status"].as_str().unwrap_or("unknown").to_string();
+            lines.push(CheckLine {
+                what: "API token".into(),
+                ok: status == "active",
+                detail: if status == "active" {
+                    "valid and active".into()
+                } else {
+                    format!("the token is {status}; create a new one in the Cloudflare dashboard (My Profile > API Tokens)")
+                },
+            });
+        }
+        Some(Err(e)) => lines.push(CheckLine {
+            what: "API token".into(),
+            ok: false,
+            detail: e.message().to_string(),
+        }),
+        None => {}
+    }
+    let probes = [
+        (
+            Product::Images,
+            "Images",
+            api.account_url("images/v2").to_string() + "?per_page=10",
+        ),
+        (
+            Product::Stream,
+            "Stream",
+            api.account_url("stream").to_string() + "?limit=1",
+        ),
+    ];
+    for (product, what, url) in probes {
+        let req = api.http.get(url);
+        let line = match api
+            .call(req, product, &format!("reading the {what} library"))
+            .await
+        {
+            Ok(_) => CheckLine {
+                what: what.into(),
+                ok: true,
+                detail: "the token may upload here".into(),
+            },
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => CheckLine {
+                what: what.into(),
+                ok: false,
+                detail: format!(
+                    "the token lacks the \"{}\" permission",
+                    product.permission()
+                ),
+            },
+            Err(e) => CheckLine {
+                what: what.into(),
+                ok: false,
+                detail: e.message().to_string(),
+            },
+        };
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_comes_from_the_seeds_variables() {
+        let env = |k: &str| match k {
+            "CLOUDFLARE_ACCOUNT_ID" => Some("acc".to_string()),
+            "CLOUDFLARE_API_TOKEN" => Some("s3cr3t-t0ken".to_string()),
+            _ => None,
+        };
+        let c = CloudflareConfig::from_env(&env).unwrap().unwrap();
+        assert_eq!(c.account_id, "acc");
+        assert_eq!(c.api_base.as_str(), "https://api.cloudflare.com/client/v4");
+        assert!(!format!("{c:?}").contains("s3cr3t"), "the token never prints");
+        assert!(CloudflareConfig::from_env(&|_| None).unwrap().is_none());
+        let err =
+            CloudflareConfig::from_env(&|k| (k == "CLOUDFLARE_API_TOKEN").then(|| "t".into()))
+                .unwrap_err();
+        assert!(err.message().contains("CLOUDFLARE_ACCOUNT_ID"));
+    }
+}

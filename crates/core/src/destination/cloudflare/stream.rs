@@ -1,0 +1,326 @@
+//! Cloudflare Stream as a [`VideoStore`]: tus uploads created on
+//! `POST /accounts/{id}/stream` (the video uid comes from `stream-media-id`), chunks sent to the
+//! upload URL it returns (followed wherever it points; the API token is not sent there),
+//! processing read from `GET /stream/{uid}`, signed playback through `POST /stream/{uid}/token`.
+
+use super::api::{Api, Product, failure};
+use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
+use crate::{Error, ErrorKind, Result};
+use async_trait::async_trait;
+use ferry_tus::{ChunkPolicy, Client, FilePiece, Metadata, TusError};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use url::Url;
+
+/// Stream's largest video (30 GB).
+pub const MAX_VIDEO: u64 = 30_000_000_000;
+
+/// Upload options from settings.
+#[derive(Debug, Clone, Default)]
+pub struct StreamOptions {
+    /// Origins allowed to embed the player (seed 000 adds the app's origins).
+    pub allowed_origins: Vec<String>,
+    pub require_signed_urls: bool,
+    pub max_duration_seconds: Option<u32>,
+    pub thumbnail_timestamp_pct: Option<f32>,
+    /// Delete videos this many days after upload (30 to 1096).
+    pub scheduled_deletion_days: Option<u32>,
+    /// Preferred chunk size in bytes (rounded to Stream's rules).
+    pub chunk_bytes: Option<u64>,
+}
+
+pub struct StreamDestination {
+    name: String,
+    api: Api,
+    tus: Client,
+    options: StreamOptions,
+}
+
+impl StreamDestination {
+    pub fn new(name: &str, api: Api, options: StreamOptions) -> Self {
+        let tus = Client::new(Client::default_http()).with_headers(
+            ferry_tus::headers(&[("authorization", &format!("Bearer {}", api.token().expose()))]),
+            &api.base,
+        );
+        StreamDestination {
+            name: name.to_string(),
+            api,
+            tus,
+            options,
+        }
+    }
+
+    fn metadata(&self, spec: &VideoSpec) -> Metadata {
+        let mut m = Metadata::new()
+            .with("name", &spec.name)
+            .with("ferryhash", &spec.hash);
+        if !self.options.allowed_origins.is_empty() {
+            m = m.with("allowedorigins", &self.options.allowed_origins.join(","));
+        }
+        if self.options.require_signed_urls {
+            m = m.flag("requiresignedurls");
+        }
+        if let Some(secs) = self.options.max_duration_seconds {
+            m = m.with("maxdurationseconds", &secs.to_string());
+        }
+        if let Some(pct) = self.options.thumbnail_timestamp_pct {
+            m = m.with("thumbnailtimestamppct", &pct.to_string());
+        }
+        if let Some(days) = self.options.scheduled_deletion_days {
+            let when = chrono::Utc::now() + chrono::Duration::days(i64::from(days));
+            m = m.with(
+                "scheduleddeletion",
+                &when.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            );
+        }
+        m
+    }
+
+    async fn video(&self, uid: &str, what: &str) -> Result<Value> {
+        let req = self
+            .api
+            .http
+            .get(self.api.account_url(&format!("stream/{uid}")));
+        self.api.call(req, Product::Stream, what).await
+    }
+}
+
+/// Map a tus failure to an engine error.
+fn tus_error(err: TusError, what: &str) -> Error {
+    match err {
+        TusError::Network(m) => Error::new(
+            ErrorKind::Network,
+            format!("Cloudflare Stream: the connection failed while {what} ({m})"),
+        ),
+        TusError::Gone(code) => Error::new(
+            ErrorKind::NotFound,
+            format!("Cloudflare Stream: the upload is gone (HTTP {code}) while {what}"),
+        ),
+        TusError::OffsetMismatch => Error::new(
+            ErrorKind::Precondition,
+            format!("Cloudflare Stream: the server's offset differs from ours while {what}"),
+        ),
+        TusError::Status {
+            status,
+            body,
+            retry_after,
+        } => {
+            let errors: Vec<(u64, String)> = serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("errors").and_then(Value::as_array).cloned())
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|e| {
+                            (
+                                e["code"].as_u64().unwrap_or(0),
+                                e["message"].as_str().unwrap_or("").to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_else(|| {
+                    let text = body.trim();
+                    if text.is_empty() {
+                        vec![]
+                    } else {
+                        vec![(0, text.chars().take(300).collect())]
+                    }
+                });
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            failure(status, &errors, Product::Stream, what)
+                .with_retry_after(retry_after.map(Duration::from_secs))
+        }
+        TusError::Protocol(m) => Error::protocol(format!(
+            "Cloudflare Stream broke the tus protocol while {what}: {m}"
+        )),
+        TusError::File(e) => Error::new(
+            ErrorKind::Io,
+            format!("reading the file failed while {what}: {e}"),
+        ),
+    }
+}
+
+fn parse_url(text: &str) -> Result<Url> {
+    Url::parse(text).map_err(|e| Error::protocol(format!("bad upload URL {text:?}: {e}")))
+}
+
+#[async_trait]
+impl VideoStore for StreamDestination {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn target(&self) -> String {
+        format!("stream|{}|{}", self.api.base, self.api.account_id)
+    }
+
+    fn chunks(&self) -> ChunkPolicy {
+        match self.options.chunk_bytes {
+            Some(b) => ChunkPolicy::STREAM.preferring(b),
+            None => ChunkPolicy::STREAM,
+        }
+    }
+
+    fn max_size(&self) -> u64 {
+        MAX_VIDEO
+    }
+
+    fn requires_signed_urls(&self) -> bool {
+        self.options.require_signed_urls
+    }
+
+    async fn create(&self, spec: &VideoSpec) -> Result<VideoUpload> {
+        let what = format!("creating the upload of {}", spec.name);
+        let created = self
+            .tus
+            .create(
+                &self.api.account_url("stream"),
+                spec.size,
+                &self.metadata(spec),
+                &HeaderMap::new(),
+            )
+            .await
+            .map_err(|e| tus_error(e, &what))?;
+        // The uid comes from this header; the Location is a tokenised URL not to be parsed.
+        let media_id = created
+            .headers
+            .get("stream-media-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                Error::protocol(
+                    "Cloudflare Stream created the upload without a stream-media-id header",
+                )
+            })?
+            .to_string();
+        Ok(VideoUpload {
+            upload_url: created.url.to_string(),
+            media_id,
+        })
+    }
+
+    async fn offset(&self, upload_url: &str) -> Result<Option<u64>> {
+        match self.tus.status(&parse_url(upload_url)?).await {
+            Ok(s) => Ok(Some(s.offset)),
+            Err(TusError::Gone(_)) => Ok(None),
+            Err(e) => Err(tus_error(e, "asking how much of the video arrived")),
+        }
+    }
+
+    async fn send(&self, upload_url: &str, offset: u64, body: FileRange) -> Result<u64> {
+        let piece = FilePiece {
+            path: body.path,
+            offset: body.offset,
+            len: body.len,
+            sent: body.sent,
+        };
+        self.tus
+            .patch(&parse_url(upload_url)?, offset, piece)
+            .await
+            .map_err(|e| tus_error(e, &format!("sending bytes {offset}+")))
+    }
+
+    async fn abandon(&self, upload: &VideoUpload) -> Result<()> {
+        if let Ok(url) = parse_url(&upload.upload_url) {
+            let _ = self.tus.terminate(&url).await;
+        }
+        match self.delete(&upload.media_id).await {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
+    async fn processing(&self, media_id: &str) -> Result<Processing> {
+        let v = self
+            .video(media_id, "checking the video's processing")
+            .await?;
+        let state = v["status"]["state"].as_str().unwrap_or("").to_string();
+        if state == "error" {
+            return Ok(Processing::Failed {
+                code: v["status"]["errorReasonCode"]
+                    .as_str()
+                    .unwrap_or("ERR_UNKNOWN")
+                    .to_string(),
+                text: v["status"]["errorReasonText"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            });
+        }
+        if v["readyToStream"].as_bool() == Some(true) {
+            let mut links = BTreeMap::new();
+            for (name, value) in [
+                ("hls", &v["playback"]["hls"]),
+                ("dash", &v["playback"]["dash"]),
+                ("thumbnail", &v["thumbnail"]),
+                ("watch", &v["preview"]),
+            ] {
+                if let Some(s) = value.as_str() {
+                    links.insert(name.to_string(), s.to_string());
+                }
+            }
+            if let Some(hls) = links.get("hls")
+                && let Some(base) = hls.strip_suffix("/manifest/video.m3u8")
+            {
+                links.insert("iframe".into(), format!("{base}/iframe"));
+            }
+            return Ok(Processing::Ready { links });
+        }
+        let pct = v["status"]["pctComplete"]
+            .as_str()
+            .and_then(|p| p.parse::<f32>().ok());
+        Ok(Processing::Pending { state, pct })
+    }
+
+    async fn delete(&self, media_id: &str) -> Result<()> {
+        let req = self.api.authed(
+            self.api
+                .http
+                .delete(self.api.account_url(&format!("stream/{media_id}"))),
+        );
+        let resp = self
+            .api
+            .send(req, Product::Stream, "deleting the video")
+            .await?;
+        // Stream answers 200 with an empty body (or an envelope); either is success.
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        super::api::envelope(resp, Product::Stream, "deleting the video")
+            .await
+            .map(|_| ())
+    }
+
+    async fn url(&self, media_id: &str, expires: Duration) -> Result<String> {
+        let v = self.video(media_id, "reading the playback URL").await?;
+        let hls = v["playback"]["hls"]
+            .as_str()
+            .ok_or_else(|| {
+                Error::protocol("Cloudflare Stream returned a video without playback URLs")
+            })?
+            .to_string();
+        if !self.options.require_signed_urls {
+            return Ok(hls);
+        }
+        // Signed playback: the token replaces the uid in the URL; at most 24 hours.
+        let secs = expires.as_secs().clamp(60, 24 * 3600);
+        let exp = chrono::Utc::now().timestamp() + secs as i64;
+        let req = self
+            .api
+            .http
+            .post(self.api.account_url(&format!("stream/{media_id}/token")))
+            .json(&json!({ "exp": exp }));
+        let result = self
+            .api
+            .call(req, Product::Stream, "signing a playback link")
+            .await?;
+        let token = result["token"]
+            .as_str()
+            .ok_or_else(|| Error::protocol("Cloudflare Stream returned no token"))?;
+        Ok(hls.replacen(media_id, token, 1))
+    }
+}

@@ -1,0 +1,111 @@
+//! The video and image destination shapes. Their methods are single provider calls; chunking,
+//! retries, polling and persistence belong to the scheduler.
+
+use super::FileRange;
+use crate::Result;
+use async_trait::async_trait;
+use ferry_tus::ChunkPolicy;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// What a video destination needs to start an upload.
+#[derive(Debug, Clone)]
+pub struct VideoSpec {
+    /// Shown in the provider's dashboard (`meta.name`).
+    pub name: String,
+    pub size: u64,
+    /// blake3 of the content, stored as metadata so the video can be recognised later.
+    pub hash: String,
+}
+
+/// A created resumable upload: where to send bytes, and the video it becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoUpload {
+    pub upload_url: String,
+    pub media_id: String,
+}
+
+/// Where a video stands once its bytes are in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Processing {
+    /// Still being processed (`queued`, `inprogress`), with a percentage when known.
+    Pending { state: String, pct: Option<f32> },
+    /// Playable. Links by name (`hls`, `dash`, `iframe`, `thumbnail`, `watch`).
+    Ready { links: BTreeMap<String, String> },
+    /// The provider gave up on it.
+    Failed { code: String, text: String },
+}
+
+/// A video service with resumable (tus) uploads, such as Cloudflare Stream.
+#[async_trait]
+pub trait VideoStore: Send + Sync {
+    fn name(&self) -> &str;
+    fn target(&self) -> String;
+    /// Chunk rules for PATCH requests.
+    fn chunks(&self) -> ChunkPolicy;
+    /// The largest video accepted.
+    fn max_size(&self) -> u64;
+    fn requires_signed_urls(&self) -> bool;
+
+    async fn create(&self, spec: &VideoSpec) -> Result<VideoUpload>;
+    /// The server's offset, or `None` when the upload is gone (expired or terminated).
+    async fn offset(&self, upload_url: &str) -> Result<Option<u64>>;
+    /// Send `body` at `offset`; returns the new offset. An offset mismatch is
+    /// `ErrorKind::Precondition`; an upload that is gone is `ErrorKind::NotFound`.
+    async fn send(&self, upload_url: &str, offset: u64, body: FileRange) -> Result<u64>;
+    /// Give an unfinished upload up: terminate it and delete the video.
+    async fn abandon(&self, upload: &VideoUpload) -> Result<()>;
+    async fn processing(&self, media_id: &str) -> Result<Processing>;
+    async fn delete(&self, media_id: &str) -> Result<()>;
+    /// The link to share: the HLS manifest, or a signed one (token in place of the id) valid
+    /// for `expires` when videos require signed URLs.
+    async fn url(&self, media_id: &str, expires: Duration) -> Result<String>;
+}
+
+/// What an image destination accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageLimits {
+    pub max_bytes: u64,
+    pub max_side: u32,
+    pub max_pixels: u64,
+}
+
+/// What an image destination needs to store an image.
+#[derive(Debug, Clone)]
+pub struct ImageSpec {
+    /// The custom id to store it under, when the destination allows one.
+    pub id: Option<String>,
+    pub file_name: String,
+    pub content_type: String,
+    pub hash: String,
+}
+
+/// A stored image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredImage {
+    pub id: String,
+    /// Delivery URLs by variant name.
+    pub variants: BTreeMap<String, String>,
+    /// The content hash Ferry stored with it, if any.
+    pub hash: Option<String>,
+    pub size: Option<u64>,
+}
+
+/// An image service, such as Cloudflare Images.
+#[async_trait]
+pub trait ImageStore: Send + Sync {
+    fn name(&self) -> &str;
+    fn target(&self) -> String;
+    fn limits(&self) -> ImageLimits;
+    /// Custom ids are allowed (not with signed URLs on Cloudflare).
+    fn custom_ids(&self) -> bool;
+    fn requires_signed_urls(&self) -> bool;
+
+    async fn find(&self, id: &str) -> Result<Option<StoredImage>>;
+    /// Among recent uploads, the one Ferry stored with this content hash.
+    async fn find_by_hash(&self, hash: &str) -> Result<Option<StoredImage>>;
+    async fn upload(&self, spec: &ImageSpec, body: FileRange) -> Result<StoredImage>;
+    async fn delete(&self, id: &str) -> Result<()>;
+    /// The variant to share; signed for `expires` when images require signed URLs.
+    async fn url(&self, id: &str, expires: Duration) -> Result<String>;
+}

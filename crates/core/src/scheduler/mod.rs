@@ -1,0 +1,360 @@
+//! The scheduler: picks jobs from the queue and drives their uploads.
+//!
+//! It owns concurrency (files at once, parts in flight), retries (one [`RetryPolicy`] for every
+//! remote call), resume (continue the same multipart or tus upload after a crash, checking what
+//! the server holds), and the checks that keep a half-written or stale file from being reported
+//! as done. It knows no provider HTTP: it talks to a [`Destination`]. Each destination shape has
+//! its flow in a sub-module: [`objects`] (S3-style), [`videos`] (tus + processing), [`images`].
+//!
+//! Invariants: a job's state is committed before the event announcing it; an upload id is
+//! committed before its first part is sent; a part is committed as soon as the server confirms
+//! it (a tus offset likewise); an object is only completed after the local file is found
+//! unchanged; at most one job per (content, target) runs at a time, so identical files are
+//! uploaded once.
+
+mod images;
+mod objects;
+mod videos;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::destination::{Destination, Destinations};
+use crate::events::Event;
+use crate::job::{JobId, JobState, UploadJob, UploadResult};
+use crate::queue::Queue;
+use crate::retry::RetryPolicy;
+use crate::{Error, Result};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Semaphore, broadcast};
+use tokio::task::JoinSet;
+
+/// Which jobs a run takes care of.
+#[derive(Debug, Clone)]
+pub enum JobFilter {
+    /// Every unfinished job in the queue.
+    All,
+    /// Only these jobs.
+    Only(HashSet<JobId>),
+}
+
+impl JobFilter {
+    fn accepts(&self, id: JobId) -> bool {
+        match self {
+            JobFilter::All => true,
+            JobFilter::Only(ids) => ids.contains(&id),
+        }
+    }
+}
+
+/// How a job's run ended, other than by an error.
+enum Outcome {
+    Done(UploadResult, Option<JobId>),
+    Paused,
+    Cancelled,
+}
+
+/// Live progress of one job: bytes confirmed by the server plus bytes of parts in flight.
+#[derive(Default)]
+struct Progress {
+    total: u64,
+    confirmed: AtomicU64,
+    inflight: Mutex<HashMap<u32, Arc<AtomicU64>>>,
+}
+
+impl Progress {
+    fn bytes_done(&self) -> u64 {
+        let inflight: u64 = self
+            .inflight
+            .lock()
+            .map(|m| m.values().map(|c| c.load(Ordering::Relaxed)).sum())
+            .unwrap_or(0);
+        (self.confirmed.load(Ordering::Relaxed) + inflight).min(self.total)
+    }
+
+    fn start_part(&self, number: u32) -> Arc<AtomicU64> {
+        let counter = Arc::new(AtomicU64::new(0));
+        if let Ok(mut m) = self.inflight.lock() {
+            m.insert(number, counter.clone());
+        }
+        counter
+    }
+
+    fn end_part(&self, number: u32, confirmed: Option<u64>) {
+        if let Ok(mut m) = self.inflight.lock() {
+            m.remove(&number);
+        }
+        if let Some(bytes) = confirmed {
+            self.confirmed.fetch_add(bytes, Ordering::Relaxed);
+        }
+    }
+}
+
+pub struct Scheduler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    queue: Arc<Queue>,
+    destinations: Destinations,
+    settings: Settings,
+    retry: RetryPolicy,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<Event>,
+    part_slots: Semaphore,
+    /// Jobs waiting for a provider to process them; they hold no upload slot.
+    polling: AtomicUsize,
+}
+
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+impl Scheduler {
+    pub fn new(
+        queue: Arc<Queue>,
+        destinations: Destinations,
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        events: broadcast::Sender<Event>,
+    ) -> Self {
+        let retry = settings.retry_policy();
+        let part_slots = Semaphore::new(settings.part_concurrency);
+        Scheduler {
+            inner: Arc::new(Inner {
+                queue,
+                destinations,
+                settings,
+                retry,
+                clock,
+                events,
+                part_slots,
+                polling: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    /// Run jobs matching `filter` until none is left to do. Returns when every such job is
+    /// done, failed, paused or cancelled.
+    pub async fn run(&self, filter: &JobFilter) -> Result<()> {
+        let inner = &self.inner;
+        let mut pending: VecDeque<UploadJob> = VecDeque::new();
+        let mut deferred: Vec<UploadJob> = Vec::new();
+        let mut running: JoinSet<JobId> = JoinSet::new();
+        let mut tasks: HashMap<tokio::task::Id, JobId> = HashMap::new();
+        let mut active: HashMap<JobId, (String, Arc<Progress>)> = HashMap::new();
+        let mut seen: HashSet<JobId> = HashSet::new();
+        let mut ticker = tokio::time::interval(PROGRESS_EVERY);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            if pending.is_empty() && running.is_empty() && deferred.is_empty() {
+                // Pick up everything unfinished, including jobs queued while we ran.
+                for job in inner.queue.unfinished()? {
+                    if filter.accepts(job.id) && seen.insert(job.id) {
+                        pending.push_back(job);
+                    }
+                }
+                if pending.is_empty() {
+                    return Ok(());
+                }
+            }
+            while running
+                .len()
+                .saturating_sub(inner.polling.load(Ordering::SeqCst))
+                < inner.settings.file_concurrency
+            {
+                let Some(job) = pending.pop_front() else {
+                    break;
+                };
+                let content = format!("{}|{}", job.file.hash, job.target);
+                if active.values().any(|(c, _)| *c == content) {
+                    deferred.push(job);
+                    continue;
+                }
+                let progress = Arc::new(Progress {
+                    total: job.file.size,
+                    ..Progress::default()
+                });
+                active.insert(job.id, (content, progress.clone()));
+                let inner = self.inner.clone();
+                let id = job.id;
+                let handle = running.spawn(async move {
+                    inner.run_job(job, progress).await;
+                    id
+                });
+                tasks.insert(handle.id(), id);
+            }
+            tokio::select! {
+                finished = running.join_next_with_id(), if !running.is_empty() => {
+                    let id = match finished {
+                        Some(Ok((task, id))) => {
+                            tasks.remove(&task);
+                            Some(id)
+                        }
+                        Some(Err(join_err)) => {
+                            // The job stays `uploading` in the queue and is resumed next run.
+                            tracing::error!(error = %join_err, "an upload task panicked");
+                            tasks.remove(&join_err.id())
+                        }
+                        None => None,
+                    };
+                    if let Some(id) = id
+                        && let Some((content, _)) = active.remove(&id) {
+                            // Identical content waiting behind this job may go now (and
+                            // will find it done, unless it failed).
+                            let (ready, still): (Vec<_>, Vec<_>) = deferred
+                                .drain(..)
+                                .partition(|j| format!("{}|{}", j.file.hash, j.target) == content);
+                            deferred = still;
+                            for job in ready.into_iter().rev() {
+                                pending.push_front(job);
+                            }
+                        }
+                    if running.is_empty() && pending.is_empty() && !deferred.is_empty() {
+                        pending.extend(deferred.drain(..));
+                    }
+                }
+                _ = ticker.tick() => {
+                    for (id, (_, progress)) in &active {
+                        let _ = inner.events.send(Event::Progress {
+                            id: *id,
+                            bytes_done: progress.bytes_done(),
+                            total: progress.total,
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Inner {
+    fn now(&self) -> i64 {
+        self.clock.unix_secs()
+    }
+
+    async fn run_job(&self, job: UploadJob, progress: Arc<Progress>) {
+        let id = job.id;
+        let claimed = self.queue.transition(
+            id,
+            &[JobState::Queued, JobState::Uploading, JobState::Processing],
+            JobState::Uploading,
+            self.now(),
+        );
+        match claimed {
+            Ok(true) => {
+                if let Err(e) = self.queue.bump_attempts(id, self.now()) {
+                    tracing::warn!(job = %id, error = %e, "could not count the attempt");
+                }
+            }
+            Ok(false) => return, // paused or cancelled meanwhile
+            Err(e) => {
+                tracing::error!(job = %id, error = %e, "could not claim job");
+                return;
+            }
+        }
+        let _ = self.events.send(Event::Started {
+            id,
+            total: job.file.size,
+        });
+        let name = job.file.path.display().to_string();
+        let outcome = self.upload(&job, &progress).await;
+        let now = self.now();
+        let event = match outcome {
+            Ok(Outcome::Done(result, duplicate_of)) => {
+                match self.queue.finish_done(id, &result, duplicate_of, now) {
+                    Ok(()) => Event::Done {
+                        id,
+                        result,
+                        duplicate_of,
+                    },
+                    Err(e) => Event::Failed {
+                        id,
+                        code: e.kind().code(),
+                        message: e.to_string(),
+                    },
+                }
+            }
+            Ok(Outcome::Paused) => Event::Paused { id },
+            Ok(Outcome::Cancelled) => Event::Cancelled { id },
+            Err(err) => {
+                let err = if err.message().contains(&name) {
+                    err
+                } else {
+                    err.context(&name)
+                };
+                tracing::warn!(job = %id, error = %err, "upload failed");
+                if let Err(e) = self.queue.finish_failed(id, &err, now) {
+                    tracing::error!(job = %id, error = %e, "could not record failure");
+                }
+                Event::Failed {
+                    id,
+                    code: err.kind().code(),
+                    message: err.to_string(),
+                }
+            }
+        };
+        let _ = self.events.send(event);
+    }
+
+    async fn retrying<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut rng = fastrand::Rng::new();
+        self.retry.run(self.clock.as_ref(), &mut rng, op).await
+    }
+
+    /// Pause or cancel asked for through the queue (from this process or another).
+    fn stop_requested(&self, job: &UploadJob) -> Result<Option<JobState>> {
+        Ok(match self.queue.state(job.id)? {
+            Some(state @ (JobState::Paused | JobState::Cancelled)) => Some(state),
+            _ => None,
+        })
+    }
+
+    /// The file changed and policy says to take the new version: snapshot it again and drop
+    /// the saved session (the caller has let go of the remote side).
+    async fn take_new_version(&self, mut job: UploadJob) -> Result<UploadJob> {
+        let path = job.file.path.clone();
+        let fresh = tokio::task::spawn_blocking(move || crate::fileinfo::snapshot(&path))
+            .await
+            .map_err(|e| Error::new(crate::ErrorKind::Io, e.to_string()))??;
+        self.queue.set_resume(job.id, None, self.now())?;
+        self.queue.update_snapshot(job.id, &fresh, self.now())?;
+        job.file = fresh;
+        job.resume = None;
+        Ok(job)
+    }
+
+    async fn upload(&self, job: &UploadJob, progress: &Progress) -> Result<Outcome> {
+        if !job.force
+            && let Some(prev) = self
+                .queue
+                .done_with_content(&job.file.hash, &job.target, job.id)?
+            && let Some(result) = prev.result
+        {
+            return Ok(Outcome::Done(result, Some(prev.id)));
+        }
+        let dest = self.destinations.get(&job.destination).ok_or_else(|| {
+            Error::config(format!(
+                "destination {:?} is not configured any more; configure it and run `ferry resume`",
+                job.destination
+            ))
+        })?;
+        if dest.target() != job.target {
+            return Err(Error::config(format!(
+                "destination {:?} now points to {} but this job was queued for {}; add the file again to send it to the new place",
+                job.destination,
+                dest.target(),
+                job.target
+            )));
+        }
+        match dest {
+            Destination::Objects(d) => self.upload_object(job, d.as_ref(), progress).await,
+            Destination::Videos(d) => self.upload_video(job, d.as_ref(), progress).await,
+            Destination::Images(d) => self.upload_image(job, d.as_ref(), progress).await,
+        }
+    }
+}

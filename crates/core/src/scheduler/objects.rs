@@ -1,0 +1,386 @@
+//! The object-store flow (S3, R2, GCS): a single PUT for small files, multipart for large ones,
+//! resumed from the server's list of parts after a crash. Keys are never overwritten: an
+//! occupied key gets a numbered variant, unless what is there is this very content.
+
+use super::{Inner, Outcome, Progress};
+use crate::config::ChangePolicy;
+use crate::destination::{FileRange, ObjectSpec, ObjectStore, RemoteObject};
+use crate::fileinfo;
+use crate::job::{ConfirmedPart, JobState, ResumeState, UploadJob, UploadResult};
+use crate::keys::numbered_variant;
+use crate::parts::PartPlan;
+use crate::{Error, ErrorKind, Result};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+impl Inner {
+    pub(super) async fn upload_object(
+        &self,
+        job: &UploadJob,
+        dest: &dyn ObjectStore,
+        progress: &Progress,
+    ) -> Result<Outcome> {
+        let rules = dest.capabilities().parts;
+        let mut job = job.clone();
+        if let Err(err) = fileinfo::ensure_unchanged(&job.file) {
+            if self.settings.on_change == ChangePolicy::Restart
+                && err.kind() == ErrorKind::Precondition
+            {
+                job = self.restart_with_new_version(job, dest).await?;
+            } else {
+                return Err(err);
+            }
+        }
+        if job.file.size > rules.max_object {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "{} bytes is more than {} accepts for one object ({} bytes)",
+                    job.file.size, job.destination, rules.max_object
+                ),
+            ));
+        }
+        let multipart = job.file.size >= self.settings.multipart_threshold.max(rules.min_part)
+            || job.file.size > rules.max_single_put;
+
+        if let Some(ResumeState::S3Multipart {
+            upload_id,
+            part_size,
+        }) = job.resume.clone()
+        {
+            let listed = self
+                .retrying(|_| dest.list_parts(&job.key, &upload_id))
+                .await?;
+            match listed {
+                Some(server_parts) => {
+                    let plan = PartPlan::with_part_size(job.file.size, part_size);
+                    return self
+                        .continue_multipart(&job, dest, &upload_id, plan, server_parts, progress)
+                        .await;
+                }
+                None => {
+                    // The upload is gone: completed just before a crash, or aborted/expired.
+                    if let RemoteObject::Present {
+                        size,
+                        hash: Some(h),
+                    } = dest.head(&job.key).await?
+                        && h == job.file.hash
+                        && size == job.file.size
+                    {
+                        return Ok(Outcome::Done(self.result(dest, &job.key).await?, None));
+                    }
+                    tracing::info!(job = %job.id, "multipart upload expired on the server; starting again");
+                    self.queue.set_resume(job.id, None, self.now())?;
+                }
+            }
+        }
+
+        let key = match self.free_key(&job, dest).await? {
+            KeyChoice::Free(key) => key,
+            KeyChoice::AlreadyOurs(key) => {
+                return Ok(Outcome::Done(self.result(dest, &key).await?, None));
+            }
+        };
+        job.key = key;
+        let spec = object_spec(&job);
+        if !multipart {
+            let counter = progress.start_part(1);
+            let put = self
+                .retrying(|_| {
+                    counter.store(0, Ordering::Relaxed);
+                    dest.put(
+                        &spec,
+                        FileRange {
+                            path: job.file.path.clone(),
+                            offset: 0,
+                            len: job.file.size,
+                            sent: counter.clone(),
+                        },
+                    )
+                })
+                .await;
+            progress.end_part(1, put.as_ref().ok().map(|_| job.file.size));
+            if let Err(err) = put {
+                fileinfo::ensure_unchanged(&job.file)?;
+                if err.kind() == ErrorKind::Precondition {
+                    return Err(Error::new(
+                        ErrorKind::Precondition,
+                        format!(
+                            "another upload created {} at the same moment; it was not overwritten — retry to upload under a new name",
+                            job.key
+                        ),
+                    ));
+                }
+                return Err(err);
+            }
+            if let Err(err) = fileinfo::ensure_unchanged(&job.file) {
+                // What was sent may mix old and new bytes: take it back.
+                let _ = self.retrying(|_| dest.delete(&job.key)).await;
+                return Err(err);
+            }
+            return Ok(Outcome::Done(self.result(dest, &job.key).await?, None));
+        }
+
+        let plan =
+            PartPlan::new(job.file.size, self.settings.part_size, &rules).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::TooLarge,
+                    format!(
+                        "too large for {} even with the largest parts",
+                        job.destination
+                    ),
+                )
+            })?;
+        let upload_id = self.retrying(|_| dest.create_multipart(&spec)).await?;
+        // Committed before the first byte: a crash from here on resumes this very upload.
+        self.queue.set_resume(
+            job.id,
+            Some(&ResumeState::S3Multipart {
+                upload_id: upload_id.clone(),
+                part_size: plan.part_size,
+            }),
+            self.now(),
+        )?;
+        self.continue_multipart(&job, dest, &upload_id, plan, Vec::new(), progress)
+            .await
+    }
+
+    async fn restart_with_new_version(
+        &self,
+        job: UploadJob,
+        dest: &dyn ObjectStore,
+    ) -> Result<UploadJob> {
+        if let Some(ResumeState::S3Multipart { upload_id, .. }) = &job.resume {
+            let _ = self
+                .retrying(|_| dest.abort_multipart(&job.key, upload_id))
+                .await;
+        }
+        self.take_new_version(job).await
+    }
+
+    /// Find a key nothing else occupies. An object already at the key with our content is ours
+    /// (an upload that completed just before a crash).
+    async fn free_key(&self, job: &UploadJob, dest: &dyn ObjectStore) -> Result<KeyChoice> {
+        for n in 0..1000u32 {
+            let key = if n == 0 {
+                job.key.clone()
+            } else {
+                numbered_variant(&job.key, n)
+            };
+            match self.retrying(|_| dest.head(&key)).await? {
+                RemoteObject::Absent => {
+                    if n > 0 {
+                        self.queue.set_key(job.id, &key, self.now())?;
+                    }
+                    return Ok(KeyChoice::Free(key));
+                }
+                RemoteObject::Present {
+                    size,
+                    hash: Some(h),
+                } if h == job.file.hash && size == job.file.size => {
+                    if n > 0 {
+                        self.queue.set_key(job.id, &key, self.now())?;
+                    }
+                    return Ok(KeyChoice::AlreadyOurs(key));
+                }
+                RemoteObject::Present { .. } => continue,
+            }
+        }
+        Err(Error::new(
+            ErrorKind::Precondition,
+            format!("every variant of key {} is taken", job.key),
+        ))
+    }
+
+    async fn continue_multipart(
+        &self,
+        job: &UploadJob,
+        dest: &dyn ObjectStore,
+        upload_id: &str,
+        plan: PartPlan,
+        server_parts: Vec<ConfirmedPart>,
+        progress: &Progress,
+    ) -> Result<Outcome> {
+        // The server's list is the truth; keep only parts of the size this plan expects.
+        let mut confirmed: BTreeMap<u32, ConfirmedPart> = BTreeMap::new();
+        if !server_parts.is_empty() || job.resume.is_some() {
+            for part in server_parts {
+                if part.number >= 1
+                    && part.number <= plan.count
+                    && part.size == plan.range(part.number).1
+                {
+                    confirmed.insert(part.number, part);
+                }
+            }
+            let list: Vec<_> = confirmed.values().cloned().collect();
+            self.queue.replace_parts(job.id, &list, self.now())?;
+        }
+        progress
+            .confirmed
+            .store(confirmed.values().map(|p| p.size).sum(), Ordering::Relaxed);
+        let missing: Vec<u32> = (1..=plan.count)
+            .filter(|n| !confirmed.contains_key(n))
+            .collect();
+        tracing::info!(job = %job.id, parts = plan.count, resumed = confirmed.len(), "multipart upload");
+
+        let mut todo = missing.into_iter();
+        let mut inflight = FuturesUnordered::new();
+        let mut stop: Option<JobState> = None;
+        loop {
+            while stop.is_none() && inflight.len() < self.settings.part_concurrency {
+                let Some(number) = todo.next() else { break };
+                // Pause and cancel arrive through the queue (from this process or another).
+                if let Some(state @ (JobState::Paused | JobState::Cancelled)) =
+                    self.queue.state(job.id)?
+                {
+                    stop = Some(state);
+                    break;
+                }
+                inflight.push(self.send_part(job, dest, upload_id, plan, number, progress));
+            }
+            match inflight.next().await {
+                Some(Ok(part)) => {
+                    confirmed.insert(part.number, part);
+                }
+                Some(Err(err)) => {
+                    // A part failing because the file vanished or changed under it: say that,
+                    // and take back the unfinished upload.
+                    if let Err(changed) = fileinfo::ensure_unchanged(&job.file) {
+                        drop(inflight);
+                        let _ = self
+                            .retrying(|_| dest.abort_multipart(&job.key, upload_id))
+                            .await;
+                        self.queue.set_resume(job.id, None, self.now())?;
+                        return Err(changed);
+                    }
+                    return Err(err);
+                }
+                None => break,
+            }
+        }
+        match stop {
+            Some(JobState::Cancelled) => {
+                self.retrying(|_| dest.abort_multipart(&job.key, upload_id))
+                    .await?;
+                self.queue.set_resume(job.id, None, self.now())?;
+                return Ok(Outcome::Cancelled);
+            }
+            Some(_) => return Ok(Outcome::Paused),
+            None => {}
+        }
+        if confirmed.len() as u32 != plan.count {
+            return Err(Error::protocol("internal: not every part was confirmed"));
+        }
+        if let Err(err) = fileinfo::ensure_unchanged(&job.file) {
+            // Never complete an object that may mix two versions of the file.
+            let _ = self
+                .retrying(|_| dest.abort_multipart(&job.key, upload_id))
+                .await;
+            self.queue.set_resume(job.id, None, self.now())?;
+            return Err(err);
+        }
+        let parts: Vec<ConfirmedPart> = confirmed.into_values().collect();
+        let spec = object_spec(job);
+        let completed = self
+            .retrying(|_| dest.complete_multipart(&spec, upload_id, &parts))
+            .await;
+        if let Err(err) = completed {
+            // A lost reply to a completion that did happen shows as NoSuchUpload on retry.
+            let ours = matches!(dest.head(&job.key).await, Ok(RemoteObject::Present { size, hash: Some(ref h) }) if *h == job.file.hash && size == job.file.size);
+            if !ours {
+                return Err(err);
+            }
+        }
+        // Check what the server holds before saying "done" (a 200 reply can hide a failure).
+        match self.retrying(|_| dest.head(&job.key)).await? {
+            RemoteObject::Present { size, .. } if size == job.file.size => {}
+            RemoteObject::Present { size, .. } => {
+                return Err(Error::protocol(format!(
+                    "the server reports {size} bytes for the completed object instead of {}; will retry",
+                    job.file.size
+                )));
+            }
+            RemoteObject::Absent => {
+                return Err(Error::new(
+                    ErrorKind::Server,
+                    "the server acknowledged the upload but the object is missing; retry",
+                ));
+            }
+        }
+        Ok(Outcome::Done(self.result(dest, &job.key).await?, None))
+    }
+
+    async fn send_part(
+        &self,
+        job: &UploadJob,
+        dest: &dyn ObjectStore,
+        upload_id: &str,
+        plan: PartPlan,
+        number: u32,
+        progress: &Progress,
+    ) -> Result<ConfirmedPart> {
+        let _slot = self
+            .part_slots
+            .acquire()
+            .await
+            .map_err(|_| Error::new(ErrorKind::Cancelled, "shutting down"))?;
+        let (offset, len) = plan.range(number);
+        let counter = progress.start_part(number);
+        let sent = self
+            .retrying(|_| {
+                counter.store(0, Ordering::Relaxed);
+                dest.upload_part(
+                    &job.key,
+                    upload_id,
+                    number,
+                    FileRange {
+                        path: job.file.path.clone(),
+                        offset,
+                        len,
+                        sent: counter.clone(),
+                    },
+                )
+            })
+            .await;
+        let etag = match sent {
+            Ok(etag) => etag,
+            Err(err) => {
+                progress.end_part(number, None);
+                return Err(err);
+            }
+        };
+        let part = ConfirmedPart {
+            number,
+            etag,
+            size: len,
+        };
+        self.queue.confirm_part(job.id, &part, self.now())?;
+        progress.end_part(number, Some(len));
+        Ok(part)
+    }
+
+    async fn result(&self, dest: &dyn ObjectStore, key: &str) -> Result<UploadResult> {
+        let url = dest.url(key, self.settings.link_expiry()).await?;
+        Ok(UploadResult {
+            remote_id: key.to_string(),
+            url: Some(url),
+            ..UploadResult::default()
+        })
+    }
+}
+
+enum KeyChoice {
+    Free(String),
+    AlreadyOurs(String),
+}
+
+fn object_spec(job: &UploadJob) -> ObjectSpec {
+    ObjectSpec {
+        key: job.key.clone(),
+        content_type: job.content_type.clone(),
+        hash: job.file.hash.clone(),
+        display_name: job.display_name.clone(),
+    }
+}

@@ -1,0 +1,302 @@
+//! The video flow (Cloudflare Stream): a tus upload in chunks the destination's rules allow,
+//! each confirmed offset committed as it arrives, then polling until the provider has processed
+//! the video. A crash resumes from the server's offset (HEAD); an upload the server forgot
+//! starts again, and says so; a job killed while processing goes back to polling.
+
+use super::{Inner, Outcome, Progress};
+use crate::config::ChangePolicy;
+use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
+use crate::events::Event;
+use crate::fileinfo;
+use crate::job::{JobState, ResumeState, UploadJob, UploadResult};
+use crate::{Error, ErrorKind, Result};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How many times one run may find the server's offset different from ours, or the upload
+/// gone, before giving up (each costs a HEAD or a new upload; a loop means a broken server).
+const MAX_RECONCILES: u32 = 8;
+
+impl Inner {
+    pub(super) async fn upload_video(
+        &self,
+        job: &UploadJob,
+        dest: &dyn VideoStore,
+        progress: &Progress,
+    ) -> Result<Outcome> {
+        let mut job = job.clone();
+        if let Err(err) = fileinfo::ensure_unchanged(&job.file) {
+            if self.settings.on_change == ChangePolicy::Restart
+                && err.kind() == ErrorKind::Precondition
+            {
+                self.forget_video(&job, dest).await;
+                job = self.take_new_version(job).await?;
+            } else {
+                return Err(err);
+            }
+        }
+        if job.file.size > dest.max_size() {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "{} bytes is more than {} accepts for one video ({} bytes)",
+                    job.file.size,
+                    job.destination,
+                    dest.max_size()
+                ),
+            ));
+        }
+        let size = job.file.size;
+        let mut state = self.video_session(&job, dest).await?;
+        progress.confirmed.store(state.1, Ordering::Relaxed);
+        let policy = dest.chunks();
+        let mut reconciles = 0;
+        while state.1 < size {
+            if let Some(stop) = self.stop_requested(&job)? {
+                if stop == JobState::Cancelled {
+                    self.forget_video(&job, dest).await;
+                    return Ok(Outcome::Cancelled);
+                }
+                return Ok(Outcome::Paused);
+            }
+            let (upload, offset) = (&state.0, state.1);
+            let len = policy.chunk_len(offset, size);
+            if offset + len == size {
+                // The last chunk completes the video: never complete one that mixes versions.
+                if let Err(changed) = fileinfo::ensure_unchanged(&job.file) {
+                    self.forget_video(&job, dest).await;
+                    return Err(changed);
+                }
+            }
+            let counter = progress.start_part(0);
+            let sent = self
+                .retrying(|_| {
+                    counter.store(0, Ordering::Relaxed);
+                    dest.send(
+                        &upload.upload_url,
+                        offset,
+                        FileRange {
+                            path: job.file.path.clone(),
+                            offset,
+                            len,
+                            sent: counter.clone(),
+                        },
+                    )
+                })
+                .await;
+            progress.end_part(0, None);
+            match sent {
+                Ok(new) => {
+                    state.1 = new;
+                    progress.confirmed.store(new, Ordering::Relaxed);
+                    self.queue
+                        .confirm_offset(job.id, &tus_state(upload, new), new, self.now())?;
+                }
+                Err(err)
+                    if err.kind() == ErrorKind::Precondition && reconciles < MAX_RECONCILES =>
+                {
+                    // 409: our idea of the offset is stale (a lost reply); the server's wins.
+                    reconciles += 1;
+                    match self.retrying(|_| dest.offset(&upload.upload_url)).await? {
+                        Some(server) => {
+                            state.1 = server;
+                            progress.confirmed.store(server, Ordering::Relaxed);
+                        }
+                        None => state = self.new_video_upload(&job, dest).await?,
+                    }
+                }
+                Err(err) if err.kind() == ErrorKind::NotFound && reconciles < MAX_RECONCILES => {
+                    reconciles += 1;
+                    tracing::info!(job = %job.id, "the server forgot the upload; starting it again");
+                    state = self.new_video_upload(&job, dest).await?;
+                    progress.confirmed.store(0, Ordering::Relaxed);
+                }
+                Err(err) => {
+                    if let Err(changed) = fileinfo::ensure_unchanged(&job.file) {
+                        self.forget_video(&job, dest).await;
+                        return Err(changed);
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        if let Err(changed) = fileinfo::ensure_unchanged(&job.file) {
+            // Changed during the last chunk: what the provider got may mix versions.
+            self.forget_video(&job, dest).await;
+            return Err(changed);
+        }
+        self.await_processing(&job, dest, &state.0).await
+    }
+
+    /// The upload to continue, with the server's offset: the saved one if the server still has
+    /// it, otherwise a new one.
+    async fn video_session(
+        &self,
+        job: &UploadJob,
+        dest: &dyn VideoStore,
+    ) -> Result<(VideoUpload, u64)> {
+        if let Some(ResumeState::Tus {
+            upload_url,
+            media_id: Some(media_id),
+            ..
+        }) = &job.resume
+        {
+            let upload = VideoUpload {
+                upload_url: upload_url.clone(),
+                media_id: media_id.clone(),
+            };
+            match self.retrying(|_| dest.offset(upload_url)).await? {
+                Some(offset) => return Ok((upload, offset)),
+                None => {
+                    // Gone: finished before a crash (then the video exists and is past
+                    // "pendingupload"), or expired.
+                    if let Ok(p) = dest.processing(media_id).await
+                        && !matches!(&p, Processing::Pending { state, .. } if state == "pendingupload")
+                    {
+                        return Ok((upload, job.file.size));
+                    }
+                    tracing::info!(job = %job.id, "the unfinished upload expired on the server; starting again");
+                }
+            }
+        }
+        self.new_video_upload(job, dest).await
+    }
+
+    async fn new_video_upload(
+        &self,
+        job: &UploadJob,
+        dest: &dyn VideoStore,
+    ) -> Result<(VideoUpload, u64)> {
+        let spec = VideoSpec {
+            name: job.display_name.clone(),
+            size: job.file.size,
+            hash: job.file.hash.clone(),
+        };
+        let upload = self.retrying(|_| dest.create(&spec)).await?;
+        // Committed before the first byte: a crash from here on resumes this very upload.
+        self.queue
+            .confirm_offset(job.id, &tus_state(&upload, 0), 0, self.now())?;
+        Ok((upload, 0))
+    }
+
+    async fn await_processing(
+        &self,
+        job: &UploadJob,
+        dest: &dyn VideoStore,
+        upload: &VideoUpload,
+    ) -> Result<Outcome> {
+        self.queue.confirm_offset(
+            job.id,
+            &tus_state(upload, job.file.size),
+            job.file.size,
+            self.now(),
+        )?;
+        self.queue.transition(
+            job.id,
+            &[JobState::Uploading],
+            JobState::Processing,
+            self.now(),
+        )?;
+        let _polling = PollingSlot::enter(self);
+        let mut delay = Duration::from_millis(500);
+        let deadline =
+            self.clock.now() + Duration::from_secs(self.settings.processing_timeout_secs);
+        loop {
+            let _ = self.events.send(Event::Processing {
+                id: job.id,
+                pct: None,
+            });
+            match self.retrying(|_| dest.processing(&upload.media_id)).await? {
+                Processing::Ready { mut links } => {
+                    let url = dest
+                        .url(&upload.media_id, self.settings.link_expiry())
+                        .await?;
+                    links.entry("hls".into()).or_insert_with(|| url.clone());
+                    return Ok(Outcome::Done(
+                        UploadResult {
+                            remote_id: upload.media_id.clone(),
+                            url: Some(url),
+                            links,
+                        },
+                        None,
+                    ));
+                }
+                Processing::Failed { code, text } => {
+                    return Err(Error::new(
+                        ErrorKind::UnsupportedType,
+                        format!(
+                            "{} could not process the video ({code}: {text}); check that the file plays, then add it again",
+                            job.destination
+                        ),
+                    ));
+                }
+                Processing::Pending { pct, .. } => {
+                    let pct = pct.map(|p| p.clamp(0.0, 100.0) as u8);
+                    let _ = self.events.send(Event::Processing { id: job.id, pct });
+                }
+            }
+            if self.clock.now() > deadline {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "{} is still processing the video after {} s; `ferry resume` keeps waiting",
+                        job.destination, self.settings.processing_timeout_secs
+                    ),
+                ));
+            }
+            if matches!(self.queue.state(job.id)?, Some(JobState::Paused)) {
+                return Ok(Outcome::Paused);
+            }
+            self.clock.sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    /// Drop the remote side of an unfinished video (terminate the upload, delete the video)
+    /// and the saved session; failures are logged, the job's own error matters more.
+    async fn forget_video(&self, job: &UploadJob, dest: &dyn VideoStore) {
+        if let Some(ResumeState::Tus {
+            upload_url,
+            media_id: Some(media_id),
+            ..
+        }) = self.queue.get(job.id).ok().flatten().and_then(|j| j.resume)
+        {
+            let upload = VideoUpload {
+                upload_url,
+                media_id,
+            };
+            if let Err(e) = self.retrying(|_| dest.abandon(&upload)).await {
+                tracing::warn!(job = %job.id, error = %e, "could not delete the unfinished video");
+            }
+        }
+        if let Err(e) = self.queue.set_resume(job.id, None, self.now()) {
+            tracing::warn!(job = %job.id, error = %e, "could not clear the resume state");
+        }
+    }
+}
+
+fn tus_state(upload: &VideoUpload, offset: u64) -> ResumeState {
+    ResumeState::Tus {
+        upload_url: upload.upload_url.clone(),
+        offset,
+        media_id: Some(upload.media_id.clone()),
+    }
+}
+
+/// While a job waits for processing it does not hold an upload slot.
+struct PollingSlot<'a> {
+    inner: &'a Inner,
+}
+
+impl<'a> PollingSlot<'a> {
+    fn enter(inner: &'a Inner) -> Self {
+        inner.polling.fetch_add(1, Ordering::SeqCst);
+        PollingSlot { inner }
+    }
+}
+
+impl Drop for PollingSlot<'_> {
+    fn drop(&mut self) {
+        self.inner.polling.fetch_sub(1, Ordering::SeqCst);
+    }
+}
