@@ -87,6 +87,18 @@ impl Ferry {
         }
     }
 
+    /// Ferry with a Cloudflare account on the local emulator (Images, Stream and R2), using
+    /// `token`, with fast retries for tests.
+    pub fn cloudflare(sim: &crate::cloudsim::CloudSim, token: &str) -> Ferry {
+        let mut env = sim.env(token);
+        env.push(("FERRY_RETRY_BASE_MS".into(), "50".into()));
+        Ferry {
+            home: tempfile::tempdir().expect("FERRY_HOME"),
+            env,
+            unprivileged: false,
+        }
+    }
+
     pub fn set(&mut self, key: &str, value: &str) -> &mut Self {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.into(), value.into()));

@@ -3,7 +3,9 @@
 //! and injects faults ([`proxy`]), and a runner for the `ferry` binary ([`ferry`]).
 
 pub mod checker;
+pub mod cloudsim;
 pub mod ferry;
+pub mod media;
 pub mod proxy;
 pub mod servers;
 

@@ -20,6 +20,9 @@ pub struct FaultRule {
     /// With a 429 or 503: the `Retry-After` seconds.
     #[serde(default)]
     pub retry_after: Option<u64>,
+    /// With `status`: send this raw body instead of an error envelope (a malformed reply).
+    #[serde(default)]
+    pub body: Option<String>,
     /// Close the connection without answering.
     #[serde(default)]
     pub drop: bool,
@@ -38,6 +41,7 @@ pub struct FaultRule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     pub status: Option<u16>,
+    pub body: Option<String>,
     pub retry_after: Option<u64>,
     pub drop: bool,
     pub delay_ms: u64,
@@ -50,9 +54,13 @@ pub struct Faults {
 }
 
 impl Faults {
+    /// Replace the rules; the count of hits starts again from zero.
     pub fn set(&self, rules: Vec<FaultRule>) {
         if let Ok(mut r) = self.rules.lock() {
             *r = rules.into_iter().map(|rule| (rule, 0)).collect();
+        }
+        if let Ok(mut f) = self.fired.lock() {
+            *f = 0;
         }
     }
 
@@ -90,6 +98,7 @@ impl Faults {
             }
             return Some(Hit {
                 status: rule.status,
+                body: rule.body.clone(),
                 retry_after: rule.retry_after,
                 drop: rule.drop,
                 delay_ms: rule.delay_ms,
@@ -111,6 +120,7 @@ mod tests {
             method: Some("PATCH".into()),
             status: Some(503),
             retry_after: None,
+            body: None,
             drop: false,
             delay_ms: 0,
             count: 2,

@@ -201,6 +201,12 @@ pub async fn serve(sim: Arc<Sim>, listener: tokio::net::TcpListener) -> std::io:
                             if hit.drop {
                                 return Err(std::io::Error::other("fault: connection dropped"));
                             }
+                            if let (Some(status), Some(body)) = (hit.status, hit.body.clone()) {
+                                let mut resp = axum::response::IntoResponse::into_response(body);
+                                *resp.status_mut() = axum::http::StatusCode::from_u16(status)
+                                    .unwrap_or(axum::http::StatusCode::OK);
+                                return Ok(resp);
+                            }
                             if let Some(status) = hit.status {
                                 let status = axum::http::StatusCode::from_u16(status)
                                     .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);

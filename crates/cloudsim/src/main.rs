@@ -115,8 +115,14 @@ async fn run(args: Args) -> Result<(), String> {
         "r2_bucket": r2.as_ref().map(|r| r.bucket.clone()),
     });
     println!("{ready}");
-    tokio::select! {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| e.to_string())?;
+    // Returning drops the R2 child (kill_on_drop), so rclone never outlives the emulator.
+    let result = tokio::select! {
         served = ferry_cloudsim::serve(sim, listener) => served.map_err(|e| e.to_string()),
         _ = tokio::signal::ctrl_c() => Ok(()),
-    }
+        _ = term.recv() => Ok(()),
+    };
+    drop(r2);
+    result
 }

@@ -168,7 +168,10 @@ mod tests {
         let c = CloudflareConfig::from_env(&env).unwrap().unwrap();
         assert_eq!(c.account_id, "acc");
         assert_eq!(c.api_base.as_str(), "https://api.cloudflare.com/client/v4");
-        assert!(!format!("{c:?}").contains("s3cr3t"), "the token never prints");
+        assert!(
+            !format!("{c:?}").contains("s3cr3t"),
+            "the token never prints"
+        );
         assert!(CloudflareConfig::from_env(&|_| None).unwrap().is_none());
         let err =
             CloudflareConfig::from_env(&|k| (k == "CLOUDFLARE_API_TOKEN").then(|| "t".into()))
