@@ -75,6 +75,13 @@ impl Engine {
                 }
             }
         }
+        match crate::destination::tus::TusDestination::from_env(env) {
+            Ok(Some(tus)) => destinations.insert(Destination::Videos(Arc::new(tus))),
+            Ok(None) => {}
+            Err(e) => {
+                broken.insert("tus".to_string(), e);
+            }
+        }
         match CloudflareConfig::from_env(env) {
             Ok(Some(cf)) => {
                 let s = &settings.stream;
@@ -227,6 +234,29 @@ impl Engine {
     /// product's permission; for object stores, the bucket.
     pub async fn check(&self, name: &str) -> Result<Vec<CheckLine>> {
         match self.destination(name)? {
+            Destination::Videos(d) if name != STREAM => Ok(vec![match d
+                .offset(&format!(
+                    "{}/ferry-check",
+                    d.target().trim_start_matches("tus|").trim_end_matches('/')
+                ))
+                .await
+            {
+                Err(e) if !e.is_temporary() || e.kind() == ErrorKind::NotFound => CheckLine {
+                    what: d.target(),
+                    ok: true,
+                    detail: "the tus server answers".into(),
+                },
+                Ok(_) => CheckLine {
+                    what: d.target(),
+                    ok: true,
+                    detail: "the tus server answers".into(),
+                },
+                Err(e) => CheckLine {
+                    what: d.target(),
+                    ok: false,
+                    detail: e.message().to_string(),
+                },
+            }]),
             Destination::Images(_) | Destination::Videos(_) => {
                 let cf = CloudflareConfig::from_env(&|k| std::env::var(k).ok())?
                     .ok_or_else(|| Error::config("CLOUDFLARE_API_TOKEN is not set"))?;

@@ -73,7 +73,7 @@ impl Routing<'_> {
                 imagecheck::check(file.path, file.content_type, file.size, &d.limits())
             }
             Some(Destination::Videos(d)) => {
-                if file.kind != FileKind::Video {
+                if d.videos_only() && file.kind != FileKind::Video {
                     return Err(Error::new(
                         ErrorKind::UnsupportedType,
                         format!(

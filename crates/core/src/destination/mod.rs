@@ -11,6 +11,7 @@
 pub mod cloudflare;
 pub mod s3;
 mod shapes;
+pub mod tus;
 
 pub use shapes::{
     ImageLimits, ImageSpec, ImageStore, Processing, StoredImage, VideoSpec, VideoStore, VideoUpload,

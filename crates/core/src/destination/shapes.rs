@@ -46,6 +46,10 @@ pub trait VideoStore: Send + Sync {
     /// The largest video accepted.
     fn max_size(&self) -> u64;
     fn requires_signed_urls(&self) -> bool;
+    /// Whether only video files are accepted (a generic tus server takes any file).
+    fn videos_only(&self) -> bool {
+        true
+    }
 
     async fn create(&self, spec: &VideoSpec) -> Result<VideoUpload>;
     /// The server's offset, or `None` when the upload is gone (expired or terminated).

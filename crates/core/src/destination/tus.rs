@@ -1,0 +1,178 @@
+//! Any tus 1.0 server as a [`VideoStore`] (destination `tus`, from `FERRY_TUS_ENDPOINT`): the
+//! same resumable flow as Stream without Cloudflare's chunk rules or processing. An upload is
+//! ready as soon as its last byte is in; its URL is the upload URL. Useful for self-hosted tus
+//! servers (tusd, @tus/server) and for measuring Ferry's tus client against other clients.
+
+use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
+use crate::{Error, ErrorKind, Result};
+use async_trait::async_trait;
+use ferry_tus::{ChunkPolicy, Client, FilePiece, Metadata, TusError};
+use reqwest::header::HeaderMap;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use url::Url;
+
+pub struct TusDestination {
+    name: String,
+    endpoint: Url,
+    client: Client,
+    chunks: ChunkPolicy,
+}
+
+impl TusDestination {
+    /// From `FERRY_TUS_ENDPOINT` (and `FERRY_TUS_CHUNK_MIB`); `None` when unset.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>> {
+        let Some(text) = env("FERRY_TUS_ENDPOINT") else {
+            return Ok(None);
+        };
+        let endpoint = Url::parse(&text)
+            .map_err(|e| Error::config(format!("FERRY_TUS_ENDPOINT {text:?} is not a URL: {e}")))?;
+        let mut chunks = ChunkPolicy::ANY;
+        if let Some(mib) = env("FERRY_TUS_CHUNK_MIB").and_then(|v| v.parse::<u64>().ok()) {
+            chunks = chunks.preferring(mib.max(1) * 1024 * 1024);
+        }
+        Ok(Some(TusDestination {
+            name: "tus".into(),
+            endpoint,
+            client: Client::new(Client::default_http()),
+            chunks,
+        }))
+    }
+}
+
+fn map(err: TusError, what: &str) -> Error {
+    match err {
+        TusError::Network(m) => Error::new(ErrorKind::Network, format!("tus: {what}: {m}")),
+        TusError::Gone(c) => Error::new(
+            ErrorKind::NotFound,
+            format!("tus: the upload is gone (HTTP {c}) while {what}"),
+        ),
+        TusError::OffsetMismatch => Error::new(
+            ErrorKind::Precondition,
+            format!("tus: offset mismatch while {what}"),
+        ),
+        TusError::Status {
+            status,
+            body,
+            retry_after,
+        } => {
+            let kind = match status {
+                401 => ErrorKind::Unauthenticated,
+                403 => ErrorKind::PermissionDenied,
+                413 => ErrorKind::TooLarge,
+                429 => ErrorKind::RateLimited,
+                s if s >= 500 => ErrorKind::Server,
+                _ => ErrorKind::InvalidInput,
+            };
+            let body: String = body.chars().take(300).collect();
+            Error::new(
+                kind,
+                format!("tus server answered HTTP {status} while {what}: {body}"),
+            )
+            .with_retry_after(retry_after.map(Duration::from_secs))
+        }
+        TusError::Protocol(m) => Error::protocol(format!("tus: {what}: {m}")),
+        TusError::File(e) => Error::new(
+            ErrorKind::Io,
+            format!("reading the file failed while {what}: {e}"),
+        ),
+    }
+}
+
+fn parse(text: &str) -> Result<Url> {
+    Url::parse(text).map_err(|e| Error::protocol(format!("bad upload URL {text:?}: {e}")))
+}
+
+#[async_trait]
+impl VideoStore for TusDestination {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn target(&self) -> String {
+        format!("tus|{}", self.endpoint)
+    }
+
+    fn chunks(&self) -> ChunkPolicy {
+        self.chunks
+    }
+
+    fn max_size(&self) -> u64 {
+        u64::MAX
+    }
+
+    fn requires_signed_urls(&self) -> bool {
+        false
+    }
+
+    fn videos_only(&self) -> bool {
+        false
+    }
+
+    async fn create(&self, spec: &VideoSpec) -> Result<VideoUpload> {
+        let meta = Metadata::new()
+            .with("filename", &spec.name)
+            .with("ferryhash", &spec.hash);
+        let created = self
+            .client
+            .create(&self.endpoint, spec.size, &meta, &HeaderMap::new())
+            .await
+            .map_err(|e| map(e, "creating the upload"))?;
+        let url = created.url.to_string();
+        Ok(VideoUpload {
+            media_id: url.clone(),
+            upload_url: url,
+        })
+    }
+
+    async fn offset(&self, upload_url: &str) -> Result<Option<u64>> {
+        match self.client.status(&parse(upload_url)?).await {
+            Ok(s) => Ok(Some(s.offset)),
+            Err(TusError::Gone(_)) => Ok(None),
+            Err(e) => Err(map(e, "asking for the offset")),
+        }
+    }
+
+    async fn send(&self, upload_url: &str, offset: u64, body: FileRange) -> Result<u64> {
+        let piece = FilePiece {
+            path: body.path,
+            offset: body.offset,
+            len: body.len,
+            sent: body.sent,
+        };
+        self.client
+            .patch(&parse(upload_url)?, offset, piece)
+            .await
+            .map_err(|e| map(e, &format!("sending bytes {offset}+")))
+    }
+
+    async fn abandon(&self, upload: &VideoUpload) -> Result<()> {
+        self.client
+            .terminate(&parse(&upload.upload_url)?)
+            .await
+            .map_err(|e| map(e, "terminating the upload"))
+    }
+
+    async fn processing(&self, media_id: &str) -> Result<Processing> {
+        match self.offset(media_id).await? {
+            Some(_) => Ok(Processing::Ready {
+                links: BTreeMap::new(),
+            }),
+            None => Err(Error::new(
+                ErrorKind::NotFound,
+                "tus: the finished upload is gone",
+            )),
+        }
+    }
+
+    async fn delete(&self, media_id: &str) -> Result<()> {
+        self.client
+            .terminate(&parse(media_id)?)
+            .await
+            .map_err(|e| map(e, "deleting the upload"))
+    }
+
+    async fn url(&self, media_id: &str, _expires: Duration) -> Result<String> {
+        Ok(media_id.to_string())
+    }
+}
