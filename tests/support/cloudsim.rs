@@ -51,8 +51,18 @@ pub struct CloudSim {
 impl CloudSim {
     /// Start with videos ready `processing_ms` after their last byte.
     pub fn start(processing_ms: u64) -> CloudSim {
+        Self::start_at(processing_ms, 0, None)
+    }
+
+    /// Start on `port` (0: any), handing out URLs under `public_base` (a proxy in front).
+    pub fn start_at(processing_ms: u64, port: u16, public_base: Option<&str>) -> CloudSim {
         let data = tempfile::tempdir().unwrap();
-        let mut child = Command::new(binary())
+        let mut cmd = Command::new(binary());
+        cmd.args(["--port", &port.to_string()]);
+        if let Some(base) = public_base {
+            cmd.args(["--public-base", base]);
+        }
+        let mut child = cmd
             .args(["--data"])
             .arg(data.path())
             .args([

@@ -99,6 +99,29 @@ impl Ferry {
         }
     }
 
+    /// The same configuration with an empty FERRY_HOME (a new user, a new queue).
+    pub fn fresh(&self) -> Ferry {
+        Ferry {
+            home: tempfile::tempdir().expect("FERRY_HOME"),
+            env: self.env.clone(),
+            unprivileged: false,
+        }
+    }
+
+    /// Ferry with only `env` set (plus fast retries).
+    pub fn with_env(env: &[(&str, &str)]) -> Ferry {
+        let mut env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        env.push(("FERRY_RETRY_BASE_MS".into(), "50".into()));
+        Ferry {
+            home: tempfile::tempdir().expect("FERRY_HOME"),
+            env,
+            unprivileged: false,
+        }
+    }
+
     pub fn set(&mut self, key: &str, value: &str) -> &mut Self {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.into(), value.into()));

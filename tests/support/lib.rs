@@ -8,6 +8,7 @@ pub mod ferry;
 pub mod media;
 pub mod proxy;
 pub mod servers;
+pub mod tus_server;
 
 use std::net::TcpListener;
 

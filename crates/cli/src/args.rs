@@ -69,6 +69,12 @@ pub enum Command {
         #[arg(required = true)]
         ids: Vec<i64>,
     },
+    /// Delete uploaded files from their destination (the object, video or image); the jobs
+    /// stay in the history as `deleted`.
+    Delete {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+    },
     /// Put failed, cancelled or paused jobs back in the queue (then run `ferry resume`).
     Retry {
         ids: Vec<i64>,

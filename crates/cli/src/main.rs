@@ -214,6 +214,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             eprintln!("Cancelled {n} job(s).");
             Ok(exit(n != ids.len()))
         }
+        Command::Delete { ids } => {
+            let engine = open_engine()?;
+            let n = engine.delete_remote(&to_ids(&ids)).await?;
+            eprintln!("Deleted {n} upload(s) from their destination.");
+            Ok(exit(n != ids.len()))
+        }
         Command::Retry { ids, failed } => {
             let engine = open_engine()?;
             let ids = if failed {

@@ -39,6 +39,10 @@ struct Args {
     /// A fault rule as JSON (see faults.rs). Repeatable.
     #[arg(long = "fault")]
     faults: Vec<String>,
+    /// The base URL clients reach the emulator at, used in the URLs it hands out (upload and
+    /// delivery); default `http://127.0.0.1:PORT`. Tests set it to a proxy in front.
+    #[arg(long)]
+    public_base: Option<String>,
     /// Also start an R2 endpoint (rclone serve s3) with this bucket.
     #[arg(long)]
     r2_bucket: Option<String>,
@@ -77,7 +81,11 @@ async fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
     let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-    let base = format!("http://127.0.0.1:{port}");
+    let base = args
+        .public_base
+        .clone()
+        .map(|b| b.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
     let config = SimConfig {
         account_id: args.account_id.clone(),
         account_hash: args.account_hash.clone(),

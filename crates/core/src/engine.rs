@@ -436,6 +436,50 @@ impl Engine {
         }
     }
 
+    /// Delete what done jobs uploaded from their destinations; the jobs stay in the history as
+    /// `deleted`. Returns how many were deleted.
+    pub async fn delete_remote(&self, ids: &[JobId]) -> Result<usize> {
+        let mut n = 0;
+        for id in ids {
+            let Some(job) = self.queue.get(*id)? else {
+                return Err(Error::new(
+                    ErrorKind::NotFound,
+                    format!("there is no job {id}"),
+                ));
+            };
+            if job.state != JobState::Done || job.duplicate_of.is_some() {
+                return Err(Error::new(
+                    ErrorKind::Precondition,
+                    format!(
+                        "{}: job {id} is {}; only an uploaded file (not a duplicate of another job) can be deleted",
+                        job.file.path.display(),
+                        if job.duplicate_of.is_some() {
+                            "a duplicate"
+                        } else {
+                            job.state.as_str()
+                        }
+                    ),
+                ));
+            }
+            let dest = self.destination(&job.destination)?;
+            let remote = job
+                .result
+                .as_ref()
+                .map(|r| r.remote_id.clone())
+                .unwrap_or(job.key.clone());
+            match dest.delete(&remote).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e.context(job.file.path.display())),
+            }
+            n += self
+                .queue
+                .transition(*id, &[JobState::Done], JobState::Deleted, self.now())?
+                as usize;
+        }
+        Ok(n)
+    }
+
     /// Pause jobs: running ones stop after their parts in flight; their progress is kept.
     pub fn pause(&self, ids: &[JobId]) -> Result<usize> {
         let mut n = 0;

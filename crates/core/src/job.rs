@@ -32,6 +32,8 @@ pub enum JobState {
     Done,
     Failed,
     Cancelled,
+    /// Uploaded, then deleted from the destination by the user.
+    Deleted,
 }
 
 impl JobState {
@@ -44,6 +46,7 @@ impl JobState {
             JobState::Done => "done",
             JobState::Failed => "failed",
             JobState::Cancelled => "cancelled",
+            JobState::Deleted => "deleted",
         }
     }
 
@@ -56,6 +59,7 @@ impl JobState {
             "done" => JobState::Done,
             "failed" => JobState::Failed,
             "cancelled" => JobState::Cancelled,
+            "deleted" => JobState::Deleted,
             _ => return None,
         })
     }
@@ -64,7 +68,7 @@ impl JobState {
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            JobState::Done | JobState::Failed | JobState::Cancelled
+            JobState::Done | JobState::Failed | JobState::Cancelled | JobState::Deleted
         )
     }
 }

@@ -105,7 +105,10 @@ pub fn from_status(
         )
         | (401, _) => (
             ErrorKind::Unauthenticated,
-            format!("{dest}: the access key or secret key was refused ({detail}); check the keys"),
+            format!(
+                "{dest}: the access key or secret key was refused ({detail}); check the keys ({})",
+                key_variables(dest)
+            ),
         ),
         (_, "NoSuchBucket") => (
             ErrorKind::NotFound,
@@ -168,6 +171,15 @@ fn source_chain(err: &dyn std::error::Error) -> String {
         current = e.source();
     }
     parts.join(": ")
+}
+
+/// The variables that hold a destination's keys, for messages.
+fn key_variables(dest: &str) -> &'static str {
+    match dest {
+        "r2" => "CLOUDFLARE_R2_ACCESS_KEY_ID and CLOUDFLARE_R2_SECRET_ACCESS_KEY",
+        "gcs" => "GCS_HMAC_ACCESS_KEY_ID and GCS_HMAC_SECRET",
+        _ => "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+    }
 }
 
 #[cfg(test)]
