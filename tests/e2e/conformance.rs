@@ -25,6 +25,11 @@ use std::time::{Duration, Instant};
 
 const MIB: usize = 1024 * 1024;
 
+/// Makes a file this destination takes: (folder, name, length, seed) → (path, bytes).
+type MakeFile = fn(&Path, &str, usize, u64) -> (PathBuf, Vec<u8>);
+/// Reads back, independently of Ferry, the SHA-256 of what a job stored.
+type StoredSha = Box<dyn Fn(&Value) -> Option<String>>;
+
 /// One destination under test.
 struct Target {
     name: &'static str,
@@ -35,9 +40,9 @@ struct Target {
     /// Whether one file is sent in several requests (so resume can skip the confirmed ones).
     chunked: bool,
     /// A file this destination takes.
-    make: fn(&Path, &str, usize, u64) -> (PathBuf, Vec<u8>),
+    make: MakeFile,
     /// SHA-256 of what the destination stores for a job, read independently of Ferry.
-    stored_sha256: Box<dyn Fn(&Value) -> Option<String>>,
+    stored_sha256: StoredSha,
     /// Uploads the destination holds, finished or not (objects + unfinished multipart uploads,
     /// videos, images, tus uploads).
     remote_count: Box<dyn Fn() -> usize>,
