@@ -1,35 +1,54 @@
 #!/usr/bin/env bash
-# Run Ferry. Until the desktop window lands, this is a guided demo of the `ferry` command:
-# with no cloud account configured it starts a local S3 server (rclone serve s3), uploads a
-# small sample course to it, and prints the URLs to paste. With R2/S3 variables set, it
-# uploads the sample course there instead.
+# Run Ferry. Until the desktop window lands, this is a guided demo of the `ferry` command.
+# With no cloud account configured it starts ferry-cloudsim, the local Cloudflare (Images,
+# Stream and an R2 bucket, all on 127.0.0.1), uploads a small sample course to it — a PDF, a
+# reading list, a cover image and a lecture video — and prints the URLs to paste; they open in a
+# browser while the demo runs. With Cloudflare, R2 or S3 variables set, it uploads there instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
-cargo build --quiet --release -p ferry-cli
+cargo build --quiet --release -p ferry-cli -p ferry-cloudsim
 ferry=target/release/ferry
 
 work=$(mktemp -d)
-trap 'kill "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${sim_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 course="$work/Intro to Botany"
 mkdir -p "$course/Week 1" "$course/Week 2"
 printf '%%PDF-1.4\n%% Syllabus\n' >"$course/syllabus.pdf"
 printf 'Read chapter 1 and bring a leaf.\n' >"$course/Week 1/reading list.txt"
-head -c 12000000 /dev/urandom >"$course/Week 2/lecture recording.mp4"
+python3 - "$course" <<'PY'
+import os, struct, sys, zlib
+course = sys.argv[1]
+# A real 320x200 PNG (a green gradient) and a file that is an MP4 to every sniffer.
+w, h = 320, 200
+rows = b"".join(b"\x00" + bytes(v for x in range(w) for v in (30, 90 + (x * 160) // w, 40)) for y in range(h))
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+open(os.path.join(course, "cover.png"), "wb").write(png)
+with open(os.path.join(course, "Week 2", "lecture recording.mp4"), "wb") as f:
+    f.write(struct.pack(">I", 24) + b"ftypisom\x00\x00\x02\x00isomiso2" + os.urandom(12_000_000))
+PY
 
-if [ -z "${CLOUDFLARE_R2_BUCKET_NAME:-}${S3_BUCKET_NAME:-}" ]; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p "$work/s3/demo-course-media"
-  rclone serve s3 --auth-key demoaccesskey,demosecretkey --addr "127.0.0.1:$port" --config /dev/null "$work/s3" 2>/dev/null &
-  server_pid=$!
-  export AWS_ACCESS_KEY_ID=demoaccesskey AWS_SECRET_ACCESS_KEY=demosecretkey AWS_REGION=us-east-1
-  export AWS_ENDPOINT_URL="http://127.0.0.1:$port" S3_BUCKET_NAME=demo-course-media
-  export FERRY_HOME="$work/ferry-home"
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-  echo "No cloud account configured: using a local S3 server at $AWS_ENDPOINT_URL (bucket $S3_BUCKET_NAME)."
+if [ -z "${CLOUDFLARE_API_TOKEN:-}${CLOUDFLARE_R2_BUCKET_NAME:-}${S3_BUCKET_NAME:-}" ]; then
+  token="demo-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  FERRY_SIM_TOKENS="$token" FERRY_SIM_R2_KEYS="demoaccesskey,demosecretkey0123456789" \
+    target/release/ferry-cloudsim --data "$work/cloud" --r2-bucket demo-course-media --processing-ms 2000 \
+    >"$work/cloudsim.json" 2>"$work/cloudsim.log" &
+  sim_pid=$!
+  for _ in $(seq 100); do [ -s "$work/cloudsim.json" ] && break; sleep 0.1; done
+  read -r api r2 < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["api"], d["r2_endpoint"])' "$work/cloudsim.json")
+  export CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef CLOUDFLARE_API_TOKEN="$token" CLOUDFLARE_API_BASE_URL="$api"
+  export CLOUDFLARE_R2_ENDPOINT="$r2" CLOUDFLARE_R2_ACCESS_KEY_ID=demoaccesskey CLOUDFLARE_R2_SECRET_ACCESS_KEY=demosecretkey0123456789
+  export CLOUDFLARE_R2_BUCKET_NAME=demo-course-media FERRY_HOME="$work/ferry-home"
+  echo "No cloud account configured: using ferry-cloudsim, a local Cloudflare at ${api%/client/v4}"
+  echo "(Images and Stream API, R2 bucket at $r2)."
 fi
 
+echo
+echo "\$ ferry check"
+"$ferry" check || true
 echo
 echo "\$ ferry upload --prefix \"Spring 2027\" \"$course\""
 "$ferry" upload --prefix "Spring 2027" "$course"
@@ -37,11 +56,16 @@ echo
 echo "\$ ferry status"
 "$ferry" status
 echo
-echo "\$ ferry url \"$course/syllabus.pdf\" --format markdown"
-"$ferry" url "$course/syllabus.pdf" --format markdown
+echo "\$ ferry url \"$course/cover.png\" --format markdown"
+"$ferry" url "$course/cover.png" --format markdown
+echo "\$ ferry url \"$course/Week 2/lecture recording.mp4\" --format iframe"
+"$ferry" url "$course/Week 2/lecture recording.mp4" --format iframe
 echo
 url=$("$ferry" url "$course/Week 1/reading list.txt")
 echo "Fetching the reading list back through its URL:"
 curl -fsS "$url"
 echo
-echo "Done. Try it on your own files: $ferry upload --to s3 PATH..."
+if [ -n "${sim_pid:-}" ] && [ -t 0 ]; then
+  read -r -p "The URLs above open in a browser while the local cloud runs. Press Enter to stop it. " _
+fi
+echo "Done. Try it on your own files: $ferry upload PATH..."
