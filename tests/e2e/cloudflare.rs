@@ -331,6 +331,12 @@ fn images_over_the_limits_go_to_r2_or_fail_with_the_limit_named() {
     }
     assert_eq!(sim.images().len(), 0);
 
+    assert!(
+        run.stderr.contains("panorama.png") && run.stderr.contains("sent to r2 instead"),
+        "{}",
+        run.stderr
+    );
+
     let forced = Ferry::cloudflare(&sim, cloudsim::TOKEN);
     let run = forced.run_paths(&["upload", "--json", "--to", "images"], &[&wide, &heavy]);
     assert_eq!(run.code, 1);
@@ -343,4 +349,67 @@ fn images_over_the_limits_go_to_r2_or_fail_with_the_limit_named() {
         text.contains("poster.png") && text.contains("10 MB limit"),
         "{text}"
     );
+}
+
+#[test]
+fn a_video_stream_cannot_process_fails_with_streams_reason() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    // Not a video inside, but named like one: Ferry routes it by name, Stream refuses it.
+    let path = dir.path().join("broken lecture.mp4");
+    std::fs::write(&path, ferry_e2e::data(300_000, 11)).unwrap();
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let run = ferry.run_paths(&["upload", "--json"], &[&path]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let line = &run.lines()[0];
+    assert_eq!(line["destination"], "stream");
+    assert_eq!(line["error"]["code"], "unsupported_type");
+    let msg = line["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("broken lecture.mp4") && msg.contains("ERR_NON_VIDEO"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_upload_that_expired_starts_again_and_says_so() {
+    let sim = CloudSim::start_with(100, 0, None, &["--upload-expiry-secs", "2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (video, bytes) = mp4(dir.path(), "seminar.mp4", 12 * MIB, 12);
+    sim.faults(json!([{"path_contains": "/tus/", "method": "PATCH", "skip": 1, "count": 1, "delay_ms": 600000, "drop": true}]));
+    let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    ferry.set("FERRY_STREAM_CHUNK_MIB", "5");
+    let mut child = ferry.spawn(&["upload", "--json"], &[&video]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sim.fired() < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the upload never reached the second chunk"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    sim.clear_faults();
+    std::thread::sleep(Duration::from_millis(2500)); // the unfinished upload expires
+    let run = ferry.run(&["resume", "--json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("seminar.mp4") && run.stderr.contains("starting it again"),
+        "{}",
+        run.stderr
+    );
+    let line = &run.lines()[0];
+    let original = line["url"]
+        .as_str()
+        .unwrap()
+        .replace("/manifest/video.m3u8", "/original");
+    assert!(fetch(&original).1 == bytes);
+    let videos = sim.videos();
+    assert_eq!(
+        videos.len(),
+        1,
+        "the expired upload is gone, the new one is there"
+    );
+    assert_eq!(videos[0]["uid"], line["key"]);
 }

@@ -351,3 +351,85 @@ fn stream_enforces_chunk_rules_and_reads_metadata_keys_in_any_case() {
     ]);
     assert_eq!(s, 412);
 }
+
+#[test]
+fn basic_uploads_limits_and_the_processing_states() {
+    let sim = CloudSim::start(1500);
+    let dir = tempfile::tempdir().unwrap();
+    let (video, _) = mp4(dir.path(), "basic.mp4", 3 * MIB, 8);
+    let (big, _) = png(dir.path(), "big.png", 1000, 1000, 10 * MIB + 1);
+    let api = |p: &str| format!("{}/accounts/{ACCOUNT}/{p}", sim.api);
+
+    // Images: over 10 MB is refused by the server too (not only by Ferry's pre-flight).
+    let (s, body) = call(&[
+        "-H",
+        &auth(TOKEN),
+        "-F",
+        &format!("file=@{}", big.display()),
+        &api("images/v1"),
+    ]);
+    assert_eq!(s, 413, "{body}");
+    assert_eq!(body["success"], false);
+
+    // Stream: a basic multipart upload (under 200 MB) without tus.
+    let (s, body) = call(&[
+        "-H",
+        &auth(TOKEN),
+        "-F",
+        &format!("file=@{}", video.display()),
+        &api("stream"),
+    ]);
+    assert_eq!(s, 200, "{body}");
+    let uid = body["result"]["uid"].as_str().unwrap().to_string();
+    assert_eq!(body["result"]["size"], 3 * MIB as u64);
+
+    // pendingupload (none here: basic uploads arrive whole) → queued → inprogress → ready.
+    let mut states = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, v) = call(&["-H", &auth(TOKEN), &api(&format!("stream/{uid}"))]);
+        let state = v["result"]["status"]["state"].as_str().unwrap().to_string();
+        if states.last() != Some(&state) {
+            states.push(state.clone());
+        }
+        if state == "ready" {
+            assert_eq!(v["result"]["readyToStream"], true);
+            assert!(v["result"]["thumbnail"].is_string() && v["result"]["preview"].is_string());
+            break;
+        }
+        assert_eq!(v["result"]["readyToStream"], false, "{v}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never ready: {states:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(states, ["queued", "inprogress", "ready"]);
+
+    // A tus upload is `pendingupload` until its last byte.
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-i",
+            "-X",
+            "POST",
+            "-H",
+            &auth(TOKEN),
+            "-H",
+            "Tus-Resumable: 1.0.0",
+            "-H",
+            "Upload-Length: 10",
+        ])
+        .arg(api("stream"))
+        .output()
+        .unwrap();
+    let head = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    let uid = head
+        .lines()
+        .find_map(|l| l.strip_prefix("stream-media-id:"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let (_, v) = call(&["-H", &auth(TOKEN), &api(&format!("stream/{uid}"))]);
+    assert_eq!(v["result"]["status"]["state"], "pendingupload");
+}

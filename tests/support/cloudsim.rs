@@ -51,13 +51,24 @@ pub struct CloudSim {
 impl CloudSim {
     /// Start with videos ready `processing_ms` after their last byte.
     pub fn start(processing_ms: u64) -> CloudSim {
-        Self::start_at(processing_ms, 0, None)
+        Self::start_with(processing_ms, 0, None, &[])
     }
 
     /// Start on `port` (0: any), handing out URLs under `public_base` (a proxy in front).
     pub fn start_at(processing_ms: u64, port: u16, public_base: Option<&str>) -> CloudSim {
+        Self::start_with(processing_ms, port, public_base, &[])
+    }
+
+    /// [`CloudSim::start_at`] with extra command-line flags.
+    pub fn start_with(
+        processing_ms: u64,
+        port: u16,
+        public_base: Option<&str>,
+        extra: &[&str],
+    ) -> CloudSim {
         let data = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(binary());
+        cmd.args(extra);
         cmd.args(["--port", &port.to_string()]);
         if let Some(base) = public_base {
             cmd.args(["--public-base", base]);

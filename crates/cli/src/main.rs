@@ -75,6 +75,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             let engine = open_engine()?;
             let destination = to.clone().unwrap_or_default();
             let intake = engine.add(&paths, to.as_deref(), prefix.as_deref(), force)?;
+            for note in &intake.notes {
+                eprintln!("ferry: {note}");
+            }
             let ids: HashSet<JobId> = intake.queued.iter().copied().collect();
             let ok = drive(&engine, JobFilter::Only(ids), json).await?;
             let mut failed = !ok;

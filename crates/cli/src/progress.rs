@@ -1,4 +1,5 @@
-//! Progress bars on a terminal (indicatif), driven by engine events; nothing when piped.
+//! Progress bars on a terminal (indicatif), driven by engine events; when piped (or with
+//! `--json`) only the engine's notices, on standard error.
 
 use ferry_core::Engine;
 use ferry_core::events::Event;
@@ -9,10 +10,18 @@ use tokio::sync::broadcast::error::RecvError;
 
 /// Start drawing bars for the engine's jobs; returns a task handle to abort when done.
 pub fn spawn(engine: &Engine, quiet: bool) -> Option<tokio::task::JoinHandle<()>> {
-    if quiet || !std::io::stderr().is_terminal() {
-        return None;
-    }
     let mut events = engine.subscribe();
+    if quiet || !std::io::stderr().is_terminal() {
+        return Some(tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(Event::Notice { message, .. }) => eprintln!("ferry: {message}"),
+                    Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        }));
+    }
     let names: HashMap<i64, String> = engine
         .jobs()
         .unwrap_or_default()
@@ -40,6 +49,9 @@ pub fn spawn(engine: &Engine, quiet: bool) -> Option<tokio::task::JoinHandle<()>
                     if let Some(bar) = bars.get(&id.0) {
                         bar.set_position(bytes_done);
                     }
+                }
+                Ok(Event::Notice { message, .. }) => {
+                    let _ = multi.println(format!("ferry: {message}"));
                 }
                 Ok(Event::Processing { id, pct }) => {
                     if let Some(bar) = bars.get(&id.0) {

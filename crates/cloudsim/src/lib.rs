@@ -45,6 +45,8 @@ pub struct SimConfig {
     pub data_dir: PathBuf,
     /// How long a video takes from "uploaded" to "ready".
     pub processing: Duration,
+    /// How long an unfinished tus upload lives (Cloudflare: a day by default).
+    pub upload_expiry: Duration,
     /// The Images signing key (`GET /images/v1/keys`).
     pub images_key: String,
     pub faults: Vec<FaultRule>,

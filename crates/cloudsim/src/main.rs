@@ -33,6 +33,9 @@ struct Args {
     /// Milliseconds from "uploaded" to "ready" for a video.
     #[arg(long, default_value_t = 3000)]
     processing_ms: u64,
+    /// Seconds an unfinished video upload lives before it expires.
+    #[arg(long, default_value_t = 86_400)]
+    upload_expiry_secs: u64,
     /// Images signing key.
     #[arg(long, default_value = "ferry-cloudsim-images-key")]
     images_key: String,
@@ -93,6 +96,7 @@ async fn run(args: Args) -> Result<(), String> {
         tokens,
         data_dir: args.data.join("cloudflare"),
         processing: Duration::from_millis(args.processing_ms),
+        upload_expiry: Duration::from_secs(args.upload_expiry_secs),
         images_key: args.images_key,
         faults,
     };

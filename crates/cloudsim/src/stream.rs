@@ -124,13 +124,22 @@ impl VideoRecord {
     }
 }
 
-/// Read a video record.
+/// Read a video record. A video whose upload expired unfinished is gone, as on Cloudflare.
 pub fn find(sim: &Sim, uid: &str) -> Option<VideoRecord> {
-    sim.videos
+    let record = sim
+        .videos
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(uid)
-        .cloned()
+        .cloned()?;
+    (!expired(&record)).then_some(record)
+}
+
+/// An upload not finished by its `uploadExpiry`.
+pub fn expired(record: &VideoRecord) -> bool {
+    record.uploaded.is_none()
+        && chrono::DateTime::parse_from_rfc3339(&record.upload_expiry)
+            .is_ok_and(|e| e < chrono::Utc::now())
 }
 
 /// Write a video record (memory and disk).
@@ -152,7 +161,7 @@ pub fn sniff_video(head: &[u8]) -> bool {
     infer::get(head).is_some_and(|k| k.matcher_type() == infer::MatcherType::Video)
 }
 
-fn new_record(size: u64) -> VideoRecord {
+fn new_record(size: u64, expiry: std::time::Duration) -> VideoRecord {
     let now = now_rfc3339();
     VideoRecord {
         uid: random_hex32(),
@@ -168,8 +177,9 @@ fn new_record(size: u64) -> VideoRecord {
         thumbnail_pct: 0.0,
         scheduled_deletion: None,
         max_duration: None,
-        upload_expiry: (chrono::Utc::now() + chrono::Duration::days(1))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        upload_expiry: (chrono::Utc::now()
+            + chrono::Duration::from_std(expiry).unwrap_or(chrono::Duration::days(1)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         is_video: None,
     }
 }
@@ -318,7 +328,7 @@ fn tus_create(sim: &Sim, headers: &HeaderMap) -> ApiResult {
             "Upload-Length is over the 30 GB limit",
         ));
     }
-    let mut record = new_record(length);
+    let mut record = new_record(length, sim.config.upload_expiry);
     if let Some(meta) = headers.get("upload-metadata").and_then(|v| v.to_str().ok()) {
         apply_metadata(&mut record, meta)?;
     }
@@ -353,7 +363,7 @@ async fn basic_upload(sim: &Sim, mut form: Multipart, creator: Option<&HeaderVal
     let bad = |e: axum::extract::multipart::MultipartError| {
         ApiError::bad_request(10005, format!("malformed multipart body: {e}"))
     };
-    let mut record = new_record(0);
+    let mut record = new_record(0, sim.config.upload_expiry);
     record.creator = creator
         .and_then(|c| c.to_str().ok())
         .map(|c| c.chars().take(64).collect());
@@ -428,6 +438,7 @@ pub async fn list(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .values()
+        .filter(|v| !expired(v))
         .cloned()
         .collect();
     all.sort_by(|a, b| a.created.cmp(&b.created));

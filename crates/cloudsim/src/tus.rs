@@ -7,6 +7,7 @@
 
 use crate::Sim;
 use crate::stream::{self, VideoRecord};
+
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -43,10 +44,13 @@ fn version_ok(headers: &HeaderMap) -> Option<Response> {
     }
 }
 
-fn expired(record: &VideoRecord) -> bool {
-    record.uploaded.is_none()
-        && chrono::DateTime::parse_from_rfc3339(&record.upload_expiry)
-            .is_ok_and(|e| e < chrono::Utc::now())
+/// Whether the upload expired unfinished; the record itself (find() hides it).
+fn expired_record(sim: &Sim, uid: &str) -> bool {
+    sim.videos
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(uid)
+        .is_some_and(stream::expired)
 }
 
 fn with_offset(mut resp: Response, record: &VideoRecord) -> Response {
@@ -88,9 +92,11 @@ pub async fn head(
     if let Some(r) = version_ok(&headers) {
         return r;
     }
+    if expired_record(&sim, &uid) {
+        return reply(StatusCode::GONE, "");
+    }
     match stream::find(&sim, &uid) {
         None => reply(StatusCode::NOT_FOUND, ""),
-        Some(r) if expired(&r) => reply(StatusCode::GONE, ""),
         Some(r) => with_offset(reply(StatusCode::OK, ""), &r),
     }
 }
@@ -143,12 +149,12 @@ pub async fn patch(
     let Ok(_guard) = tokio::time::timeout(Duration::from_secs(10), lock.lock()).await else {
         return reply(StatusCode::LOCKED, "another request is writing this upload");
     };
+    if expired_record(&sim, &uid) {
+        return reply(StatusCode::GONE, "");
+    }
     let Some(mut record) = stream::find(&sim, &uid) else {
         return reply(StatusCode::NOT_FOUND, "");
     };
-    if expired(&record) {
-        return reply(StatusCode::GONE, "");
-    }
     let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
     if content_type != Some("application/offset+octet-stream") {
         return reply(

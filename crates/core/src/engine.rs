@@ -49,6 +49,8 @@ pub struct Engine {
 pub struct Intake {
     pub queued: Vec<JobId>,
     pub rejected: Vec<Rejected>,
+    /// Files routed away from their kind's usual destination, and why.
+    pub notes: Vec<String>,
 }
 
 impl Engine {
@@ -309,6 +311,7 @@ impl Engine {
             force,
         };
         let mut rng = fastrand::Rng::new();
+        let mut notes = Vec::new();
         let mut jobs = Vec::with_capacity(found.len());
         for file in &found {
             let routed = intake::prepare(file, &opts, &mut rng).and_then(|mut job| {
@@ -320,7 +323,11 @@ impl Engine {
                 };
                 let name = match destination {
                     Some(name) => routing.accepts(name, &input).map(|()| name.to_string())?,
-                    None => routing.choose(&input)?,
+                    None => {
+                        let (name, note) = routing.choose(&input)?;
+                        notes.extend(note);
+                        name
+                    }
                 };
                 let dest = self.destination(&name)?;
                 job.destination = name;
@@ -336,7 +343,11 @@ impl Engine {
             }
         }
         let queued = self.queue.enqueue(&jobs, self.now())?;
-        Ok(Intake { queued, rejected })
+        Ok(Intake {
+            queued,
+            rejected,
+            notes,
+        })
     }
 
     /// Upload the jobs matching `filter` until none is left to do.

@@ -33,6 +33,12 @@ pub enum Event {
     Paused {
         id: JobId,
     },
+    /// Something the user should hear about that is not a failure (an expired upload started
+    /// again, an image sent to the object store because it is over the Images limits).
+    Notice {
+        id: JobId,
+        message: String,
+    },
     Cancelled {
         id: JobId,
     },

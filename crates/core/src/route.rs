@@ -29,15 +29,21 @@ pub struct Routing<'a> {
 }
 
 impl Routing<'_> {
-    /// The destination for a file when the user named none.
-    pub fn choose(&self, file: &RouteInput<'_>) -> Result<String> {
+    /// The destination for a file when the user named none, and a note when the file goes
+    /// somewhere other than its kind's usual place (an image over the Images limits).
+    pub fn choose(&self, file: &RouteInput<'_>) -> Result<(String, Option<String>)> {
+        let mut note = None;
         if file.kind == FileKind::Image
             && let Some(images) = &self.images
         {
             match self.accepts(images, file) {
-                Ok(()) => return Ok(images.clone()),
+                Ok(()) => return Ok((images.clone(), None)),
                 Err(e) if self.oversize_to_objects && self.objects.is_some() => {
-                    tracing::info!(file = %file.path.display(), reason = %e, "image goes to the object store");
+                    note = Some(format!(
+                        "{} (sent to {} instead)",
+                        e.message(),
+                        self.objects.as_deref().unwrap_or_default()
+                    ));
                 }
                 Err(e) => return Err(e),
             }
@@ -45,15 +51,16 @@ impl Routing<'_> {
         if file.kind == FileKind::Video
             && let Some(videos) = &self.videos
         {
-            return Ok(videos.clone());
+            return Ok((videos.clone(), None));
         }
-        self.objects.clone().ok_or_else(|| {
+        let objects = self.objects.clone().ok_or_else(|| {
             Error::config(format!(
                 "{}: no destination takes {} files; configure R2 (CLOUDFLARE_R2_* variables) or S3",
                 file.path.display(),
                 file.kind.as_str()
             ))
-        })
+        })?;
+        Ok((objects, note))
     }
 
     /// Whether destination `name` can take the file.

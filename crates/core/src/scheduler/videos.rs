@@ -107,7 +107,7 @@ impl Inner {
                 }
                 Err(err) if err.kind() == ErrorKind::NotFound && reconciles < MAX_RECONCILES => {
                     reconciles += 1;
-                    tracing::info!(job = %job.id, "the server forgot the upload; starting it again");
+                    self.notice(&job, "the server no longer has the unfinished upload (it expired or was removed); starting it again from the first byte");
                     state = self.new_video_upload(&job, dest).await?;
                     progress.confirmed.store(0, Ordering::Relaxed);
                 }
@@ -155,7 +155,7 @@ impl Inner {
                     {
                         return Ok((upload, job.file.size));
                     }
-                    tracing::info!(job = %job.id, "the unfinished upload expired on the server; starting again");
+                    self.notice(job, "the unfinished upload expired on the server; starting it again from the first byte");
                 }
             }
         }
@@ -272,6 +272,16 @@ impl Inner {
         if let Err(e) = self.queue.set_resume(job.id, None, self.now()) {
             tracing::warn!(job = %job.id, error = %e, "could not clear the resume state");
         }
+    }
+}
+
+impl Inner {
+    fn notice(&self, job: &UploadJob, message: &str) {
+        tracing::info!(job = %job.id, "{message}");
+        let _ = self.events.send(Event::Notice {
+            id: job.id,
+            message: format!("{}: {message}", job.file.path.display()),
+        });
     }
 }
 
