@@ -114,6 +114,22 @@ fn each_kind_goes_to_its_service_and_every_url_opens() {
     );
     let md = ferry.run(&["url", &i["id"].to_string(), "--format", "markdown"]);
     assert!(md.stdout.starts_with("![cover.png]("), "{}", md.stdout);
+
+    // The API token and the R2 secret are nowhere in what Ferry wrote or printed.
+    for secret in [cloudsim::TOKEN, ferry_e2e::servers::SECRET_KEY] {
+        ferry_e2e::assert_secret_absent(
+            ferry.home.path(),
+            &[
+                &run.stdout,
+                &run.stderr,
+                &again.stdout,
+                &again.stderr,
+                &embed.stdout,
+                &md.stdout,
+            ],
+            secret,
+        );
+    }
 }
 
 #[test]

@@ -44,3 +44,31 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Panic if `secret` appears in any file under `root` or in any of `outputs`.
+pub fn assert_secret_absent(root: &std::path::Path, outputs: &[&str], secret: &str) {
+    for out in outputs {
+        assert!(
+            !out.contains(secret),
+            "the secret appears in Ferry's output"
+        );
+    }
+    let mut stack = vec![root.to_path_buf()];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                files += 1;
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "the secret appears in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files > 0, "nothing to search under {}", root.display());
+}
