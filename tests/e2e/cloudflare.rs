@@ -222,6 +222,26 @@ fn bad_tokens_and_missing_permissions_say_what_to_fix_and_lose_nothing() {
         check.stdout
     );
 
+    // An account-owned token is verified on the account endpoint.
+    let mut account = Ferry::cloudflare(&sim, cloudsim::ACCOUNT_TOKEN);
+    account.home = tempfile::tempdir().unwrap();
+    let check = account.run(&["check"]);
+    assert_eq!(check.code, 0, "{}", check.stdout);
+    assert!(
+        check.stdout.contains("✓ API token: valid and active"),
+        "{}",
+        check.stdout
+    );
+    let expired = Ferry::cloudflare(&sim, cloudsim::EXPIRED)
+        .fresh()
+        .run(&["check"]);
+    assert_eq!(expired.code, 1);
+    assert!(
+        expired.stdout.contains("✗ API token: the token is expired"),
+        "{}",
+        expired.stdout
+    );
+
     // Fix the token: the failed job is still queued and goes through.
     let fixed = {
         let mut f = Ferry::cloudflare(&sim, cloudsim::TOKEN);

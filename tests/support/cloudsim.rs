@@ -17,6 +17,8 @@ pub const TOKEN: &str = "ferry-test-token-Zx81-images-and-stream";
 pub const IMAGES_ONLY: &str = "ferry-test-token-images-only-Qp20";
 /// An expired token.
 pub const EXPIRED: &str = "ferry-test-token-expired-Lm55";
+/// An account-owned token (verified on the account endpoint only).
+pub const ACCOUNT_TOKEN: &str = "ferry-test-account-token-Vb73";
 
 pub fn binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
@@ -84,7 +86,7 @@ impl CloudSim {
             ])
             .env(
                 "FERRY_SIM_TOKENS",
-                format!("{TOKEN} {IMAGES_ONLY}:images {EXPIRED}:images,stream:expired"),
+                format!("{TOKEN} {IMAGES_ONLY}:images {EXPIRED}:images,stream:expired {ACCOUNT_TOKEN}:images,stream:active:account"),
             )
             .env("FERRY_SIM_R2_KEYS", format!("{ACCESS_KEY},{SECRET_KEY}"))
             .stdout(Stdio::piped())

@@ -23,19 +23,26 @@ pub struct TokenGrant {
     pub stream: bool,
     /// `active`, `disabled` or `expired`.
     pub status: String,
+    /// Owned by the account rather than a user: `/user/tokens/verify` refuses it.
+    pub account_owned: bool,
 }
 
 impl TokenGrant {
-    /// Parse `VALUE[:SCOPES[:STATUS]]`, scopes as `images,stream` (default both), status
-    /// `active` by default.
+    /// Parse `VALUE[:SCOPES[:STATUS[:account]]]`, scopes as `images,stream` (default both),
+    /// status `active` by default; `account` makes it an account-owned token.
     pub fn parse(spec: &str) -> Result<TokenGrant, String> {
-        let mut it = spec.splitn(3, ':');
+        let mut it = spec.splitn(4, ':');
         let value = it.next().unwrap_or_default().to_string();
         if value.is_empty() {
             return Err("a token needs a value".into());
         }
         let scopes = it.next().unwrap_or("images,stream");
-        let status = it.next().unwrap_or("active").to_string();
+        let status = it
+            .next()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("active")
+            .to_string();
+        let account_owned = it.next() == Some("account");
         if !["active", "disabled", "expired"].contains(&status.as_str()) {
             return Err(format!(
                 "token status {status:?} is not active, disabled or expired"
@@ -46,6 +53,7 @@ impl TokenGrant {
             images: scopes.split(',').any(|s| s == "images"),
             stream: scopes.split(',').any(|s| s == "stream"),
             status,
+            account_owned,
         })
     }
 }
@@ -111,6 +119,14 @@ fn verify_reply(g: &TokenGrant) -> ApiResult {
 /// `GET /user/tokens/verify`.
 pub async fn verify_user(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> ApiResult {
     let g = grant(&sim, &headers)?;
+    if g.account_owned {
+        // Account-owned tokens are verified on the account endpoint only.
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            1000,
+            "Invalid API Token",
+        ));
+    }
     verify_reply(g)
 }
 
