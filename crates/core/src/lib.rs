@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod fileinfo;
+pub mod hashing;
 pub mod imagecheck;
 pub mod intake;
 pub mod job;
