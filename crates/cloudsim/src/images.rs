@@ -5,6 +5,9 @@
 
 use crate::auth::{Scope, require};
 use crate::envelope::{ApiError, ApiResult, ok};
+use crate::image_rules::{
+    MAX_BYTES, VARIANTS, check_custom_id, check_image, fetch, parse_metadata,
+};
 use crate::{Sim, now_rfc3339, random_uuid};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -12,13 +15,6 @@ use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// Largest image accepted for storage.
-pub const MAX_BYTES: usize = 10 * 1024 * 1024;
-pub const MAX_SIDE: usize = 12_000;
-pub const MAX_PIXELS: u64 = 100_000_000;
-const MAX_METADATA: usize = 1024;
-const VARIANTS: [&str; 2] = ["public", "thumbnail"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImageRecord {
@@ -140,108 +136,6 @@ async fn read_form(mut form: Multipart) -> Result<UploadForm, ApiError> {
     Ok(out)
 }
 
-/// Check an image against the storage limits; returns its content type.
-pub fn check_image(bytes: &[u8]) -> Result<String, ApiError> {
-    let kind = infer::get(bytes).map(|k| k.mime_type().to_string());
-    let content_type = match kind.as_deref() {
-        Some(t @ ("image/png" | "image/jpeg" | "image/gif" | "image/webp" | "image/avif")) => {
-            t.to_string()
-        }
-        _ if looks_like_svg(bytes) => "image/svg+xml".to_string(),
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                5455,
-                "Uploaded image must have image/jpeg, image/png, image/webp, image/gif or image/svg+xml content-type",
-            ));
-        }
-    };
-    if content_type != "image/svg+xml" {
-        let size = imagesize::blob_size(bytes).map_err(|_| {
-            ApiError::bad_request(9422, "Decode error: the image could not be decoded")
-        })?;
-        let side_limit = if content_type == "image/avif" {
-            1_200
-        } else {
-            MAX_SIDE
-        };
-        if content_type != "image/webp" && (size.width > side_limit || size.height > side_limit) {
-            return Err(ApiError::bad_request(
-                5400,
-                format!(
-                    "Bad request: image is {}x{} px; the largest side allowed is {side_limit} px",
-                    size.width, size.height
-                ),
-            ));
-        }
-        if (size.width as u64) * (size.height as u64) > MAX_PIXELS {
-            return Err(ApiError::bad_request(
-                5400,
-                format!(
-                    "Bad request: image is {}x{} px, over the 100 megapixel limit",
-                    size.width, size.height
-                ),
-            ));
-        }
-    }
-    Ok(content_type)
-}
-
-fn looks_like_svg(bytes: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_lowercase();
-    head.contains("<svg")
-}
-
-fn check_custom_id(id: &str) -> Result<(), ApiError> {
-    let invalid = |why: &str| {
-        ApiError::bad_request(
-            5411,
-            format!(
-                "The Custom ID is invalid. Custom IDs can include 1024 characters or less, any number of subpaths, and support the UTF-8 encoding standard for characters. Enter a new Custom ID and try again: {why}"
-            ),
-        )
-    };
-    if id.is_empty() || id.len() > 1024 {
-        return Err(invalid("Must be 1 to 1024 characters"));
-    }
-    if id.starts_with('/') || id.ends_with('/') {
-        return Err(invalid("Must not start or end with a slash"));
-    }
-    let hexdigits: String = id.chars().filter(|c| *c != '-').collect();
-    if id.len() == 36 && hexdigits.len() == 32 && hexdigits.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(invalid("Must not be UUID"));
-    }
-    if let Some((_, ext)) = id.rsplit_once('.') {
-        let ext = ext.to_ascii_lowercase();
-        let known_non_image = [
-            "pdf", "mp4", "mov", "zip", "doc", "docx", "txt", "html", "js", "exe",
-        ];
-        if known_non_image.contains(&ext.as_str()) {
-            return Err(invalid("Must not use a non-image file name extension"));
-        }
-    }
-    Ok(())
-}
-
-fn parse_metadata(text: Option<&str>) -> Result<Value, ApiError> {
-    let Some(text) = text else {
-        return Ok(json!({}));
-    };
-    if text.len() > MAX_METADATA {
-        return Err(ApiError::bad_request(
-            5400,
-            "Bad request: metadata must be 1024 bytes or less",
-        ));
-    }
-    match serde_json::from_str::<Value>(text) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err(ApiError::bad_request(
-            5400,
-            "Bad request: metadata must be a JSON object",
-        )),
-    }
-}
-
 /// `POST /accounts/{account_id}/images/v1`.
 pub async fn upload(
     State(sim): State<Arc<Sim>>,
@@ -273,19 +167,7 @@ pub async fn upload(
     let content_type = check_image(&bytes)?;
     let meta = parse_metadata(form.metadata.as_deref())?;
     let require_signed = form.require_signed.unwrap_or(false);
-    let id = match form.id {
-        Some(id) => {
-            check_custom_id(&id)?;
-            if require_signed {
-                return Err(ApiError::bad_request(
-                    5411,
-                    "The Custom ID is invalid: images with a custom ID cannot require signed URLs",
-                ));
-            }
-            id
-        }
-        None => random_uuid(),
-    };
+    let id = choose_id(form.id, require_signed)?;
     let record = ImageRecord {
         id: id.clone(),
         filename: filename.chars().take(255).collect(),
@@ -312,6 +194,23 @@ pub async fn upload(
     Ok(ok(record.to_json(&sim)))
 }
 
+/// The id for a new image: the custom one (checked; not allowed with signed URLs) or a new one.
+fn choose_id(custom: Option<String>, require_signed: bool) -> Result<String, ApiError> {
+    match custom {
+        Some(id) => {
+            check_custom_id(&id)?;
+            if require_signed {
+                return Err(ApiError::bad_request(
+                    5411,
+                    "The Custom ID is invalid: images with a custom ID cannot require signed URLs",
+                ));
+            }
+            Ok(id)
+        }
+        None => Ok(random_uuid()),
+    }
+}
+
 fn store_image(sim: &Sim, record: ImageRecord, bytes: &[u8]) -> Result<(), ApiError> {
     let internal = |e: std::io::Error| {
         ApiError::new(
@@ -329,52 +228,6 @@ fn store_image(sim: &Sim, record: ImageRecord, bytes: &[u8]) -> Result<(), ApiEr
         .unwrap_or_else(|e| e.into_inner())
         .insert(record.id.clone(), record);
     Ok(())
-}
-
-async fn fetch(url: &str) -> Result<Vec<u8>, ApiError> {
-    let failed = |why: String| {
-        ApiError::bad_request(
-            5454,
-            format!("Unable to retrieve the image from the URL: {why}"),
-        )
-    };
-    let uri: hyper::Uri = url.parse().map_err(|e| failed(format!("{e}")))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(failed("the emulator fetches only http:// URLs".into()));
-    }
-    let host = uri.host().unwrap_or_default().to_string();
-    let port = uri.port_u16().unwrap_or(80);
-    let stream = tokio::net::TcpStream::connect((host.as_str(), port))
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-    tokio::spawn(conn);
-    let req = hyper::Request::get(uri.clone())
-        .header("host", host)
-        .body(http_body_util::Empty::<bytes::Bytes>::new())
-        .map_err(|e| failed(e.to_string()))?;
-    let resp = sender
-        .send_request(req)
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    if !resp.status().is_success() {
-        return Err(failed(format!("the origin answered {}", resp.status())));
-    }
-    use http_body_util::BodyExt;
-    let body = http_body_util::Limited::new(resp.into_body(), MAX_BYTES + 1)
-        .collect()
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                7011,
-                "Request entity is too large",
-            )
-        })?;
-    Ok(body.to_bytes().to_vec())
 }
 
 fn find(sim: &Sim, id: &str) -> Result<ImageRecord, ApiError> {
@@ -551,19 +404,7 @@ pub async fn direct_upload(
     require(&sim, &headers, &account, Scope::Images)?;
     let form = read_form(form).await?;
     let require_signed = form.require_signed.unwrap_or(false);
-    let id = match form.id {
-        Some(id) => {
-            check_custom_id(&id)?;
-            if require_signed {
-                return Err(ApiError::bad_request(
-                    5411,
-                    "The Custom ID is invalid: images with a custom ID cannot require signed URLs",
-                ));
-            }
-            id
-        }
-        None => random_uuid(),
-    };
+    let id = choose_id(form.id, require_signed)?;
     let now = chrono::Utc::now();
     let expiry = match form.expiry.as_deref() {
         None => now + chrono::Duration::minutes(30),

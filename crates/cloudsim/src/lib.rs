@@ -15,6 +15,7 @@ mod auth;
 mod delivery;
 pub mod envelope;
 pub mod faults;
+mod image_rules;
 mod images;
 pub mod r2;
 mod store;

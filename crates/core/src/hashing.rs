@@ -54,18 +54,8 @@ fn hash_with(path: &Path, len: u64, head_len: usize, min_part: u64) -> std::io::
             head,
         });
     }
-    let left_len = left_subtree_len(len);
-    let (left, right) = std::thread::scope(|s| {
-        let left = s.spawn(|| subtree(path, 0, left_len, head_len, min_part, 1));
-        let right = subtree(path, left_len, len - left_len, 0, min_part, 1);
-        (
-            left.join()
-                .unwrap_or_else(|_| Err(std::io::Error::other("a hashing thread panicked"))),
-            right,
-        )
-    });
-    let (left_cv, left_read, head) = left?;
-    let (right_cv, right_read, _) = right?;
+    let ((left_cv, left_read, head), (right_cv, right_read, _)) =
+        halves(path, 0, len, head_len, min_part, 1)?;
     let read = left_read + right_read;
     let hex = if read == len {
         merge_subtrees_root(&left_cv, &right_cv, Mode::Hash)
@@ -78,6 +68,28 @@ fn hash_with(path: &Path, len: u64, head_len: usize, min_part: u64) -> std::io::
 }
 
 type Part = (blake3::hazmat::ChainingValue, u64, Vec<u8>);
+
+/// Hash the two child subtrees of the `len` bytes at `offset`: the left one on a new thread,
+/// the right one on this one.
+fn halves(
+    path: &Path,
+    offset: u64,
+    len: u64,
+    head_len: usize,
+    min_part: u64,
+    depth: u32,
+) -> std::io::Result<(Part, Part)> {
+    let left_len = left_subtree_len(len);
+    let (left, right) = std::thread::scope(|s| {
+        let left = s.spawn(|| subtree(path, offset, left_len, head_len, min_part, depth));
+        let right = subtree(path, offset + left_len, len - left_len, 0, min_part, depth);
+        let left = left
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("a hashing thread panicked")));
+        (left, right)
+    });
+    Ok((left?, right?))
+}
 
 /// The chaining value of the subtree of `len` bytes at `offset` (a valid BLAKE3 subtree).
 fn subtree(
@@ -99,25 +111,8 @@ fn subtree(
         }
         return Ok((hasher.finalize_non_root(), read, head));
     }
-    let left_len = left_subtree_len(len);
-    let (left, right) = std::thread::scope(|s| {
-        let left = s.spawn(|| subtree(path, offset, left_len, head_len, min_part, depth + 1));
-        let right = subtree(
-            path,
-            offset + left_len,
-            len - left_len,
-            0,
-            min_part,
-            depth + 1,
-        );
-        (
-            left.join()
-                .unwrap_or_else(|_| Err(std::io::Error::other("a hashing thread panicked"))),
-            right,
-        )
-    });
-    let (left_cv, left_read, head) = left?;
-    let (right_cv, right_read, _) = right?;
+    let ((left_cv, left_read, head), (right_cv, right_read, _)) =
+        halves(path, offset, len, head_len, min_part, depth + 1)?;
     let read = left_read + right_read;
     if read != len {
         return Ok(([0; 32], read, head));

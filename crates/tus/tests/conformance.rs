@@ -2,64 +2,22 @@
 //! 127.0.0.1: creation, chunked upload, resume with a fresh client after a cut connection, 409
 //! recovery, termination, expiry handling. The bytes the server stored are compared with ours.
 
+use ferry_e2e::tus_server::TusServer;
 use ferry_tus::{ChunkPolicy, Client, Decision, FilePiece, Metadata, TusError, Url, decide};
 use reqwest::header::HeaderMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-struct TusServer {
-    child: Child,
-    endpoint: Url,
-    store: tempfile::TempDir,
+/// The bytes the server stored for an upload (FileStore names files by upload id).
+fn stored(server: &TusServer, url: &Url) -> Vec<u8> {
+    let id = url.path_segments().unwrap().next_back().unwrap();
+    std::fs::read(server.store.path().join(id)).unwrap()
 }
 
-impl TusServer {
-    fn start() -> TusServer {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tus-server");
-        assert!(
-            dir.join("node_modules/@tus/server").exists(),
-            "@tus/server is not installed: run scripts/setup.sh --test"
-        );
-        let store = tempfile::tempdir().unwrap();
-        let mut child = Command::new("node")
-            .arg(dir.join("server.mjs"))
-            .arg("0")
-            .arg(store.path())
-            .current_dir(&dir)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("node must be installed (scripts/setup.sh --test)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port: u16 = line
-            .trim()
-            .strip_prefix("listening ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("tus server did not start: {line:?}"));
-        TusServer {
-            child,
-            endpoint: Url::parse(&format!("http://127.0.0.1:{port}/files")).unwrap(),
-            store,
-        }
-    }
-
-    /// The bytes stored for an upload (FileStore names files by upload id).
-    fn stored(&self, url: &Url) -> Vec<u8> {
-        let id = url.path_segments().unwrap().next_back().unwrap();
-        std::fs::read(self.store.path().join(id)).unwrap()
-    }
-}
-
-impl Drop for TusServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn endpoint(server: &TusServer) -> Url {
+    Url::parse(&server.endpoint).unwrap()
 }
 
 fn sample(len: usize) -> (tempfile::NamedTempFile, Vec<u8>) {
@@ -113,7 +71,7 @@ async fn creates_and_uploads_in_chunks_with_metadata() {
         .flag("requiresignedurls");
     let created = client
         .create(
-            &server.endpoint,
+            &endpoint(&server),
             bytes.len() as u64,
             &meta,
             &HeaderMap::new(),
@@ -137,7 +95,10 @@ async fn creates_and_uploads_in_chunks_with_metadata() {
         client.status(&created.url).await.unwrap().offset,
         bytes.len() as u64
     );
-    assert!(server.stored(&created.url) == bytes, "stored bytes differ");
+    assert!(
+        stored(&server, &created.url) == bytes,
+        "stored bytes differ"
+    );
 }
 
 #[tokio::test]
@@ -145,7 +106,7 @@ async fn an_empty_file_is_complete_at_creation() {
     let server = TusServer::start();
     let client = Client::new(Client::default_http());
     let created = client
-        .create(&server.endpoint, 0, &Metadata::new(), &HeaderMap::new())
+        .create(&endpoint(&server), 0, &Metadata::new(), &HeaderMap::new())
         .await
         .unwrap();
     let status = client.status(&created.url).await.unwrap();
@@ -159,7 +120,12 @@ async fn a_wrong_offset_gets_409_and_head_gives_the_way_back() {
     let total = bytes.len() as u64;
     let client = Client::new(Client::default_http());
     let created = client
-        .create(&server.endpoint, total, &Metadata::new(), &HeaderMap::new())
+        .create(
+            &endpoint(&server),
+            total,
+            &Metadata::new(),
+            &HeaderMap::new(),
+        )
         .await
         .unwrap();
     let half = total / 2;
@@ -178,7 +144,7 @@ async fn a_wrong_offset_gets_409_and_head_gives_the_way_back() {
     assert!(matches!(err, TusError::OffsetMismatch), "{err:?}");
     assert_eq!(decide(&err), Decision::Reconcile);
     upload_rest(&client, &created.url, file.path(), total, ChunkPolicy::ANY).await;
-    assert!(server.stored(&created.url) == bytes);
+    assert!(stored(&server, &created.url) == bytes);
 }
 
 #[tokio::test]
@@ -189,7 +155,12 @@ async fn a_cut_connection_resumes_from_the_servers_offset_with_a_new_client() {
     let url = {
         let client = Client::new(Client::default_http());
         let created = client
-            .create(&server.endpoint, total, &Metadata::new(), &HeaderMap::new())
+            .create(
+                &endpoint(&server),
+                total,
+                &Metadata::new(),
+                &HeaderMap::new(),
+            )
             .await
             .unwrap();
         // Cut the PATCH off mid-body: the request future is dropped once some bytes left.
@@ -217,7 +188,7 @@ async fn a_cut_connection_resumes_from_the_servers_offset_with_a_new_client() {
         ChunkPolicy::ANY.preferring(3 << 20),
     )
     .await;
-    assert!(server.stored(&url) == bytes);
+    assert!(stored(&server, &url) == bytes);
 }
 
 #[tokio::test]
@@ -227,7 +198,7 @@ async fn terminated_uploads_are_gone_and_say_restart() {
     let client = Client::new(Client::default_http());
     let created = client
         .create(
-            &server.endpoint,
+            &endpoint(&server),
             bytes.len() as u64,
             &Metadata::new(),
             &HeaderMap::new(),
@@ -258,7 +229,12 @@ async fn a_file_that_shrank_is_a_file_error_not_a_network_error() {
     let client = Client::new(Client::default_http());
     let total = bytes.len() as u64;
     let created = client
-        .create(&server.endpoint, total, &Metadata::new(), &HeaderMap::new())
+        .create(
+            &endpoint(&server),
+            total,
+            &Metadata::new(),
+            &HeaderMap::new(),
+        )
         .await
         .unwrap();
     std::fs::OpenOptions::new()

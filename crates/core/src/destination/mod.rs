@@ -10,6 +10,7 @@
 
 pub mod cloudflare;
 pub mod s3;
+pub mod setup;
 mod shapes;
 pub mod tus;
 
@@ -44,6 +45,17 @@ pub struct FileRange {
     pub offset: u64,
     pub len: u64,
     pub sent: Arc<AtomicU64>,
+}
+
+impl From<FileRange> for ferry_tus::FilePiece {
+    fn from(r: FileRange) -> Self {
+        ferry_tus::FilePiece {
+            path: r.path,
+            offset: r.offset,
+            len: r.len,
+            sent: r.sent,
+        }
+    }
 }
 
 /// What a destination needs to know about the object being written.

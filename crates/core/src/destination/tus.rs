@@ -6,7 +6,7 @@
 use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
 use crate::{Error, ErrorKind, Result};
 use async_trait::async_trait;
-use ferry_tus::{ChunkPolicy, Client, FilePiece, Metadata, TusError};
+use ferry_tus::{ChunkPolicy, Client, Metadata, TusError};
 use reqwest::header::HeaderMap;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -134,14 +134,8 @@ impl VideoStore for TusDestination {
     }
 
     async fn send(&self, upload_url: &str, offset: u64, body: FileRange) -> Result<u64> {
-        let piece = FilePiece {
-            path: body.path,
-            offset: body.offset,
-            len: body.len,
-            sent: body.sent,
-        };
         self.client
-            .patch(&parse(upload_url)?, offset, piece)
+            .patch(&parse(upload_url)?, offset, body.into())
             .await
             .map_err(|e| map(e, &format!("sending bytes {offset}+")))
     }

@@ -7,7 +7,7 @@ use super::api::{Api, Product, failure};
 use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
 use crate::{Error, ErrorKind, Result};
 use async_trait::async_trait;
-use ferry_tus::{ChunkPolicy, Client, FilePiece, Metadata, TusError};
+use ferry_tus::{ChunkPolicy, Client, Metadata, TusError};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -212,14 +212,8 @@ impl VideoStore for StreamDestination {
     }
 
     async fn send(&self, upload_url: &str, offset: u64, body: FileRange) -> Result<u64> {
-        let piece = FilePiece {
-            path: body.path,
-            offset: body.offset,
-            len: body.len,
-            sent: body.sent,
-        };
         self.tus
-            .patch(&parse_url(upload_url)?, offset, piece)
+            .patch(&parse_url(upload_url)?, offset, body.into())
             .await
             .map_err(|e| tus_error(e, &format!("sending bytes {offset}+")))
     }
