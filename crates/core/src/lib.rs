@@ -18,6 +18,7 @@ pub mod hashing;
 pub mod imagecheck;
 pub mod intake;
 pub mod job;
+pub mod keychain;
 pub mod keys;
 pub mod parts;
 pub mod queue;

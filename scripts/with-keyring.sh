@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Run a command with a real, unlocked OS keychain: a private D-Bus session with GNOME Keyring's
+# Secret Service, its keyrings in a temporary folder (so tests never touch the user's own).
+#   scripts/with-keyring.sh cargo test -p ferry-e2e --test keychain
+set -euo pipefail
+command -v gnome-keyring-daemon >/dev/null && command -v dbus-run-session >/dev/null || {
+  echo "with-keyring: gnome-keyring and dbus are needed (scripts/setup.sh --test installs them)" >&2
+  exit 2
+}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+mkdir -p "$dir/data" "$dir/run"
+chmod 700 "$dir/run"
+export XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/run"
+exec dbus-run-session -- sh -c '
+  echo -n ferry-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+  exec "$@"' with-keyring "$@" 2> >(grep -v -e "^dbus-daemon\[" -e "^discover_other_daemon" >&2)
