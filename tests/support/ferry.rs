@@ -189,6 +189,25 @@ impl Ferry {
             .into()
     }
 
+    /// Run with `input` on standard input.
+    pub fn run_input(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run ferry");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().expect("run ferry").into()
+    }
+
     pub fn run_paths(&self, args: &[&str], paths: &[&Path]) -> Run {
         let mut cmd = self.command(args);
         cmd.args(paths);

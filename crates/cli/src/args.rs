@@ -53,6 +53,11 @@ pub enum Command {
         #[arg(long)]
         expires: Option<String>,
     },
+    /// Accounts: Cloudflare, R2 and S3 profiles whose secrets live in the OS keychain.
+    Account {
+        #[command(subcommand)]
+        action: AccountAction,
+    },
     /// Check that configured destinations work: Cloudflare token and permissions, bucket access.
     Check {
         /// Destinations to check (default: every configured one).
@@ -82,6 +87,62 @@ pub enum Command {
         #[arg(long, conflicts_with = "ids")]
         failed: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// Add (or replace) an account. The secret (API token or secret access key) is read from
+    /// standard input with --secret-stdin, otherwise asked for without echo; never from the
+    /// command line.
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        kind: AccountKindArg,
+        /// Cloudflare account id (cloudflare, r2).
+        #[arg(long)]
+        account_id: Option<String>,
+        /// Bucket (r2, s3).
+        #[arg(long)]
+        bucket: Option<String>,
+        /// Access key id (r2, s3).
+        #[arg(long)]
+        access_key_id: Option<String>,
+        /// Region (s3; default us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        /// Endpoint of an S3-compatible store, or of R2 (default: from the account id).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Public base URL for links (r2, s3).
+        #[arg(long)]
+        public_base_url: Option<String>,
+        /// R2 jurisdiction (eu, fedramp).
+        #[arg(long)]
+        jurisdiction: Option<String>,
+        /// Cloudflare API base URL (default https://api.cloudflare.com/client/v4).
+        #[arg(long)]
+        api_base_url: Option<String>,
+        /// Use this account for its kind when there are several.
+        #[arg(long)]
+        default: bool,
+        /// Read the secret from standard input (one line).
+        #[arg(long)]
+        secret_stdin: bool,
+    },
+    /// List accounts (never their secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account and its secret from the keychain.
+    Remove { name: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AccountKindArg {
+    Cloudflare,
+    R2,
+    S3,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -4,6 +4,7 @@
 //! configuration errors. Results go to standard output (one JSON object per line with
 //! `--json`); progress and diagnostics go to standard error.
 
+mod account;
 mod args;
 mod memory;
 mod progress;
@@ -170,6 +171,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             println!("{}", format_url(&url, &job.display_name, job.kind, format));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Account { action } => account::run(action),
         Command::Check { destinations } => {
             let engine = open_engine()?;
             let names = if destinations.is_empty() {

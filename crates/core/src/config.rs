@@ -50,6 +50,11 @@ impl FerryHome {
         self.config_dir.join("ferry.toml")
     }
 
+    /// Accounts (non-secret fields only; secrets are in the OS keychain).
+    pub fn accounts_file(&self) -> PathBuf {
+        self.config_dir.join("accounts.toml")
+    }
+
     pub fn database(&self) -> PathBuf {
         self.data_dir.join("ferry.db")
     }

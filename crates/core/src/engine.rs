@@ -54,7 +54,18 @@ impl Engine {
     pub fn open(home: FerryHome, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
         home.ensure()?;
         let settings = Settings::load(&home.config_file())?;
-        let (destinations, broken) = crate::destination::setup::from_env(env, &settings);
+        // Accounts stand for the same variables; the environment wins where both say something.
+        let accounts = crate::accounts::Accounts::load(&home.accounts_file())?;
+        let (from_accounts, problems) = if accounts.accounts.is_empty() {
+            (Default::default(), Vec::new())
+        } else {
+            accounts.variables(&crate::keychain::Keychain::default())
+        };
+        let combined = |k: &str| env(k).or_else(|| from_accounts.get(k).cloned());
+        let (destinations, mut broken) = crate::destination::setup::from_env(&combined, &settings);
+        for problem in problems {
+            broken.entry("account".to_string()).or_insert(problem);
+        }
         Self::with_parts(home, settings, destinations, broken, Arc::new(SystemClock))
     }
 

@@ -5,6 +5,7 @@
 //! goes. Front ends talk to the [`engine::Engine`] and listen to [`events::Event`]s. This crate
 //! knows nothing of Tauri or of any user interface.
 
+pub mod accounts;
 pub mod classify;
 pub mod clock;
 pub mod config;

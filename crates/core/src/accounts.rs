@@ -1,0 +1,290 @@
+//! Accounts: named profiles for Cloudflare (Images + Stream), R2 and S3. Their non-secret
+//! fields live in `accounts.toml`; the secret (API token or secret access key) lives only in the
+//! OS keychain, under the account's name.
+//!
+//! An account is another source of the same variables the seeds use (`CLOUDFLARE_ACCOUNT_ID`,
+//! `CLOUDFLARE_R2_BUCKET_NAME`…): the destinations are built from the environment first, then
+//! from the default account of each kind, so one code path reads both and the environment wins.
+
+use crate::credentials::Secret;
+use crate::keychain::Keychain;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// What kind of account, and its non-secret fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum AccountKind {
+    /// Cloudflare Images and Stream: an account id and an API token (the secret).
+    Cloudflare {
+        account_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_base_url: Option<String>,
+    },
+    /// Cloudflare R2: the secret is the secret access key.
+    R2 {
+        account_id: String,
+        bucket: String,
+        access_key_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_base_url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jurisdiction: Option<String>,
+    },
+    /// AWS S3 or any S3-compatible store: the secret is the secret access key.
+    S3 {
+        bucket: String,
+        region: String,
+        access_key_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_base_url: Option<String>,
+    },
+}
+
+impl AccountKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AccountKind::Cloudflare { .. } => "cloudflare",
+            AccountKind::R2 { .. } => "r2",
+            AccountKind::S3 { .. } => "s3",
+        }
+    }
+
+    /// The keychain field of the account's secret.
+    pub fn secret_field(&self) -> &'static str {
+        match self {
+            AccountKind::Cloudflare { .. } => "api_token",
+            _ => "secret_access_key",
+        }
+    }
+
+    /// The variables this account stands for, secret included.
+    fn variables(&self, secret: &Secret) -> Vec<(&'static str, String)> {
+        let mut v = Vec::new();
+        let mut opt = |k: &'static str, value: &Option<String>| {
+            if let Some(x) = value {
+                v.push((k, x.clone()));
+            }
+        };
+        match self {
+            AccountKind::Cloudflare { api_base_url, .. } => {
+                opt("CLOUDFLARE_API_BASE_URL", api_base_url)
+            }
+            AccountKind::R2 {
+                public_base_url,
+                endpoint,
+                jurisdiction,
+                ..
+            } => {
+                opt("CLOUDFLARE_R2_PUBLIC_BASE_URL", public_base_url);
+                opt("CLOUDFLARE_R2_ENDPOINT", endpoint);
+                opt("CLOUDFLARE_R2_JURISDICTION", jurisdiction);
+            }
+            AccountKind::S3 {
+                endpoint,
+                public_base_url,
+                ..
+            } => {
+                opt("AWS_ENDPOINT_URL", endpoint);
+                opt("S3_PUBLIC_BASE_URL", public_base_url);
+            }
+        }
+        let s = secret.expose().to_string();
+        match self {
+            AccountKind::Cloudflare { account_id, .. } => {
+                v.push(("CLOUDFLARE_ACCOUNT_ID", account_id.clone()));
+                v.push(("CLOUDFLARE_API_TOKEN", s));
+            }
+            AccountKind::R2 {
+                account_id,
+                bucket,
+                access_key_id,
+                ..
+            } => {
+                v.push(("CLOUDFLARE_R2_ACCOUNT_ID", account_id.clone()));
+                v.push(("CLOUDFLARE_R2_BUCKET_NAME", bucket.clone()));
+                v.push(("CLOUDFLARE_R2_ACCESS_KEY_ID", access_key_id.clone()));
+                v.push(("CLOUDFLARE_R2_SECRET_ACCESS_KEY", s));
+            }
+            AccountKind::S3 {
+                bucket,
+                region,
+                access_key_id,
+                ..
+            } => {
+                v.push(("S3_BUCKET_NAME", bucket.clone()));
+                v.push(("AWS_REGION", region.clone()));
+                v.push(("AWS_ACCESS_KEY_ID", access_key_id.clone()));
+                v.push(("AWS_SECRET_ACCESS_KEY", s));
+            }
+        }
+        v
+    }
+}
+
+/// One account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    #[serde(flatten)]
+    pub kind: AccountKind,
+    /// The account used for its kind when there are several.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default: bool,
+}
+
+/// `accounts.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accounts {
+    #[serde(default)]
+    pub accounts: BTreeMap<String, Account>,
+}
+
+impl Accounts {
+    pub fn load(path: &Path) -> Result<Accounts> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|e| Error::config(format!("{}: {}", path.display(), e.message()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Accounts::default()),
+            Err(e) => Err(Error::from_io(path, &e)),
+        }
+    }
+
+    fn save(&self, path: &Path) -> Result<()> {
+        let text = toml::to_string_pretty(self).map_err(|e| Error::config(e.to_string()))?;
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(|e| Error::from_io(&tmp, &e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::from_io(path, &e))
+    }
+
+    /// Add or replace an account: the secret goes to the keychain first, so a file never names
+    /// an account whose secret was not stored.
+    pub fn add(
+        path: &Path,
+        keychain: &Keychain,
+        name: &str,
+        account: Account,
+        secret: &Secret,
+    ) -> Result<()> {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(Error::input(format!(
+                "account name {name:?}: use letters, digits, '-' and '_'"
+            )));
+        }
+        if secret.is_empty() {
+            return Err(Error::input(format!(
+                "account {name}: the {} is empty",
+                account.kind.secret_field()
+            )));
+        }
+        let mut all = Accounts::load(path)?;
+        keychain.store(name, account.kind.secret_field(), secret)?;
+        if account.default {
+            for other in all
+                .accounts
+                .values_mut()
+                .filter(|a| a.kind.name() == account.kind.name())
+            {
+                other.default = false;
+            }
+        }
+        all.accounts.insert(name.to_string(), account);
+        all.save(path)
+    }
+
+    /// Remove an account and its secret; `false` if there was no such account.
+    pub fn remove(path: &Path, keychain: &Keychain, name: &str) -> Result<bool> {
+        let mut all = Accounts::load(path)?;
+        let Some(account) = all.accounts.remove(name) else {
+            return Ok(false);
+        };
+        keychain.remove(name, account.kind.secret_field())?;
+        all.save(path)?;
+        Ok(true)
+    }
+
+    /// The account used for each kind: the one marked default, else the first by name.
+    pub fn defaults(&self) -> Vec<(&str, &Account)> {
+        let mut chosen: BTreeMap<&str, (&str, &Account)> = BTreeMap::new();
+        for (name, account) in &self.accounts {
+            let kind = account.kind.name();
+            match chosen.get(kind) {
+                Some((_, current)) if current.default || !account.default => {}
+                _ => {
+                    chosen.insert(kind, (name.as_str(), account));
+                }
+            }
+        }
+        chosen.into_values().collect()
+    }
+
+    /// The variables the default accounts stand for, secrets read from the keychain. An account
+    /// whose secret cannot be read is reported, not skipped silently.
+    pub fn variables(&self, keychain: &Keychain) -> (BTreeMap<String, String>, Vec<Error>) {
+        let mut vars = BTreeMap::new();
+        let mut problems = Vec::new();
+        for (name, account) in self.defaults() {
+            match keychain.load(name, account.kind.secret_field()) {
+                Ok(Some(secret)) => {
+                    for (k, v) in account.kind.variables(&secret) {
+                        vars.insert(k.to_string(), v);
+                    }
+                }
+                Ok(None) => problems.push(Error::config(format!(
+                    "account {name}: its {} is not in the OS keychain; add the account again (`ferry account add {name} …`)",
+                    account.kind.secret_field()
+                ))),
+                Err(e) => problems.push(e.context(format!("account {name}"))),
+            }
+        }
+        (vars, problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_holds_no_secret_and_defaults_are_chosen_per_kind() {
+        let text = r#"
+[accounts.school]
+kind = "r2"
+account_id = "abc"
+bucket = "course-media"
+access_key_id = "AKIA1"
+
+[accounts.backup]
+kind = "r2"
+account_id = "abc"
+bucket = "backup"
+access_key_id = "AKIA2"
+default = true
+
+[accounts.cf]
+kind = "cloudflare"
+account_id = "abc"
+"#;
+        let all: Accounts = toml::from_str(text).unwrap();
+        let defaults: Vec<&str> = all.defaults().iter().map(|(n, _)| *n).collect();
+        assert_eq!(defaults, ["cf", "backup"]);
+        assert!(
+            toml::from_str::<Accounts>("[accounts.x]\nkind = \"r2\"\nsecret_access_key = \"s\"")
+                .is_err(),
+            "secrets are not fields"
+        );
+        let vars = all.accounts["school"].kind.variables(&Secret::new("shh"));
+        assert!(vars.contains(&("CLOUDFLARE_R2_BUCKET_NAME", "course-media".into())));
+        assert!(vars.contains(&("CLOUDFLARE_R2_SECRET_ACCESS_KEY", "shh".into())));
+        assert!(!toml::to_string(&all).unwrap().contains("shh"));
+    }
+}
