@@ -12,6 +12,8 @@ trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir/data" "$dir/run"
 chmod 700 "$dir/run"
 export XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/run"
-exec dbus-run-session -- sh -c '
+status=0
+dbus-run-session -- sh -c '
   echo -n ferry-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
-  exec "$@"' with-keyring "$@" 2> >(grep -v -e "^dbus-daemon\[" -e "^discover_other_daemon" >&2)
+  exec "$@"' with-keyring "$@" || status=$?
+exit "$status"
