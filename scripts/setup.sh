@@ -17,7 +17,7 @@ sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(build-essential pkg-config libssl-dev libdbus-1-dev curl file python3 python3-venv python3-pip
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 # Tests also need a real Secret Service (GNOME Keyring on a private D-Bus) and libsecret's tool.
-[ "$want_test" = 1 ] && packages+=(gnome-keyring libsecret-tools dbus-daemon)
+[ "$want_test" = 1 ] && packages+=(gnome-keyring libsecret-tools dbus-daemon dbus-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

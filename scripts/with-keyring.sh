@@ -14,6 +14,15 @@ chmod 700 "$dir/run"
 export XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/run"
 status=0
 dbus-run-session -- sh -c '
-  echo -n ferry-test-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
-  exec "$@"' with-keyring "$@" || status=$?
+  # In the foreground (in the background of this shell) so that it ends with the session.
+  echo -n ferry-test-keyring | gnome-keyring-daemon --foreground --unlock --components=secrets >/dev/null 2>&1 &
+  keyring=$!
+  for _ in $(seq 50); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+    sleep 0.1
+  done
+  status=0
+  "$@" || status=$?
+  kill "$keyring" 2>/dev/null
+  exit "$status"' with-keyring "$@" || status=$?
 exit "$status"
