@@ -5,7 +5,7 @@
 use crate::servers::{ACCESS_KEY, BUCKET, SECRET_KEY};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
@@ -20,25 +20,11 @@ pub const EXPIRED: &str = "ferry-test-token-expired-Lm55";
 /// An account-owned token (verified on the account endpoint only).
 pub const ACCOUNT_TOKEN: &str = "ferry-test-account-token-Vb73";
 
+/// Path of the `ferry-cloudsim` binary, built once per test run.
 pub fn binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .unwrap()
-                .to_path_buf();
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "--quiet", "-p", "ferry-cloudsim"])
-                .current_dir(&root)
-                .status()
-                .expect("cargo build -p ferry-cloudsim");
-            assert!(status.success(), "building ferry-cloudsim failed");
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| root.join("target"));
-            target.join("debug").join("ferry-cloudsim")
-        })
+        .get_or_init(|| crate::built_binary("ferry-cloudsim", "ferry-cloudsim"))
         .clone()
 }
 

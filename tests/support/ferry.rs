@@ -10,22 +10,7 @@ use std::sync::OnceLock;
 pub fn binary() -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .parent()
-                .expect("workspace root")
-                .to_path_buf();
-            let status = Command::new(env!("CARGO"))
-                .args(["build", "--quiet", "-p", "ferry-cli"])
-                .current_dir(&root)
-                .status()
-                .expect("cargo build -p ferry-cli");
-            assert!(status.success(), "building ferry failed");
-            let target = std::env::var_os("CARGO_TARGET_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| root.join("target"));
-            target.join("debug").join("ferry")
-        })
+        .get_or_init(|| crate::built_binary("ferry-cli", "ferry"))
         .clone()
 }
 

@@ -4,7 +4,6 @@
 //! the image is looked for (by id, or by content hash for private images) instead of sent twice.
 
 use super::{Inner, Outcome, Progress};
-use crate::config::ChangePolicy;
 use crate::destination::{FileRange, ImageSpec, ImageStore, StoredImage};
 use crate::job::{ResumeState, UploadJob, UploadResult};
 use crate::keys::numbered_variant;
@@ -20,14 +19,8 @@ impl Inner {
         progress: &Progress,
     ) -> Result<Outcome> {
         let mut job = job.clone();
-        if let Err(err) = fileinfo::ensure_unchanged(&job.file) {
-            if self.settings.on_change == ChangePolicy::Restart
-                && err.kind() == ErrorKind::Precondition
-            {
-                job = self.take_new_version(job).await?;
-            } else {
-                return Err(err);
-            }
+        if self.must_take_new_version(&job)? {
+            job = self.take_new_version(job).await?;
         }
         imagecheck::check(
             &job.file.path,

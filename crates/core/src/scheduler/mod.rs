@@ -314,6 +314,21 @@ impl Inner {
         })
     }
 
+    /// Whether the file changed since it was queued and policy says to upload the new version
+    /// (`Ok(true)`); a change under the `fail` policy, or a vanished file, is the error.
+    fn must_take_new_version(&self, job: &UploadJob) -> Result<bool> {
+        match crate::fileinfo::ensure_unchanged(&job.file) {
+            Ok(()) => Ok(false),
+            Err(err)
+                if self.settings.on_change == crate::config::ChangePolicy::Restart
+                    && err.kind() == crate::ErrorKind::Precondition =>
+            {
+                Ok(true)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
     /// The file changed and policy says to take the new version: snapshot it again and drop
     /// the saved session (the caller has let go of the remote side).
     async fn take_new_version(&self, mut job: UploadJob) -> Result<UploadJob> {

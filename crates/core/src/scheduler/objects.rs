@@ -3,7 +3,6 @@
 //! occupied key gets a numbered variant, unless what is there is this very content.
 
 use super::{Inner, Outcome, Progress};
-use crate::config::ChangePolicy;
 use crate::destination::{FileRange, ObjectSpec, ObjectStore, RemoteObject};
 use crate::fileinfo;
 use crate::job::{ConfirmedPart, JobState, ResumeState, UploadJob, UploadResult};
@@ -24,14 +23,8 @@ impl Inner {
     ) -> Result<Outcome> {
         let rules = dest.capabilities().parts;
         let mut job = job.clone();
-        if let Err(err) = fileinfo::ensure_unchanged(&job.file) {
-            if self.settings.on_change == ChangePolicy::Restart
-                && err.kind() == ErrorKind::Precondition
-            {
-                job = self.restart_with_new_version(job, dest).await?;
-            } else {
-                return Err(err);
-            }
+        if self.must_take_new_version(&job)? {
+            job = self.restart_with_new_version(job, dest).await?;
         }
         if job.file.size > rules.max_object {
             return Err(Error::new(

@@ -4,7 +4,6 @@
 //! starts again, and says so; a job killed while processing goes back to polling.
 
 use super::{Inner, Outcome, Progress};
-use crate::config::ChangePolicy;
 use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
 use crate::events::Event;
 use crate::fileinfo;
@@ -25,15 +24,9 @@ impl Inner {
         progress: &Progress,
     ) -> Result<Outcome> {
         let mut job = job.clone();
-        if let Err(err) = fileinfo::ensure_unchanged(&job.file) {
-            if self.settings.on_change == ChangePolicy::Restart
-                && err.kind() == ErrorKind::Precondition
-            {
-                self.forget_video(&job, dest).await;
-                job = self.take_new_version(job).await?;
-            } else {
-                return Err(err);
-            }
+        if self.must_take_new_version(&job)? {
+            self.forget_video(&job, dest).await;
+            job = self.take_new_version(job).await?;
         }
         if job.file.size > dest.max_size() {
             return Err(Error::new(
