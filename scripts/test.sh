@@ -14,4 +14,4 @@ echo "== cargo test"
 # The desktop package has no tests of its own yet; clippy above still checks it compiles.
 # Inside a private D-Bus session with an unlocked GNOME Keyring, so the keychain tests use a
 # real Secret Service (scripts/with-keyring.sh).
-scripts/with-keyring.sh cargo test --locked -p ferry-core -p ferry-tus -p ferry-cli -p ferry-e2e
+scripts/with-keyring.sh cargo test --locked -p ferry-core -p ferry-tus -p ferry-cloudsim -p ferry-cli -p ferry-e2e
