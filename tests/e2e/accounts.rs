@@ -166,3 +166,59 @@ fn without_a_keychain_ferry_says_so_and_names_the_ways_out() {
     again.home = ferry.home;
     assert_eq!(again.run(&["account", "remove", "offline-school"]).code, 0);
 }
+
+#[test]
+fn a_dotenv_file_is_imported_saying_what_was_taken_and_skipped() {
+    let server = S3Server::rclone();
+    let mut ferry = Ferry::with_env(&[]);
+    with_session(&mut ferry);
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join(".env");
+    // Seed 002's names for R2, a partial S3 set, and a line that is not a variable.
+    std::fs::write(
+        &env_file,
+        format!(
+            "# storage\nR2_ACCOUNT_ID=0123456789abcdef\nR2_BUCKET_NAME=course-media\nR2_ACCESS_KEY_ID={ACCESS_KEY}\nR2_SECRET_ACCESS_KEY=\"{SECRET_KEY}\"\nR2_ENDPOINT_URL={}\nS3_BUCKET_NAME=other\nthis is not a variable\n",
+            server.endpoint
+        ),
+    )
+    .unwrap();
+    let run = ferry.run(&["account", "import", env_file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("took: account r2 (r2)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("skipped: s3: missing AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains(".env:8"),
+        "the bad line is named: {}",
+        run.stderr
+    );
+
+    let path = dir.path().join("handout.pdf");
+    std::fs::write(&path, b"%PDF-1.4 handout").unwrap();
+    let up = ferry.run_paths(&["upload", "--json"], &[&path]);
+    assert_eq!(up.code, 0, "{}\n{}", up.stdout, up.stderr);
+    assert_eq!(up.lines()[0]["destination"], "r2");
+    assert_secret_absent(
+        ferry.home.path(),
+        &[&run.stdout, &run.stderr, &up.stdout, &up.stderr],
+        SECRET_KEY,
+    );
+
+    let missing = ferry.run(&["account", "import", "/nonexistent/.env"]);
+    assert_ne!(missing.code, 0);
+    assert!(
+        missing.stderr.contains("/nonexistent/.env"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(ferry.run(&["account", "remove", "r2"]).code, 0);
+}

@@ -104,6 +104,47 @@ pub fn run(action: AccountAction) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        AccountAction::Import { files, from_env } => {
+            let mut vars = ferry_core::import::Variables::default();
+            if from_env || files.is_empty() {
+                vars.values = std::env::vars().collect();
+            }
+            for file in &files {
+                let text = std::fs::read_to_string(file).map_err(|e| Error::from_io(file, &e))?;
+                let read = ferry_core::import::parse_dotenv(file, &text);
+                vars.values.extend(read.values);
+                vars.problems.extend(read.problems);
+            }
+            for problem in &vars.problems {
+                eprintln!("skipped line {problem}");
+            }
+            let plan = ferry_core::import::plan(&vars.values);
+            for found in &plan.found {
+                Accounts::add(
+                    &path,
+                    &keychain,
+                    &found.name,
+                    found.account.clone(),
+                    &found.secret,
+                )?;
+                println!(
+                    "took: account {} ({}), its {} now in the OS keychain",
+                    found.name,
+                    found.account.kind.name(),
+                    found.account.kind.secret_field().replace('_', " ")
+                );
+            }
+            for skipped in &plan.skipped {
+                println!("skipped: {skipped}");
+            }
+            if plan.found.is_empty() {
+                eprintln!(
+                    "Nothing imported: no complete set of CLOUDFLARE_*, CLOUDFLARE_R2_*/R2_* or S3_BUCKET_NAME + AWS_* variables."
+                );
+                return Ok(ExitCode::from(1));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         AccountAction::Remove { name } => {
             if Accounts::remove(&path, &keychain, &name)? {
                 eprintln!("Removed account {name} and its secret.");

@@ -136,6 +136,14 @@ pub enum AccountAction {
     },
     /// Remove an account and its secret from the keychain.
     Remove { name: String },
+    /// Import accounts from `.env` files (the seeds' variable names) or from this process's
+    /// environment; secrets go to the keychain. Says what it took and what it skipped.
+    Import {
+        files: Vec<std::path::PathBuf>,
+        /// Read the environment instead of files.
+        #[arg(long, conflicts_with = "files")]
+        from_env: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -17,6 +17,7 @@ pub mod events;
 pub mod fileinfo;
 pub mod hashing;
 pub mod imagecheck;
+pub mod import;
 pub mod intake;
 pub mod job;
 pub mod keychain;
