@@ -47,6 +47,18 @@ pub struct FileRange {
     pub sent: Arc<AtomicU64>,
 }
 
+impl FileRange {
+    /// `len` bytes of the file at `path` from `offset`, advancing `sent` as they leave.
+    pub fn new(path: &std::path::Path, offset: u64, len: u64, sent: &Arc<AtomicU64>) -> Self {
+        FileRange {
+            path: path.to_path_buf(),
+            offset,
+            len,
+            sent: sent.clone(),
+        }
+    }
+}
+
 impl From<FileRange> for ferry_tus::FilePiece {
     fn from(r: FileRange) -> Self {
         ferry_tus::FilePiece {

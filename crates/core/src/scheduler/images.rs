@@ -57,12 +57,7 @@ impl Inner {
                 counter.store(0, Ordering::Relaxed);
                 dest.upload(
                     &spec,
-                    FileRange {
-                        path: job.file.path.clone(),
-                        offset: 0,
-                        len: job.file.size,
-                        sent: counter.clone(),
-                    },
+                    FileRange::new(&job.file.path, 0, job.file.size, &counter),
                 )
             })
             .await;

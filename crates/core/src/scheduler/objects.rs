@@ -85,12 +85,7 @@ impl Inner {
                     counter.store(0, Ordering::Relaxed);
                     dest.put(
                         &spec,
-                        FileRange {
-                            path: job.file.path.clone(),
-                            offset: 0,
-                            len: job.file.size,
-                            sent: counter.clone(),
-                        },
+                        FileRange::new(&job.file.path, 0, job.file.size, &counter),
                     )
                 })
                 .await;
@@ -328,12 +323,7 @@ impl Inner {
                     &job.key,
                     upload_id,
                     number,
-                    FileRange {
-                        path: job.file.path.clone(),
-                        offset,
-                        len,
-                        sent: counter.clone(),
-                    },
+                    FileRange::new(&job.file.path, offset, len, &counter),
                 )
             })
             .await;

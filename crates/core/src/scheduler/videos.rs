@@ -68,12 +68,7 @@ impl Inner {
                     dest.send(
                         &upload.upload_url,
                         offset,
-                        FileRange {
-                            path: job.file.path.clone(),
-                            offset,
-                            len,
-                            sent: counter.clone(),
-                        },
+                        FileRange::new(&job.file.path, offset, len, &counter),
                     )
                 })
                 .await;
