@@ -83,4 +83,22 @@ impl Checker {
             })
             .collect()
     }
+
+    /// The bucket's CORS rules, as boto3 reads them.
+    pub fn cors(&self) -> Value {
+        self.call(&["cors"])
+    }
+
+    /// The bucket's lifecycle rules, as boto3 reads them.
+    pub fn lifecycle(&self) -> Value {
+        self.call(&["lifecycle"])
+    }
+
+    pub fn put_cors(&self, rules: &Value) {
+        self.call(&["put-cors", &rules.to_string()]);
+    }
+
+    pub fn put_lifecycle(&self, rules: &Value) {
+        self.call(&["put-lifecycle", &rules.to_string()]);
+    }
 }

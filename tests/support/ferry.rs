@@ -119,6 +119,14 @@ impl Ferry {
             .set("FERRY_PART_SIZE", &part.to_string())
     }
 
+    /// Reach the test session's Secret Service (scripts/with-keyring.sh starts it).
+    pub fn with_keychain(&mut self) -> &mut Self {
+        let bus = std::env::var("DBUS_SESSION_BUS_ADDRESS").expect(
+            "no D-Bus session: run the tests through scripts/with-keyring.sh (scripts/test.sh does)",
+        );
+        self.set("DBUS_SESSION_BUS_ADDRESS", &bus)
+    }
+
     pub fn unset(&mut self, key: &str) -> &mut Self {
         self.env.retain(|(k, _)| k != key);
         self

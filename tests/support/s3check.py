@@ -1,7 +1,8 @@
 """Independent S3 checker for Ferry's end-to-end tests (boto3, not Ferry's code).
 
 Usage: s3check.py ENDPOINT BUCKET COMMAND [ARGS]; credentials from AWS_* variables.
-Commands print JSON: create-bucket, list, sha256 KEY, uploads, head KEY.
+Commands print JSON: create-bucket, list, sha256 KEY, uploads, head KEY, cors, lifecycle,
+put-cors JSON, put-lifecycle JSON (the JSON is boto3's CORSRules / Rules list).
 """
 import hashlib
 import json
@@ -37,6 +38,26 @@ def main():
     elif command == "head":
         resp = s3.head_object(Bucket=bucket, Key=args[0])
         out = {"size": resp["ContentLength"], "content_type": resp.get("ContentType"), "metadata": resp.get("Metadata", {})}
+    elif command == "cors":
+        try:
+            out = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+        except s3.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] != "NoSuchCORSConfiguration":
+                raise
+            out = []
+    elif command == "lifecycle":
+        try:
+            out = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+        except s3.exceptions.ClientError as e:
+            if e.response["Error"]["Code"] != "NoSuchLifecycleConfiguration":
+                raise
+            out = []
+    elif command == "put-cors":
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": json.loads(args[0])})
+        out = {"written": "cors"}
+    elif command == "put-lifecycle":
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": json.loads(args[0])})
+        out = {"written": "lifecycle"}
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(out))

@@ -62,6 +62,15 @@ pub enum Command {
     Check {
         /// Destinations to check (default: every configured one).
         destinations: Vec<String>,
+        /// Also write a tiny object to each bucket and delete it.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Bucket settings for R2 and S3: the CORS policy course sites need, and a lifecycle rule
+    /// that cleans up incomplete uploads.
+    Bucket {
+        #[command(subcommand)]
+        action: BucketAction,
     },
     /// Pause jobs; uploads in progress stop after their current parts and keep their progress.
     Pause {
@@ -89,6 +98,36 @@ pub enum Command {
     },
 }
 
+/// An account's non-secret fields, for `add` and `edit`. In `edit`, an empty value clears an
+/// optional field.
+#[derive(Debug, Default, clap::Args)]
+pub struct AccountFields {
+    /// Cloudflare account id (cloudflare, r2).
+    #[arg(long)]
+    pub account_id: Option<String>,
+    /// Bucket (r2, s3).
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Access key id (r2, s3).
+    #[arg(long)]
+    pub access_key_id: Option<String>,
+    /// Region (s3; default us-east-1).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Endpoint of an S3-compatible store, or of R2 (default: from the account id).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Public base URL for links (r2, s3).
+    #[arg(long)]
+    pub public_base_url: Option<String>,
+    /// R2 jurisdiction (eu, fedramp).
+    #[arg(long)]
+    pub jurisdiction: Option<String>,
+    /// Cloudflare API base URL (default https://api.cloudflare.com/client/v4).
+    #[arg(long)]
+    pub api_base_url: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AccountAction {
     /// Add (or replace) an account. The secret (API token or secret access key) is read from
@@ -98,36 +137,34 @@ pub enum AccountAction {
         name: String,
         #[arg(long, value_enum)]
         kind: AccountKindArg,
-        /// Cloudflare account id (cloudflare, r2).
-        #[arg(long)]
-        account_id: Option<String>,
-        /// Bucket (r2, s3).
-        #[arg(long)]
-        bucket: Option<String>,
-        /// Access key id (r2, s3).
-        #[arg(long)]
-        access_key_id: Option<String>,
-        /// Region (s3; default us-east-1).
-        #[arg(long)]
-        region: Option<String>,
-        /// Endpoint of an S3-compatible store, or of R2 (default: from the account id).
-        #[arg(long)]
-        endpoint: Option<String>,
-        /// Public base URL for links (r2, s3).
-        #[arg(long)]
-        public_base_url: Option<String>,
-        /// R2 jurisdiction (eu, fedramp).
-        #[arg(long)]
-        jurisdiction: Option<String>,
-        /// Cloudflare API base URL (default https://api.cloudflare.com/client/v4).
-        #[arg(long)]
-        api_base_url: Option<String>,
+        #[command(flatten)]
+        fields: AccountFields,
         /// Use this account for its kind when there are several.
         #[arg(long)]
         default: bool,
         /// Read the secret from standard input (one line).
         #[arg(long)]
         secret_stdin: bool,
+    },
+    /// Change an account's fields; --new-secret replaces its secret in the keychain.
+    Edit {
+        name: String,
+        #[command(flatten)]
+        fields: AccountFields,
+        /// Replace the secret (asked for without echo, or read with --secret-stdin).
+        #[arg(long)]
+        new_secret: bool,
+        #[arg(long, requires = "new_secret")]
+        secret_stdin: bool,
+    },
+    /// Make an account the one used for its kind.
+    Default { name: String },
+    /// Test an account: Cloudflare token and Images/Stream permissions, or bucket access.
+    Test {
+        name: String,
+        /// Also write a tiny object to the bucket and delete it (R2, S3).
+        #[arg(long)]
+        write: bool,
     },
     /// List accounts (never their secrets).
     List {
@@ -136,14 +173,73 @@ pub enum AccountAction {
     },
     /// Remove an account and its secret from the keychain.
     Remove { name: String },
-    /// Import accounts from `.env` files (the seeds' variable names) or from this process's
-    /// environment; secrets go to the keychain. Says what it took and what it skipped.
+    /// Import accounts: from `.env` files or the environment (the seeds' variable names), from
+    /// the AWS CLI's credentials + config files (--aws), or from rclone's S3 remotes
+    /// (--rclone). Secrets go to the keychain. Says what it took and what it skipped.
     Import {
         files: Vec<std::path::PathBuf>,
         /// Read the environment instead of files.
-        #[arg(long, conflicts_with = "files")]
+        #[arg(long, conflicts_with_all = ["files", "aws", "rclone"])]
         from_env: bool,
+        /// Import AWS CLI profiles (AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, or ~/.aws).
+        #[arg(long, conflicts_with_all = ["files", "rclone"])]
+        aws: bool,
+        /// With --aws: only this profile.
+        #[arg(long, requires = "aws")]
+        profile: Option<String>,
+        /// Import rclone's S3 remotes (RCLONE_CONFIG, or ~/.config/rclone/rclone.conf).
+        #[arg(long, conflicts_with = "files")]
+        rclone: bool,
+        /// With --rclone: only this remote.
+        #[arg(long, requires = "rclone")]
+        remote: Option<String>,
+        /// With --rclone: the configuration file to read.
+        #[arg(long, requires = "rclone")]
+        rclone_config: Option<std::path::PathBuf>,
+        /// The bucket AWS profiles and rclone remotes upload to (their files name none).
+        #[arg(long)]
+        bucket: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BucketAction {
+    /// Show the bucket's CORS policy and the rule Ferry proposes for your course sites;
+    /// --apply writes it (other rules are kept).
+    Cors {
+        #[command(flatten)]
+        target: BucketTarget,
+        /// A site allowed to fetch the files, e.g. https://courses.example.edu (repeatable;
+        /// default: the Stream allowed origins in the settings).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+        /// Also allow PUT, POST and DELETE (for sites that upload straight to the bucket).
+        #[arg(long)]
+        allow_upload: bool,
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Show the bucket's lifecycle rules; --apply adds a rule that aborts incomplete multipart
+    /// uploads after --abort-incomplete-days days (other rules are kept).
+    Lifecycle {
+        #[command(flatten)]
+        target: BucketTarget,
+        #[arg(long, default_value_t = 7)]
+        abort_incomplete_days: i32,
+        #[arg(long)]
+        apply: bool,
+    },
+}
+
+/// Which bucket: an account's, or a configured destination's.
+#[derive(Debug, clap::Args)]
+pub struct BucketTarget {
+    /// An R2 or S3 account (see `ferry account list`).
+    #[arg(long, conflicts_with = "to")]
+    pub account: Option<String>,
+    /// A configured destination: r2, s3 or gcs (default: the one other files go to).
+    #[arg(long)]
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

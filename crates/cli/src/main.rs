@@ -6,6 +6,8 @@
 
 mod account;
 mod args;
+mod bucket;
+mod import;
 mod memory;
 mod progress;
 mod report;
@@ -13,6 +15,7 @@ mod report;
 use args::{Cli, Command, Format};
 use clap::Parser;
 use ferry_core::config::FerryHome;
+use ferry_core::destination::check::CheckOptions;
 use ferry_core::job::{JobId, JobState};
 use ferry_core::scheduler::JobFilter;
 use ferry_core::urlfmt::{UrlFormat, format_url};
@@ -45,7 +48,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn open_engine() -> Result<Engine, Error> {
+pub(crate) fn open_engine() -> Result<Engine, Error> {
     let home = FerryHome::from_env()?;
     home.ensure()?;
     init_logging(&home);
@@ -171,8 +174,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             println!("{}", format_url(&url, &job.display_name, job.kind, format));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Account { action } => account::run(action),
-        Command::Check { destinations } => {
+        Command::Account { action } => account::run(action).await,
+        Command::Bucket { action } => bucket::run(action).await,
+        Command::Check {
+            destinations,
+            write,
+        } => {
             let engine = open_engine()?;
             let names = if destinations.is_empty() {
                 engine.destination_names()
@@ -195,7 +202,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 } else {
                     println!("{name}:");
                 }
-                for line in engine.check(&name).await? {
+                for line in engine
+                    .check(&name, CheckOptions { write_probe: write })
+                    .await?
+                {
                     let mark = if line.ok { "✓" } else { "✗" };
                     failed |= !line.ok;
                     println!("  {mark} {}: {}", line.what, line.detail);
@@ -272,7 +282,7 @@ fn to_ids(ids: &[i64]) -> Vec<JobId> {
     ids.iter().map(|n| JobId(*n)).collect()
 }
 
-fn exit(failed: bool) -> ExitCode {
+pub(crate) fn exit(failed: bool) -> ExitCode {
     if failed {
         ExitCode::from(1)
     } else {

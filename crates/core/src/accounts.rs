@@ -212,6 +212,66 @@ impl Accounts {
         Ok(true)
     }
 
+    /// Change an account: `edit` rewrites its non-secret fields; `secret`, when given,
+    /// replaces the one in the keychain (stored before the file is written).
+    pub fn update(
+        path: &Path,
+        keychain: &Keychain,
+        name: &str,
+        edit: impl FnOnce(&mut AccountKind) -> Result<()>,
+        secret: Option<&Secret>,
+    ) -> Result<()> {
+        let mut all = Accounts::load(path)?;
+        let account = all.accounts.get_mut(name).ok_or_else(|| no_such(name))?;
+        edit(&mut account.kind)?;
+        if let Some(secret) = secret {
+            if secret.is_empty() {
+                return Err(Error::input(format!(
+                    "account {name}: the new {} is empty",
+                    account.kind.secret_field()
+                )));
+            }
+            keychain.store(name, account.kind.secret_field(), secret)?;
+        }
+        all.save(path)
+    }
+
+    /// Make `name` the account used for its kind.
+    pub fn set_default(path: &Path, name: &str) -> Result<()> {
+        let mut all = Accounts::load(path)?;
+        let kind = all
+            .accounts
+            .get(name)
+            .ok_or_else(|| no_such(name))?
+            .kind
+            .name();
+        for (n, a) in all.accounts.iter_mut() {
+            if a.kind.name() == kind {
+                a.default = n == name;
+            }
+        }
+        all.save(path)
+    }
+
+    /// The variables one account stands for, its secret read from the keychain.
+    pub fn variables_of(
+        &self,
+        name: &str,
+        keychain: &Keychain,
+    ) -> Result<BTreeMap<String, String>> {
+        let account = self.accounts.get(name).ok_or_else(|| no_such(name))?;
+        let secret = keychain
+            .load(name, account.kind.secret_field())
+            .map_err(|e| e.context(format!("account {name}")))?
+            .ok_or_else(|| missing_secret(name, account))?;
+        Ok(account
+            .kind
+            .variables(&secret)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect())
+    }
+
     /// The account used for each kind: the one marked default, else the first by name.
     pub fn defaults(&self) -> Vec<(&str, &Account)> {
         let mut chosen: BTreeMap<&str, (&str, &Account)> = BTreeMap::new();
@@ -239,15 +299,26 @@ impl Accounts {
                         vars.insert(k.to_string(), v);
                     }
                 }
-                Ok(None) => problems.push(Error::config(format!(
-                    "account {name}: its {} is not in the OS keychain; add the account again (`ferry account add {name} …`)",
-                    account.kind.secret_field()
-                ))),
+                Ok(None) => problems.push(missing_secret(name, account)),
                 Err(e) => problems.push(e.context(format!("account {name}"))),
             }
         }
         (vars, problems)
     }
+}
+
+fn no_such(name: &str) -> Error {
+    Error::new(
+        crate::ErrorKind::NotFound,
+        format!("there is no account {name}; `ferry account list` shows them"),
+    )
+}
+
+fn missing_secret(name: &str, account: &Account) -> Error {
+    Error::config(format!(
+        "account {name}: its {} is not in the OS keychain; store it again with `ferry account edit {name} --new-secret`",
+        account.kind.secret_field()
+    ))
 }
 
 #[cfg(test)]

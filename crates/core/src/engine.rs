@@ -7,7 +7,8 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{FerryHome, Settings};
-use crate::destination::cloudflare::{self, CheckLine, CloudflareConfig};
+use crate::destination::check::CheckOptions;
+use crate::destination::cloudflare::{CheckLine, CloudflareConfig};
 use crate::destination::{Destination, Destinations, VideoUpload};
 use crate::events::Event;
 use crate::intake::{self, IntakeOptions, Rejected};
@@ -36,6 +37,8 @@ pub struct Engine {
     destinations: Destinations,
     /// Destinations whose configuration is present but broken, with the reason.
     broken: BTreeMap<String, Error>,
+    /// The Cloudflare account behind Images and Stream, for checks.
+    cloudflare: Option<CloudflareConfig>,
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<Event>,
 }
@@ -66,7 +69,11 @@ impl Engine {
         for problem in problems {
             broken.entry("account".to_string()).or_insert(problem);
         }
-        Self::with_parts(home, settings, destinations, broken, Arc::new(SystemClock))
+        let cloudflare = CloudflareConfig::from_env(&combined).ok().flatten();
+        let mut engine =
+            Self::with_parts(home, settings, destinations, broken, Arc::new(SystemClock))?;
+        engine.cloudflare = cloudflare;
+        Ok(engine)
     }
 
     /// Assemble an engine from its parts (tests use this with their own destinations).
@@ -87,6 +94,7 @@ impl Engine {
             queue,
             destinations,
             broken,
+            cloudflare: None,
             clock,
             events,
         })
@@ -184,49 +192,13 @@ impl Engine {
 
     /// Check that a destination's account works: for Cloudflare, the token and each
     /// product's permission; for object stores, the bucket.
-    pub async fn check(&self, name: &str) -> Result<Vec<CheckLine>> {
-        match self.destination(name)? {
-            Destination::Videos(d) if name != STREAM => Ok(vec![match d
-                .offset(&format!(
-                    "{}/ferry-check",
-                    d.target().trim_start_matches("tus|").trim_end_matches('/')
-                ))
-                .await
-            {
-                Err(e) if !e.is_temporary() || e.kind() == ErrorKind::NotFound => CheckLine {
-                    what: d.target(),
-                    ok: true,
-                    detail: "the tus server answers".into(),
-                },
-                Ok(_) => CheckLine {
-                    what: d.target(),
-                    ok: true,
-                    detail: "the tus server answers".into(),
-                },
-                Err(e) => CheckLine {
-                    what: d.target(),
-                    ok: false,
-                    detail: e.message().to_string(),
-                },
-            }]),
-            Destination::Images(_) | Destination::Videos(_) => {
-                let cf = CloudflareConfig::from_env(&|k| std::env::var(k).ok())?
-                    .ok_or_else(|| Error::config("CLOUDFLARE_API_TOKEN is not set"))?;
-                Ok(cloudflare::check_account(&cf).await)
-            }
-            Destination::Objects(d) => Ok(vec![match d.head("ferry-check/does-not-exist").await {
-                Ok(_) => CheckLine {
-                    what: format!("bucket ({})", d.target()),
-                    ok: true,
-                    detail: "reachable with these keys".into(),
-                },
-                Err(e) => CheckLine {
-                    what: format!("bucket ({})", d.target()),
-                    ok: false,
-                    detail: e.message().to_string(),
-                },
-            }]),
-        }
+    pub async fn check(&self, name: &str, options: CheckOptions) -> Result<Vec<CheckLine>> {
+        crate::destination::check::check(
+            &self.destination(name)?,
+            self.cloudflare.as_ref(),
+            options,
+        )
+        .await
     }
 
     /// Queue the files at `paths` (folders recursively): to `destination` if given, else each

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod classify;
 pub mod clock;
 pub mod config;
+pub mod connection;
 pub mod credentials;
 pub mod destination;
 pub mod engine;

@@ -8,6 +8,8 @@
 //! and maps its provider's errors into [`crate::Error`] once. Provider quirks (part sizes,
 //! chunk rules, image limits) are data.
 
+pub mod bucket;
+pub mod check;
 pub mod cloudflare;
 pub mod s3;
 pub mod setup;
@@ -90,7 +92,7 @@ pub enum RemoteObject {
 
 /// An S3-style object store: objects under keys.
 #[async_trait]
-pub trait ObjectStore: Send + Sync {
+pub trait ObjectStore: bucket::BucketSettings {
     /// The name jobs refer to (`s3`, `r2`, …).
     fn name(&self) -> &str;
     /// Where the bytes land, without secrets; stored with each job.

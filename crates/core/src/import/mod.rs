@@ -3,6 +3,9 @@
 //! variables are read into a map, grouped into at most one account per kind, and each account
 //! is either taken (its secret then goes to the keychain) or skipped with the reason — a partial
 //! set names the variables that are missing. Nothing is written for a skipped account.
+//! [`profiles`] does the same for the AWS CLI's and rclone's INI files.
+
+pub mod profiles;
 
 use crate::accounts::{Account, AccountKind};
 use crate::credentials::Secret;

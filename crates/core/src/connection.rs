@@ -1,0 +1,76 @@
+//! One account on its own: the destinations it alone configures (the environment is not
+//! consulted, so a test says something about the account, not about the shell), and "test
+//! connection" over them. Bucket helpers use the same destinations.
+
+use crate::accounts::Accounts;
+use crate::config::{FerryHome, Settings};
+use crate::destination::check::{self, CheckOptions};
+use crate::destination::cloudflare::{CheckLine, CloudflareConfig};
+use crate::destination::{Destination, Destinations};
+use crate::keychain::Keychain;
+use crate::{Error, Result};
+
+/// What one account configures.
+pub struct AccountDestinations {
+    pub destinations: Destinations,
+    pub cloudflare: Option<CloudflareConfig>,
+}
+
+impl AccountDestinations {
+    /// The account `name` in `home`, its secret read from `keychain`.
+    pub fn open(home: &FerryHome, keychain: &Keychain, name: &str) -> Result<Self> {
+        let settings = Settings::load(&home.config_file())?;
+        let vars = Accounts::load(&home.accounts_file())?.variables_of(name, keychain)?;
+        let env = |k: &str| vars.get(k).cloned();
+        let (destinations, broken) = crate::destination::setup::from_env(&env, &settings);
+        if let Some((_, err)) = broken.into_iter().next() {
+            return Err(err.context(format!("account {name}")));
+        }
+        Ok(AccountDestinations {
+            destinations,
+            cloudflare: CloudflareConfig::from_env(&env)?,
+        })
+    }
+
+    /// The account's object store (R2, S3 or GCS), for bucket helpers.
+    pub fn object_store(&self, name: &str) -> Result<Destination> {
+        self.destinations
+            .names()
+            .filter_map(|n| self.destinations.get(n))
+            .find(|d| matches!(d, Destination::Objects(_)))
+            .ok_or_else(|| {
+                Error::input(format!(
+                    "account {name} has no bucket (it is a Cloudflare Images/Stream account); name an R2 or S3 account"
+                ))
+            })
+    }
+
+    /// Test every destination the account configures. Images and Stream share one token and
+    /// are checked once.
+    pub async fn test(&self, options: CheckOptions) -> Vec<CheckLine> {
+        let mut lines = Vec::new();
+        let mut cloudflare_done = false;
+        for name in self.destinations.names() {
+            let Some(dest) = self.destinations.get(name) else {
+                continue;
+            };
+            if matches!(dest, Destination::Images(_) | Destination::Videos(_))
+                && self.cloudflare.is_some()
+            {
+                if cloudflare_done {
+                    continue;
+                }
+                cloudflare_done = true;
+            }
+            match check::check(&dest, self.cloudflare.as_ref(), options).await {
+                Ok(found) => lines.extend(found),
+                Err(e) => lines.push(CheckLine {
+                    what: name.to_string(),
+                    ok: false,
+                    detail: e.message().to_string(),
+                }),
+            }
+        }
+        lines
+    }
+}
