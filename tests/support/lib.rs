@@ -9,6 +9,7 @@ pub mod media;
 pub mod proxy;
 pub mod servers;
 pub mod tus_server;
+pub mod watcher;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -66,6 +66,23 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
+    /// Watch folders and upload what lands in them, once each file is complete, until
+    /// interrupted (Ctrl-C or SIGTERM; progress is kept). Folders given are remembered; with
+    /// none, the remembered folders are watched.
+    Watch {
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        folder: FolderArgs,
+        /// List the remembered folders and exit.
+        #[arg(long, conflicts_with = "dirs")]
+        list: bool,
+        /// Stop watching these folders (forget them) and exit.
+        #[arg(long)]
+        forget: bool,
+        /// One JSON object per line for each event.
+        #[arg(long)]
+        json: bool,
+    },
     /// Bucket settings for R2 and S3: the CORS policy course sites need, and a lifecycle rule
     /// that cleans up incomplete uploads.
     Bucket {
@@ -240,6 +257,41 @@ pub struct BucketTarget {
     /// A configured destination: r2, s3 or gcs (default: the one other files go to).
     #[arg(long)]
     pub to: Option<String>,
+}
+
+/// A watched folder's options.
+#[derive(Debug, clap::Args)]
+pub struct FolderArgs {
+    /// Destination for every file of these folders (default: routed by kind).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Key prefix for these folders.
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// Key template for these folders, e.g. "{prefix}/{kind}/{name}".
+    #[arg(long)]
+    pub template: Option<String>,
+    /// Only files matching this glob (relative to the folder; repeatable).
+    #[arg(long)]
+    pub include: Vec<String>,
+    /// Skip files matching this glob (repeatable).
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Also take temporary and system files (*.part, *.tmp, ~$*, .DS_Store, dotfiles…).
+    #[arg(long)]
+    pub no_default_ignores: bool,
+    /// When an uploaded file changes: upload it as a new version, or ignore the change.
+    #[arg(long, value_enum, default_value_t = OnChange::NewVersion)]
+    pub on_change: OnChange,
+    /// Delete the remote copy when a file is deleted from the folder.
+    #[arg(long)]
+    pub mirror_deletions: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnChange {
+    NewVersion,
+    Ignore,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

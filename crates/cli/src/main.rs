@@ -11,6 +11,7 @@ mod import;
 mod memory;
 mod progress;
 mod report;
+mod watch;
 
 use args::{Cli, Command, Format};
 use clap::Parser;
@@ -176,6 +177,22 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Account { action } => account::run(action).await,
         Command::Bucket { action } => bucket::run(action).await,
+        Command::Watch {
+            dirs,
+            folder,
+            list,
+            forget,
+            json,
+        } => {
+            watch::run(watch::WatchArgs {
+                dirs,
+                options: folder.into(),
+                list,
+                forget,
+                json,
+            })
+            .await
+        }
         Command::Check {
             destinations,
             write,

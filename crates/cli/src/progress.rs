@@ -71,6 +71,7 @@ pub fn spawn(engine: &Engine, quiet: bool) -> Option<tokio::task::JoinHandle<()>
                         bar.finish_and_clear();
                     }
                 }
+                Ok(_) => {}
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => break,
             }

@@ -11,8 +11,8 @@ use crate::destination::check::CheckOptions;
 use crate::destination::cloudflare::{CheckLine, CloudflareConfig};
 use crate::destination::{Destination, Destinations, VideoUpload};
 use crate::events::Event;
-use crate::intake::{self, IntakeOptions, Rejected};
-use crate::job::{JobId, JobState, ResumeState, UploadJob};
+use crate::intake::{self, FoundFile, IntakeOptions, Rejected};
+use crate::job::{JobId, JobState, NewJob, ResumeState, UploadJob};
 use crate::keys::KeyTemplate;
 use crate::queue::Queue;
 use crate::route::{RouteInput, Routing};
@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
 /// Object stores tried, in order, for files that no other destination takes.
 const DEFAULT_ORDER: &[&str] = &["r2", "s3", "gcs"];
@@ -41,6 +41,25 @@ pub struct Engine {
     cloudflare: Option<CloudflareConfig>,
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<Event>,
+    /// Signalled when jobs are queued, so a running scheduler takes them without waiting for
+    /// its current batch to finish.
+    wake: Arc<Notify>,
+}
+
+/// How [`Engine::prepare`] turns files into jobs.
+pub struct Preparation<'a> {
+    pub destination: Option<&'a str>,
+    pub prefix: &'a str,
+    pub template: &'a KeyTemplate,
+    pub force: bool,
+}
+
+/// Jobs ready to queue (with the index of their file), files refused, and routing notes.
+#[derive(Default)]
+pub struct Prepared {
+    pub jobs: Vec<(usize, NewJob)>,
+    pub rejected: Vec<Rejected>,
+    pub notes: Vec<String>,
 }
 
 /// What `add` did with the paths it was given.
@@ -97,6 +116,7 @@ impl Engine {
             cloudflare: None,
             clock,
             events,
+            wake: Arc::new(Notify::new()),
         })
     }
 
@@ -216,9 +236,32 @@ impl Engine {
             }
             None => self.ensure_configured()?,
         }
-        let routing = self.routing();
         let template = KeyTemplate::parse(&self.settings.key_template)?;
         let (found, mut rejected) = intake::collect(paths);
+        let prepared = self.prepare(
+            &found,
+            &Preparation {
+                destination,
+                prefix: prefix.unwrap_or(&self.settings.prefix),
+                template: &template,
+                force,
+            },
+        );
+        rejected.extend(prepared.rejected);
+        let jobs: Vec<NewJob> = prepared.jobs.into_iter().map(|(_, job)| job).collect();
+        let queued = self.queue.enqueue(&jobs, self.now())?;
+        self.wake.notify_one();
+        Ok(Intake {
+            queued,
+            rejected,
+            notes: prepared.notes,
+        })
+    }
+
+    /// Check, hash, classify, key and route each file; nothing is queued yet. Jobs come back
+    /// with the index of their file in `found`.
+    pub fn prepare(&self, found: &[FoundFile], how: &Preparation<'_>) -> Prepared {
+        let routing = self.routing();
         let when = chrono::DateTime::<chrono::Utc>::from(self.clock.now());
         let batch = format!(
             "{}-{:06}",
@@ -227,15 +270,14 @@ impl Engine {
         );
         let opts = IntakeOptions {
             batch: &batch,
-            prefix: prefix.unwrap_or(&self.settings.prefix),
-            template: &template,
+            prefix: how.prefix,
+            template: how.template,
             when,
-            force,
+            force: how.force,
         };
         let mut rng = fastrand::Rng::new();
-        let mut notes = Vec::new();
-        let mut jobs = Vec::with_capacity(found.len());
-        for file in &found {
+        let mut out = Prepared::default();
+        for (index, file) in found.iter().enumerate() {
             let routed = intake::prepare(file, &opts, &mut rng).and_then(|mut job| {
                 let input = RouteInput {
                     path: &job.file.path,
@@ -243,11 +285,11 @@ impl Engine {
                     content_type: &job.content_type,
                     size: job.file.size,
                 };
-                let name = match destination {
+                let name = match how.destination {
                     Some(name) => routing.accepts(name, &input).map(|()| name.to_string())?,
                     None => {
                         let (name, note) = routing.choose(&input)?;
-                        notes.extend(note);
+                        out.notes.extend(note);
                         name
                     }
                 };
@@ -257,19 +299,40 @@ impl Engine {
                 Ok(job)
             });
             match routed {
-                Ok(job) => jobs.push(job),
-                Err(error) => rejected.push(Rejected {
+                Ok(job) => out.jobs.push((index, job)),
+                Err(error) => out.rejected.push(Rejected {
                     path: file.path.clone(),
                     error,
                 }),
             }
         }
-        let queued = self.queue.enqueue(&jobs, self.now())?;
-        Ok(Intake {
-            queued,
-            rejected,
-            notes,
-        })
+        out
+    }
+
+    pub(crate) fn queue(&self) -> &Arc<Queue> {
+        &self.queue
+    }
+
+    pub(crate) fn unix_now(&self) -> i64 {
+        self.now()
+    }
+
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub(crate) fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    /// Tell a running scheduler (or a waiting watch loop) that jobs were queued.
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves when jobs were queued since the last call.
+    pub async fn queued(&self) {
+        self.wake.notified().await
     }
 
     /// Upload the jobs matching `filter` until none is left to do.
@@ -283,7 +346,8 @@ impl Engine {
                         self.settings.clone(),
                         self.clock.clone(),
                         self.events.clone(),
-                    );
+                    )
+                    .woken_by(self.wake.clone());
                     return scheduler.run(&filter).await;
                 }
                 None => {
@@ -309,6 +373,12 @@ impl Engine {
 
     pub fn jobs(&self) -> Result<Vec<UploadJob>> {
         self.queue.list()
+    }
+
+    /// A way to read jobs that outlives this borrow (for event listeners on other tasks).
+    pub fn job_reader(&self) -> impl Fn(JobId) -> Option<UploadJob> + Send + Sync + 'static {
+        let queue = self.queue.clone();
+        move |id| queue.get(id).ok().flatten()
     }
 
     pub fn job(&self, id: JobId) -> Result<Option<UploadJob>> {

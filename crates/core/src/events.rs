@@ -2,6 +2,7 @@
 //! committed to the queue, so a listener that reads the queue on an event sees that state.
 
 use crate::job::{JobId, UploadResult};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -41,5 +42,30 @@ pub enum Event {
     },
     Cancelled {
         id: JobId,
+    },
+    /// A watched folder was compared with the queue's records: `files` accepted files seen,
+    /// `pending` of them new or changed (waiting to be stable).
+    FolderScanned {
+        root: PathBuf,
+        files: usize,
+        pending: usize,
+        took_ms: u64,
+    },
+    /// Stable files of a watched folder were queued.
+    FolderQueued {
+        root: PathBuf,
+        ids: Vec<JobId>,
+    },
+    /// A file or folder under a watched folder could not be taken (unreadable, empty, no
+    /// destination…); the watch goes on.
+    FolderProblem {
+        path: PathBuf,
+        message: String,
+    },
+    /// A file Ferry had uploaded is gone from its watched folder.
+    FolderFileDeleted {
+        path: PathBuf,
+        /// The remote copy was deleted too (the folder mirrors deletions).
+        remote_deleted: bool,
     },
 }

@@ -23,13 +23,16 @@ pub fn stat(path: &Path) -> Result<(u64, i64)> {
             path.display()
         )));
     }
-    let mtime_ns = meta
-        .modified()
+    Ok((meta.len(), mtime_ns(&meta)))
+}
+
+/// Modification time in nanoseconds since the Unix epoch (0 when the system has none).
+pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
+    meta.modified()
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0);
-    Ok((meta.len(), mtime_ns))
+        .unwrap_or(0)
 }
 
 /// Read and hash a file, returning its snapshot. The size recorded is the number of bytes

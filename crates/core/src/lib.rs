@@ -29,6 +29,7 @@ pub mod retry;
 pub mod route;
 pub mod scheduler;
 pub mod urlfmt;
+pub mod watch;
 
 pub use engine::{Engine, Intake};
 pub use error::{Error, ErrorKind, Result};

@@ -6,6 +6,9 @@
 //! never lost. Every state change is one transaction; batches are enqueued in one transaction.
 
 mod schema;
+mod watched;
+
+pub use watched::{FileRecord, WatchedFolderRow};
 
 use crate::job::{
     ConfirmedPart, FileSnapshot, JobError, JobId, JobState, NewJob, ResumeState, UploadJob,
@@ -65,32 +68,7 @@ impl Queue {
     pub fn enqueue(&self, jobs: &[NewJob], now: i64) -> Result<Vec<JobId>> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let mut ids = Vec::with_capacity(jobs.len());
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO jobs (batch, path, size, mtime_ns, hash, display_name, kind, \
-                 content_type, destination, target, object_key, state, force, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13)",
-            )?;
-            for job in jobs {
-                stmt.execute(params![
-                    job.batch,
-                    path_text(&job.file.path),
-                    job.file.size as i64,
-                    job.file.mtime_ns,
-                    job.file.hash,
-                    job.display_name,
-                    job.kind.as_str(),
-                    job.content_type,
-                    job.destination,
-                    job.target,
-                    job.key,
-                    job.force,
-                    now,
-                ])?;
-                ids.push(JobId(tx.last_insert_rowid()));
-            }
-        }
+        let ids = insert_jobs(&tx, jobs, now)?;
         tx.commit()?;
         Ok(ids)
     }
@@ -347,6 +325,35 @@ impl Queue {
         }
         Ok(moved)
     }
+}
+
+/// Insert jobs inside `tx`; their ids in order.
+fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Result<Vec<JobId>> {
+    let mut ids = Vec::with_capacity(jobs.len());
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO jobs (batch, path, size, mtime_ns, hash, display_name, kind, \
+         content_type, destination, target, object_key, state, force, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13)",
+    )?;
+    for job in jobs {
+        stmt.execute(params![
+            job.batch,
+            path_text(&job.file.path),
+            job.file.size as i64,
+            job.file.mtime_ns,
+            job.file.hash,
+            job.display_name,
+            job.kind.as_str(),
+            job.content_type,
+            job.destination,
+            job.target,
+            job.key,
+            job.force,
+            now,
+        ])?;
+        ids.push(JobId(tx.last_insert_rowid()));
+    }
+    Ok(ids)
 }
 
 fn path_text(path: &Path) -> String {

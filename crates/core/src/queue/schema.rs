@@ -44,6 +44,23 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 2: named links of a result (Stream's HLS, DASH, iframe, thumbnail; image variants).
     "ALTER TABLE jobs ADD COLUMN links TEXT;",
+    // 3: watched folders, and what Ferry last took from each file in them.
+    "CREATE TABLE watched_folders (
+        id         INTEGER PRIMARY KEY,
+        root       TEXT NOT NULL UNIQUE,
+        options    TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE watched_files (
+        folder_id INTEGER NOT NULL REFERENCES watched_folders(id) ON DELETE CASCADE,
+        rel_path  TEXT NOT NULL,
+        size      INTEGER NOT NULL,
+        mtime_ns  INTEGER NOT NULL,
+        hash      TEXT NOT NULL,
+        job_id    INTEGER,
+        deleted   INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (folder_id, rel_path)
+    ) WITHOUT ROWID;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

@@ -94,6 +94,7 @@ impl Progress {
 
 pub struct Scheduler {
     inner: Arc<Inner>,
+    wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 struct Inner {
@@ -131,7 +132,15 @@ impl Scheduler {
                 part_slots,
                 polling: AtomicUsize::new(0),
             }),
+            wake: None,
         }
+    }
+
+    /// Take jobs queued while running as soon as `wake` is notified, instead of after the
+    /// current batch.
+    pub fn woken_by(mut self, wake: Arc<tokio::sync::Notify>) -> Self {
+        self.wake = Some(wake);
+        self
     }
 
     /// Run jobs matching `filter` until none is left to do. Returns when every such job is
@@ -212,6 +221,13 @@ impl Scheduler {
                         }
                     if running.is_empty() && pending.is_empty() && !deferred.is_empty() {
                         pending.extend(deferred.drain(..));
+                    }
+                }
+                _ = async { self.wake.as_ref().expect("guarded").notified().await }, if self.wake.is_some() => {
+                    for job in inner.queue.unfinished()? {
+                        if filter.accepts(job.id) && seen.insert(job.id) {
+                            pending.push_back(job);
+                        }
                     }
                 }
                 _ = ticker.tick() => {
