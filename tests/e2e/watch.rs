@@ -206,3 +206,47 @@ fn changes_while_stopped_are_caught_up_and_an_unchanged_restart_uploads_nothing(
         listed.stdout
     );
 }
+
+#[test]
+fn routes_folder_options_and_slugs_shape_the_keys() {
+    let server = S3Server::rclone();
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    let ferry = watch_ferry(&server);
+    // A rule from ferry.toml: PDFs keep their name under the folder path, no date or random part.
+    std::fs::write(
+        ferry.home.path().join("ferry.toml"),
+        "[[routes]]\next = [\"pdf\"]\nto = \"objects\"\ntemplate = \"{prefix}/{name}\"\n",
+    )
+    .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let handouts = root.path().join("Course A/Week 1 (Intro)");
+    let private = root.path().join("Course A/private");
+    std::fs::create_dir_all(&handouts).unwrap();
+    std::fs::create_dir_all(&private).unwrap();
+    std::fs::write(handouts.join("Reading List.pdf"), b"%PDF-1.4 readings").unwrap();
+    std::fs::write(handouts.join("notes.txt"), b"notes").unwrap();
+    std::fs::write(private.join("answers.pdf"), b"%PDF-1.4 answers").unwrap();
+    let mut watcher = Watcher::start(
+        &ferry,
+        &["--prefix", "Biology 101", "--exclude", "**/private/**"],
+        &[root.path()],
+    );
+    watcher.wait_until("two uploads", LONG, |s| {
+        s.iter().filter(|v| v["event"] == "done").count() >= 2
+    });
+    watcher.drain_for(Duration::from_secs(2));
+    let seen = watcher.stop();
+    let mut keys: Vec<String> = checker.list().into_iter().map(|o| o.key).collect();
+    keys.sort();
+    assert_eq!(keys.len(), 2, "{keys:?} {seen:#?}");
+    assert_eq!(
+        keys[0],
+        "biology-101/course-a/week-1-intro/Reading-List.pdf"
+    );
+    assert!(
+        keys[1].starts_with("biology-101/course-a/week-1-intro/documents/")
+            && keys[1].ends_with("_notes.txt"),
+        "the default template for the rest: {}",
+        keys[1]
+    );
+}

@@ -36,6 +36,7 @@ impl From<FolderArgs> for FolderOptions {
                 OnChange::Ignore => ChangePolicy::Ignore,
             },
             mirror_deletions: a.mirror_deletions,
+            routes: Vec::new(),
         }
     }
 }

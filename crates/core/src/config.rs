@@ -106,6 +106,8 @@ pub struct Settings {
     pub stream: StreamSettings,
     /// Cloudflare Images options.
     pub images: ImagesSettings,
+    /// Routing rules (`[[routes]]`), tried in order before seed 000's defaults.
+    pub routes: Vec<crate::route::RouteRule>,
 }
 
 /// `[stream]` in ferry.toml.
@@ -164,6 +166,7 @@ impl Default for Settings {
             processing_timeout_secs: 6 * 3600,
             stream: StreamSettings::default(),
             images: ImagesSettings::default(),
+            routes: Vec::new(),
         }
     }
 }
@@ -223,6 +226,9 @@ impl Settings {
 
     pub fn validate(&self) -> Result<()> {
         KeyTemplate::parse(&self.key_template)?;
+        for route in &self.routes {
+            route.validate()?;
+        }
         if self.file_concurrency == 0 || self.part_concurrency == 0 {
             return Err(Error::config(
                 "file_concurrency and part_concurrency must be at least 1",

@@ -15,7 +15,7 @@ use crate::intake::{self, FoundFile, IntakeOptions, Rejected};
 use crate::job::{JobId, JobState, NewJob, ResumeState, UploadJob};
 use crate::keys::KeyTemplate;
 use crate::queue::Queue;
-use crate::route::{RouteInput, Routing};
+use crate::route::{RouteInput, RouteRule, Routing};
 use crate::scheduler::{JobFilter, Scheduler};
 use crate::{Error, ErrorKind, Result};
 use std::collections::BTreeMap;
@@ -49,6 +49,8 @@ pub struct Engine {
 /// How [`Engine::prepare`] turns files into jobs.
 pub struct Preparation<'a> {
     pub destination: Option<&'a str>,
+    /// Rules evaluated before the settings' and the defaults (a watched folder's own).
+    pub routes: &'a [RouteRule],
     pub prefix: &'a str,
     pub template: &'a KeyTemplate,
     pub force: bool,
@@ -194,19 +196,21 @@ impl Engine {
         ))
     }
 
-    fn routing(&self) -> Routing<'_> {
-        let has = |name: &str| {
-            self.destinations
-                .get(name)
-                .is_some()
-                .then(|| name.to_string())
-        };
+    /// The routing table: `first` (a watched folder's rules), then ferry.toml's, then seed
+    /// 000's defaults.
+    fn routing(&self, first: &[RouteRule]) -> Routing<'_> {
+        let rules = first
+            .iter()
+            .chain(&self.settings.routes)
+            .cloned()
+            .chain(RouteRule::defaults(
+                self.settings.images.oversize_to_objects,
+            ))
+            .collect();
         Routing {
             destinations: &self.destinations,
             objects: self.default_objects(),
-            images: has(IMAGES),
-            videos: has(STREAM),
-            oversize_to_objects: self.settings.images.oversize_to_objects,
+            rules,
         }
     }
 
@@ -242,6 +246,7 @@ impl Engine {
             &found,
             &Preparation {
                 destination,
+                routes: &[],
                 prefix: prefix.unwrap_or(&self.settings.prefix),
                 template: &template,
                 force,
@@ -261,7 +266,7 @@ impl Engine {
     /// Check, hash, classify, key and route each file; nothing is queued yet. Jobs come back
     /// with the index of their file in `found`.
     pub fn prepare(&self, found: &[FoundFile], how: &Preparation<'_>) -> Prepared {
-        let routing = self.routing();
+        let routing = self.routing(how.routes);
         let when = chrono::DateTime::<chrono::Utc>::from(self.clock.now());
         let batch = format!(
             "{}-{:06}",
@@ -279,8 +284,10 @@ impl Engine {
         let mut out = Prepared::default();
         for (index, file) in found.iter().enumerate() {
             let routed = intake::prepare(file, &opts, &mut rng).and_then(|mut job| {
+                let rel = intake::relative_name(file, &job.display_name);
                 let input = RouteInput {
                     path: &job.file.path,
+                    rel: &rel,
                     kind: job.kind,
                     content_type: &job.content_type,
                     size: job.file.size,
@@ -288,9 +295,21 @@ impl Engine {
                 let name = match how.destination {
                     Some(name) => routing.accepts(name, &input).map(|()| name.to_string())?,
                     None => {
-                        let (name, note) = routing.choose(&input)?;
-                        out.notes.extend(note);
-                        name
+                        let choice = routing.choose(&input)?;
+                        out.notes.extend(choice.note);
+                        if let Some(t) = &choice.template {
+                            let template = KeyTemplate::parse(t)?;
+                            job.key = intake::render_key(
+                                file,
+                                &job.display_name,
+                                job.kind,
+                                &job.file.hash,
+                                &opts,
+                                &template,
+                                &mut rng,
+                            );
+                        }
+                        choice.destination
                     }
                 };
                 let dest = self.destination(&name)?;

@@ -147,6 +147,39 @@ pub fn prepare(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let (content_type, kind) = classify::classify(&head, &display_name);
+    let key = render_key(
+        file,
+        &display_name,
+        kind,
+        &snapshot.hash,
+        opts,
+        opts.template,
+        rng,
+    );
+    Ok(NewJob {
+        batch: opts.batch.to_string(),
+        file: snapshot,
+        display_name,
+        kind,
+        content_type,
+        destination: String::new(),
+        target: String::new(),
+        key,
+        force: opts.force,
+    })
+}
+
+/// The key of a file under `template`: the prefix, then the file's folders (slugged), then
+/// the template's own parts.
+pub fn render_key(
+    file: &FoundFile,
+    display_name: &str,
+    kind: classify::FileKind,
+    hash: &str,
+    opts: &IntakeOptions<'_>,
+    template: &KeyTemplate,
+    rng: &mut fastrand::Rng,
+) -> String {
     let mut prefix_parts: Vec<String> = opts
         .prefix
         .split('/')
@@ -160,25 +193,21 @@ pub fn prepare(
             .filter(|s| !s.is_empty()),
     );
     let prefix = prefix_parts.join("/");
-    let key = opts.template.render(&KeyInputs {
+    template.render(&KeyInputs {
         prefix: &prefix,
         kind,
-        file_name: &display_name,
+        file_name: display_name,
         when: opts.when,
         rand6: &rand6(rng),
-        hash: &snapshot.hash,
-    });
-    Ok(NewJob {
-        batch: opts.batch.to_string(),
-        file: snapshot,
-        display_name,
-        kind,
-        content_type,
-        destination: String::new(),
-        target: String::new(),
-        key,
-        force: opts.force,
+        hash,
     })
+}
+
+/// The path of a found file relative to where it was found (`Course A/Module 2/intro.mp4`).
+pub fn relative_name(file: &FoundFile, display_name: &str) -> String {
+    let mut parts = file.folders.clone();
+    parts.push(display_name.to_string());
+    parts.join("/")
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub struct FolderOptions {
     pub on_change: ChangePolicy,
     /// Delete the remote copy when a file is deleted from the folder (off by default).
     pub mirror_deletions: bool,
+    /// Routing rules tried before ferry.toml's (see [`crate::route::RouteRule`]).
+    pub routes: Vec<crate::route::RouteRule>,
 }
 
 impl Default for FolderOptions {
@@ -66,6 +68,7 @@ impl Default for FolderOptions {
             default_ignores: true,
             on_change: ChangePolicy::NewVersion,
             mirror_deletions: false,
+            routes: Vec::new(),
         }
     }
 }
@@ -184,6 +187,7 @@ pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<T
         &found,
         &Preparation {
             destination: folder.options.destination.as_deref(),
+            routes: &folder.options.routes,
             prefix: folder.options.prefix.as_deref().unwrap_or(&settings.prefix),
             template: &template,
             force: false,
