@@ -16,6 +16,7 @@ Usage: bench/watch_bench.py [--files N] [--delay-samples K]
 import argparse
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -142,7 +143,10 @@ def main():
         w = Watch(ferry, env, [live])
         w.wait(lambda ev: sum(e["event"] == "scanned" for e in ev) >= 1)
         delays = []
+        rng = random.Random(7)
         for k in range(args.delay_samples):
+            # Writes must not fall in step with the watcher's poll ticks.
+            time.sleep(rng.uniform(0.0, 0.5))
             path = os.path.join(live, f"sample-{k}.pdf")
             with open(path, "w") as f:
                 f.write(f"%PDF-1.4 sample {k}\n")

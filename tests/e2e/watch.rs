@@ -250,3 +250,64 @@ fn routes_folder_options_and_slugs_shape_the_keys() {
         keys[1]
     );
 }
+
+/// Stopping the watch mid-upload keeps the confirmed parts: `ferry resume` sends only the rest.
+/// Then, with deletions mirrored (the folder's options updated), deleting the file deletes its
+/// object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_mid_upload_resumes_and_mirrored_deletions_delete_remotely() {
+    use ferry_e2e::proxy::{Fault, Proxy, part_number};
+    const PART: usize = 5 << 20;
+    let server = S3Server::rclone();
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    let proxy = Proxy::start(&server.endpoint).await;
+    proxy.inject(
+        |method, target| part_number(method, target) >= Some(2),
+        Fault::Hold,
+        None,
+    );
+    let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
+    ferry
+        .set("FERRY_WATCH_STABLE_MS", "300")
+        .multipart_parts(PART);
+    let root = tempfile::tempdir().unwrap();
+    let bytes = data(3 * PART, 11);
+    let path = root.path().join("lecture.mov");
+    std::fs::write(&path, &bytes).unwrap();
+    let watcher = Watcher::start(&ferry, &[], &[root.path()]);
+    proxy.wait_for_hold().await;
+    let seen = watcher.stop();
+    assert!(!seen.iter().any(|v| v["event"] == "done"), "{seen:#?}");
+
+    proxy.clear_faults();
+    proxy.release();
+    let resumed = ferry.run(&["resume", "--json"]);
+    assert_eq!(resumed.code, 0, "{}\n{}", resumed.stdout, resumed.stderr);
+    let line = resumed.lines().remove(0);
+    assert_eq!(line["state"], "done");
+    let key = line["key"].as_str().unwrap();
+    assert_eq!(checker.sha256(key), sha256_hex(&bytes));
+    let part1_sent = proxy
+        .seen()
+        .iter()
+        .filter(|s| s.part_number() == Some(1))
+        .count();
+    assert_eq!(part1_sent, 1, "the confirmed part was not sent again");
+    assert!(checker.pending_uploads().is_empty());
+
+    // The same folder, now mirroring deletions: the watch uploads nothing more, and a
+    // deletion removes the object.
+    let mut watcher = Watcher::start(&ferry, &["--mirror-deletions"], &[root.path()]);
+    watcher.wait_until("the first look", LONG, |s| {
+        s.iter().any(|v| v["event"] == "scanned")
+    });
+    std::fs::remove_file(&path).unwrap();
+    watcher.wait_until("the deletion", LONG, |s| {
+        s.iter().any(|v| v["event"] == "deleted")
+    });
+    let seen = watcher.stop();
+    let deleted = seen.iter().find(|v| v["event"] == "deleted").unwrap();
+    assert_eq!(deleted["remote_deleted"], true, "{seen:#?}");
+    assert!(checker.list().is_empty());
+    assert!(!seen.iter().any(|v| v["event"] == "done"));
+}

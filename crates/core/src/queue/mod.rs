@@ -91,12 +91,17 @@ impl Queue {
     /// Jobs that still have work to do (queued, or uploading/processing when a process died),
     /// oldest first. Paused jobs wait for the user.
     pub fn unfinished(&self) -> Result<Vec<UploadJob>> {
+        self.unfinished_after(JobId(0))
+    }
+
+    /// Unfinished jobs queued after `after` (by id, which grows with time).
+    pub fn unfinished_after(&self, after: JobId) -> Result<Vec<UploadJob>> {
         let conn = self.conn();
         let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ('queued','uploading','processing') ORDER BY id"
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ('queued','uploading','processing') AND id > ?1 ORDER BY id"
         );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map([], job_from_row)?;
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([after.0], job_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

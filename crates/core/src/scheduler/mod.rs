@@ -224,7 +224,9 @@ impl Scheduler {
                     }
                 }
                 _ = async { self.wake.as_ref().expect("guarded").notified().await }, if self.wake.is_some() => {
-                    for job in inner.queue.unfinished()? {
+                    // Only jobs newer than any seen: a wake per batch must not reread the queue.
+                    let newest = seen.iter().max().copied().unwrap_or(JobId(0));
+                    for job in inner.queue.unfinished_after(newest)? {
                         if filter.accepts(job.id) && seen.insert(job.id) {
                             pending.push_back(job);
                         }

@@ -280,7 +280,20 @@ fn queue_ready(engine: &Engine, watched: &[Folder], ready: Vec<(PathBuf, Observe
     }
     for (i, files) in by_folder {
         let f = &watched[i];
-        if let Err(e) = blocking(|| take(engine, &f.folder, &files)) {
+        // In batches, so a thousand-file drop is hashed and held in memory a slice at a time,
+        // and uploads start while the rest is still being looked at.
+        for files in files.chunks(TAKE_BATCH) {
+            queue_batch(engine, f, files);
+        }
+    }
+}
+
+/// Files queued per transaction.
+const TAKE_BATCH: usize = 500;
+
+fn queue_batch(engine: &Engine, f: &Folder, files: &[Seen]) {
+    {
+        if let Err(e) = blocking(|| take(engine, &f.folder, files)) {
             // The queue could not be written (disk full…): the files stay unrecorded and are
             // found again by the next full comparison.
             engine.emit(Event::FolderProblem {

@@ -179,7 +179,10 @@ mod tests {
             (1_000, Some((10, 0)), true),
         ]);
         // Written long ago (added while Ferry was closed): ready at the second look.
-        play(&[(60_000, Some((10, 0)), false), (60_250, Some((10, 0)), true)]);
+        play(&[
+            (60_000, Some((10, 0)), false),
+            (60_250, Some((10, 0)), true),
+        ]);
         // A last write in the future (a skewed clock): the window counts from Ferry's look.
         play(&[
             (0, Some((10, 9_999_999)), false),
