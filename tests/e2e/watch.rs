@@ -311,3 +311,40 @@ async fn a_stop_mid_upload_resumes_and_mirrored_deletions_delete_remotely() {
     assert!(checker.list().is_empty());
     assert!(!seen.iter().any(|v| v["event"] == "done"));
 }
+
+/// A folder set to overwrite replaces its file's object at the same key, content and all, even
+/// when the content goes back to an earlier version.
+#[test]
+fn a_folder_set_to_overwrite_replaces_the_object_at_the_same_key() {
+    let server = S3Server::rclone();
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    let ferry = watch_ferry(&server);
+    let root = tempfile::tempdir().unwrap();
+    let path = root.path().join("schedule.pdf");
+    let versions: [&[u8]; 3] = [b"%PDF-1.4 v1", b"%PDF-1.4 v2, longer", b"%PDF-1.4 v1"];
+    std::fs::write(&path, versions[0]).unwrap();
+    let mut watcher = Watcher::start(&ferry, &["--on-change", "overwrite"], &[root.path()]);
+    for (n, version) in versions.iter().enumerate() {
+        if n > 0 {
+            std::fs::write(&path, version).unwrap();
+        }
+        watcher.wait_until("the upload", LONG, |s| {
+            s.iter().filter(|v| v["event"] == "done").count() > n
+        });
+        let listed = checker.list();
+        assert_eq!(listed.len(), 1, "one object, replaced: {listed:?}");
+        assert_eq!(
+            checker.sha256(&listed[0].key),
+            sha256_hex(version),
+            "version {n}"
+        );
+    }
+    let seen = watcher.stop();
+    let keys: Vec<&str> = seen
+        .iter()
+        .filter(|v| v["event"] == "done")
+        .map(|v| v["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 3);
+    assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+}

@@ -280,7 +280,8 @@ pub struct FolderArgs {
     /// Also take temporary and system files (*.part, *.tmp, ~$*, .DS_Store, dotfiles…).
     #[arg(long)]
     pub no_default_ignores: bool,
-    /// When an uploaded file changes: upload it as a new version, or ignore the change.
+    /// When an uploaded file changes: upload it as a new version, ignore the change, or
+    /// overwrite the earlier upload.
     #[arg(long, value_enum, default_value_t = OnChange::NewVersion)]
     pub on_change: OnChange,
     /// Delete the remote copy when a file is deleted from the folder.
@@ -292,6 +293,8 @@ pub struct FolderArgs {
 pub enum OnChange {
     NewVersion,
     Ignore,
+    /// Replace the earlier upload at the same key (R2, S3, GCS).
+    Overwrite,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -34,6 +34,7 @@ impl From<FolderArgs> for FolderOptions {
             on_change: match a.on_change {
                 OnChange::NewVersion => ChangePolicy::NewVersion,
                 OnChange::Ignore => ChangePolicy::Ignore,
+                OnChange::Overwrite => ChangePolicy::Overwrite,
             },
             mirror_deletions: a.mirror_deletions,
             routes: Vec::new(),

@@ -166,6 +166,7 @@ pub fn prepare(
         target: String::new(),
         key,
         force: opts.force,
+        overwrite: false,
     })
 }
 

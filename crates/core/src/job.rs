@@ -150,6 +150,8 @@ pub struct UploadJob {
     pub duplicate_of: Option<JobId>,
     /// Upload even if identical content was uploaded before.
     pub force: bool,
+    /// Replace whatever is at `key` instead of taking a free variant.
+    pub overwrite: bool,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -173,4 +175,6 @@ pub struct NewJob {
     pub target: String,
     pub key: String,
     pub force: bool,
+    /// Replace whatever is at `key` (a watched file's new content, by the folder's choice).
+    pub overwrite: bool,
 }

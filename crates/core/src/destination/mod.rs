@@ -81,6 +81,8 @@ pub struct ObjectSpec {
     /// own object (an upload that finished just before a crash is not sent twice).
     pub hash: String,
     pub display_name: String,
+    /// Replace an object at the key (no `If-None-Match`).
+    pub overwrite: bool,
 }
 
 /// What is at a key already.

@@ -26,7 +26,7 @@ pub struct Queue {
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
-     links";
+     links, overwrite";
 
 impl Queue {
     /// Open (or create) the queue at `path`, applying migrations.
@@ -337,8 +337,8 @@ fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Res
     let mut ids = Vec::with_capacity(jobs.len());
     let mut stmt = tx.prepare_cached(
         "INSERT INTO jobs (batch, path, size, mtime_ns, hash, display_name, kind, \
-         content_type, destination, target, object_key, state, force, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13)",
+         content_type, destination, target, object_key, state, force, created_at, updated_at, overwrite) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13, ?14)",
     )?;
     for job in jobs {
         stmt.execute(params![
@@ -355,6 +355,7 @@ fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Res
             job.key,
             job.force,
             now,
+            job.overwrite,
         ])?;
         ids.push(JobId(tx.last_insert_rowid()));
     }
@@ -406,6 +407,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
         }),
         duplicate_of: row.get::<_, Option<i64>>(20)?.map(JobId),
         force: row.get(21)?,
+        overwrite: row.get(25)?,
         created_at: row.get(22)?,
         updated_at: row.get(23)?,
     })

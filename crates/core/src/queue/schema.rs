@@ -61,6 +61,8 @@ const MIGRATIONS: &[&str] = &[
         deleted   INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (folder_id, rel_path)
     ) WITHOUT ROWID;",
+    // 4: jobs that replace the object at their key (a watched folder set to overwrite).
+    "ALTER TABLE jobs ADD COLUMN overwrite INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

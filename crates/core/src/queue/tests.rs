@@ -17,6 +17,7 @@ fn new_job(n: usize) -> NewJob {
         target: "s3|http://127.0.0.1:1|bucket".into(),
         key: format!("documents/file-{n}.pdf"),
         force: false,
+        overwrite: false,
     }
 }
 

@@ -363,6 +363,7 @@ impl Inner {
 
     async fn upload(&self, job: &UploadJob, progress: &Progress) -> Result<Outcome> {
         if !job.force
+            && !job.overwrite
             && let Some(prev) = self
                 .queue
                 .done_with_content(&job.file.hash, &job.target, job.id)?

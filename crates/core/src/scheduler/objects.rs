@@ -151,6 +151,18 @@ impl Inner {
     /// Find a key nothing else occupies. An object already at the key with our content is ours
     /// (an upload that completed just before a crash).
     async fn free_key(&self, job: &UploadJob, dest: &dyn ObjectStore) -> Result<KeyChoice> {
+        if job.overwrite {
+            // The key is this file's own earlier upload, to be replaced.
+            return Ok(match self.retrying(|_| dest.head(&job.key)).await? {
+                RemoteObject::Present {
+                    size,
+                    hash: Some(h),
+                } if h == job.file.hash && size == job.file.size => {
+                    KeyChoice::AlreadyOurs(job.key.clone())
+                }
+                _ => KeyChoice::Free(job.key.clone()),
+            });
+        }
         for n in 0..1000u32 {
             let key = if n == 0 {
                 job.key.clone()
@@ -365,5 +377,6 @@ fn object_spec(job: &UploadJob) -> ObjectSpec {
         content_type: job.content_type.clone(),
         hash: job.file.hash.clone(),
         display_name: job.display_name.clone(),
+        overwrite: job.overwrite,
     }
 }

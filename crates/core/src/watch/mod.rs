@@ -34,6 +34,8 @@ pub enum ChangePolicy {
     NewVersion,
     /// Keep the first upload; changes are noted, not uploaded.
     Ignore,
+    /// Replace the earlier upload at the same key (object stores; elsewhere a new version).
+    Overwrite,
 }
 
 /// A watched folder's options.
@@ -207,7 +209,7 @@ pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<T
     let queue = engine.queue();
     let mut jobs = Vec::new();
     let mut unchanged: Vec<(String, FileSnapshot)> = Vec::new();
-    for (index, job) in prepared.jobs {
+    for (index, mut job) in prepared.jobs {
         let rel = files[index].rel.clone();
         let record = queue.file_record(folder.id, &rel)?;
         let known = record.as_ref().is_some_and(|r| !r.deleted);
@@ -218,6 +220,13 @@ pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<T
         if same || (known && folder.options.on_change == ChangePolicy::Ignore) {
             unchanged.push((rel, job.file.clone()));
         } else {
+            if known && folder.options.on_change == ChangePolicy::Overwrite {
+                let earlier = record.as_ref().and_then(|r| r.job_id);
+                if let Some(key) = replaceable_key(engine, earlier, &job.destination)? {
+                    job.key = key;
+                    job.overwrite = true;
+                }
+            }
             jobs.push((rel, job));
         }
     }
@@ -231,6 +240,33 @@ pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<T
         engine.wake();
     }
     Ok(taken)
+}
+
+/// The key of an earlier upload that a new version may replace: a done upload to the same
+/// object store. Images and videos get new ids whatever the policy.
+fn replaceable_key(
+    engine: &Engine,
+    earlier: Option<JobId>,
+    destination: &str,
+) -> Result<Option<String>> {
+    let Some(id) = earlier else {
+        return Ok(None);
+    };
+    let Some(old) = engine.job(id)? else {
+        return Ok(None);
+    };
+    let object_store = matches!(
+        engine.destination(destination),
+        Ok(crate::destination::Destination::Objects(_))
+    );
+    Ok(match (&old.result, old.state) {
+        (Some(result), crate::job::JobState::Done)
+            if object_store && old.destination == destination && old.duplicate_of.is_none() =>
+        {
+            Some(result.remote_id.clone())
+        }
+        _ => None,
+    })
 }
 
 /// Compare `folder` with its records: new and changed files go to `pending` (to be queued once

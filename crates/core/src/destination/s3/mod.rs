@@ -229,7 +229,7 @@ impl ObjectStore for S3Destination {
             .content_length(len as i64)
             .metadata(HASH_META, &spec.hash)
             .body(self.body(range).await?);
-        if self.capabilities().conditional_writes {
+        if self.capabilities().conditional_writes && !spec.overwrite {
             req = req.if_none_match("*");
         }
         req.send().await.map_err(|e| self.err(e, "uploading"))?;
@@ -354,7 +354,7 @@ impl ObjectStore for S3Destination {
             .key(&spec.key)
             .upload_id(upload_id)
             .multipart_upload(completed);
-        if self.capabilities().conditional_writes {
+        if self.capabilities().conditional_writes && !spec.overwrite {
             req = req.if_none_match("*");
         }
         let out = req
