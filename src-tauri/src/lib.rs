@@ -1,12 +1,107 @@
-//! The desktop shell: a window around ferry-core.
+//! The desktop shell: a window, a tray and OS notifications around ferry-core.
 //!
-//! For now it opens the main window only; commands, the event bridge, the tray and DTOs arrive
-//! with the desktop issue. The shell stays thin: anything that compiles without Tauri belongs in
-//! ferry-core.
+//! The shell stays thin: each command is one core call plus a conversion ([`commands`]), the
+//! only JSON shapes live in [`dto`], and engine events reach the window through one
+//! [`bridge`]. Uploads run in the core's [`ferry_core::session::Session`], which outlives the
+//! window: closing it leaves Ferry in the tray (by setting), and a reopened window rebuilds its
+//! view from the queue.
+
+mod bridge;
+mod commands;
+mod dto;
+mod shell;
+mod tray;
+
+use bridge::{Alert, Bridge};
+use ferry_core::config::FerryHome;
+use ferry_core::session::Session;
+use shell::Shell;
+use std::sync::Arc;
+use tauri::{Manager, WindowEvent};
+use tauri_plugin_notification::NotificationExt;
 
 /// Start the app and block until it exits.
 pub fn run() {
     tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_window(app);
+        }))
+        .plugin(tauri_plugin_notification::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::overview,
+            commands::jobs,
+            commands::subscribe,
+            commands::add_paths,
+            commands::pick,
+            commands::pause,
+            commands::pause_all,
+            commands::retry,
+            commands::resume_all,
+            commands::cancel,
+            commands::delete_remote,
+            commands::link,
+            commands::copy_link,
+            commands::open_link,
+            commands::export_manifest,
+            commands::accounts,
+            commands::add_account,
+            commands::remove_account,
+            commands::set_default_account,
+            commands::test_account,
+            commands::folders,
+            commands::add_folder,
+            commands::remove_folder,
+            commands::settings,
+            commands::save_settings,
+        ])
+        .setup(|app| {
+            let home = FerryHome::from_env()?;
+            let env: ferry_core::session::Env = Arc::new(|k: &str| std::env::var(k).ok());
+            let session =
+                tauri::async_runtime::block_on(async { Session::start(home.clone(), env) })?;
+            let bridge = Bridge::default();
+            let shell = Arc::new(Shell::new(home, session.clone(), bridge.clone()));
+            app.manage(shell.clone());
+            let on_status = tray::install(app.handle())?;
+            let handle = app.handle().clone();
+            let prefs_of = shell.clone();
+            bridge.run(session, on_status, move |alert| {
+                if !prefs_of.prefs().notifications {
+                    return;
+                }
+                let (title, body) = match alert {
+                    Alert::BatchDone {
+                        uploaded,
+                        failed: 0,
+                    } => (
+                        "Uploads finished".to_string(),
+                        format!("{uploaded} file(s) uploaded"),
+                    ),
+                    Alert::BatchDone { uploaded, failed } => (
+                        "Uploads finished with failures".to_string(),
+                        format!("{uploaded} uploaded, {failed} failed: open Ferry to retry"),
+                    ),
+                    Alert::JobFailed { name, message } => (format!("{name} failed"), message),
+                };
+                // No notification daemon (a bare X server, a CI box) is not worth an error.
+                let _ = handle
+                    .notification()
+                    .builder()
+                    .title(title)
+                    .body(body)
+                    .show();
+            });
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let shell = window.app_handle().state::<Arc<Shell>>();
+                if shell.prefs().close_to_tray {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
         .run(tauri::generate_context!())
         .expect("error while running the Ferry window");
 }

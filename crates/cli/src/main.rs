@@ -19,7 +19,7 @@ use ferry_core::config::FerryHome;
 use ferry_core::destination::check::CheckOptions;
 use ferry_core::job::{JobId, JobState};
 use ferry_core::scheduler::JobFilter;
-use ferry_core::urlfmt::{UrlFormat, format_url};
+use ferry_core::urlfmt::UrlFormat;
 use ferry_core::{Engine, Error, ErrorKind};
 use std::collections::HashSet;
 use std::process::ExitCode;
@@ -152,27 +152,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .transpose()
                 .map_err(Error::input)?;
             let job = engine.find(&target)?;
-            let url = engine.url(&job, expires).await?;
             let format = match format {
                 Format::Raw => UrlFormat::Raw,
                 Format::Markdown => UrlFormat::Markdown,
                 Format::Html => UrlFormat::Html,
-                Format::Iframe => {
-                    let iframe = job
-                        .result
-                        .as_ref()
-                        .and_then(|r| r.links.get("iframe").cloned())
-                        .ok_or_else(|| {
-                            Error::input(format!(
-                                "{}: only Stream videos have an embeddable player; use --format html",
-                                job.display_name
-                            ))
-                        })?;
-                    println!("{}", ferry_core::urlfmt::iframe(&iframe, &job.display_name));
-                    return Ok(ExitCode::SUCCESS);
-                }
+                Format::Iframe => UrlFormat::Iframe,
             };
-            println!("{}", format_url(&url, &job.display_name, job.kind, format));
+            println!("{}", engine.link(&job, format, expires).await?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Account { action } => account::run(action).await,

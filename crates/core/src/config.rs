@@ -278,6 +278,66 @@ impl Settings {
     }
 }
 
+/// The settings a front end edits in place. Everything else in ferry.toml, comments included,
+/// is kept as the user wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingsEdit {
+    pub file_concurrency: usize,
+    pub part_concurrency: usize,
+    pub key_template: String,
+    pub link_expiry_secs: u64,
+    pub stream_allowed_origins: Vec<String>,
+    pub stream_require_signed_urls: bool,
+}
+
+impl SettingsEdit {
+    pub fn of(settings: &Settings) -> Self {
+        SettingsEdit {
+            file_concurrency: settings.file_concurrency,
+            part_concurrency: settings.part_concurrency,
+            key_template: settings.key_template.clone(),
+            link_expiry_secs: settings.link_expiry_secs,
+            stream_allowed_origins: settings.stream.allowed_origins.clone(),
+            stream_require_signed_urls: settings.stream.require_signed_urls,
+        }
+    }
+
+    /// Write the edit into `path`. The result is checked as a whole before it replaces the
+    /// file, so a bad value (a template with an unknown field, zero concurrency) is refused and
+    /// the old file stays.
+    pub fn apply(&self, path: &Path) -> Result<()> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(Error::from_io(path, &e)),
+        };
+        let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            Error::config(format!("{}: {}", path.display(), e.message()))
+        })?;
+        doc["file_concurrency"] = toml_edit::value(self.file_concurrency as i64);
+        doc["part_concurrency"] = toml_edit::value(self.part_concurrency as i64);
+        doc["key_template"] = toml_edit::value(self.key_template.as_str());
+        doc["link_expiry_secs"] = toml_edit::value(self.link_expiry_secs as i64);
+        if !doc.contains_key("stream") {
+            doc["stream"] = toml_edit::table();
+        }
+        let origins: toml_edit::Array = self
+            .stream_allowed_origins
+            .iter()
+            .map(String::as_str)
+            .collect();
+        doc["stream"]["allowed_origins"] = toml_edit::value(origins);
+        doc["stream"]["require_signed_urls"] = toml_edit::value(self.stream_require_signed_urls);
+        let text = doc.to_string();
+        let parsed: Settings =
+            toml::from_str(&text).map_err(|e| Error::config(e.message().to_string()))?;
+        parsed.validate()?;
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(|e| Error::from_io(&tmp, &e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::from_io(path, &e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,5 +361,38 @@ mod tests {
         let mut s = Settings::default();
         s.apply_env(&|k| (k == "FERRY_PART_SIZE").then(|| "5242880".to_string()));
         assert_eq!(s.part_size, 5 * MIB);
+    }
+
+    #[test]
+    fn an_edit_keeps_comments_and_refuses_bad_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferry.toml");
+        std::fs::write(
+            &path,
+            "# my settings\nprefix = \"course\"\n[images]\nvariant = \"thumb\"\n",
+        )
+        .unwrap();
+        let mut edit = SettingsEdit::of(&Settings::load(&path).unwrap());
+        edit.file_concurrency = 3;
+        edit.stream_allowed_origins = vec!["course.example.com".into()];
+        edit.apply(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# my settings\n"), "{text}");
+        let back = Settings::load(&path).unwrap();
+        assert_eq!(back.file_concurrency, 3);
+        assert_eq!(back.prefix, "course");
+        assert_eq!(back.images.variant, "thumb");
+        assert_eq!(back.stream.allowed_origins, ["course.example.com"]);
+
+        edit.key_template = "{nope}".into();
+        assert!(edit.apply(&path).is_err());
+        edit.key_template = DEFAULT_TEMPLATE.into();
+        edit.part_concurrency = 0;
+        assert!(edit.apply(&path).is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            text,
+            "a refused edit leaves the file alone"
+        );
     }
 }

@@ -178,6 +178,11 @@ impl Engine {
             .map(|n| n.to_string())
     }
 
+    /// Destinations whose configuration is present but broken, with the reason.
+    pub fn problems(&self) -> impl Iterator<Item = (&str, &Error)> {
+        self.broken.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// Names of the configured destinations.
     pub fn destination_names(&self) -> Vec<String> {
         self.destinations.names().map(str::to_string).collect()
@@ -458,6 +463,35 @@ impl Engine {
         }
     }
 
+    /// The link to paste for a done job, in `format`; `expires` asks for a signed link of that
+    /// lifetime. Only Stream videos have a player to embed.
+    pub async fn link(
+        &self,
+        job: &UploadJob,
+        format: crate::urlfmt::UrlFormat,
+        expires: Option<Duration>,
+    ) -> Result<String> {
+        use crate::urlfmt::{UrlFormat, format_url};
+        let url = match format {
+            UrlFormat::Iframe => {
+                if job.state != JobState::Done {
+                    return self.url(job, expires).await;
+                }
+                job.result
+                    .as_ref()
+                    .and_then(|r| r.links.get("iframe").cloned())
+                    .ok_or_else(|| {
+                        Error::input(format!(
+                            "{}: only Stream videos have an embeddable player; copy the HTML link instead",
+                            job.display_name
+                        ))
+                    })?
+            }
+            _ => self.url(job, expires).await?,
+        };
+        Ok(format_url(&url, &job.display_name, job.kind, format))
+    }
+
     /// Delete what done jobs uploaded from their destinations; the jobs stay in the history as
     /// `deleted`. Returns how many were deleted.
     pub async fn delete_remote(&self, ids: &[JobId]) -> Result<usize> {
@@ -539,7 +573,9 @@ impl Engine {
                 self.queue.update_snapshot(*id, &fresh, self.now())?;
             }
         }
-        self.queue.requeue(ids, self.now())
+        let n = self.queue.requeue(ids, self.now())?;
+        self.wake.notify_one();
+        Ok(n)
     }
 
     /// Cancel jobs. A running upload notices between parts and aborts its remote multipart

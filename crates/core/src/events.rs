@@ -68,4 +68,9 @@ pub enum Event {
         /// The remote copy was deleted too (the folder mirrors deletions).
         remote_deleted: bool,
     },
+    /// Something went wrong outside any one job (the queue could not be read, a folder could
+    /// not be watched); uploading stopped until the next start or reload.
+    Problem {
+        message: String,
+    },
 }

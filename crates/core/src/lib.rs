@@ -23,11 +23,13 @@ pub mod intake;
 pub mod job;
 pub mod keychain;
 pub mod keys;
+pub mod manifest;
 pub mod parts;
 pub mod queue;
 pub mod retry;
 pub mod route;
 pub mod scheduler;
+pub mod session;
 pub mod urlfmt;
 pub mod watch;
 

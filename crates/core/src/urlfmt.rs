@@ -7,6 +7,8 @@ pub enum UrlFormat {
     Raw,
     Markdown,
     Html,
+    /// Stream's responsive player embed (videos on Stream only).
+    Iframe,
 }
 
 impl UrlFormat {
@@ -15,6 +17,7 @@ impl UrlFormat {
             "raw" => Some(UrlFormat::Raw),
             "markdown" | "md" => Some(UrlFormat::Markdown),
             "html" => Some(UrlFormat::Html),
+            "iframe" => Some(UrlFormat::Iframe),
             _ => None,
         }
     }
@@ -29,9 +32,11 @@ pub fn iframe(src: &str, title: &str) -> String {
     )
 }
 
+/// `url` in `format`; [`UrlFormat::Iframe`] takes the player URL (a Stream `iframe` link).
 pub fn format_url(url: &str, name: &str, kind: FileKind, format: UrlFormat) -> String {
     match format {
         UrlFormat::Raw => url.to_string(),
+        UrlFormat::Iframe => iframe(url, name),
         UrlFormat::Markdown => {
             let label = name.replace(['[', ']'], "");
             let target = url.replace(' ', "%20").replace(')', "%29");

@@ -1,0 +1,115 @@
+//! A course manifest: which local file became which URL, as CSV or JSON, for pasting links in
+//! bulk or keeping a record next to the course. Only uploaded files are listed; a file uploaded
+//! twice appears once per upload, newest last, so the manifest reads like the history.
+
+use crate::job::{JobState, UploadJob};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestFormat {
+    Csv,
+    Json,
+}
+
+/// One uploaded file.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ManifestEntry {
+    pub path: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub destination: String,
+    pub key: String,
+    pub url: String,
+    pub size: u64,
+    pub uploaded_at: i64,
+    /// Other links (Stream's `hls`, `iframe`…, image variants).
+    pub links: std::collections::BTreeMap<String, String>,
+}
+
+/// The entries for `jobs`: done ones only, oldest first.
+pub fn entries(jobs: &[UploadJob]) -> Vec<ManifestEntry> {
+    let mut out: Vec<ManifestEntry> = jobs
+        .iter()
+        .filter(|j| j.state == JobState::Done)
+        .map(|j| {
+            let result = j.result.clone().unwrap_or_default();
+            ManifestEntry {
+                path: j.file.path.display().to_string(),
+                name: j.display_name.clone(),
+                kind: j.kind.as_str(),
+                destination: j.destination.clone(),
+                key: if result.remote_id.is_empty() {
+                    j.key.clone()
+                } else {
+                    result.remote_id
+                },
+                url: result.url.unwrap_or_default(),
+                size: j.file.size,
+                uploaded_at: j.updated_at,
+                links: result.links,
+            }
+        })
+        .collect();
+    out.sort_by_key(|e| e.uploaded_at);
+    out
+}
+
+pub fn render(entries: &[ManifestEntry], format: ManifestFormat) -> String {
+    match format {
+        ManifestFormat::Json => {
+            serde_json::to_string_pretty(entries).expect("manifest entries serialise") + "\n"
+        }
+        ManifestFormat::Csv => {
+            let mut out = String::from("path,name,kind,destination,key,url,size,uploaded_at\n");
+            for e in entries {
+                let row = [
+                    csv_field(&e.path),
+                    csv_field(&e.name),
+                    e.kind.to_string(),
+                    csv_field(&e.destination),
+                    csv_field(&e.key),
+                    csv_field(&e.url),
+                    e.size.to_string(),
+                    e.uploaded_at.to_string(),
+                ];
+                out.push_str(&row.join(","));
+                out.push('\n');
+            }
+            out
+        }
+    }
+}
+
+/// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so that a spreadsheet
+/// never runs a file name as a formula.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        let cases = [
+            ("plain.pdf", "plain.pdf"),
+            ("a, b.pdf", "\"a, b.pdf\""),
+            ("say \"hi\".pdf", "\"say \"\"hi\"\".pdf\""),
+            ("=cmd|'/c calc'!A1", "'=cmd|'/c calc'!A1"),
+            ("line\nbreak", "\"line\nbreak\""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(csv_field(input), want, "{input:?}");
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The one path from the engine to the window: session events become [`UiEvent`]s on the
+//! window's Channel. Progress is throttled to a few updates a second per job (the last one of a
+//! job always goes through with its state change, which is read back from the queue after it
+//! was committed). The bridge also keeps the tray's status and raises OS notifications when a
+//! batch finishes or a job fails.
+
+use crate::dto::{JobRow, UiEvent};
+use ferry_core::events::Event;
+use ferry_core::job::JobId;
+use ferry_core::session::Session;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tauri::ipc::Channel;
+use tokio::sync::broadcast::error::RecvError;
+
+/// At most this often per job.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// What the tray shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Status {
+    pub uploading: usize,
+    pub failed: usize,
+}
+
+/// Something worth an OS notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Alert {
+    BatchDone { uploaded: usize, failed: usize },
+    JobFailed { name: String, message: String },
+}
+
+#[derive(Clone, Default)]
+pub struct Bridge {
+    channel: Arc<Mutex<Option<Channel<UiEvent>>>>,
+}
+
+impl Bridge {
+    pub fn attach(&self, channel: Channel<UiEvent>) {
+        *self.channel.lock().expect("channel lock") = Some(channel);
+    }
+
+    pub fn send(&self, event: UiEvent) {
+        let guard = self.channel.lock().expect("channel lock");
+        if let Some(channel) = guard.as_ref() {
+            // A closed window is not an error: it subscribes again when it reopens.
+            let _ = channel.send(event);
+        }
+    }
+
+    /// Forward `session`'s events until the session ends. `on_status` and `on_alert` are the
+    /// tray's and the notifier's hooks.
+    pub fn run(
+        &self,
+        session: Arc<Session>,
+        on_status: impl Fn(Status) + Send + 'static,
+        on_alert: impl Fn(Alert) + Send + 'static,
+    ) {
+        let bridge = self.clone();
+        let mut rx = session.subscribe();
+        tauri::async_runtime::spawn(async move {
+            let mut tally = Tally::default();
+            let mut last_progress: HashMap<i64, Instant> = HashMap::new();
+            loop {
+                let event = match rx.recv().await {
+                    Ok(e) => e,
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                };
+                if let Event::Progress {
+                    id,
+                    bytes_done,
+                    total,
+                } = &event
+                {
+                    let now = Instant::now();
+                    let due = last_progress
+                        .get(&id.0)
+                        .is_none_or(|t| now.duration_since(*t) >= PROGRESS_EVERY);
+                    if !due && bytes_done < total {
+                        continue;
+                    }
+                    last_progress.insert(id.0, now);
+                }
+                let engine = session.engine();
+                let row = |id: i64| {
+                    engine
+                        .job(JobId(id))
+                        .ok()
+                        .flatten()
+                        .map(|j| JobRow::from(&j))
+                };
+                let (status, alerts) = tally.note(&event, &row);
+                if matches!(
+                    event,
+                    Event::Done { .. } | Event::Failed { .. } | Event::Cancelled { .. }
+                ) && let Some(id) = job_id(&event)
+                {
+                    last_progress.remove(&id);
+                }
+                if let Some(ui) = UiEvent::from_event(&event, &row) {
+                    bridge.send(ui);
+                }
+                if let Some(status) = status {
+                    on_status(status);
+                }
+                for alert in alerts {
+                    on_alert(alert);
+                }
+            }
+        });
+    }
+}
+
+fn job_id(event: &Event) -> Option<i64> {
+    match event {
+        Event::Started { id, .. }
+        | Event::Done { id, .. }
+        | Event::Failed { id, .. }
+        | Event::Paused { id }
+        | Event::Cancelled { id } => Some(id.0),
+        _ => None,
+    }
+}
+
+/// Counts of a batch: jobs started since the queue was last idle, and how they ended.
+#[derive(Default)]
+struct Tally {
+    active: HashSet<i64>,
+    uploaded: usize,
+    failed: usize,
+    failed_total: usize,
+}
+
+impl Tally {
+    /// Take `event` into account; returns the new tray status when it changed, and alerts.
+    fn note(
+        &mut self,
+        event: &Event,
+        row: &dyn Fn(i64) -> Option<JobRow>,
+    ) -> (Option<Status>, Vec<Alert>) {
+        let before = (self.active.len(), self.failed_total);
+        let mut alerts = Vec::new();
+        match event {
+            Event::Started { id, .. } => {
+                self.active.insert(id.0);
+            }
+            Event::Done { id, .. } => {
+                if self.active.remove(&id.0) {
+                    self.uploaded += 1;
+                }
+            }
+            Event::Failed { id, message, .. } => {
+                self.active.remove(&id.0);
+                self.failed += 1;
+                self.failed_total += 1;
+                let name = row(id.0)
+                    .map(|r| r.name)
+                    .unwrap_or_else(|| format!("job {id}"));
+                alerts.push(Alert::JobFailed {
+                    name,
+                    message: message.clone(),
+                });
+            }
+            Event::Paused { id } | Event::Cancelled { id } => {
+                self.active.remove(&id.0);
+            }
+            _ => return (None, alerts),
+        }
+        if self.active.is_empty() && (self.uploaded > 0 || self.failed > 0) && before.0 > 0 {
+            alerts.push(Alert::BatchDone {
+                uploaded: self.uploaded,
+                failed: self.failed,
+            });
+            self.uploaded = 0;
+            self.failed = 0;
+        }
+        let status = Status {
+            uploading: self.active.len(),
+            failed: self.failed_total,
+        };
+        let changed = (status.uploading, status.failed) != before;
+        (changed.then_some(status), alerts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_core::job::UploadResult;
+
+    #[test]
+    fn a_batch_ends_with_one_alert_and_failures_alert_each() {
+        let mut t = Tally::default();
+        let none = |_| None;
+        let started = |n| Event::Started {
+            id: JobId(n),
+            total: 10,
+        };
+        let done = |n| Event::Done {
+            id: JobId(n),
+            result: UploadResult::default(),
+            duplicate_of: None,
+        };
+        assert_eq!(
+            t.note(&started(1), &none).0,
+            Some(Status {
+                uploading: 1,
+                failed: 0
+            })
+        );
+        t.note(&started(2), &none);
+        let (_, alerts) = t.note(&done(1), &none);
+        assert!(alerts.is_empty(), "one of two still running");
+        let (status, alerts) = t.note(
+            &Event::Failed {
+                id: JobId(2),
+                code: "server",
+                message: "boom".into(),
+            },
+            &none,
+        );
+        assert_eq!(
+            status,
+            Some(Status {
+                uploading: 0,
+                failed: 1
+            })
+        );
+        assert_eq!(
+            alerts,
+            [
+                Alert::JobFailed {
+                    name: "job 2".into(),
+                    message: "boom".into()
+                },
+                Alert::BatchDone {
+                    uploaded: 1,
+                    failed: 1
+                },
+            ]
+        );
+        // The next batch counts from zero.
+        t.note(&started(3), &none);
+        let (_, alerts) = t.note(&done(3), &none);
+        assert_eq!(
+            alerts,
+            [Alert::BatchDone {
+                uploaded: 1,
+                failed: 0
+            }]
+        );
+        // Progress does not touch the status.
+        assert_eq!(
+            t.note(
+                &Event::Progress {
+                    id: JobId(3),
+                    bytes_done: 1,
+                    total: 2
+                },
+                &none
+            )
+            .0,
+            None
+        );
+    }
+}

@@ -1,0 +1,494 @@
+//! The window's commands. Each is one call into ferry-core plus a conversion to or from a DTO;
+//! anything that decides upload semantics lives in the core. Blocking work (hashing files on
+//! intake, keychain calls) runs on tokio's blocking pool so the window never stalls.
+
+use crate::dto::*;
+use crate::shell::Shell;
+use ferry_core::accounts::{Account, AccountKind, Accounts};
+use ferry_core::config::SettingsEdit;
+use ferry_core::connection::AccountDestinations;
+use ferry_core::destination::Destination;
+use ferry_core::destination::check::CheckOptions;
+use ferry_core::job::JobId;
+use ferry_core::keychain::Keychain;
+use ferry_core::manifest::{self, ManifestFormat};
+use ferry_core::urlfmt::UrlFormat;
+use ferry_core::watch::{self, ChangePolicy, FolderOptions};
+use ferry_core::{Engine, Error};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::State;
+use tauri::ipc::Channel;
+
+type Reply<T> = Result<T, IpcError>;
+
+/// Run `f` with the current engine on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    shell: &Shell,
+    f: impl FnOnce(&Engine) -> ferry_core::Result<T> + Send + 'static,
+) -> Reply<T> {
+    let engine = shell.session.engine();
+    tokio::task::spawn_blocking(move || f(&engine))
+        .await
+        .map_err(|e| IpcError::internal(e.to_string()))?
+        .map_err(IpcError::from)
+}
+
+fn ids(list: &[i64]) -> Vec<JobId> {
+    list.iter().copied().map(JobId).collect()
+}
+
+#[tauri::command]
+pub async fn overview(shell: State<'_, Arc<Shell>>) -> Reply<Overview> {
+    let engine = shell.session.engine();
+    let destinations = engine
+        .destination_names()
+        .into_iter()
+        .filter_map(|name| {
+            let shape = match engine.destination(&name).ok()? {
+                Destination::Objects(_) => "objects",
+                Destination::Images(_) => "images",
+                Destination::Videos(_) => "videos",
+            };
+            Some(DestinationInfo {
+                name,
+                shape: shape.into(),
+            })
+        })
+        .collect();
+    let problems = engine
+        .problems()
+        .map(|(name, e)| IpcError::from(e.clone().context(format!("destination {name}"))))
+        .collect();
+    Ok(Overview {
+        version: env!("CARGO_PKG_VERSION").into(),
+        destinations,
+        problems,
+        demo: std::env::var_os("FERRY_DEMO").is_some(),
+        home: engine.home().data_dir.display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub async fn jobs(shell: State<'_, Arc<Shell>>) -> Reply<Vec<JobRow>> {
+    blocking(&shell, |e| Ok(e.jobs()?.iter().map(JobRow::from).collect())).await
+}
+
+/// Start sending engine events to the window over `channel` (replacing an earlier one: a
+/// reopened window subscribes again and rebuilds its view from `jobs`).
+#[tauri::command]
+pub fn subscribe(shell: State<'_, Arc<Shell>>, channel: Channel<UiEvent>) {
+    shell.bridge.attach(channel);
+}
+
+#[tauri::command]
+pub async fn add_paths(
+    shell: State<'_, Arc<Shell>>,
+    paths: Vec<String>,
+    destination: Option<String>,
+) -> Reply<IntakeReport> {
+    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    blocking(&shell, move |e| {
+        let intake = e.add(&paths, destination.as_deref(), None, false)?;
+        let queued = intake
+            .queued
+            .iter()
+            .filter_map(|id| e.job(*id).ok().flatten())
+            .map(|j| JobRow::from(&j))
+            .collect();
+        Ok(IntakeReport {
+            queued,
+            rejected: intake
+                .rejected
+                .into_iter()
+                .map(|r| RejectedPath {
+                    path: r.path.display().to_string(),
+                    error: r.error.into(),
+                })
+                .collect(),
+            notes: intake.notes,
+        })
+    })
+    .await
+}
+
+/// The native picker (rfd), shown on the main thread as GTK requires. Returns the chosen paths,
+/// empty when the user cancels.
+#[tauri::command]
+pub async fn pick(app: tauri::AppHandle, folders: bool) -> Reply<Vec<String>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.run_on_main_thread(move || {
+        let dialog = rfd::FileDialog::new();
+        let chosen = if folders {
+            dialog.pick_folders()
+        } else {
+            dialog.pick_files()
+        };
+        let _ = tx.send(chosen.unwrap_or_default());
+    })
+    .map_err(|e| IpcError::internal(e.to_string()))?;
+    let chosen = rx.await.map_err(|e| IpcError::internal(e.to_string()))?;
+    Ok(chosen
+        .into_iter()
+        .map(|p| p.display().to_string())
+        .collect())
+}
+
+#[tauri::command]
+pub async fn pause(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
+    let ids = self::ids(&ids);
+    blocking(&shell, move |e| e.pause(&ids)).await
+}
+
+#[tauri::command]
+pub async fn pause_all(shell: State<'_, Arc<Shell>>) -> Reply<usize> {
+    blocking(&shell, |e| e.pause_all()).await
+}
+
+/// Resume paused jobs, or retry failed and cancelled ones: both put them back in the queue.
+#[tauri::command]
+pub async fn retry(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
+    let ids = self::ids(&ids);
+    blocking(&shell, move |e| e.retry(&ids)).await
+}
+
+#[tauri::command]
+pub async fn resume_all(shell: State<'_, Arc<Shell>>) -> Reply<usize> {
+    blocking(&shell, |e| {
+        let paused: Vec<JobId> = e
+            .jobs()?
+            .iter()
+            .filter(|j| j.state == ferry_core::job::JobState::Paused)
+            .map(|j| j.id)
+            .collect();
+        e.retry(&paused)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn cancel(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
+    let engine = shell.session.engine();
+    Ok(engine.cancel(&self::ids(&ids)).await?)
+}
+
+#[tauri::command]
+pub async fn delete_remote(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
+    let engine = shell.session.engine();
+    Ok(engine.delete_remote(&self::ids(&ids)).await?)
+}
+
+fn url_format(name: &str) -> Reply<UrlFormat> {
+    UrlFormat::parse(name).ok_or_else(|| IpcError {
+        code: "invalid_input".into(),
+        message: format!("unknown link format {name:?}: use raw, markdown, html or iframe"),
+    })
+}
+
+async fn link_text(
+    shell: &Shell,
+    id: i64,
+    format: &str,
+    expires_secs: Option<u64>,
+) -> Reply<String> {
+    let format = url_format(format)?;
+    let engine = shell.session.engine();
+    let job = engine.job(JobId(id))?.ok_or_else(|| IpcError {
+        code: "not_found".into(),
+        message: format!("there is no job {id}"),
+    })?;
+    Ok(engine
+        .link(&job, format, expires_secs.map(Duration::from_secs))
+        .await?)
+}
+
+/// The text to paste for a job: its URL as raw, Markdown, HTML or a Stream embed; a signed
+/// link when `expires_secs` is given.
+#[tauri::command]
+pub async fn link(
+    shell: State<'_, Arc<Shell>>,
+    id: i64,
+    format: String,
+    expires_secs: Option<u64>,
+) -> Reply<String> {
+    link_text(&shell, id, &format, expires_secs).await
+}
+
+/// Put a job's link on the system clipboard (from Rust, so it works whatever the webview
+/// allows) and return it for the window to show.
+#[tauri::command]
+pub async fn copy_link(
+    shell: State<'_, Arc<Shell>>,
+    id: i64,
+    format: String,
+    expires_secs: Option<u64>,
+) -> Reply<String> {
+    let text = link_text(&shell, id, &format, expires_secs).await?;
+    shell.copy(&text)?;
+    Ok(text)
+}
+
+#[tauri::command]
+pub async fn open_link(shell: State<'_, Arc<Shell>>, id: i64) -> Reply<()> {
+    let url = link_text(&shell, id, "raw", None).await?;
+    open::that_detached(&url).map_err(|e| IpcError {
+        code: "io".into(),
+        message: format!("could not open a browser for {url}: {e}"),
+    })
+}
+
+/// Save a manifest (CSV or JSON) of the given done jobs, or of all, where the user picks.
+/// Returns the file written, or `None` when the user cancelled.
+#[tauri::command]
+pub async fn export_manifest(
+    app: tauri::AppHandle,
+    shell: State<'_, Arc<Shell>>,
+    ids: Vec<i64>,
+    format: String,
+    path: Option<String>,
+) -> Reply<Option<String>> {
+    let format = match format.as_str() {
+        "csv" => ManifestFormat::Csv,
+        "json" => ManifestFormat::Json,
+        other => {
+            return Err(IpcError {
+                code: "invalid_input".into(),
+                message: format!("unknown manifest format {other:?}: use csv or json"),
+            });
+        }
+    };
+    let wanted = self::ids(&ids);
+    let text = blocking(&shell, move |e| {
+        let jobs: Vec<_> = e
+            .jobs()?
+            .into_iter()
+            .filter(|j| wanted.is_empty() || wanted.contains(&j.id))
+            .collect();
+        Ok(manifest::render(&manifest::entries(&jobs), format))
+    })
+    .await?;
+    let target = match path {
+        Some(p) => Some(PathBuf::from(p)),
+        None => {
+            let ext = if format == ManifestFormat::Csv {
+                "csv"
+            } else {
+                "json"
+            };
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            app.run_on_main_thread(move || {
+                let chosen = rfd::FileDialog::new()
+                    .set_file_name(format!("course-manifest.{ext}"))
+                    .add_filter(ext, &[ext])
+                    .save_file();
+                let _ = tx.send(chosen);
+            })
+            .map_err(|e| IpcError::internal(e.to_string()))?;
+            rx.await.map_err(|e| IpcError::internal(e.to_string()))?
+        }
+    };
+    let Some(target) = target else {
+        return Ok(None);
+    };
+    std::fs::write(&target, text).map_err(|e| IpcError::from(Error::from_io(&target, &e)))?;
+    Ok(Some(target.display().to_string()))
+}
+
+// ---- accounts ----
+
+#[tauri::command]
+pub async fn accounts(shell: State<'_, Arc<Shell>>) -> Reply<Vec<AccountRow>> {
+    let all = Accounts::load(&shell.home.accounts_file())?;
+    let defaults: Vec<String> = all.defaults().iter().map(|(n, _)| n.to_string()).collect();
+    Ok(all
+        .accounts
+        .iter()
+        .map(|(name, account)| {
+            let mut fields = std::collections::BTreeMap::new();
+            if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&account.kind) {
+                for (k, v) in map {
+                    if let (true, Some(s)) = (k != "kind", v.as_str()) {
+                        fields.insert(k, s.to_string());
+                    }
+                }
+            }
+            AccountRow {
+                name: name.clone(),
+                kind: account.kind.name().into(),
+                is_default: defaults.contains(name),
+                fields,
+            }
+        })
+        .collect())
+}
+
+/// Store a new account (its secret in the OS keychain) and reopen the engine with it.
+#[tauri::command]
+pub async fn add_account(shell: State<'_, Arc<Shell>>, account: NewAccount) -> Reply<()> {
+    let mut map = serde_json::Map::new();
+    map.insert("kind".into(), account.kind.clone().into());
+    for (k, v) in account.fields {
+        let v = v.trim().to_string();
+        if !v.is_empty() {
+            map.insert(k, v.into());
+        }
+    }
+    let kind: AccountKind = serde_json::from_value(map.into()).map_err(|e| IpcError {
+        code: "invalid_input".into(),
+        message: format!("account {}: {e}", account.name),
+    })?;
+    let secret = ferry_core::credentials::Secret::new(account.secret);
+    let path = shell.home.accounts_file();
+    let name = account.name;
+    let default = account.make_default;
+    tokio::task::spawn_blocking(move || {
+        Accounts::add(
+            &path,
+            &Keychain::default(),
+            &name,
+            Account { kind, default },
+            &secret,
+        )
+    })
+    .await
+    .map_err(|e| IpcError::internal(e.to_string()))??;
+    shell.reload().await
+}
+
+#[tauri::command]
+pub async fn remove_account(shell: State<'_, Arc<Shell>>, name: String) -> Reply<bool> {
+    let path = shell.home.accounts_file();
+    let removed =
+        tokio::task::spawn_blocking(move || Accounts::remove(&path, &Keychain::default(), &name))
+            .await
+            .map_err(|e| IpcError::internal(e.to_string()))??;
+    shell.reload().await?;
+    Ok(removed)
+}
+
+#[tauri::command]
+pub async fn set_default_account(shell: State<'_, Arc<Shell>>, name: String) -> Reply<()> {
+    Accounts::set_default(&shell.home.accounts_file(), &name)?;
+    shell.reload().await
+}
+
+#[tauri::command]
+pub async fn test_account(shell: State<'_, Arc<Shell>>, name: String) -> Reply<Vec<CheckRow>> {
+    let home = shell.home.clone();
+    let account = tokio::task::spawn_blocking(move || {
+        AccountDestinations::open(&home, &Keychain::default(), &name)
+    })
+    .await
+    .map_err(|e| IpcError::internal(e.to_string()))??;
+    Ok(account
+        .test(CheckOptions::default())
+        .await
+        .into_iter()
+        .map(|l| CheckRow {
+            what: l.what,
+            ok: l.ok,
+            detail: l.detail,
+        })
+        .collect())
+}
+
+// ---- watched folders ----
+
+fn policy_name(p: ChangePolicy) -> &'static str {
+    match p {
+        ChangePolicy::NewVersion => "new-version",
+        ChangePolicy::Ignore => "ignore",
+        ChangePolicy::Overwrite => "overwrite",
+    }
+}
+
+#[tauri::command]
+pub async fn folders(shell: State<'_, Arc<Shell>>) -> Reply<Vec<FolderRow>> {
+    blocking(&shell, |e| {
+        Ok(watch::folders(e)?
+            .into_iter()
+            .map(|f| FolderRow {
+                root: f.root.display().to_string(),
+                destination: f.options.destination,
+                prefix: f.options.prefix,
+                template: f.options.template,
+                on_change: policy_name(f.options.on_change).into(),
+                mirror_deletions: f.options.mirror_deletions,
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Watch a folder (or change its options), then restart the watcher with it.
+#[tauri::command]
+pub async fn add_folder(shell: State<'_, Arc<Shell>>, folder: FolderRow) -> Reply<()> {
+    let on_change = match folder.on_change.as_str() {
+        "ignore" => ChangePolicy::Ignore,
+        "overwrite" => ChangePolicy::Overwrite,
+        _ => ChangePolicy::NewVersion,
+    };
+    let blank = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
+    let options = FolderOptions {
+        destination: blank(folder.destination),
+        prefix: blank(folder.prefix),
+        template: blank(folder.template),
+        on_change,
+        mirror_deletions: folder.mirror_deletions,
+        ..FolderOptions::default()
+    };
+    let root = PathBuf::from(folder.root);
+    blocking(&shell, move |e| {
+        watch::add_folder(e, &root, options).map(|_| ())
+    })
+    .await?;
+    shell.reload().await
+}
+
+#[tauri::command]
+pub async fn remove_folder(shell: State<'_, Arc<Shell>>, root: String) -> Reply<bool> {
+    let removed = blocking(&shell, move |e| {
+        watch::remove_folder(e, &PathBuf::from(root))
+    })
+    .await?;
+    shell.reload().await?;
+    Ok(removed)
+}
+
+// ---- settings ----
+
+#[tauri::command]
+pub async fn settings(shell: State<'_, Arc<Shell>>) -> Reply<SettingsForm> {
+    let engine = shell.session.engine();
+    let edit = SettingsEdit::of(engine.settings());
+    Ok(SettingsForm {
+        file_concurrency: edit.file_concurrency as u32,
+        part_concurrency: edit.part_concurrency as u32,
+        key_template: edit.key_template,
+        link_expiry_secs: edit.link_expiry_secs,
+        stream_allowed_origins: edit.stream_allowed_origins,
+        stream_require_signed_urls: edit.stream_require_signed_urls,
+        desktop: shell.prefs(),
+    })
+}
+
+/// Save the settings: the window's preferences at once, the engine's into ferry.toml (checked
+/// first; a bad value is refused and nothing changes), then reopen the engine.
+#[tauri::command]
+pub async fn save_settings(shell: State<'_, Arc<Shell>>, form: SettingsForm) -> Reply<()> {
+    let edit = SettingsEdit {
+        file_concurrency: form.file_concurrency as usize,
+        part_concurrency: form.part_concurrency as usize,
+        key_template: form.key_template,
+        link_expiry_secs: form.link_expiry_secs,
+        stream_allowed_origins: form.stream_allowed_origins,
+        stream_require_signed_urls: form.stream_require_signed_urls,
+    };
+    let engine = shell.session.engine();
+    if edit != SettingsEdit::of(engine.settings()) {
+        edit.apply(&shell.home.config_file())?;
+        shell.reload().await?;
+    }
+    shell.set_prefs(form.desktop)
+}

@@ -1,0 +1,396 @@
+//! What crosses the IPC boundary, and nothing else. Each type is converted by hand from the
+//! core's own, so the core never learns about JSON shapes the UI wants, and no secret can reach
+//! the webview: the only DTO that carries one ([`NewAccount`]) is deserialise-only and its
+//! secret goes straight into the core's `Secret`.
+//!
+//! The TypeScript side (`ui/src/lib/bindings.ts`) is generated from these types by ts-rs; a test
+//! fails when it is stale.
+
+use ferry_core::events::Event;
+use ferry_core::job::{JobState, UploadJob};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// A failure as the UI sees it: `code` is a closed set the UI may branch on, `message` says
+/// what happened, to which file, and what to do.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<ferry_core::Error> for IpcError {
+    fn from(e: ferry_core::Error) -> Self {
+        IpcError {
+            code: e.kind().code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl IpcError {
+    pub fn internal(message: impl Into<String>) -> Self {
+        IpcError {
+            code: "internal".into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// One row of the queue and history.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRow {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub path: String,
+    /// The folder the file was added from (its parent), for filtering by course.
+    pub folder: String,
+    #[ts(type = "\"image\" | \"video\" | \"audio\" | \"document\" | \"archive\" | \"other\"")]
+    pub kind: String,
+    pub destination: String,
+    pub key: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    #[ts(type = "number")]
+    pub bytes_done: u64,
+    #[ts(
+        type = "\"queued\" | \"uploading\" | \"processing\" | \"paused\" | \"done\" | \"failed\" | \"cancelled\" | \"deleted\""
+    )]
+    pub state: String,
+    pub error: Option<IpcError>,
+    pub url: Option<String>,
+    pub links: BTreeMap<String, String>,
+    #[ts(type = "number | null")]
+    pub duplicate_of: Option<i64>,
+    #[ts(type = "number")]
+    pub created_at: i64,
+    #[ts(type = "number")]
+    pub updated_at: i64,
+}
+
+impl From<&UploadJob> for JobRow {
+    fn from(j: &UploadJob) -> Self {
+        let result = j.result.clone().unwrap_or_default();
+        let bytes_done = if j.state == JobState::Done {
+            j.file.size
+        } else {
+            j.bytes_done.min(j.file.size)
+        };
+        JobRow {
+            id: j.id.0,
+            name: j.display_name.clone(),
+            path: j.file.path.display().to_string(),
+            folder: j
+                .file
+                .path
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            kind: j.kind.as_str().to_string(),
+            destination: j.destination.clone(),
+            key: if result.remote_id.is_empty() {
+                j.key.clone()
+            } else {
+                result.remote_id
+            },
+            size: j.file.size,
+            bytes_done,
+            state: j.state.as_str().to_string(),
+            error: j.error.as_ref().map(|e| IpcError {
+                code: e.code.clone(),
+                message: e.message.clone(),
+            }),
+            url: result.url,
+            links: result.links,
+            duplicate_of: j.duplicate_of.map(|d| d.0),
+            created_at: j.created_at,
+            updated_at: j.updated_at,
+        }
+    }
+}
+
+/// A path that could not be queued.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RejectedPath {
+    pub path: String,
+    pub error: IpcError,
+}
+
+/// What adding files did.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IntakeReport {
+    pub queued: Vec<JobRow>,
+    pub rejected: Vec<RejectedPath>,
+    pub notes: Vec<String>,
+}
+
+/// A configured destination.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DestinationInfo {
+    pub name: String,
+    /// `objects`, `images` or `videos`.
+    pub shape: String,
+}
+
+/// What the window needs on start.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    pub version: String,
+    pub destinations: Vec<DestinationInfo>,
+    /// Destinations whose configuration is broken, with the reason.
+    pub problems: Vec<IpcError>,
+    /// Running against the local demo cloud (ferry-cloudsim), not a real account.
+    pub demo: bool,
+    pub home: String,
+}
+
+/// Engine → UI, over the window's channel. Progress is throttled per job; state changes are
+/// sent as whole rows read back from the queue after they were committed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum UiEvent {
+    Job {
+        job: Box<JobRow>,
+    },
+    #[serde(rename_all = "camelCase")]
+    Progress {
+        #[ts(type = "number")]
+        id: i64,
+        #[ts(type = "number")]
+        bytes_done: u64,
+        #[ts(type = "number")]
+        total: u64,
+    },
+    Processing {
+        #[ts(type = "number")]
+        id: i64,
+        pct: Option<u8>,
+    },
+    Notice {
+        #[ts(type = "number | null")]
+        id: Option<i64>,
+        message: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    Folder {
+        root: String,
+        files: u32,
+        pending: u32,
+        #[ts(type = "number")]
+        took_ms: u64,
+    },
+    Problem {
+        path: Option<String>,
+        message: String,
+    },
+    /// The engine was reopened (accounts, settings or folders changed): reload everything.
+    Reloaded,
+}
+
+impl UiEvent {
+    /// The UI form of `event`, reading the job's row where the event names a state change.
+    pub fn from_event(event: &Event, row: &dyn Fn(i64) -> Option<JobRow>) -> Option<UiEvent> {
+        Some(match event {
+            Event::Progress {
+                id,
+                bytes_done,
+                total,
+            } => UiEvent::Progress {
+                id: id.0,
+                bytes_done: *bytes_done,
+                total: *total,
+            },
+            Event::Processing { id, pct } => UiEvent::Processing {
+                id: id.0,
+                pct: *pct,
+            },
+            Event::Started { id, .. }
+            | Event::Done { id, .. }
+            | Event::Failed { id, .. }
+            | Event::Paused { id }
+            | Event::Cancelled { id } => UiEvent::Job {
+                job: Box::new(row(id.0)?),
+            },
+            Event::Notice { id, message } => UiEvent::Notice {
+                id: Some(id.0),
+                message: message.clone(),
+            },
+            Event::FolderScanned {
+                root,
+                files,
+                pending,
+                took_ms,
+            } => UiEvent::Folder {
+                root: root.display().to_string(),
+                files: *files as u32,
+                pending: *pending as u32,
+                took_ms: *took_ms,
+            },
+            Event::FolderQueued { .. } => return None,
+            Event::FolderProblem { path, message } => UiEvent::Problem {
+                path: Some(path.display().to_string()),
+                message: message.clone(),
+            },
+            Event::FolderFileDeleted {
+                path,
+                remote_deleted,
+            } => UiEvent::Notice {
+                id: None,
+                message: if *remote_deleted {
+                    format!(
+                        "{} was deleted; its uploaded copy was deleted too",
+                        path.display()
+                    )
+                } else {
+                    format!(
+                        "{} was deleted from its folder; the uploaded copy is kept",
+                        path.display()
+                    )
+                },
+            },
+            Event::Problem { message } => UiEvent::Problem {
+                path: None,
+                message: message.clone(),
+            },
+        })
+    }
+}
+
+/// An account as listed: its non-secret fields only.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountRow {
+    pub name: String,
+    /// `cloudflare`, `r2` or `s3`.
+    pub kind: String,
+    pub is_default: bool,
+    /// Non-secret fields by name (account id, bucket, region, endpoint…).
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A new account from the form. Deserialise-only: the secret never travels back.
+#[derive(Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAccount {
+    pub name: String,
+    pub kind: String,
+    pub fields: BTreeMap<String, String>,
+    pub secret: String,
+    pub make_default: bool,
+}
+
+/// One line of an account test.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CheckRow {
+    pub what: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// A watched folder.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FolderRow {
+    pub root: String,
+    /// `None`: routed by kind.
+    pub destination: Option<String>,
+    pub prefix: Option<String>,
+    pub template: Option<String>,
+    /// `new-version`, `ignore` or `overwrite`.
+    pub on_change: String,
+    pub mirror_deletions: bool,
+}
+
+/// The settings the window edits (ferry.toml for the engine, desktop.toml for the window).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsForm {
+    pub file_concurrency: u32,
+    pub part_concurrency: u32,
+    pub key_template: String,
+    #[ts(type = "number")]
+    pub link_expiry_secs: u64,
+    pub stream_allowed_origins: Vec<String>,
+    pub stream_require_signed_urls: bool,
+    pub desktop: DesktopPrefs,
+}
+
+/// The window's own preferences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DesktopPrefs {
+    /// `system`, `light` or `dark`.
+    pub theme: String,
+    /// `en` or `fr`.
+    pub language: String,
+    /// Closing the window keeps uploads going from the tray.
+    pub close_to_tray: bool,
+    pub notifications: bool,
+    /// `raw`, `markdown`, `html`, `iframe`.
+    pub link_format: String,
+}
+
+impl Default for DesktopPrefs {
+    fn default() -> Self {
+        DesktopPrefs {
+            theme: "system".into(),
+            language: "en".into(),
+            close_to_tray: true,
+            notifications: true,
+            link_format: "raw".into(),
+        }
+    }
+}
+
+/// Every type the UI uses, as TypeScript declarations.
+#[cfg(test)]
+pub fn typescript() -> String {
+    let decls = [
+        IpcError::decl(),
+        JobRow::decl(),
+        RejectedPath::decl(),
+        IntakeReport::decl(),
+        DestinationInfo::decl(),
+        Overview::decl(),
+        UiEvent::decl(),
+        AccountRow::decl(),
+        NewAccount::decl(),
+        CheckRow::decl(),
+        FolderRow::decl(),
+        SettingsForm::decl(),
+        DesktopPrefs::decl(),
+    ];
+    let mut out = String::from(
+        "// Generated from src-tauri/src/dto.rs by ts-rs. Do not edit: run\n// `FERRY_WRITE_BINDINGS=1 cargo test -p ferry-desktop bindings` after changing the DTOs.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bindings_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/bindings.ts");
+        let want = super::typescript();
+        if std::env::var_os("FERRY_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale: run FERRY_WRITE_BINDINGS=1 cargo test -p ferry-desktop bindings",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,76 @@
+// Generated from src-tauri/src/dto.rs by ts-rs. Do not edit: run
+// `FERRY_WRITE_BINDINGS=1 cargo test -p ferry-desktop bindings` after changing the DTOs.
+
+export type IpcError = { code: string, message: string, };
+
+export type JobRow = { id: number, name: string, path: string, 
+/**
+ * The folder the file was added from (its parent), for filtering by course.
+ */
+folder: string, kind: "image" | "video" | "audio" | "document" | "archive" | "other", destination: string, key: string, size: number, bytesDone: number, state: "queued" | "uploading" | "processing" | "paused" | "done" | "failed" | "cancelled" | "deleted", error: IpcError | null, url: string | null, links: { [key in string]?: string }, duplicateOf: number | null, createdAt: number, updatedAt: number, };
+
+export type RejectedPath = { path: string, error: IpcError, };
+
+export type IntakeReport = { queued: Array<JobRow>, rejected: Array<RejectedPath>, notes: Array<string>, };
+
+export type DestinationInfo = { name: string, 
+/**
+ * `objects`, `images` or `videos`.
+ */
+shape: string, };
+
+export type Overview = { version: string, destinations: Array<DestinationInfo>, 
+/**
+ * Destinations whose configuration is broken, with the reason.
+ */
+problems: Array<IpcError>, 
+/**
+ * Running against the local demo cloud (ferry-cloudsim), not a real account.
+ */
+demo: boolean, home: string, };
+
+export type UiEvent = { "type": "job", job: JobRow, } | { "type": "progress", id: number, bytesDone: number, total: number, } | { "type": "processing", id: number, pct: number | null, } | { "type": "notice", id: number | null, message: string, } | { "type": "folder", root: string, files: number, pending: number, tookMs: number, } | { "type": "problem", path: string | null, message: string, } | { "type": "reloaded" };
+
+export type AccountRow = { name: string, 
+/**
+ * `cloudflare`, `r2` or `s3`.
+ */
+kind: string, isDefault: boolean, 
+/**
+ * Non-secret fields by name (account id, bucket, region, endpoint…).
+ */
+fields: { [key in string]?: string }, };
+
+export type NewAccount = { name: string, kind: string, fields: { [key in string]?: string }, secret: string, makeDefault: boolean, };
+
+export type CheckRow = { what: string, ok: boolean, detail: string, };
+
+export type FolderRow = { root: string, 
+/**
+ * `None`: routed by kind.
+ */
+destination: string | null, prefix: string | null, template: string | null, 
+/**
+ * `new-version`, `ignore` or `overwrite`.
+ */
+onChange: string, mirrorDeletions: boolean, };
+
+export type SettingsForm = { fileConcurrency: number, partConcurrency: number, keyTemplate: string, linkExpirySecs: number, streamAllowedOrigins: Array<string>, streamRequireSignedUrls: boolean, desktop: DesktopPrefs, };
+
+export type DesktopPrefs = { 
+/**
+ * `system`, `light` or `dark`.
+ */
+theme: string, 
+/**
+ * `en` or `fr`.
+ */
+language: string, 
+/**
+ * Closing the window keeps uploads going from the tray.
+ */
+closeToTray: boolean, notifications: boolean, 
+/**
+ * `raw`, `markdown`, `html`, `iframe`.
+ */
+linkFormat: string, };
