@@ -492,3 +492,10 @@ pub async fn save_settings(shell: State<'_, Arc<Shell>>, form: SettingsForm) -> 
     }
     shell.set_prefs(form.desktop)
 }
+
+/// Save the window's own preferences (theme, language, the welcome seen…); the engine is not
+/// touched.
+#[tauri::command]
+pub fn save_prefs(shell: State<'_, Arc<Shell>>, prefs: DesktopPrefs) -> Reply<()> {
+    shell.set_prefs(prefs)
+}

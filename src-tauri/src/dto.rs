@@ -332,6 +332,9 @@ pub struct DesktopPrefs {
     pub notifications: bool,
     /// `raw`, `markdown`, `html`, `iframe`.
     pub link_format: String,
+    /// The first-run welcome was seen (kept here, with Ferry's home, rather than in the
+    /// webview's storage).
+    pub welcome_done: bool,
 }
 
 impl Default for DesktopPrefs {
@@ -342,6 +345,7 @@ impl Default for DesktopPrefs {
             close_to_tray: true,
             notifications: true,
             link_format: "raw".into(),
+            welcome_done: false,
         }
     }
 }

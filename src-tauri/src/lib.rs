@@ -53,6 +53,7 @@ pub fn run() {
             commands::remove_folder,
             commands::settings,
             commands::save_settings,
+            commands::save_prefs,
         ])
         .setup(|app| {
             let home = FerryHome::from_env()?;

@@ -73,4 +73,9 @@ closeToTray: boolean, notifications: boolean,
 /**
  * `raw`, `markdown`, `html`, `iframe`.
  */
-linkFormat: string, };
+linkFormat: string, 
+/**
+ * The first-run welcome was seen (kept here, with Ferry's home, rather than in the
+ * webview's storage).
+ */
+welcomeDone: boolean, };

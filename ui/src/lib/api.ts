@@ -1,0 +1,93 @@
+// The window's only door to Rust: one typed function per command. Types come from
+// bindings.ts (generated from the shell's DTOs); nothing here is typed twice.
+
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  AccountRow,
+  DesktopPrefs,
+  CheckRow,
+  FolderRow,
+  IntakeReport,
+  IpcError,
+  JobRow,
+  NewAccount,
+  Overview,
+  SettingsForm,
+  UiEvent,
+} from "./bindings";
+
+export type LinkFormat = "raw" | "markdown" | "html" | "iframe";
+
+/** Every failure from Rust is an IpcError; anything else (a bug, a lost IPC) is wrapped as one. */
+export function asIpcError(e: unknown): IpcError {
+  if (e && typeof e === "object" && "message" in e && "code" in e) return e as IpcError;
+  return { code: "internal", message: String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asIpcError(e);
+  }
+}
+
+export const api = {
+  overview: () => call<Overview>("overview"),
+  jobs: () => call<JobRow[]>("jobs"),
+  subscribe(onEvent: (e: UiEvent) => void): Promise<void> {
+    const channel = new Channel<UiEvent>();
+    channel.onmessage = onEvent;
+    return call<void>("subscribe", { channel });
+  },
+  addPaths: (paths: string[], destination: string | null = null) => call<IntakeReport>("add_paths", { paths, destination }),
+  pick: (folders: boolean) => call<string[]>("pick", { folders }),
+  pause: (ids: number[]) => call<number>("pause", { ids }),
+  pauseAll: () => call<number>("pause_all"),
+  retry: (ids: number[]) => call<number>("retry", { ids }),
+  resumeAll: () => call<number>("resume_all"),
+  cancel: (ids: number[]) => call<number>("cancel", { ids }),
+  deleteRemote: (ids: number[]) => call<number>("delete_remote", { ids }),
+  link: (id: number, format: LinkFormat, expiresSecs: number | null = null) => call<string>("link", { id, format, expiresSecs }),
+  copyLink: (id: number, format: LinkFormat, expiresSecs: number | null = null) =>
+    call<string>("copy_link", { id, format, expiresSecs }),
+  openLink: (id: number) => call<void>("open_link", { id }),
+  exportManifest: (ids: number[], format: "csv" | "json", path: string | null = null) =>
+    call<string | null>("export_manifest", { ids, format, path }),
+  accounts: () => call<AccountRow[]>("accounts"),
+  addAccount: (account: NewAccount) => call<void>("add_account", { account }),
+  removeAccount: (name: string) => call<boolean>("remove_account", { name }),
+  setDefaultAccount: (name: string) => call<void>("set_default_account", { name }),
+  testAccount: (name: string) => call<CheckRow[]>("test_account", { name }),
+  folders: () => call<FolderRow[]>("folders"),
+  addFolder: (folder: FolderRow) => call<void>("add_folder", { folder }),
+  removeFolder: (root: string) => call<boolean>("remove_folder", { root }),
+  settings: () => call<SettingsForm>("settings"),
+  saveSettings: (form: SettingsForm) => call<void>("save_settings", { form }),
+  savePrefs: (prefs: DesktopPrefs) => call<void>("save_prefs", { prefs }),
+};
+
+/**
+ * Files dropped on the window arrive as paths from Tauri's drag-and-drop event (the bytes never
+ * pass through the webview). Returns a function that stops listening.
+ */
+export async function onFilesDropped(
+  onDrop: (paths: string[]) => void,
+  onHover: (over: boolean) => void,
+): Promise<() => void> {
+  try {
+    const { getCurrentWebview } = await import("@tauri-apps/api/webview");
+    return await getCurrentWebview().onDragDropEvent((event) => {
+      const p = event.payload;
+      if (p.type === "over" || p.type === "enter") onHover(true);
+      else if (p.type === "leave") onHover(false);
+      else if (p.type === "drop") {
+        onHover(false);
+        if (p.paths.length) onDrop(p.paths);
+      }
+    });
+  } catch {
+    // Outside Tauri (a browser with mocked IPC) there is no native drop: nothing to listen to.
+    return () => {};
+  }
+}

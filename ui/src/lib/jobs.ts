@@ -1,0 +1,134 @@
+// The queue as the window holds it: rows by id, updated by events, filtered for the views.
+// Plain TypeScript (no Svelte) so that vitest covers it; the store wraps it reactively.
+
+import type { JobRow, UiEvent } from "./bindings";
+import { SpeedMeter } from "./format";
+
+export type JobState = JobRow["state"];
+export const ACTIVE: ReadonlySet<JobState> = new Set(["queued", "uploading", "processing"]);
+export const FINISHED: ReadonlySet<JobState> = new Set(["done", "deleted"]);
+
+export interface Filter {
+  search: string;
+  destination: string; // "" = any
+  state: string; // "" = any
+  folder: string; // "" = any
+  sinceSecs: number; // 0 = any date
+}
+
+export const NO_FILTER: Filter = { search: "", destination: "", state: "", folder: "", sinceSecs: 0 };
+
+/** Jobs by id, plus a speed meter per uploading job. */
+export class JobTable {
+  rows = new Map<number, JobRow>();
+  processingPct = new Map<number, number | null>();
+  private meters = new Map<number, SpeedMeter>();
+
+  replaceAll(rows: JobRow[]): void {
+    this.rows = new Map(rows.map((r) => [r.id, r]));
+    this.meters.clear();
+  }
+
+  upsert(row: JobRow): void {
+    this.rows.set(row.id, row);
+    if (row.state !== "uploading") this.meters.delete(row.id);
+  }
+
+  /** Apply one event; returns whether anything visible changed. */
+  apply(event: UiEvent, nowMs: number): boolean {
+    switch (event.type) {
+      case "job":
+        this.upsert(event.job);
+        return true;
+      case "progress": {
+        const row = this.rows.get(event.id);
+        if (!row) return false;
+        let meter = this.meters.get(event.id);
+        if (!meter) {
+          meter = new SpeedMeter();
+          this.meters.set(event.id, meter);
+        }
+        meter.add(nowMs, event.bytesDone);
+        this.rows.set(event.id, { ...row, bytesDone: event.bytesDone, size: event.total || row.size, state: "uploading" });
+        return true;
+      }
+      case "processing": {
+        const row = this.rows.get(event.id);
+        if (!row) return false;
+        this.processingPct.set(event.id, event.pct);
+        this.rows.set(event.id, { ...row, state: "processing", bytesDone: row.size });
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  speed(id: number): number {
+    return this.meters.get(id)?.rate() ?? 0;
+  }
+
+  /** Newest first. */
+  list(): JobRow[] {
+    return [...this.rows.values()].sort((a, b) => b.id - a.id);
+  }
+
+  counts(): { active: number; paused: number; failed: number; done: number } {
+    let active = 0,
+      paused = 0,
+      failed = 0,
+      done = 0;
+    for (const r of this.rows.values()) {
+      if (ACTIVE.has(r.state)) active++;
+      else if (r.state === "paused") paused++;
+      else if (r.state === "failed") failed++;
+      else if (r.state === "done") done++;
+    }
+    return { active, paused, failed, done };
+  }
+}
+
+export function matches(row: JobRow, f: Filter, nowSecs: number): boolean {
+  if (f.destination && row.destination !== f.destination) return false;
+  if (f.state && row.state !== f.state) return false;
+  if (f.folder && row.folder !== f.folder) return false;
+  if (f.sinceSecs && row.updatedAt < nowSecs - f.sinceSecs) return false;
+  const q = f.search.trim().toLowerCase();
+  if (q) {
+    const hay = `${row.name}\n${row.folder}\n${row.url ?? ""}\n${row.key}`.toLowerCase();
+    return q.split(/\s+/).every((word) => hay.includes(word));
+  }
+  return true;
+}
+
+export function filterRows(rows: JobRow[], f: Filter, nowSecs: number): JobRow[] {
+  return rows.filter((r) => matches(r, f, nowSecs));
+}
+
+/** Which actions a row offers, by state. */
+export function actionsFor(row: JobRow): Array<"pause" | "resume" | "cancel" | "retry" | "copy" | "open" | "delete"> {
+  switch (row.state) {
+    case "queued":
+    case "uploading":
+      return ["pause", "cancel"];
+    case "processing":
+      return ["cancel"];
+    case "paused":
+      return ["resume", "cancel"];
+    case "failed":
+      return ["retry", "cancel"];
+    case "cancelled":
+      return ["retry"];
+    case "done":
+      return row.duplicateOf === null ? ["copy", "open", "delete"] : ["copy", "open"];
+    default:
+      return [];
+  }
+}
+
+/** The row-window a virtual list renders: first index and count, with `overscan` rows either side. */
+export function visibleRange(scrollTop: number, viewport: number, rowHeight: number, total: number, overscan = 6) {
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  const count = Math.min(total - first, Math.ceil(viewport / rowHeight) + 2 * overscan);
+  return { first, count: Math.max(0, count) };
+}

@@ -1,0 +1,149 @@
+// The window's state: the job table, overview and preferences, made reactive. Events from
+// Rust are batched per animation frame so that hundreds of progress updates a second cost one
+// render; the table itself lives in jobs.ts.
+
+import { api, asIpcError, type LinkFormat } from "./api";
+import type { DesktopPrefs, IpcError, Overview, RejectedPath, UiEvent } from "./bindings";
+import { asLang, translate, type Key, type Lang } from "./i18n";
+import { JobTable } from "./jobs";
+
+export interface Toast {
+  id: number;
+  kind: "info" | "error";
+  text: string;
+}
+
+export interface FolderStatus {
+  files: number;
+  pending: number;
+  at: number;
+}
+
+const DEFAULT_PREFS: DesktopPrefs = {
+  theme: "system",
+  language: "en",
+  closeToTray: true,
+  notifications: true,
+  linkFormat: "raw",
+  welcomeDone: false,
+};
+
+class AppState {
+  overview = $state<Overview | null>(null);
+  prefs = $state<DesktopPrefs>({ ...DEFAULT_PREFS });
+  /** Bumped whenever the table changes; views derive their rows from it. */
+  version = $state(0);
+  toasts = $state<Toast[]>([]);
+  rejected = $state<RejectedPath[]>([]);
+  folderStatus = $state<Record<string, FolderStatus>>({});
+  problems = $state<string[]>([]);
+  linkFormat = $state<LinkFormat | "signed">("raw");
+  expirySecs = $state(86400);
+  loaded = $state(false);
+  table = new JobTable();
+  private pending: UiEvent[] = [];
+  private frame = 0;
+  private toastId = 0;
+
+  get lang(): Lang {
+    return asLang(this.prefs.language);
+  }
+
+  t = (key: Key, vars: Record<string, string | number> = {}): string => translate(this.lang, key, vars);
+
+  async init(): Promise<void> {
+    try {
+      await api.subscribe((e) => this.receive(e));
+      await this.refresh();
+      const settings = await api.settings();
+      this.prefs = settings.desktop;
+      this.linkFormat = (settings.desktop.linkFormat as LinkFormat) || "raw";
+    } catch (e) {
+      this.fail(asIpcError(e));
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  /** Rebuild everything from Rust (start, and after a reload of the engine). */
+  async refresh(): Promise<void> {
+    const [overview, jobs] = await Promise.all([api.overview(), api.jobs()]);
+    this.overview = overview;
+    this.table.replaceAll(jobs);
+    this.version++;
+  }
+
+  receive(event: UiEvent): void {
+    this.pending.push(event);
+    if (!this.frame) {
+      const flush = () => this.flush();
+      this.frame = typeof requestAnimationFrame === "function" ? requestAnimationFrame(flush) : (setTimeout(flush, 16) as unknown as number);
+    }
+  }
+
+  flush(): void {
+    this.frame = 0;
+    const events = this.pending;
+    this.pending = [];
+    let changed = false;
+    const now = Date.now();
+    for (const e of events) {
+      if (this.table.apply(e, now)) changed = true;
+      else if (e.type === "notice") this.toast("info", e.message);
+      else if (e.type === "problem") {
+        this.problems = [...this.problems.slice(-19), e.path ? `${e.path}: ${e.message}` : e.message];
+        this.toast("error", e.path ? `${e.path}: ${e.message}` : e.message);
+      } else if (e.type === "folder") {
+        this.folderStatus = { ...this.folderStatus, [e.root]: { files: e.files, pending: e.pending, at: now } };
+      } else if (e.type === "reloaded") {
+        void this.refresh();
+      }
+    }
+    if (changed) this.version++;
+  }
+
+  async add(paths: string[], destination: string | null = null): Promise<void> {
+    if (!paths.length) return;
+    try {
+      const report = await api.addPaths(paths, destination);
+      for (const row of report.queued) this.table.upsert(row);
+      this.rejected = report.rejected;
+      for (const note of report.notes) this.toast("info", note);
+      this.version++;
+    } catch (e) {
+      this.fail(asIpcError(e));
+    }
+  }
+
+  /** Run an action; its failure becomes a toast naming what to do. */
+  async act<T>(what: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await what();
+    } catch (e) {
+      this.fail(asIpcError(e));
+      return undefined;
+    }
+  }
+
+  fail(e: IpcError): void {
+    this.toast("error", e.message);
+  }
+
+  toast(kind: Toast["kind"], text: string): void {
+    const id = ++this.toastId;
+    this.toasts = [...this.toasts.slice(-4), { id, kind, text }];
+    setTimeout(() => this.dismiss(id), kind === "error" ? 12000 : 5000);
+  }
+
+  /** Change the window's preferences and keep them. */
+  async setPrefs(prefs: DesktopPrefs): Promise<void> {
+    this.prefs = prefs;
+    await this.act(() => api.savePrefs(prefs));
+  }
+
+  dismiss(id: number): void {
+    this.toasts = this.toasts.filter((t) => t.id !== id);
+  }
+}
+
+export const app = new AppState();
