@@ -1,71 +1,40 @@
 #!/usr/bin/env bash
-# Run Ferry. Until the desktop window lands, this is a guided demo of the `ferry` command.
-# With no cloud account configured it starts ferry-cloudsim, the local Cloudflare (Images,
-# Stream and an R2 bucket, all on 127.0.0.1), uploads a small sample course to it — a PDF, a
-# reading list, a cover image and a lecture video — and prints the URLs to paste; they open in a
-# browser while the demo runs. With Cloudflare, R2 or S3 variables set, it uploads there instead.
+# Run the Ferry desktop app. With no cloud account configured (no Cloudflare, R2 or S3 variables
+# in the environment and no account saved with `ferry account add`), it first starts
+# ferry-cloudsim, the local Cloudflare (Images, Stream and an R2 bucket, all on 127.0.0.1), points
+# the app at it and writes a sample course next to it: drop those files on the window and copy
+# their links. Without a display it runs the command-line demo (scripts/demo-cli.sh) instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  echo "No display found: running the command-line demo instead (scripts/demo-cli.sh)."
+  exec scripts/demo-cli.sh
+fi
 scripts/setup.sh
 source scripts/env.sh
-cargo build --quiet --release -p ferry-cli -p ferry-cloudsim
-ferry=target/release/ferry
+(cd ui && npm run --silent build)
+echo "Building Ferry (the first build takes a few minutes)…"
+cargo build --quiet --release -p ferry-desktop -p ferry-cli -p ferry-cloudsim
 
-work=$(mktemp -d)
-trap 'kill "${sim_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-course="$work/Intro to Botany"
-mkdir -p "$course/Week 1" "$course/Week 2"
-printf '%%PDF-1.4\n%% Syllabus\n' >"$course/syllabus.pdf"
-printf 'Read chapter 1 and bring a leaf.\n' >"$course/Week 1/reading list.txt"
-python3 - "$course" <<'PY'
-import os, struct, sys, zlib
-course = sys.argv[1]
-# A real 320x200 PNG (a green gradient) and a file that is an MP4 to every sniffer.
-w, h = 320, 200
-rows = b"".join(b"\x00" + bytes(v for x in range(w) for v in (30, 90 + (x * 160) // w, 40)) for y in range(h))
-def chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-open(os.path.join(course, "cover.png"), "wb").write(png)
-with open(os.path.join(course, "Week 2", "lecture recording.mp4"), "wb") as f:
-    f.write(struct.pack(">I", 24) + b"ftypisom\x00\x00\x02\x00isomiso2" + os.urandom(12_000_000))
-PY
-
-if [ -z "${CLOUDFLARE_API_TOKEN:-}${CLOUDFLARE_R2_BUCKET_NAME:-}${S3_BUCKET_NAME:-}" ]; then
+if [ -z "${CLOUDFLARE_API_TOKEN:-}${CLOUDFLARE_R2_BUCKET_NAME:-}${S3_BUCKET_NAME:-}" ] &&
+  ! target/release/ferry account list 2>/dev/null | grep -q .; then
+  demo="${XDG_DATA_HOME:-$HOME/.local/share}/ferry-demo"
+  # A fresh demo cloud each time, so a fresh queue too.
+  rm -rf "$demo/cloud" "$demo/home"
+  mkdir -p "$demo"
+  [ -d "$demo/Sample course" ] || python3 scripts/sample-course.py "$demo/Sample course"
   token="demo-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   FERRY_SIM_TOKENS="$token" FERRY_SIM_R2_KEYS="demoaccesskey,demosecretkey0123456789" \
-    target/release/ferry-cloudsim --data "$work/cloud" --r2-bucket demo-course-media --processing-ms 2000 \
-    >"$work/cloudsim.json" 2>"$work/cloudsim.log" &
+    target/release/ferry-cloudsim --data "$demo/cloud" --r2-bucket demo-course-media --processing-ms 2000 \
+    >"$demo/cloudsim.json" 2>"$demo/cloudsim.log" &
   sim_pid=$!
-  for _ in $(seq 100); do [ -s "$work/cloudsim.json" ] && break; sleep 0.1; done
-  read -r api r2 < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["api"], d["r2_endpoint"])' "$work/cloudsim.json")
+  trap 'kill "$sim_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do [ -s "$demo/cloudsim.json" ] && break; sleep 0.1; done
+  read -r api r2 < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["api"], d["r2_endpoint"])' "$demo/cloudsim.json")
   export CLOUDFLARE_ACCOUNT_ID=0123456789abcdef0123456789abcdef CLOUDFLARE_API_TOKEN="$token" CLOUDFLARE_API_BASE_URL="$api"
   export CLOUDFLARE_R2_ENDPOINT="$r2" CLOUDFLARE_R2_ACCESS_KEY_ID=demoaccesskey CLOUDFLARE_R2_SECRET_ACCESS_KEY=demosecretkey0123456789
-  export CLOUDFLARE_R2_BUCKET_NAME=demo-course-media FERRY_HOME="$work/ferry-home"
-  echo "No cloud account configured: using ferry-cloudsim, a local Cloudflare at ${api%/client/v4}"
-  echo "(Images and Stream API, R2 bucket at $r2)."
+  export CLOUDFLARE_R2_BUCKET_NAME=demo-course-media FERRY_HOME="$demo/home" FERRY_DEMO=1
+  echo "No cloud account configured: Ferry runs against ferry-cloudsim, a local Cloudflare at ${api%/client/v4}."
+  echo "Drop the files of \"$demo/Sample course\" on the window, then copy their links."
 fi
-
-echo
-echo "\$ ferry check"
-"$ferry" check || true
-echo
-echo "\$ ferry upload --prefix \"Spring 2027\" \"$course\""
-"$ferry" upload --prefix "Spring 2027" "$course"
-echo
-echo "\$ ferry status"
-"$ferry" status
-echo
-echo "\$ ferry url \"$course/cover.png\" --format markdown"
-"$ferry" url "$course/cover.png" --format markdown
-echo "\$ ferry url \"$course/Week 2/lecture recording.mp4\" --format iframe"
-"$ferry" url "$course/Week 2/lecture recording.mp4" --format iframe
-echo
-url=$("$ferry" url "$course/Week 1/reading list.txt")
-echo "Fetching the reading list back through its URL:"
-curl -fsS "$url"
-echo
-if [ -n "${sim_pid:-}" ] && [ -t 0 ]; then
-  read -r -p "The URLs above open in a browser while the local cloud runs. Press Enter to stop it. " _
-fi
-echo "Done. Try it on your own files: $ferry upload PATH..."
+target/release/ferry-desktop

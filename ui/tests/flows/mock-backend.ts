@@ -1,0 +1,233 @@
+// A stand-in for Ferry's Rust side, for UI flow tests in a plain browser. It answers the same
+// commands with the same types (bindings.ts), keeps jobs in memory, and moves them along over
+// the subscribed Channel the way the bridge does. Tests steer it through `globalThis.ferryMock`.
+
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type { AccountRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
+
+type Args = Record<string, unknown>;
+
+const jobs = new Map<number, JobRow>();
+const accounts: AccountRow[] = [];
+const folders: FolderRow[] = [];
+const calls: Array<{ cmd: string; args: Args }> = [];
+let nextId = 1;
+let channelId: number | null = null;
+let index = 0;
+let failNext: string | null = null;
+let pickResult: string[] = [];
+let clipboard = "";
+let settings: SettingsForm = {
+  fileConcurrency: 4,
+  partConcurrency: 8,
+  keyTemplate: "{prefix}/{kind}/{yyyymmdd}_{hhmmss}_{rand6}_{name}",
+  linkExpirySecs: 604800,
+  streamAllowedOrigins: [],
+  streamRequireSignedUrls: false,
+  desktop: { theme: "light", language: "en", closeToTray: true, notifications: true, linkFormat: "raw", welcomeDone: false },
+};
+
+function send(message: UiEvent) {
+  if (channelId === null) return;
+  const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } }).__TAURI_INTERNALS__;
+  internals.runCallback(channelId, { message, index: index++ });
+}
+
+function kindOf(name: string): JobRow["kind"] {
+  if (/\.(png|jpe?g|gif|webp)$/i.test(name)) return "image";
+  if (/\.(mp4|mov|webm)$/i.test(name)) return "video";
+  return "document";
+}
+
+function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
+  const name = path.split("/").pop() ?? path;
+  const kind = kindOf(name);
+  const id = nextId++;
+  return {
+    id,
+    name,
+    path,
+    folder: path.slice(0, path.length - name.length - 1),
+    kind,
+    destination: kind === "image" ? "images" : kind === "video" ? "stream" : "r2",
+    key: `${kind}s/${name}`,
+    size: 4_000_000,
+    bytesDone: 0,
+    state: "queued",
+    error: null,
+    url: null,
+    links: {},
+    duplicateOf: null,
+    createdAt: Math.floor(Date.now() / 1000),
+    updatedAt: Math.floor(Date.now() / 1000),
+    ...extra,
+  };
+}
+
+/** Upload `job` in four progress steps, then finish (or fail, when told to). */
+function run(job: JobRow) {
+  let step = 0;
+  const tick = () => {
+    step += 1;
+    if (step <= 4) {
+      send({ type: "progress", id: job.id, bytesDone: (job.size * step) / 4, total: job.size });
+      setTimeout(tick, 60);
+      return;
+    }
+    const failure = failNext;
+    failNext = null;
+    const done: JobRow = failure
+      ? { ...job, state: "failed", error: { code: "permission_denied", message: `${job.path}: ${failure}` } }
+      : { ...job, state: "done", bytesDone: job.size, url: `https://media.example.com/${job.key}` };
+    jobs.set(job.id, done);
+    send({ type: "job", job: done });
+  };
+  setTimeout(tick, 60);
+}
+
+function link(job: JobRow, format: string, expires: number | null): string {
+  const url = expires ? `${job.url}?X-Amz-Expires=${expires}&X-Amz-Signature=abc` : (job.url ?? "");
+  switch (format) {
+    case "markdown":
+      return job.kind === "image" ? `![${job.name}](${url})` : `[${job.name}](${url})`;
+    case "html":
+      return job.kind === "image" ? `<img src="${url}" alt="${job.name}">` : `<a href="${url}">${job.name}</a>`;
+    default:
+      return url;
+  }
+}
+
+function handle(cmd: string, args: Args): unknown {
+  calls.push({ cmd, args });
+  const ids = (args.ids as number[] | undefined) ?? [];
+  switch (cmd) {
+    case "overview":
+      return { version: "0.1.0", destinations: [{ name: "images", shape: "images" }, { name: "r2", shape: "objects" }, { name: "stream", shape: "videos" }], problems: [], demo: true, home: "/tmp/ferry" };
+    case "subscribe":
+      channelId = (args.channel as { id: number }).id;
+      index = 0;
+      return null;
+    case "jobs":
+      return [...jobs.values()];
+    case "pick":
+      return pickResult;
+    case "add_paths": {
+      const queued: JobRow[] = [];
+      const rejected = [];
+      for (const p of args.paths as string[]) {
+        if (p.includes("missing")) {
+          rejected.push({ path: p, error: { code: "not_found", message: `${p}: no such file; check the path and add it again` } });
+          continue;
+        }
+        const job = makeJob(p);
+        jobs.set(job.id, job);
+        queued.push(job);
+        run(job);
+      }
+      return { queued, rejected, notes: [] };
+    }
+    case "retry":
+      for (const id of ids) {
+        const job = jobs.get(id);
+        if (!job) continue;
+        const again = { ...job, state: "queued" as const, error: null, bytesDone: 0 };
+        jobs.set(id, again);
+        send({ type: "job", job: again });
+        run(again);
+      }
+      return ids.length;
+    case "pause":
+    case "cancel":
+      for (const id of ids) {
+        const job = jobs.get(id);
+        if (!job) continue;
+        const next = { ...job, state: cmd === "pause" ? ("paused" as const) : ("cancelled" as const) };
+        jobs.set(id, next);
+        send({ type: "job", job: next });
+      }
+      return ids.length;
+    case "pause_all":
+    case "resume_all":
+      return 0;
+    case "copy_link":
+    case "link": {
+      const job = jobs.get(args.id as number);
+      if (!job) throw { code: "not_found", message: `there is no job ${String(args.id)}` };
+      const text = link(job, args.format as string, (args.expiresSecs as number | null) ?? null);
+      if (cmd === "copy_link") clipboard = text;
+      return text;
+    }
+    case "delete_remote":
+      for (const id of ids) {
+        const job = jobs.get(id);
+        if (job) jobs.set(id, { ...job, state: "deleted" });
+      }
+      return ids.length;
+    case "open_link":
+      return null;
+    case "export_manifest":
+      return "/tmp/course-manifest.csv";
+    case "accounts":
+      return accounts;
+    case "add_account": {
+      const a = args.account as { name: string; kind: string; fields: Record<string, string>; makeDefault: boolean };
+      accounts.push({ name: a.name, kind: a.kind, isDefault: a.makeDefault, fields: a.fields });
+      return null;
+    }
+    case "test_account":
+      return [{ what: "bucket", ok: true, detail: "reachable, and these keys may write to it" }];
+    case "remove_account":
+      accounts.splice(accounts.findIndex((a) => a.name === args.name), 1);
+      return true;
+    case "set_default_account":
+      return null;
+    case "folders":
+      return folders;
+    case "add_folder": {
+      const f = args.folder as FolderRow;
+      const at = folders.findIndex((x) => x.root === f.root);
+      if (at >= 0) folders[at] = f;
+      else folders.push(f);
+      return null;
+    }
+    case "remove_folder":
+      folders.splice(folders.findIndex((x) => x.root === args.root), 1);
+      return true;
+    case "settings":
+      return settings;
+    case "save_settings":
+      settings = args.form as SettingsForm;
+      return null;
+    case "save_prefs":
+      settings = { ...settings, desktop: args.prefs as SettingsForm["desktop"] };
+      return null;
+    default:
+      throw { code: "internal", message: `the mock does not know ${cmd}` };
+  }
+}
+
+mockIPC((cmd, args) => handle(cmd, (args ?? {}) as Args));
+
+const control = {
+  calls,
+  get clipboard() {
+    return clipboard;
+  },
+  pickNext(paths: string[]) {
+    pickResult = paths;
+  },
+  failNext(message: string) {
+    failNext = message;
+  },
+  /** `n` finished jobs at once, as a long history looks after a reload. */
+  seed(n: number) {
+    for (let i = 0; i < n; i++) {
+      const job = makeJob(`/courses/Course ${i % 20}/Module ${i % 7}/file ${i}.pdf`, { state: "done", bytesDone: 4_000_000 });
+      jobs.set(job.id, { ...job, url: `https://media.example.com/${job.key}` });
+    }
+  },
+  skipWelcome() {
+    settings = { ...settings, desktop: { ...settings.desktop, welcomeDone: true } };
+  },
+};
+(globalThis as unknown as { ferryMock: typeof control }).ferryMock = control;

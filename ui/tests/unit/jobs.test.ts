@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import type { JobRow } from "../../src/lib/bindings";
+import { actionsFor, filterRows, JobTable, NO_FILTER, visibleRange } from "../../src/lib/jobs";
+
+function row(id: number, extra: Partial<JobRow> = {}): JobRow {
+  return {
+    id,
+    name: `file ${id}.pdf`,
+    path: `/course/Week 1/file ${id}.pdf`,
+    folder: "/course/Week 1",
+    kind: "document",
+    destination: "r2",
+    key: `documents/file-${id}.pdf`,
+    size: 1000,
+    bytesDone: 0,
+    state: "queued",
+    error: null,
+    url: null,
+    links: {},
+    duplicateOf: null,
+    createdAt: 1_000_000,
+    updatedAt: 1_000_000,
+    ...extra,
+  };
+}
+
+describe("JobTable", () => {
+  it("applies progress and state events in order", () => {
+    const t = new JobTable();
+    t.replaceAll([row(1), row(2)]);
+    expect(t.apply({ type: "progress", id: 1, bytesDone: 400, total: 1000 }, 0)).toBe(true);
+    t.apply({ type: "progress", id: 1, bytesDone: 800, total: 1000 }, 1000);
+    expect(t.rows.get(1)?.state).toBe("uploading");
+    expect(t.rows.get(1)?.bytesDone).toBe(800);
+    expect(t.speed(1)).toBe(400);
+    t.apply({ type: "job", job: row(1, { state: "done", bytesDone: 1000, url: "https://x/1" }) }, 1200);
+    expect(t.rows.get(1)?.url).toBe("https://x/1");
+    expect(t.speed(1)).toBe(0);
+    expect(t.apply({ type: "progress", id: 99, bytesDone: 1, total: 2 }, 0)).toBe(false);
+    expect(t.counts()).toEqual({ active: 1, paused: 0, failed: 0, done: 1 });
+    expect(t.list().map((r) => r.id)).toEqual([2, 1]);
+  });
+
+  it("marks a video processing once its bytes are in", () => {
+    const t = new JobTable();
+    t.replaceAll([row(3, { kind: "video", destination: "stream", state: "uploading" })]);
+    t.apply({ type: "processing", id: 3, pct: 40 }, 0);
+    expect(t.rows.get(3)?.state).toBe("processing");
+    expect(t.processingPct.get(3)).toBe(40);
+  });
+});
+
+describe("filters", () => {
+  const rows = [
+    row(1, { state: "done", url: "https://media.example.com/documents/file-1.pdf", updatedAt: 1000 }),
+    row(2, { state: "failed", destination: "images", kind: "image", name: "cover.png", folder: "/course/Week 2" }),
+    row(3, { state: "done", destination: "stream", name: "Lecture intro.mp4", updatedAt: 950_000 }),
+  ];
+  it.each([
+    [{}, [1, 2, 3]],
+    [{ state: "done" }, [1, 3]],
+    [{ destination: "images" }, [2]],
+    [{ folder: "/course/Week 2" }, [2]],
+    [{ search: "lecture" }, [3]],
+    [{ search: "media.example file-1" }, [1]],
+    [{ search: "nothing like it" }, []],
+    [{ sinceSecs: 86400 }, [2, 3]],
+  ])("%j keeps %j", (f, want) => {
+    const got = filterRows(rows, { ...NO_FILTER, ...f }, 1_000_000).map((r) => r.id);
+    expect(got).toEqual(want);
+  });
+});
+
+describe("actions", () => {
+  it.each([
+    ["queued", ["pause", "cancel"]],
+    ["uploading", ["pause", "cancel"]],
+    ["paused", ["resume", "cancel"]],
+    ["failed", ["retry", "cancel"]],
+    ["done", ["copy", "open", "delete"]],
+    ["deleted", []],
+  ] as const)("a %s job offers %j", (state, want) => {
+    expect(actionsFor(row(1, { state }))).toEqual(want);
+  });
+
+  it("a duplicate cannot delete what another job uploaded", () => {
+    expect(actionsFor(row(2, { state: "done", duplicateOf: 1 }))).toEqual(["copy", "open"]);
+  });
+});
+
+describe("visibleRange", () => {
+  it("renders the rows in view plus overscan, never past the ends", () => {
+    expect(visibleRange(0, 680, 68, 10_000)).toEqual({ first: 0, count: 22 });
+    expect(visibleRange(68 * 5000, 680, 68, 10_000)).toEqual({ first: 4994, count: 22 });
+    expect(visibleRange(68 * 9995, 680, 68, 10_000)).toEqual({ first: 9989, count: 11 });
+    expect(visibleRange(0, 680, 68, 3)).toEqual({ first: 0, count: 3 });
+    expect(visibleRange(0, 680, 68, 0)).toEqual({ first: 0, count: 0 });
+  });
+});
