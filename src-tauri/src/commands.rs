@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tauri::State;
 use tauri::ipc::Channel;
+use tauri_plugin_autostart::ManagerExt;
 
 type Reply<T> = Result<T, IpcError>;
 
@@ -458,8 +459,15 @@ pub async fn remove_folder(shell: State<'_, Arc<Shell>>, root: String) -> Reply<
 
 // ---- settings ----
 
+fn autostart_error(e: tauri_plugin_autostart::Error) -> IpcError {
+    IpcError {
+        code: "io".into(),
+        message: format!("could not change starting at login: {e}"),
+    }
+}
+
 #[tauri::command]
-pub async fn settings(shell: State<'_, Arc<Shell>>) -> Reply<SettingsForm> {
+pub async fn settings(app: tauri::AppHandle, shell: State<'_, Arc<Shell>>) -> Reply<SettingsForm> {
     let engine = shell.session.engine();
     let edit = SettingsEdit::of(engine.settings());
     Ok(SettingsForm {
@@ -469,6 +477,7 @@ pub async fn settings(shell: State<'_, Arc<Shell>>) -> Reply<SettingsForm> {
         link_expiry_secs: edit.link_expiry_secs,
         stream_allowed_origins: edit.stream_allowed_origins,
         stream_require_signed_urls: edit.stream_require_signed_urls,
+        start_at_login: app.autolaunch().is_enabled().unwrap_or(false),
         desktop: shell.prefs(),
     })
 }
@@ -476,7 +485,19 @@ pub async fn settings(shell: State<'_, Arc<Shell>>) -> Reply<SettingsForm> {
 /// Save the settings: the window's preferences at once, the engine's into ferry.toml (checked
 /// first; a bad value is refused and nothing changes), then reopen the engine.
 #[tauri::command]
-pub async fn save_settings(shell: State<'_, Arc<Shell>>, form: SettingsForm) -> Reply<()> {
+pub async fn save_settings(
+    app: tauri::AppHandle,
+    shell: State<'_, Arc<Shell>>,
+    form: SettingsForm,
+) -> Reply<()> {
+    let autostart = app.autolaunch();
+    if autostart.is_enabled().unwrap_or(false) != form.start_at_login {
+        if form.start_at_login {
+            autostart.enable().map_err(autostart_error)?;
+        } else {
+            autostart.disable().map_err(autostart_error)?;
+        }
+    }
     let edit = SettingsEdit {
         file_concurrency: form.file_concurrency as usize,
         part_concurrency: form.part_concurrency as usize,

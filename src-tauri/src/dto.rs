@@ -316,6 +316,8 @@ pub struct SettingsForm {
     pub link_expiry_secs: u64,
     pub stream_allowed_origins: Vec<String>,
     pub stream_require_signed_urls: bool,
+    /// Ferry starts (in the tray) when the user logs in. The OS holds this one.
+    pub start_at_login: bool,
     pub desktop: DesktopPrefs,
 }
 

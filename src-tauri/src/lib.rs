@@ -20,6 +20,9 @@ use std::sync::Arc;
 use tauri::{Manager, WindowEvent};
 use tauri_plugin_notification::NotificationExt;
 
+/// Started at login: go straight to the tray, without showing the window.
+const BACKGROUND: &str = "--background";
+
 /// Start the app and block until it exits.
 pub fn run() {
     tauri::Builder::default()
@@ -27,6 +30,11 @@ pub fn run() {
             tray::show_window(app);
         }))
         .plugin(tauri_plugin_notification::init())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg(BACKGROUND)
+                .build(),
+        )
         .invoke_handler(tauri::generate_handler![
             commands::overview,
             commands::jobs,
@@ -64,6 +72,11 @@ pub fn run() {
             let shell = Arc::new(Shell::new(home, session.clone(), bridge.clone()));
             app.manage(shell.clone());
             let on_status = tray::install(app.handle())?;
+            if std::env::args().any(|a| a == BACKGROUND)
+                && let Some(window) = app.get_webview_window("main")
+            {
+                window.hide()?;
+            }
             let handle = app.handle().clone();
             let prefs_of = shell.clone();
             bridge.run(session, on_status, move |alert| {

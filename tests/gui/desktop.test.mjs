@@ -10,7 +10,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import net from "node:net";
@@ -97,6 +97,9 @@ before(async () => {
   sim = await startSim();
   const env = {
     FERRY_HOME: join(work, "home"),
+    // The app's own home folder: "start at login" writes ~/.config/autostart there, and
+    // WebKit keeps its caches there, all inside the test's folder.
+    HOME: join(work, "user"),
     FERRY_DEMO: "1",
     FERRY_RETRY_ATTEMPTS: "1",
     CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
@@ -201,4 +204,20 @@ test("each main screen renders", async () => {
   await session.click(`button[data-view="history"]`);
   const count = (await session.findAll("[data-job]")).length;
   assert.equal(count, 2, "history lists the two uploaded files");
+});
+
+test("settings: start at login writes the autostart entry, which starts Ferry in the tray", async () => {
+  await session.click(`button[data-view="settings"]`);
+  const box = await session.waitFor("input[data-setting='start-at-login']");
+  await session.cmd("POST", `/element/${box}/click`, {});
+  await session.click("form.settings button[type='submit']");
+  await session.waitFor("form.settings [role='status']");
+  const entry = join(work, "user/.config/autostart/Ferry.desktop");
+  assert.ok(existsSync(entry), "the autostart entry exists");
+  const text = readFileSync(entry, "utf8");
+  assert.match(text, /^Exec=.*ferry-desktop.* --background$/m, text);
+  await session.cmd("POST", `/element/${box}/click`, {});
+  await session.click("form.settings button[type='submit']");
+  for (let i = 0; i < 50 && existsSync(entry); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!existsSync(entry), "turning it off removes the entry");
 });

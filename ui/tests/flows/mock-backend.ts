@@ -24,6 +24,7 @@ let settings: SettingsForm = {
   linkExpirySecs: 604800,
   streamAllowedOrigins: [],
   streamRequireSignedUrls: false,
+  startAtLogin: false,
   desktop: { theme: "light", language: "en", closeToTray: true, notifications: true, linkFormat: "raw", welcomeDone: false },
 };
 

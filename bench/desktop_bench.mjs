@@ -1,0 +1,176 @@
+// Desktop figures for issue 6, on the release build: cold start to interactive, idle RSS (the
+// app and WebKit's processes), frame times while scrolling a queue of 10,000 real jobs, and the
+// installer sizes when bundles exist (`tauri build`).
+//
+//   cargo build --release -p ferry-desktop -p ferry-cli -p ferry-cloudsim   (UI built first)
+//   xvfb-run -a -s "-screen 0 1280x800x24" node bench/desktop_bench.mjs [--jobs 10000] [--starts 5]
+//
+// Cold start is measured from the WebDriver session request (which spawns the app) to the queue
+// screen showing its destinations; WebDriver's own overhead is included, so it is an upper bound.
+
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import net from "node:net";
+import { Session } from "../tests/gui/webdriver.mjs";
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const JOBS = arg("--jobs", 10000);
+const STARTS = arg("--starts", 5);
+const root = resolve(import.meta.dirname, "..");
+const rel = (p) => join(root, "target/release", p);
+const work = mkdtempSync(join(tmpdir(), "ferry-desk-bench-"));
+const groups = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function group(cmd, args, env) {
+  const c = spawn(cmd, args, { env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  groups.push(c);
+  return c;
+}
+
+async function port(p) {
+  for (let i = 0; i < 300; i++) {
+    const ok = await new Promise((done) => {
+      const s = net.connect(p, "127.0.0.1");
+      s.on("connect", () => (s.destroy(), done(true)));
+      s.on("error", () => done(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`port ${p} never opened`);
+}
+
+function rssKiB(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function descendants(pid) {
+  const out = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(d), ...descendants(Number(d)));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function appPid() {
+  const out = execFileSync("pgrep", ["-n", "-f", rel("ferry-desktop")], { encoding: "utf8" }).trim();
+  return Number(out);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  // A local cloud, and a queue of JOBS finished uploads made by the real engine.
+  const simProc = group(rel("ferry-cloudsim"), ["--data", join(work, "cloud"), "--r2-bucket", "bench"], {
+    FERRY_SIM_TOKENS: "bench-token",
+    FERRY_SIM_R2_KEYS: "benchaccesskey,benchsecretkey0123456789",
+  });
+  let line = "";
+  for await (const chunk of simProc.stdout) {
+    line += chunk;
+    if (line.includes("\n")) break;
+  }
+  const sim = JSON.parse(line.split("\n")[0]);
+  const env = {
+    FERRY_HOME: join(work, "home"),
+    CLOUDFLARE_R2_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
+    CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
+    CLOUDFLARE_API_TOKEN: "bench-token",
+    CLOUDFLARE_API_BASE_URL: sim.api,
+    CLOUDFLARE_R2_ENDPOINT: sim.r2_endpoint,
+    CLOUDFLARE_R2_ACCESS_KEY_ID: "benchaccesskey",
+    CLOUDFLARE_R2_SECRET_ACCESS_KEY: "benchsecretkey0123456789",
+    CLOUDFLARE_R2_BUCKET_NAME: "bench",
+  };
+  const files = join(work, "Course");
+  for (let m = 0; m < 10; m++) mkdirSync(join(files, `Module ${m}`), { recursive: true });
+  for (let i = 0; i < JOBS; i++) writeFileSync(join(files, `Module ${i % 10}`, `notes ${i}.txt`), `notes ${i}\n`);
+  const t0 = Date.now();
+  execFileSync(rel("ferry"), ["upload", "--to", "r2", "--json", files], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"], maxBuffer: 1 << 28 });
+  console.log(`queue: ${JOBS} jobs uploaded with the CLI in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  group("tauri-driver", ["--port", "4444", "--native-port", "4445"], env);
+  await port(4444);
+  await port(4445);
+
+  // Cold starts: each a fresh process (the page cache is warm after the first).
+  const starts = [];
+  let session;
+  for (let i = 0; i < STARTS; i++) {
+    const t = performance.now();
+    session = await Session.start("http://127.0.0.1:4444", rel("ferry-desktop"));
+    await session.waitFor('[data-job]', { timeoutMs: 60000 });
+    await session.waitFor(".destinations .badge", { timeoutMs: 60000 });
+    starts.push(performance.now() - t);
+    if (i < STARTS - 1) {
+      await session.end();
+      await sleep(500);
+    }
+  }
+  console.log(`cold start to interactive (${JOBS} jobs in the queue): median ${median(starts).toFixed(0)} ms, first ${starts[0].toFixed(0)} ms, runs ${starts.map((s) => s.toFixed(0)).join(", ")}`);
+
+  // Frames while scrolling the whole queue, one step per frame.
+  const frames = await session.execAsync(`
+    const done = arguments[arguments.length - 1];
+    (async () => {
+      const list = document.querySelector(".joblist");
+      const times = [];
+      let last = performance.now();
+      for (let i = 0; i <= 240; i++) {
+        list.scrollTop = (list.scrollHeight * i) / 240;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      times.sort((a, b) => a - b);
+      done({ rows: document.querySelectorAll("[data-job]").length, median: times[120], p95: times[Math.floor(times.length * 0.95)], max: times[times.length - 1] });
+    })();`);
+  console.log(`scrolling ${JOBS} jobs (WebKitGTK, Xvfb, software rendering): median ${frames.median.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(1)} ms per frame; ${frames.rows} rows in the DOM`);
+
+  // Idle RSS: 5 s after the last interaction.
+  await sleep(5000);
+  const pid = appPid();
+  const kids = descendants(pid);
+  const own = rssKiB(pid);
+  const all = own + kids.reduce((n, k) => n + rssKiB(k), 0);
+  console.log(`idle RSS: ferry-desktop ${(own / 1024).toFixed(1)} MiB; with WebKit's ${kids.length} helper processes ${(all / 1024).toFixed(1)} MiB`);
+  await session.end();
+
+  const bundles = join(root, "target/release/bundle");
+  for (const [kind, ext] of [["deb", ".deb"], ["appimage", ".AppImage"]]) {
+    const dir = join(bundles, kind);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(ext))) {
+      console.log(`installer ${f}: ${(statSync(join(dir, f)).size / 1e6).toFixed(1)} MB`);
+    }
+  }
+  console.log(`binary target/release/ferry-desktop: ${(statSync(rel("ferry-desktop")).size / 1e6).toFixed(1)} MB`);
+} finally {
+  for (const g of groups) {
+    try {
+      process.kill(-g.pid, "SIGTERM");
+    } catch {
+      /* gone */
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+}
