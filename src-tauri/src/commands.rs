@@ -473,6 +473,7 @@ pub async fn settings(app: tauri::AppHandle, shell: State<'_, Arc<Shell>>) -> Re
     Ok(SettingsForm {
         file_concurrency: edit.file_concurrency as u32,
         part_concurrency: edit.part_concurrency as u32,
+        bandwidth_limit_kib: edit.bandwidth_limit_kib,
         key_template: edit.key_template,
         link_expiry_secs: edit.link_expiry_secs,
         stream_allowed_origins: edit.stream_allowed_origins,
@@ -501,6 +502,7 @@ pub async fn save_settings(
     let edit = SettingsEdit {
         file_concurrency: form.file_concurrency as usize,
         part_concurrency: form.part_concurrency as usize,
+        bandwidth_limit_kib: form.bandwidth_limit_kib,
         key_template: form.key_template,
         link_expiry_secs: form.link_expiry_secs,
         stream_allowed_origins: form.stream_allowed_origins,

@@ -311,6 +311,9 @@ pub struct FolderRow {
 pub struct SettingsForm {
     pub file_concurrency: u32,
     pub part_concurrency: u32,
+    /// Upload bandwidth limit in KiB/s; 0: none.
+    #[ts(type = "number")]
+    pub bandwidth_limit_kib: u64,
     pub key_template: String,
     #[ts(type = "number")]
     pub link_expiry_secs: u64,

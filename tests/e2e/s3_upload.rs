@@ -199,3 +199,34 @@ fn existing_objects_are_not_overwritten() {
         sha256_hex(b"second version!")
     );
 }
+
+/// The bandwidth limit holds for Ferry as a whole: two files of 1.5 MiB each, sent at once,
+/// at 1 MiB/s, take at least the 3 s the budget allows (less the 0.25 s burst), and
+/// arrive intact. Only a lower bound is checked: a slow machine can only add time.
+#[test]
+fn bandwidth_limit_bounds_the_total_rate() {
+    let server = S3Server::rclone();
+    let files = tempfile::tempdir().unwrap();
+    let a = files.path().join("week 1.bin");
+    let b = files.path().join("week 2.bin");
+    let (a_bytes, b_bytes) = (data(1536 * 1024, 7), data(1536 * 1024, 8));
+    write(&a, &a_bytes);
+    write(&b, &b_bytes);
+    let mut ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    ferry.set("FERRY_BANDWIDTH_LIMIT_KIB", "1024");
+    let started = std::time::Instant::now();
+    let run = ferry.run_paths(&["upload", "--json"], &[&a, &b]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        took >= std::time::Duration::from_millis(2700),
+        "3 MiB at 1 MiB/s took only {took:?}"
+    );
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    for (line, bytes) in run.lines().iter().zip([&a_bytes, &b_bytes]) {
+        assert_eq!(
+            checker.sha256(line["key"].as_str().unwrap()),
+            sha256_hex(bytes)
+        );
+    }
+}

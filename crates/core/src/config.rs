@@ -90,6 +90,8 @@ pub struct Settings {
     pub multipart_threshold: u64,
     /// Preferred part size; grown when a file would need more parts than the provider allows.
     pub part_size: u64,
+    /// Upload bandwidth limit for Ferry as a whole, in KiB per second; 0 means no limit.
+    pub bandwidth_limit_kib: u64,
     pub key_template: String,
     pub prefix: String,
     /// Destination used when `--to` is not given.
@@ -155,6 +157,7 @@ impl Default for Settings {
             part_concurrency: 8,
             multipart_threshold: 32 * MIB,
             part_size: 16 * MIB,
+            bandwidth_limit_kib: 0,
             key_template: DEFAULT_TEMPLATE.to_string(),
             prefix: String::new(),
             default_destination: None,
@@ -199,6 +202,9 @@ impl Settings {
         }
         if let Some(v) = num("FERRY_PART_SIZE") {
             self.part_size = v;
+        }
+        if let Some(v) = num("FERRY_BANDWIDTH_LIMIT_KIB") {
+            self.bandwidth_limit_kib = v;
         }
         if let Some(v) = num("FERRY_RETRY_BASE_MS") {
             self.retry_base_ms = v;
@@ -284,6 +290,7 @@ impl Settings {
 pub struct SettingsEdit {
     pub file_concurrency: usize,
     pub part_concurrency: usize,
+    pub bandwidth_limit_kib: u64,
     pub key_template: String,
     pub link_expiry_secs: u64,
     pub stream_allowed_origins: Vec<String>,
@@ -295,6 +302,7 @@ impl SettingsEdit {
         SettingsEdit {
             file_concurrency: settings.file_concurrency,
             part_concurrency: settings.part_concurrency,
+            bandwidth_limit_kib: settings.bandwidth_limit_kib,
             key_template: settings.key_template.clone(),
             link_expiry_secs: settings.link_expiry_secs,
             stream_allowed_origins: settings.stream.allowed_origins.clone(),
@@ -316,6 +324,7 @@ impl SettingsEdit {
         })?;
         doc["file_concurrency"] = toml_edit::value(self.file_concurrency as i64);
         doc["part_concurrency"] = toml_edit::value(self.part_concurrency as i64);
+        doc["bandwidth_limit_kib"] = toml_edit::value(self.bandwidth_limit_kib as i64);
         doc["key_template"] = toml_edit::value(self.key_template.as_str());
         doc["link_expiry_secs"] = toml_edit::value(self.link_expiry_secs as i64);
         if !doc.contains_key("stream") {

@@ -16,14 +16,30 @@ const BLOCK: usize = 128 * 1024;
 /// Blocks read ahead of the connection.
 const AHEAD: usize = 8;
 
+/// Told how many bytes were just read, answers how long to wait before reading more: the
+/// caller's bandwidth limit, which this crate knows nothing else about.
+pub type Pacer = Arc<dyn Fn(u64) -> std::time::Duration + Send + Sync>;
+
 /// `len` bytes of the file at `path`, from `offset`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FilePiece {
     pub path: PathBuf,
     pub offset: u64,
     pub len: u64,
     /// Advanced as bytes are handed to the connection.
     pub sent: Arc<AtomicU64>,
+    pub pacer: Option<Pacer>,
+}
+
+impl std::fmt::Debug for FilePiece {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FilePiece")
+            .field("path", &self.path)
+            .field("offset", &self.offset)
+            .field("len", &self.len)
+            .field("paced", &self.pacer.is_some())
+            .finish()
+    }
 }
 
 /// Marks a body failure as the local file's fault, so that it is not mistaken for a network
@@ -79,6 +95,12 @@ impl FilePiece {
                     }
                 }
                 left -= want as u64;
+                if let Some(pacer) = &self.pacer {
+                    let wait = pacer(want as u64);
+                    if !wait.is_zero() {
+                        std::thread::sleep(wait);
+                    }
+                }
                 // The receiver is gone when the request was dropped: stop reading.
                 if tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
                     return;

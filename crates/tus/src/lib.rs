@@ -13,7 +13,7 @@ mod client;
 mod error;
 mod metadata;
 
-pub use body::FilePiece;
+pub use body::{FilePiece, Pacer};
 pub use chunks::ChunkPolicy;
 pub use client::{Client, Created, TUS_VERSION, UploadStatus, headers};
 pub use error::{Decision, TusError, decide};

@@ -55,7 +55,11 @@ destination: string | null, prefix: string | null, template: string | null,
  */
 onChange: string, mirrorDeletions: boolean, };
 
-export type SettingsForm = { fileConcurrency: number, partConcurrency: number, keyTemplate: string, linkExpirySecs: number, streamAllowedOrigins: Array<string>, streamRequireSignedUrls: boolean, 
+export type SettingsForm = { fileConcurrency: number, partConcurrency: number, 
+/**
+ * Upload bandwidth limit in KiB/s; 0: none.
+ */
+bandwidthLimitKib: number, keyTemplate: string, linkExpirySecs: number, streamAllowedOrigins: Array<string>, streamRequireSignedUrls: boolean, 
 /**
  * Ferry starts (in the tray) when the user logs in. The OS holds this one.
  */

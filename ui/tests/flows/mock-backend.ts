@@ -20,6 +20,7 @@ let clipboard = "";
 let settings: SettingsForm = {
   fileConcurrency: 4,
   partConcurrency: 8,
+  bandwidthLimitKib: 0,
   keyTemplate: "{prefix}/{kind}/{yyyymmdd}_{hhmmss}_{rand6}_{name}",
   linkExpirySecs: 604800,
   streamAllowedOrigins: [],

@@ -157,13 +157,16 @@ test("watch folders: turning on mirrored deletions asks for confirmation", async
 test("settings: French and the dark theme apply at once and are saved", async () => {
   const page = await open(b, site.url, "ferryMock.skipWelcome();");
   await page.keyboard.press("Alt+5");
+  await page.getByLabel("Upload limit in KB/s (0: no limit)").fill("2048");
   await page.getByLabel("Language").selectOption("fr");
   await page.getByLabel("Theme").selectOption("dark");
   await page.getByRole("button", { name: "Save" }).click();
   await page.getByRole("button", { name: "File d’attente" }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
   assert.equal(await page.evaluate(() => document.documentElement.lang), "fr");
-  assert.equal((await calls(page, "save_settings")).at(-1).form.desktop.language, "fr");
+  const saved = (await calls(page, "save_settings")).at(-1).form;
+  assert.equal(saved.desktop.language, "fr");
+  assert.equal(saved.bandwidthLimitKib, 2048);
   await shot(page, "settings-fr-dark");
 });
 

@@ -47,6 +47,8 @@ pub struct FileRange {
     pub offset: u64,
     pub len: u64,
     pub sent: Arc<AtomicU64>,
+    /// The bandwidth limit the bytes must respect, if any.
+    pub pace: Option<Arc<crate::pace::Pace>>,
 }
 
 impl FileRange {
@@ -57,7 +59,14 @@ impl FileRange {
             offset,
             len,
             sent: sent.clone(),
+            pace: None,
         }
+    }
+
+    /// The same range, sent within `pace`.
+    pub fn paced(mut self, pace: &Option<Arc<crate::pace::Pace>>) -> Self {
+        self.pace = pace.clone();
+        self
     }
 }
 
@@ -68,6 +77,9 @@ impl From<FileRange> for ferry_tus::FilePiece {
             offset: r.offset,
             len: r.len,
             sent: r.sent,
+            pacer: r
+                .pace
+                .map(|p| -> ferry_tus::Pacer { Arc::new(move |n| p.delay(n)) }),
         }
     }
 }

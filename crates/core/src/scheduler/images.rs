@@ -57,7 +57,7 @@ impl Inner {
                 counter.store(0, Ordering::Relaxed);
                 dest.upload(
                     &spec,
-                    FileRange::new(&job.file.path, 0, job.file.size, &counter),
+                    FileRange::new(&job.file.path, 0, job.file.size, &counter).paced(&self.pace),
                 )
             })
             .await;

@@ -107,6 +107,8 @@ struct Inner {
     part_slots: Semaphore,
     /// Jobs waiting for a provider to process them; they hold no upload slot.
     polling: AtomicUsize,
+    /// The bandwidth limit, shared by every body in flight.
+    pace: Option<Arc<crate::pace::Pace>>,
 }
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -121,6 +123,8 @@ impl Scheduler {
     ) -> Self {
         let retry = settings.retry_policy();
         let part_slots = Semaphore::new(settings.part_concurrency);
+        let settings_pace = (settings.bandwidth_limit_kib > 0)
+            .then(|| Arc::new(crate::pace::Pace::new(settings.bandwidth_limit_kib * 1024)));
         Scheduler {
             inner: Arc::new(Inner {
                 queue,
@@ -131,6 +135,7 @@ impl Scheduler {
                 events,
                 part_slots,
                 polling: AtomicUsize::new(0),
+                pace: settings_pace,
             }),
             wake: None,
         }

@@ -85,7 +85,8 @@ impl Inner {
                     counter.store(0, Ordering::Relaxed);
                     dest.put(
                         &spec,
-                        FileRange::new(&job.file.path, 0, job.file.size, &counter),
+                        FileRange::new(&job.file.path, 0, job.file.size, &counter)
+                            .paced(&self.pace),
                     )
                 })
                 .await;
@@ -335,7 +336,7 @@ impl Inner {
                     &job.key,
                     upload_id,
                     number,
-                    FileRange::new(&job.file.path, offset, len, &counter),
+                    FileRange::new(&job.file.path, offset, len, &counter).paced(&self.pace),
                 )
             })
             .await;

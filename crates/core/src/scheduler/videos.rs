@@ -68,7 +68,7 @@ impl Inner {
                     dest.send(
                         &upload.upload_url,
                         offset,
-                        FileRange::new(&job.file.path, offset, len, &counter),
+                        FileRange::new(&job.file.path, offset, len, &counter).paced(&self.pace),
                     )
                 })
                 .await;

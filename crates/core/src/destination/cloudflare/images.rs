@@ -141,6 +141,12 @@ fn file_stream(body: FileRange) -> reqwest::Body {
             let mut buf = vec![0u8; want];
             file.read_exact(&mut buf).await?;
             body.sent.fetch_add(want as u64, Ordering::Relaxed);
+            if let Some(pace) = &body.pace {
+                let wait = pace.delay(want as u64);
+                if !wait.is_zero() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
             Ok::<_, std::io::Error>(Some((
                 bytes::Bytes::from(buf),
                 (body, Some(file), done + want as u64),

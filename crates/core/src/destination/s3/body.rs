@@ -8,6 +8,7 @@
 use crate::destination::FileRange;
 use bytes::BytesMut;
 use http_body::{Body, Frame, SizeHint};
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
@@ -27,6 +28,8 @@ pub struct FileRangeBody {
     /// space back once the connection has written (and dropped) the previous chunk, so a long
     /// upload does not allocate a new buffer per chunk.
     buf: BytesMut,
+    /// When the bandwidth limit says so, the next chunk waits for this.
+    wait: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl FileRangeBody {
@@ -39,6 +42,7 @@ impl FileRangeBody {
             remaining: range.len,
             range,
             buf,
+            wait: None,
         })
     }
 }
@@ -54,6 +58,12 @@ impl Body for FileRangeBody {
         let this = &mut *self;
         if this.remaining == 0 {
             return Poll::Ready(None);
+        }
+        if let Some(wait) = this.wait.as_mut() {
+            if wait.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            this.wait = None;
         }
         let want = this.remaining.min(READ_CHUNK as u64);
         if this.buf.is_empty() {
@@ -76,6 +86,13 @@ impl Body for FileRangeBody {
                 this.range
                     .sent
                     .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                // Pay for this chunk by waiting before the next one.
+                if let Some(pace) = &this.range.pace {
+                    let wait = pace.delay(chunk.len() as u64);
+                    if !wait.is_zero() {
+                        this.wait = Some(Box::pin(tokio::time::sleep(wait)));
+                    }
+                }
                 Poll::Ready(Some(Ok(Frame::data(chunk))))
             }
         }
