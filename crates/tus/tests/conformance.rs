@@ -47,6 +47,7 @@ fn piece(path: &Path, offset: u64, len: u64) -> FilePiece {
         offset,
         len,
         sent: Arc::new(AtomicU64::new(0)),
+        pacer: None,
     }
 }
 
