@@ -9,20 +9,23 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{FerryHome, Settings};
 use crate::destination::check::CheckOptions;
 use crate::destination::cloudflare::{CheckLine, CloudflareConfig};
-use crate::destination::{Destination, Destinations, VideoUpload};
+use crate::destination::{Destination, Destinations};
 use crate::events::Event;
 use crate::intake::{self, FoundFile, IntakeOptions, Rejected};
-use crate::job::{JobId, JobState, NewJob, ResumeState, UploadJob};
+use crate::job::{JobId, JobState, NewJob, UploadJob};
 use crate::keys::KeyTemplate;
 use crate::queue::Queue;
 use crate::route::{RouteInput, RouteRule, Routing};
 use crate::scheduler::{JobFilter, Scheduler};
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
+
+mod controls;
+mod links;
 
 /// Object stores tried, in order, for files that no other destination takes.
 const DEFAULT_ORDER: &[&str] = &["r2", "s3", "gcs"];
@@ -407,229 +410,6 @@ impl Engine {
 
     pub fn job(&self, id: JobId) -> Result<Option<UploadJob>> {
         self.queue.get(id)
-    }
-
-    /// A job by id, or the latest done job for a local path.
-    pub fn find(&self, target: &str) -> Result<UploadJob> {
-        if let Ok(n) = target.parse::<i64>()
-            && let Some(job) = self.queue.get(JobId(n))?
-        {
-            return Ok(job);
-        }
-        let path = Path::new(target);
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        self.queue.latest_done_for_path(&absolute)?.ok_or_else(|| {
-            Error::new(ErrorKind::NotFound, format!("{target}: no job with that number and no finished upload of that file; see `ferry status`"))
-        })
-    }
-
-    /// The delivery URL of a done job; for a private bucket a fresh link valid for `expires`.
-    pub async fn url(&self, job: &UploadJob, expires: Option<Duration>) -> Result<String> {
-        if job.state != JobState::Done {
-            return Err(Error::new(
-                ErrorKind::Precondition,
-                format!(
-                    "{}: not uploaded yet (state: {}); run `ferry resume` first",
-                    job.file.path.display(),
-                    job.state.as_str()
-                ),
-            ));
-        }
-        let key = job
-            .result
-            .as_ref()
-            .map(|r| r.remote_id.clone())
-            .unwrap_or_else(|| job.key.clone());
-        match self.destinations.get(&job.destination) {
-            Some(dest) if !dest.is_public() || expires.is_some() => {
-                dest.url(&key, expires.unwrap_or(self.settings.link_expiry()))
-                    .await
-            }
-            Some(dest @ Destination::Videos(_))
-                if job.result.as_ref().is_none_or(|r| r.url.is_none()) =>
-            {
-                dest.url(&key, self.settings.link_expiry()).await
-            }
-            _ => job
-                .result
-                .as_ref()
-                .and_then(|r| r.url.clone())
-                .ok_or_else(|| {
-                    Error::config(format!(
-                        "destination {:?} is not configured, so no link can be signed",
-                        job.destination
-                    ))
-                }),
-        }
-    }
-
-    /// The link to paste for a done job, in `format`; `expires` asks for a signed link of that
-    /// lifetime. Only Stream videos have a player to embed.
-    pub async fn link(
-        &self,
-        job: &UploadJob,
-        format: crate::urlfmt::UrlFormat,
-        expires: Option<Duration>,
-    ) -> Result<String> {
-        use crate::urlfmt::{UrlFormat, format_url};
-        let url = match format {
-            UrlFormat::Iframe => {
-                if job.state != JobState::Done {
-                    return self.url(job, expires).await;
-                }
-                job.result
-                    .as_ref()
-                    .and_then(|r| r.links.get("iframe").cloned())
-                    .ok_or_else(|| {
-                        Error::input(format!(
-                            "{}: only Stream videos have an embeddable player; copy the HTML link instead",
-                            job.display_name
-                        ))
-                    })?
-            }
-            _ => self.url(job, expires).await?,
-        };
-        Ok(format_url(&url, &job.display_name, job.kind, format))
-    }
-
-    /// Delete what done jobs uploaded from their destinations; the jobs stay in the history as
-    /// `deleted`. Returns how many were deleted.
-    pub async fn delete_remote(&self, ids: &[JobId]) -> Result<usize> {
-        let mut n = 0;
-        for id in ids {
-            let Some(job) = self.queue.get(*id)? else {
-                return Err(Error::new(
-                    ErrorKind::NotFound,
-                    format!("there is no job {id}"),
-                ));
-            };
-            if job.state != JobState::Done || job.duplicate_of.is_some() {
-                return Err(Error::new(
-                    ErrorKind::Precondition,
-                    format!(
-                        "{}: job {id} is {}; only an uploaded file (not a duplicate of another job) can be deleted",
-                        job.file.path.display(),
-                        if job.duplicate_of.is_some() {
-                            "a duplicate"
-                        } else {
-                            job.state.as_str()
-                        }
-                    ),
-                ));
-            }
-            let dest = self.destination(&job.destination)?;
-            let remote = job
-                .result
-                .as_ref()
-                .map(|r| r.remote_id.clone())
-                .unwrap_or(job.key.clone());
-            match dest.delete(&remote).await {
-                Ok(()) => {}
-                Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => return Err(e.context(job.file.path.display())),
-            }
-            n += self
-                .queue
-                .transition(*id, &[JobState::Done], JobState::Deleted, self.now())?
-                as usize;
-        }
-        Ok(n)
-    }
-
-    /// Pause jobs: running ones stop after their parts in flight; their progress is kept.
-    pub fn pause(&self, ids: &[JobId]) -> Result<usize> {
-        let mut n = 0;
-        for id in ids {
-            n += self.queue.transition(
-                *id,
-                &[JobState::Queued, JobState::Uploading],
-                JobState::Paused,
-                self.now(),
-            )? as usize;
-        }
-        Ok(n)
-    }
-
-    /// Pause every job that has not finished.
-    pub fn pause_all(&self) -> Result<usize> {
-        let ids: Vec<JobId> = self.queue.unfinished()?.iter().map(|j| j.id).collect();
-        self.pause(&ids)
-    }
-
-    /// Put failed, cancelled or paused jobs back in the queue. A file that changed since it
-    /// was queued is taken as it is now (the user asked for the new version by retrying).
-    pub fn retry(&self, ids: &[JobId]) -> Result<usize> {
-        for id in ids {
-            let Some(job) = self.queue.get(*id)? else {
-                continue;
-            };
-            if job.state.is_terminal()
-                && job.state != JobState::Done
-                && let Err(e) = crate::fileinfo::ensure_unchanged(&job.file)
-                && e.kind() == ErrorKind::Precondition
-            {
-                let fresh = crate::fileinfo::snapshot(&job.file.path)?;
-                self.queue.set_resume(*id, None, self.now())?;
-                self.queue.update_snapshot(*id, &fresh, self.now())?;
-            }
-        }
-        let n = self.queue.requeue(ids, self.now())?;
-        self.wake.notify_one();
-        Ok(n)
-    }
-
-    /// Cancel jobs. A running upload notices between parts and aborts its remote multipart
-    /// upload; an idle one is aborted here.
-    pub async fn cancel(&self, ids: &[JobId]) -> Result<usize> {
-        let mut n = 0;
-        let lock = RunLock::try_acquire(&self.home.lock_file())?;
-        for id in ids {
-            let Some(job) = self.queue.get(*id)? else {
-                continue;
-            };
-            let from = [
-                JobState::Queued,
-                JobState::Uploading,
-                JobState::Paused,
-                JobState::Failed,
-            ];
-            if !self
-                .queue
-                .transition(*id, &from, JobState::Cancelled, self.now())?
-            {
-                continue;
-            }
-            n += 1;
-            if lock.is_none() {
-                continue;
-            }
-            match (&job.resume, self.destinations.get(&job.destination)) {
-                (
-                    Some(ResumeState::S3Multipart { upload_id, .. }),
-                    Some(Destination::Objects(dest)),
-                ) => {
-                    dest.abort_multipart(&job.key, upload_id).await?;
-                    self.queue.set_resume(*id, None, self.now())?;
-                }
-                (
-                    Some(ResumeState::Tus {
-                        upload_url,
-                        media_id: Some(media_id),
-                        ..
-                    }),
-                    Some(Destination::Videos(dest)),
-                ) => {
-                    dest.abandon(&VideoUpload {
-                        upload_url: upload_url.clone(),
-                        media_id: media_id.clone(),
-                    })
-                    .await?;
-                    self.queue.set_resume(*id, None, self.now())?;
-                }
-                _ => {}
-            }
-        }
-        Ok(n)
     }
 }
 
