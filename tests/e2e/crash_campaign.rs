@@ -96,7 +96,10 @@ fn campaign(server: &S3Server, seed: u64, max_kills: usize, rate_kib: &str) -> T
     let mut child = ferry.spawn(&["upload", "--json"], &paths);
     let deadline = Instant::now() + Duration::from_secs(240);
     loop {
-        assert!(Instant::now() < deadline, "seed {seed}: the campaign did not finish");
+        assert!(
+            Instant::now() < deadline,
+            "seed {seed}: the campaign did not finish"
+        );
         if kills < max_kills {
             match exited_within(&mut child, rng.between(50, 900)) {
                 Some(true) => break,
@@ -147,7 +150,11 @@ fn campaign(server: &S3Server, seed: u64, max_kills: usize, rate_kib: &str) -> T
             );
         }
     }
-    assert_eq!(key_of.len(), files.len(), "seed {seed}: every file has one upload");
+    assert_eq!(
+        key_of.len(),
+        files.len(),
+        "seed {seed}: every file has one upload"
+    );
 
     // The bucket, through boto3: exactly these objects, byte for byte, nothing left open.
     let checker = Checker::new(&server.endpoint, &server.bucket);
@@ -186,7 +193,10 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing_rclone() {
         "crash campaign, rclone serve s3, seed {seed:#x}: {} kills survived, {} files checked, 0 lost, 0 duplicated",
         tally.kills, tally.files
     );
-    assert!(tally.kills > 0, "the campaign killed nothing: slow the uploads down");
+    assert!(
+        tally.kills > 0,
+        "the campaign killed nothing: slow the uploads down"
+    );
 }
 
 #[test]
@@ -198,5 +208,8 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing_moto() {
         "crash campaign, moto, seed {seed:#x}: {} kills survived, {} files checked, 0 lost, 0 duplicated",
         tally.kills, tally.files
     );
-    assert!(tally.kills > 0, "the campaign killed nothing: slow the uploads down");
+    assert!(
+        tally.kills > 0,
+        "the campaign killed nothing: slow the uploads down"
+    );
 }

@@ -8,7 +8,6 @@ mod account;
 mod args;
 mod bucket;
 mod import;
-mod memory;
 mod progress;
 mod report;
 mod watch;
@@ -25,7 +24,7 @@ use std::collections::HashSet;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    memory::limit_arenas();
+    ferry_core::memory::limit_arenas();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -24,6 +24,7 @@ pub mod job;
 pub mod keychain;
 pub mod keys;
 pub mod manifest;
+pub mod memory;
 pub mod pace;
 pub mod parts;
 pub mod queue;

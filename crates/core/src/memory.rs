@@ -4,7 +4,8 @@
 //! memory freed into one arena is not reused by another. Uploads read files on tokio's blocking
 //! threads, so over a long upload the peak RSS crept up with the file size although Ferry's own
 //! buffers are bounded (measured: 29 MiB at 1 GiB, 36.5 MiB at 10 GiB). Two arenas make it flat
-//! (24.7 MiB at 1 GiB, 25.8 MiB at 4 GiB) at no measurable cost in throughput.
+//! (24.7 MiB at 1 GiB, 25.8 MiB at 4 GiB) at no measurable cost in throughput. The desktop app
+//! calls it too: its UI process runs the same uploads, next to GTK's and WebKit's threads.
 
 /// Cap malloc arenas. Call first thing in `main`, before other threads start.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
