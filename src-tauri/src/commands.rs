@@ -156,16 +156,7 @@ pub async fn retry(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> 
 
 #[tauri::command]
 pub async fn resume_all(shell: State<'_, Arc<Shell>>) -> Reply<usize> {
-    blocking(&shell, |e| {
-        let paused: Vec<JobId> = e
-            .jobs()?
-            .iter()
-            .filter(|j| j.state == ferry_core::job::JobState::Paused)
-            .map(|j| j.id)
-            .collect();
-        e.retry(&paused)
-    })
-    .await
+    blocking(&shell, |e| e.resume_all()).await
 }
 
 #[tauri::command]

@@ -49,15 +49,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<impl Fn(Status) + Send + 'stati
         .on_menu_event(|app, event| match event.id.as_ref() {
             "open" => show_window(app),
             "pause" => with_engine(app, |e| e.pause_all().map(drop)),
-            "resume" => with_engine(app, |e| {
-                let paused: Vec<_> = e
-                    .jobs()?
-                    .iter()
-                    .filter(|j| j.state == ferry_core::job::JobState::Paused)
-                    .map(|j| j.id)
-                    .collect();
-                e.retry(&paused).map(drop)
-            }),
+            "resume" => with_engine(app, |e| e.resume_all().map(drop)),
             "quit" => app.exit(0),
             _ => {}
         })

@@ -72,6 +72,18 @@ impl Engine {
         self.pause(&ids)
     }
 
+    /// Resume every paused job.
+    pub fn resume_all(&self) -> Result<usize> {
+        let paused: Vec<JobId> = self
+            .queue
+            .list()?
+            .iter()
+            .filter(|j| j.state == JobState::Paused)
+            .map(|j| j.id)
+            .collect();
+        self.retry(&paused)
+    }
+
     /// Put failed, cancelled or paused jobs back in the queue. A file that changed since it
     /// was queued is taken as it is now (the user asked for the new version by retrying).
     pub fn retry(&self, ids: &[JobId]) -> Result<usize> {
