@@ -17,6 +17,8 @@ export interface FolderStatus {
   files: number;
   pending: number;
   at: number;
+  /** The last problem under this folder (an unreadable file…), if any since the last scan. */
+  problem?: string;
 }
 
 const DEFAULT_PREFS: DesktopPrefs = {
@@ -92,6 +94,10 @@ class AppState {
       else if (e.type === "notice") this.toast("info", e.message);
       else if (e.type === "problem") {
         this.problems = [...this.problems.slice(-19), e.path ? `${e.path}: ${e.message}` : e.message];
+        const path = e.path;
+        const root = path ? Object.keys(this.folderStatus).find((r) => path === r || path.startsWith(`${r}/`)) : undefined;
+        const status = root ? this.folderStatus[root] : undefined;
+        if (root && status) this.folderStatus = { ...this.folderStatus, [root]: { ...status, problem: `${path}: ${e.message}` } };
         this.toast("error", e.path ? `${e.path}: ${e.message}` : e.message);
       } else if (e.type === "folder") {
         this.folderStatus = { ...this.folderStatus, [e.root]: { files: e.files, pending: e.pending, at: now } };

@@ -228,6 +228,10 @@ const control = {
       jobs.set(job.id, { ...job, url: `https://media.example.com/${job.key}` });
     }
   },
+  /** An engine event, as the bridge would send it. */
+  emit(event: UiEvent) {
+    send(event);
+  },
   skipWelcome() {
     settings = { ...settings, desktop: { ...settings.desktop, welcomeDone: true } };
   },

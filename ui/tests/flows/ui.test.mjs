@@ -143,6 +143,12 @@ test("watch folders: turning on mirrored deletions asks for confirmation", async
   await page.keyboard.press("Alt+3");
   await page.getByRole("button", { name: "Watch a folder…" }).click();
   await page.getByRole("heading", { name: "/home/t/Courses/Botany" }).waitFor();
+  await page.evaluate(() => {
+    globalThis.ferryMock.emit({ type: "folder", root: "/home/t/Courses/Botany", files: 12, pending: 2, tookMs: 4 });
+    globalThis.ferryMock.emit({ type: "problem", path: "/home/t/Courses/Botany/Week 3/quiz.pdf", message: "permission denied: check the file's permissions" });
+  });
+  await page.getByText(/^12 files, 2 waiting · last sync/).waitFor();
+  await page.locator(".card").getByRole("alert").filter({ hasText: "Week 3/quiz.pdf: permission denied" }).waitFor();
   await page.getByLabel("Delete the uploaded copy when the file is deleted").check();
   const dialog = page.getByRole("dialog");
   await dialog.getByText("will be deleted from the cloud too").waitFor();
