@@ -55,6 +55,17 @@ function rssKiB(pid) {
   }
 }
 
+/** Memory only this process holds (private pages): RSS also counts shared libraries. */
+function privateKiB(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const get = (k) => Number(text.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? 0);
+    return get("Private_Clean") + get("Private_Dirty");
+  } catch {
+    return 0;
+  }
+}
+
 function descendants(pid) {
   const out = [];
   for (const d of readdirSync("/proc")) {
@@ -145,6 +156,48 @@ try {
       done({ rows: document.querySelectorAll("[data-job]").length, median: times[120], p95: times[Math.floor(times.length * 0.95)], max: times[times.length - 1] });
     })();`);
   console.log(`scrolling ${JOBS} jobs (WebKitGTK, Xvfb, software rendering): median ${frames.median.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(1)} ms per frame; ${frames.rows} rows in the DOM`);
+  // Wheel-like scrolling: three rows per frame, as a mouse wheel or a trackpad moves a list.
+  const wheel = await session.execAsync(`
+    const done = arguments[arguments.length - 1];
+    (async () => {
+      const list = document.querySelector(".joblist");
+      list.scrollTop = 0;
+      await new Promise((r) => requestAnimationFrame(r));
+      const times = [];
+      let last = performance.now();
+      for (let i = 1; i <= 120; i++) {
+        list.scrollTop = i * 3 * 68;
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        times.push(now - last);
+        last = now;
+      }
+      times.sort((a, b) => a - b);
+      done({ median: times[60], p95: times[114] });
+    })();`);
+  console.log(`  wheel-like (3 rows a frame): median ${wheel.median.toFixed(1)} ms, p95 ${wheel.p95.toFixed(1)} ms per frame`);
+  // Where a step's time goes: script (the scroll handler and Svelte's update), then style and
+  // layout (forced), the rest of the frame being paint and compositing.
+  const split = await session.execAsync(`
+    const done = arguments[arguments.length - 1];
+    (async () => {
+      const list = document.querySelector(".joblist");
+      const script = [], layout = [];
+      for (let i = 0; i < 60; i++) {
+        const t0 = performance.now();
+        list.scrollTop = (list.scrollHeight * ((i * 37) % 60)) / 60;
+        list.dispatchEvent(new Event("scroll"));
+        await Promise.resolve(); await Promise.resolve(); await new Promise((r) => setTimeout(r, 0));
+        const t1 = performance.now();
+        list.querySelector("[data-job]")?.getBoundingClientRect();
+        const t2 = performance.now();
+        script.push(t1 - t0); layout.push(t2 - t1);
+        await new Promise((r) => requestAnimationFrame(r));
+      }
+      const med = (xs) => xs.sort((a, b) => a - b)[30];
+      done({ script: med(script), layout: med(layout) });
+    })();`);
+  console.log(`  per scroll step: script ${split.script.toFixed(1)} ms, style and layout ${split.layout.toFixed(1)} ms (median); the rest is painting`);
 
   // Idle RSS: 5 s after the last interaction.
   await sleep(5000);
@@ -152,7 +205,10 @@ try {
   const kids = descendants(pid);
   const own = rssKiB(pid);
   const all = own + kids.reduce((n, k) => n + rssKiB(k), 0);
+  const ownPrivate = privateKiB(pid);
+  const allPrivate = ownPrivate + kids.reduce((n, k) => n + privateKiB(k), 0);
   console.log(`idle RSS: ferry-desktop ${(own / 1024).toFixed(1)} MiB; with WebKit's ${kids.length} helper processes ${(all / 1024).toFixed(1)} MiB`);
+  console.log(`idle private memory (without shared libraries): ferry-desktop ${(ownPrivate / 1024).toFixed(1)} MiB; with WebKit's helpers ${(allPrivate / 1024).toFixed(1)} MiB`);
   await session.end();
 
   const bundles = join(root, "target/release/bundle");
