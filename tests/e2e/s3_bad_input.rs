@@ -69,6 +69,54 @@ fn missing_empty_and_empty_folder_do_not_stop_the_batch() {
     );
 }
 
+/// Things that are not files (a pipe, a device, a dangling link, a link loop) are refused at
+/// once, each saying why and what to do; nothing hangs on the pipe, and the good file uploads.
+#[test]
+fn pipes_devices_and_broken_links_are_refused_without_hanging() {
+    let server = S3Server::rclone();
+    let files = tempfile::tempdir().unwrap();
+    let dir = files.path();
+    let good = dir.join("good.txt");
+    std::fs::write(&good, b"fine").unwrap();
+    let pipe = dir.join("pipe.pdf");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink(dir.join("nowhere.pdf"), dir.join("dangling.pdf")).unwrap();
+    std::os::unix::fs::symlink(dir.join("loop-b"), dir.join("loop-a")).unwrap();
+    std::os::unix::fs::symlink(dir.join("loop-a"), dir.join("loop-b")).unwrap();
+    let device = Path::new("/dev/null");
+
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let run = ferry.run_paths(
+        &["upload", "--json"],
+        &[
+            &pipe,
+            &dir.join("dangling.pdf"),
+            &dir.join("loop-a"),
+            device,
+            &good,
+        ],
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let lines = run.lines();
+    assert_eq!(by_name(&lines, "good.txt")["state"], "done");
+    for (name, code, says) in [
+        ("pipe.pdf", "invalid_input", "not a regular file"),
+        ("/dev/null", "invalid_input", "only files can be uploaded"),
+        ("dangling.pdf", "not_found", "check the path"),
+        ("loop-a", "invalid_input", "point the link at a real file"),
+    ] {
+        let (got, msg) = error_of(by_name(&lines, name));
+        assert_eq!(got, code, "{name}: {msg}");
+        assert!(msg.contains(name) && msg.contains(says), "{name}: {msg}");
+    }
+}
+
 /// An unreadable file fails with a message saying how to fix it; the readable one uploads.
 #[test]
 fn unreadable_file_is_reported() {

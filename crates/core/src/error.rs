@@ -173,6 +173,19 @@ impl Error {
                 ErrorKind::Io,
                 format!("{shown}: the disk is full; free some space and retry"),
             ),
+            K::IsADirectory => Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{shown}: is a folder where a file was expected; add the folder itself or a file in it"
+                ),
+            ),
+            #[cfg(unix)]
+            _ if err.raw_os_error() == Some(libc::ELOOP) => Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{shown}: its symbolic links lead in a circle; point the link at a real file"
+                ),
+            ),
             _ => Error::new(ErrorKind::Io, format!("{shown}: {err}")),
         }
     }
@@ -246,5 +259,16 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Io);
         assert!(err.message().contains("intro.pdf"), "{err}");
         assert!(err.message().contains("readable"), "{err}");
+        #[cfg(unix)]
+        {
+            let looped = Error::from_io(path, &std::io::Error::from_raw_os_error(libc::ELOOP));
+            assert_eq!(looped.kind(), ErrorKind::InvalidInput);
+            assert!(
+                looped
+                    .message()
+                    .contains("intro.pdf: its symbolic links lead in a circle"),
+                "{looped}"
+            );
+        }
     }
 }
