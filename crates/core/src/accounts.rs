@@ -148,8 +148,9 @@ pub struct Accounts {
 impl Accounts {
     pub fn load(path: &Path) -> Result<Accounts> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text)
-                .map_err(|e| Error::config(format!("{}: {}", path.display(), e.message()))),
+            Ok(text) => {
+                toml::from_str(&text).map_err(|e| crate::config::toml_error(path, &text, &e))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Accounts::default()),
             Err(e) => Err(Error::from_io(path, &e)),
         }

@@ -178,8 +178,7 @@ impl Settings {
     /// Read `path` if it exists; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Self> {
         let mut settings: Settings = match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text)
-                .map_err(|e| Error::config(format!("{}: {}", path.display(), e.message())))?,
+            Ok(text) => toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
             Err(e) => return Err(Error::from_io(path, &e)),
         };
@@ -281,6 +280,29 @@ impl Settings {
 
     pub fn link_expiry(&self) -> Duration {
         Duration::from_secs(self.link_expiry_secs)
+    }
+}
+
+/// A TOML file's error as a user reads it: the file, the line, what is wrong.
+pub(crate) fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
+    // serde names Rust types; say what to write instead.
+    let message = [
+        ("expected u64", "expected a whole number"),
+        ("expected u32", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+        ("expected f32", "expected a number"),
+        ("expected a boolean", "expected true or false"),
+    ]
+    .iter()
+    .fold(e.message().to_string(), |m, (rust, plain)| {
+        m.replace(rust, plain)
+    });
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            Error::config(format!("{}, line {line}: {message}", path.display()))
+        }
+        None => Error::config(format!("{}: {message}", path.display())),
     }
 }
 
