@@ -276,6 +276,23 @@ async fn a_stop_mid_upload_resumes_and_mirrored_deletions_delete_remotely() {
     std::fs::write(&path, &bytes).unwrap();
     let watcher = Watcher::start(&ferry, &[], &[root.path()]);
     proxy.wait_for_hold().await;
+    // Stop only once part 1 is confirmed (the server answered it), so that the resume has a
+    // confirmed part to skip; on a busy machine the hold can come first.
+    let deadline = std::time::Instant::now() + LONG;
+    while !proxy
+        .seen()
+        .iter()
+        .any(|s| s.part_number() == Some(1) && s.status == 200)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "part 1 was never confirmed: {:?}",
+            proxy.seen()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Let the process commit the confirmation it just received.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let seen = watcher.stop();
     assert!(!seen.iter().any(|v| v["event"] == "done"), "{seen:#?}");
 
