@@ -187,6 +187,10 @@ pub enum UiEvent {
         path: Option<String>,
         message: String,
     },
+    /// A watched folder queued files: read the queue again to show them.
+    Queued {
+        count: u32,
+    },
     /// The engine was reopened (accounts, settings or folders changed): reload everything.
     Reloaded,
 }
@@ -230,7 +234,9 @@ impl UiEvent {
                 pending: *pending as u32,
                 took_ms: *took_ms,
             },
-            Event::FolderQueued { .. } => return None,
+            Event::FolderQueued { ids, .. } => UiEvent::Queued {
+                count: ids.len() as u32,
+            },
             Event::FolderProblem { path, message } => UiEvent::Problem {
                 path: Some(path.display().to_string()),
                 message: message.clone(),

@@ -29,7 +29,7 @@ problems: Array<IpcError>,
  */
 demo: boolean, home: string, };
 
-export type UiEvent = { "type": "job", job: JobRow, } | { "type": "progress", id: number, bytesDone: number, total: number, } | { "type": "processing", id: number, pct: number | null, } | { "type": "notice", id: number | null, message: string, } | { "type": "folder", root: string, files: number, pending: number, tookMs: number, } | { "type": "problem", path: string | null, message: string, } | { "type": "reloaded" };
+export type UiEvent = { "type": "job", job: JobRow, } | { "type": "progress", id: number, bytesDone: number, total: number, } | { "type": "processing", id: number, pct: number | null, } | { "type": "notice", id: number | null, message: string, } | { "type": "folder", root: string, files: number, pending: number, tookMs: number, } | { "type": "problem", path: string | null, message: string, } | { "type": "queued", count: number, } | { "type": "reloaded" };
 
 export type AccountRow = { name: string, 
 /**

@@ -88,6 +88,8 @@ class AppState {
     const events = this.pending;
     this.pending = [];
     let changed = false;
+    // Many batches in one frame still read the queue once.
+    let refresh = false;
     const now = Date.now();
     for (const e of events) {
       if (this.table.apply(e, now)) changed = true;
@@ -101,11 +103,12 @@ class AppState {
         this.toast("error", e.path ? `${e.path}: ${e.message}` : e.message);
       } else if (e.type === "folder") {
         this.folderStatus = { ...this.folderStatus, [e.root]: { files: e.files, pending: e.pending, at: now } };
-      } else if (e.type === "reloaded") {
-        void this.refresh();
+      } else if (e.type === "reloaded" || e.type === "queued") {
+        refresh = true;
       }
     }
     if (changed) this.version++;
+    if (refresh) void this.refresh();
   }
 
   async add(paths: string[], destination: string | null = null): Promise<void> {

@@ -148,6 +148,14 @@ test("watch folders: turning on mirrored deletions asks for confirmation", async
     globalThis.ferryMock.emit({ type: "problem", path: "/home/t/Courses/Botany/Week 3/quiz.pdf", message: "permission denied: check the file's permissions" });
   });
   await page.getByText(/^12 files, 2 waiting · last sync/).waitFor();
+  // Files the watch queued show up in the queue at once (the window reads the queue again).
+  await page.evaluate(() => {
+    globalThis.ferryMock.seed(2);
+    globalThis.ferryMock.emit({ type: "queued", count: 2 });
+  });
+  await page.keyboard.press("Alt+1");
+  await page.getByRole("listitem", { name: /file 1\.pdf/ }).waitFor();
+  await page.keyboard.press("Alt+3");
   await page.locator(".card").getByRole("alert").filter({ hasText: "Week 3/quiz.pdf: permission denied" }).waitFor();
   await page.getByLabel("Delete the uploaded copy when the file is deleted").check();
   const dialog = page.getByRole("dialog");
