@@ -20,6 +20,13 @@ fn watch_ferry(server: &S3Server) -> Ferry {
     ferry
 }
 
+/// Wait until the watcher has compared its folders with the queue once.
+fn first_look(watcher: &mut Watcher) {
+    watcher.wait_until("the first look", LONG, |s| {
+        s.iter().any(|v| v["event"] == "scanned")
+    });
+}
+
 fn key_of(done: &serde_json::Value) -> String {
     done["key"].as_str().unwrap().to_string()
 }
@@ -31,9 +38,7 @@ fn created_renamed_and_slowly_copied_files_are_each_uploaded_once_when_complete(
     let ferry = watch_ferry(&server);
     let root = tempfile::tempdir().unwrap();
     let mut watcher = Watcher::start(&ferry, &[], &[root.path()]);
-    watcher.wait_until("the first look", LONG, |s| {
-        s.iter().any(|v| v["event"] == "scanned")
-    });
+    first_look(&mut watcher);
 
     // A plain file, in course and module folders.
     let module = root.path().join("Course A/Module 2");
@@ -103,9 +108,7 @@ fn five_thousand_files_dropped_at_once_are_all_uploaded_once() {
     let ferry = watch_ferry(&server);
     let root = tempfile::tempdir().unwrap();
     let mut watcher = Watcher::start(&ferry, &[], &[root.path()]);
-    watcher.wait_until("the first look", LONG, |s| {
-        s.iter().any(|v| v["event"] == "scanned")
-    });
+    first_look(&mut watcher);
     const N: usize = 5_000;
     let drop_dir = root.path().join("week 3");
     std::fs::create_dir(&drop_dir).unwrap();
@@ -183,9 +186,7 @@ fn changes_while_stopped_are_caught_up_and_an_unchanged_restart_uploads_nothing(
 
     // Nothing changed: nothing is queued or uploaded.
     let mut watcher = Watcher::start(&ferry, &[], &[]);
-    watcher.wait_until("the first look", LONG, |s| {
-        s.iter().any(|v| v["event"] == "scanned")
-    });
+    first_look(&mut watcher);
     watcher.drain_for(Duration::from_secs(3));
     let seen = watcher.stop();
     let scanned = seen.iter().find(|v| v["event"] == "scanned").unwrap();
@@ -315,9 +316,7 @@ async fn a_stop_mid_upload_resumes_and_mirrored_deletions_delete_remotely() {
     // The same folder, now mirroring deletions: the watch uploads nothing more, and a
     // deletion removes the object.
     let mut watcher = Watcher::start(&ferry, &["--mirror-deletions"], &[root.path()]);
-    watcher.wait_until("the first look", LONG, |s| {
-        s.iter().any(|v| v["event"] == "scanned")
-    });
+    first_look(&mut watcher);
     std::fs::remove_file(&path).unwrap();
     watcher.wait_until("the deletion", LONG, |s| {
         s.iter().any(|v| v["event"] == "deleted")
