@@ -166,3 +166,66 @@ async fn persistently_malformed_replies_fail_with_a_clear_message() {
         "{msg}"
     );
 }
+
+/// A completion reply whose ETag is S3's multipart ETag of exactly the parts sent proves the
+/// object, and the object is not read back; a reply that contradicts the parts is not
+/// trusted: Ferry reads the object back (HEAD) before calling it done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn completion_is_read_back_only_when_its_etag_contradicts_the_parts() {
+    let server = S3Server::moto();
+    let proxy = Proxy::start(&server.endpoint).await;
+    let files = tempfile::tempdir().unwrap();
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    let heads_after_completion = |key: &str| {
+        let seen = proxy.seen();
+        let done = seen
+            .iter()
+            .position(|s| s.method == "POST" && s.target.contains("uploadId="))
+            .expect("a completion was sent");
+        seen[done..]
+            .iter()
+            .filter(|s| s.method == "HEAD" && s.target.contains(key))
+            .count()
+    };
+
+    let proven = files.path().join("week 1.mp4");
+    let bytes = data(2 * PART + 7, 11);
+    std::fs::write(&proven, &bytes).unwrap();
+    let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
+    ferry.multipart_parts(PART);
+    let run = ferry.run_paths(&["upload", "--json"], &[&proven]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let key = run.lines()[0]["key"].as_str().unwrap().to_string();
+    assert_eq!(checker.sha256(&key), sha256_hex(&bytes));
+    let name = key.rsplit('/').next().unwrap().replace(' ', "%20");
+    assert_eq!(
+        heads_after_completion(&name),
+        0,
+        "moto's ETag proves the parts"
+    );
+
+    proxy.reset_log();
+    proxy.inject(
+        |m, t| m == "POST" && t.contains("uploadId="),
+        Fault::ReplaceBody(format!(
+            "<?xml version=\"1.0\"?><CompleteMultipartUploadResult><Bucket>{}</Bucket><Key>k</Key><ETag>\"{}-9\"</ETag></CompleteMultipartUploadResult>",
+            server.bucket,
+            "0".repeat(32)
+        )),
+        Some(1),
+    );
+    let doubtful = files.path().join("week 2.mp4");
+    let bytes = data(2 * PART + 9, 12);
+    std::fs::write(&doubtful, &bytes).unwrap();
+    let run = ferry.run_paths(&["upload", "--json"], &[&doubtful]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let key = run.lines()[0]["key"].as_str().unwrap().to_string();
+    assert_eq!(checker.sha256(&key), sha256_hex(&bytes));
+    let name = key.rsplit('/').next().unwrap().replace(' ', "%20");
+    assert_eq!(
+        heads_after_completion(&name),
+        1,
+        "a contradicting ETag makes Ferry read the object back"
+    );
+    assert_eq!(checker.list().len(), 2, "two objects, none twice");
+}

@@ -97,6 +97,17 @@ pub struct ObjectSpec {
     pub overwrite: bool,
 }
 
+/// What a successful CompleteMultipartUpload reply proves about the assembled object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completion {
+    /// The reply proves the object is exactly the parts sent (S3's multipart ETag).
+    Proven,
+    /// The server acknowledged it; its reply cannot be checked against the parts.
+    Acknowledged,
+    /// The reply contradicts the parts sent: read the object back before trusting it.
+    Doubtful(String),
+}
+
 /// What is at a key already.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteObject {
@@ -131,7 +142,7 @@ pub trait ObjectStore: bucket::BucketSettings {
         spec: &ObjectSpec,
         upload_id: &str,
         parts: &[ConfirmedPart],
-    ) -> Result<()>;
+    ) -> Result<Completion>;
     async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()>;
     async fn delete(&self, key: &str) -> Result<()>;
     /// The delivery URL: public when a public base is configured, otherwise presigned for

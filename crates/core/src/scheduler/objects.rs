@@ -3,7 +3,7 @@
 //! occupied key gets a numbered variant, unless what is there is this very content.
 
 use super::{Inner, Outcome, Progress};
-use crate::destination::{FileRange, ObjectSpec, ObjectStore, RemoteObject};
+use crate::destination::{Completion, FileRange, ObjectSpec, ObjectStore, RemoteObject};
 use crate::fileinfo;
 use crate::job::{ConfirmedPart, JobState, ResumeState, UploadJob, UploadResult};
 use crate::keys::numbered_variant;
@@ -287,14 +287,28 @@ impl Inner {
         let completed = self
             .retrying(|_| dest.complete_multipart(&spec, upload_id, &parts))
             .await;
-        if let Err(err) = completed {
-            // A lost reply to a completion that did happen shows as NoSuchUpload on retry.
-            let ours = matches!(dest.head(&job.key).await, Ok(RemoteObject::Present { size, hash: Some(ref h) }) if *h == job.file.hash && size == job.file.size);
-            if !ours {
-                return Err(err);
+        match completed {
+            // The reply proves or acknowledges the object. Reading it back would cost a
+            // server that hashes on HEAD (rclone) a pass over the whole object.
+            Ok(Completion::Proven | Completion::Acknowledged) => {}
+            Ok(Completion::Doubtful(why)) => {
+                tracing::warn!(job = %job.id, key = %job.key, "{why}; reading the object back");
+                self.check_completed(job, dest).await?;
+            }
+            Err(err) => {
+                // A lost reply to a completion that did happen shows as NoSuchUpload on retry.
+                let ours = matches!(dest.head(&job.key).await, Ok(RemoteObject::Present { size, hash: Some(ref h) }) if *h == job.file.hash && size == job.file.size);
+                if !ours {
+                    return Err(err);
+                }
             }
         }
-        // Check what the server holds before saying "done" (a 200 reply can hide a failure).
+        Ok(Outcome::Done(self.result(dest, &job.key).await?, None))
+    }
+
+    /// Check what the server holds before saying "done", when its completion reply could not
+    /// vouch for the object.
+    async fn check_completed(&self, job: &UploadJob, dest: &dyn ObjectStore) -> Result<()> {
         match self.retrying(|_| dest.head(&job.key)).await? {
             RemoteObject::Present { size, .. } if size == job.file.size => {}
             RemoteObject::Present { size, .. } => {
@@ -310,7 +324,7 @@ impl Inner {
                 ));
             }
         }
-        Ok(Outcome::Done(self.result(dest, &job.key).await?, None))
+        Ok(())
     }
 
     async fn send_part(

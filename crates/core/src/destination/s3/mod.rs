@@ -9,8 +9,11 @@ mod bucket;
 mod compat;
 pub mod config;
 mod errors;
+mod etag;
 
-use crate::destination::{Capabilities, FileRange, ObjectSpec, ObjectStore, RemoteObject};
+use crate::destination::{
+    Capabilities, Completion, FileRange, ObjectSpec, ObjectStore, RemoteObject,
+};
 use crate::job::ConfirmedPart;
 use crate::{Error, ErrorKind, Result};
 use async_trait::async_trait;
@@ -333,7 +336,7 @@ impl ObjectStore for S3Destination {
         spec: &ObjectSpec,
         upload_id: &str,
         parts: &[ConfirmedPart],
-    ) -> Result<()> {
+    ) -> Result<Completion> {
         let completed = CompletedMultipartUpload::builder()
             .set_parts(Some(
                 parts
@@ -372,7 +375,11 @@ impl ObjectStore for S3Destination {
                 ),
             ));
         }
-        Ok(())
+        Ok(match etag::check(out.e_tag().unwrap_or_default(), parts) {
+            etag::EtagCheck::Matches => Completion::Proven,
+            etag::EtagCheck::Unknown => Completion::Acknowledged,
+            etag::EtagCheck::Mismatch(why) => Completion::Doubtful(why),
+        })
     }
 
     async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()> {
