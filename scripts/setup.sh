@@ -23,6 +23,9 @@ packages=(build-essential pkg-config libssl-dev libdbus-1-dev curl file python3 
 # GUI tests: the real window under Xvfb through WebKitWebDriver, UI flows in Chromium, and xclip
 # to read what the app put on the clipboard.
 [ "$want_test" = 1 ] && packages+=(xvfb xauth webkit2gtk-driver chromium xclip)
+# Reliability tests: libfaketime (a computer whose clock is off) and util-linux's unshare (a
+# small private tmpfs that fills up, without root).
+[ "$want_test" = 1 ] && packages+=(faketime util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,8 @@
 //! An HTTP proxy between Ferry and a local server: it records every request (so a test can
 //! prove what was, and was not, sent) and injects faults by rule: error statuses with
-//! `Retry-After`, stalls, dropped connections, and malformed or misleading replies.
+//! `Retry-After`, holds and stalls, slow links, connections cut mid-request or mid-reply,
+//! replies lost after the server acted, and malformed or misleading replies. A seeded
+//! [`Proxy::chaos`] mode picks faults at random and counts them by kind.
 //!
 //! The `Host` header is passed through untouched, so SigV4 signatures stay valid.
 
@@ -62,6 +64,43 @@ pub enum Fault {
     Hold,
     /// Drop the connection without a reply.
     Drop,
+    /// Read this many bytes of the request body, then cut the connection (a reset mid-body).
+    CutRequest(usize),
+    /// Let the server act, then cut the connection without a reply (the reply is lost).
+    LoseReply,
+    /// Let the server act, then send the reply's head and half its body and cut the connection
+    /// (a truncated reply). A reply with no body is lost whole.
+    CutReply,
+    /// Wait this long before passing the request on.
+    Stall(Duration),
+    /// Pass the request body on at this many bytes a second.
+    Slow(u64),
+}
+
+/// A fault the chaos mode may pick, with its name (for the tally) and how many requests in a
+/// row it hits (a burst).
+#[derive(Clone)]
+pub struct ChaosFault {
+    pub name: &'static str,
+    pub fault: Fault,
+    pub burst: usize,
+}
+
+struct Chaos {
+    rng: u64,
+    per_mille: u64,
+    faults: Vec<ChaosFault>,
+}
+
+impl Chaos {
+    /// SplitMix64: reproducible from the seed (up to the order concurrent requests arrive in).
+    fn next(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
 }
 
 pub type Matcher = Box<dyn Fn(&str, &str) -> bool + Send + Sync>;
@@ -70,6 +109,8 @@ struct Rule {
     matcher: Matcher,
     fault: Fault,
     remaining: Option<usize>,
+    /// Counted under this name in the chaos tally.
+    tally: Option<&'static str>,
 }
 
 #[derive(Default)]
@@ -78,6 +119,8 @@ struct State {
     rules: Mutex<Vec<Rule>>,
     released: std::sync::atomic::AtomicBool,
     release: tokio::sync::Notify,
+    chaos: Mutex<Option<Chaos>>,
+    tally: Mutex<std::collections::BTreeMap<&'static str, usize>>,
 }
 
 pub struct Proxy {
@@ -135,7 +178,28 @@ impl Proxy {
             matcher: Box::new(matcher),
             fault,
             remaining: times,
+            tally: None,
         });
+    }
+
+    /// From now on, give `per_mille` of the requests no rule matches a fault picked at random
+    /// (seeded) from `faults`.
+    pub fn chaos(&self, seed: u64, per_mille: u64, faults: Vec<ChaosFault>) {
+        *self.state.chaos.lock().unwrap() = Some(Chaos {
+            rng: seed,
+            per_mille,
+            faults,
+        });
+    }
+
+    /// Stop picking faults at random (rules stay).
+    pub fn calm(&self) {
+        *self.state.chaos.lock().unwrap() = None;
+    }
+
+    /// How many faults of each kind chaos injected.
+    pub fn tally(&self) -> std::collections::BTreeMap<&'static str, usize> {
+        self.state.tally.lock().unwrap().clone()
     }
 
     /// Let held requests through (to the server) and hold no more.
@@ -187,6 +251,11 @@ impl Drop for Proxy {
     }
 }
 
+/// A client for slowed bodies (the shared one is typed for bodies as they arrive).
+fn slow_client() -> Client<HttpConnector, ChannelBody> {
+    Client::builder(TokioExecutor::new()).build_http()
+}
+
 fn full(text: impl Into<Bytes>) -> Body {
     Full::new(text.into())
         .map_err(|never| match never {})
@@ -200,10 +269,72 @@ fn take_fault(state: &State, method: &str, target: &str) -> Option<Fault> {
             if let Some(n) = rule.remaining.as_mut() {
                 *n -= 1;
             }
+            if let Some(name) = rule.tally {
+                *state.tally.lock().unwrap().entry(name).or_default() += 1;
+            }
             return Some(rule.fault.clone());
         }
     }
-    None
+    let mut chaos = state.chaos.lock().unwrap();
+    let chaos = chaos.as_mut()?;
+    if chaos.faults.is_empty() || chaos.next() % 1000 >= chaos.per_mille {
+        return None;
+    }
+    let index = (chaos.next() % chaos.faults.len() as u64) as usize;
+    let pick = chaos.faults[index].clone();
+    *state.tally.lock().unwrap().entry(pick.name).or_default() += 1;
+    if pick.burst > 1 {
+        rules.push(Rule {
+            matcher: Box::new(|_, _| true),
+            fault: pick.fault.clone(),
+            remaining: Some(pick.burst - 1),
+            tally: Some(pick.name),
+        });
+    }
+    Some(pick.fault)
+}
+
+/// A reply body fed from a channel, so that it can be paced or cut.
+struct ChannelBody(tokio::sync::mpsc::Receiver<Result<Bytes, BoxError>>);
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|item| item.map(|r| r.map(hyper::body::Frame::data)))
+    }
+}
+
+/// The request body passed on at `rate` bytes a second, in 16 KiB steps.
+fn slowed(mut body: Incoming, rate: u64) -> ChannelBody {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                let _ = tx.send(Err("client went away".into())).await;
+                return;
+            };
+            let Ok(mut data) = frame.into_data() else {
+                continue;
+            };
+            while !data.is_empty() {
+                let step = data.split_to(data.len().min(16 * 1024));
+                tokio::time::sleep(Duration::from_secs_f64(step.len() as f64 / rate as f64)).await;
+                if tx.send(Ok(step)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    ChannelBody(rx)
 }
 
 async fn handle(
@@ -255,7 +386,21 @@ async fn handle(
             record(0);
             return Err("dropped by the proxy".into());
         }
-        Some(Fault::ReplaceBody(_)) | None => {}
+        Some(Fault::CutRequest(after)) => {
+            record(0);
+            let mut body = req.into_body();
+            let mut read = 0;
+            while read < after {
+                match body.frame().await {
+                    Some(Ok(frame)) => read += frame.data_ref().map_or(0, |d| d.len()),
+                    _ => break,
+                }
+            }
+            return Err("cut mid-request by the proxy".into());
+        }
+        Some(Fault::Stall(wait)) => tokio::time::sleep(wait).await,
+        Some(Fault::ReplaceBody(_) | Fault::LoseReply | Fault::CutReply | Fault::Slow(_))
+        | None => {}
     }
     let record = |status: u16| {
         state.seen.lock().unwrap().push(Seen {
@@ -271,9 +416,32 @@ async fn handle(
         target
     );
     parts.uri = uri.parse()?;
-    let upstream_resp = client.request(Request::from_parts(parts, body)).await?;
+    let upstream_resp = match fault {
+        Some(Fault::Slow(rate)) => {
+            let slow = slowed(body, rate);
+            slow_client()
+                .request(Request::from_parts(parts, slow))
+                .await?
+        }
+        _ => client.request(Request::from_parts(parts, body)).await?,
+    };
     let status = upstream_resp.status().as_u16();
     record(status);
+    if let Some(Fault::LoseReply | Fault::CutReply) = fault {
+        let (head, body) = upstream_resp.into_parts();
+        let bytes = body.collect().await?.to_bytes();
+        if matches!(fault, Some(Fault::LoseReply)) || bytes.len() < 2 {
+            return Err("reply lost by the proxy".into());
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        let half = bytes.slice(..bytes.len() / 2);
+        tokio::spawn(async move {
+            let _ = tx.send(Ok(half)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let _ = tx.send(Err("reply cut by the proxy".into())).await;
+        });
+        return Ok(Response::from_parts(head, ChannelBody(rx).boxed()));
+    }
     if let Some(Fault::ReplaceBody(text)) = fault {
         let _ = upstream_resp.into_body().collect().await;
         return Ok(Response::builder()

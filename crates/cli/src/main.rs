@@ -16,12 +16,14 @@ use args::{Cli, Command, Format};
 use clap::Parser;
 use ferry_core::config::FerryHome;
 use ferry_core::destination::check::CheckOptions;
-use ferry_core::job::{JobId, JobState};
+use ferry_core::events::Event;
+use ferry_core::job::{JobError, JobId, JobState, UploadJob};
 use ferry_core::scheduler::JobFilter;
 use ferry_core::urlfmt::UrlFormat;
 use ferry_core::{Engine, Error, ErrorKind};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 fn main() -> ExitCode {
     ferry_core::memory::limit_arenas();
@@ -83,14 +85,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 eprintln!("ferry: {note}");
             }
             let ids: HashSet<JobId> = intake.queued.iter().copied().collect();
-            let ok = drive(&engine, JobFilter::Only(ids), json).await?;
-            let mut failed = !ok;
+            let run = drive(&engine, JobFilter::Only(ids), json).await?;
+            let mut failed = !run.finished;
             for job in intake
                 .queued
                 .iter()
                 .filter_map(|id| engine.job(*id).ok().flatten())
             {
-                print_job(&job, json);
+                print_job(&job, json, &run.unrecorded);
                 failed |= job.state != JobState::Done;
             }
             for rejected in &intake.rejected {
@@ -114,11 +116,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             if before.is_empty() && !json {
                 eprintln!("Nothing to resume: every job is finished.");
             }
-            let ok = drive(&engine, JobFilter::All, json).await?;
-            let mut failed = !ok;
+            let run = drive(&engine, JobFilter::All, json).await?;
+            let mut failed = !run.finished;
             for id in before {
                 if let Some(job) = engine.job(id)? {
-                    print_job(&job, json);
+                    print_job(&job, json, &run.unrecorded);
                     failed |= job.state != JobState::Done;
                 }
             }
@@ -238,6 +240,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(exit(n != ids.len()))
         }
         Command::Retry { ids, failed } => {
+            if ids.is_empty() && !failed {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    "say which jobs to retry: their ids (see `ferry status`) or --failed for every failed job",
+                ));
+            }
             let engine = open_engine()?;
             let ids = if failed {
                 engine
@@ -257,8 +265,38 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
 }
 
 /// Run the engine with progress bars, stopping cleanly on Ctrl-C. Returns false if interrupted.
-async fn drive(engine: &Engine, filter: JobFilter, quiet: bool) -> Result<bool, Error> {
+/// What a run did: whether it ran to the end (not interrupted), and the failures the queue
+/// could not record (a full disk under the database), to report all the same.
+struct Driven {
+    finished: bool,
+    unrecorded: HashMap<JobId, JobError>,
+}
+
+/// Run the engine with progress bars, stopping cleanly on Ctrl-C.
+async fn drive(engine: &Engine, filter: JobFilter, quiet: bool) -> Result<Driven, Error> {
     let bars = progress::spawn(engine, quiet);
+    let failures = Arc::new(Mutex::new(HashMap::new()));
+    let mut events = engine.subscribe();
+    let collected = failures.clone();
+    let collector = tokio::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match events.recv().await {
+                Ok(Event::Failed { id, code, message }) => {
+                    let error = JobError {
+                        code: code.to_string(),
+                        message,
+                    };
+                    collected
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(id, error);
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
     let result = tokio::select! {
         r = engine.run(filter) => r.map(|_| true),
         _ = tokio::signal::ctrl_c() => {
@@ -266,17 +304,32 @@ async fn drive(engine: &Engine, filter: JobFilter, quiet: bool) -> Result<bool, 
             Ok(false)
         }
     };
+    // Let the collector see the last events before stopping it.
+    tokio::task::yield_now().await;
+    collector.abort();
     if let Some(bars) = bars {
         bars.abort();
     }
-    result
+    let unrecorded = std::mem::take(&mut *failures.lock().unwrap_or_else(|p| p.into_inner()));
+    Ok(Driven {
+        finished: result?,
+        unrecorded,
+    })
 }
 
-fn print_job(job: &ferry_core::job::UploadJob, json: bool) {
+/// Print a job; a failure the queue could not record is shown from the run's events.
+fn print_job(job: &UploadJob, json: bool, unrecorded: &HashMap<JobId, JobError>) {
+    let mut job = job.clone();
+    if job.error.is_none()
+        && job.state != JobState::Done
+        && let Some(error) = unrecorded.get(&job.id)
+    {
+        job.error = Some(error.clone());
+    }
     if json {
-        println!("{}", report::job_json(job));
+        println!("{}", report::job_json(&job));
     } else {
-        println!("{}", report::job_line(job));
+        println!("{}", report::job_line(&job));
     }
 }
 

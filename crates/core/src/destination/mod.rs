@@ -108,6 +108,14 @@ pub enum Completion {
     Doubtful(String),
 }
 
+/// A multipart upload the server holds open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenUpload {
+    pub upload_id: String,
+    /// When it was started (seconds since the epoch), if the server says.
+    pub initiated: Option<i64>,
+}
+
 /// What is at a key already.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteObject {
@@ -144,6 +152,8 @@ pub trait ObjectStore: bucket::BucketSettings {
         parts: &[ConfirmedPart],
     ) -> Result<Completion>;
     async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<()>;
+    /// The multipart uploads open for exactly `key` (ListMultipartUploads).
+    async fn open_uploads(&self, key: &str) -> Result<Vec<OpenUpload>>;
     async fn delete(&self, key: &str) -> Result<()>;
     /// The delivery URL: public when a public base is configured, otherwise presigned for
     /// `expires` (at most 7 days).

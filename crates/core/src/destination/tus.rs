@@ -62,6 +62,9 @@ fn map(err: TusError, what: &str) -> Error {
                 413 => ErrorKind::TooLarge,
                 429 => ErrorKind::RateLimited,
                 s if s >= 500 => ErrorKind::Server,
+                // A success without what tus requires (a proxy's page): asking again costs at
+                // most an empty upload the server expires.
+                200..=299 => ErrorKind::Server,
                 _ => ErrorKind::InvalidInput,
             };
             let body: String = body.chars().take(300).collect();
@@ -129,6 +132,11 @@ impl VideoStore for TusDestination {
         match self.client.status(&parse(upload_url)?).await {
             Ok(s) => Ok(Some(s.offset)),
             Err(TusError::Gone(_)) => Ok(None),
+            // HEAD changes nothing, so a garbled reply (a proxy's page) is worth asking again.
+            Err(TusError::Protocol(m)) => Err(Error::new(
+                ErrorKind::Network,
+                format!("tus: the reply to asking for the offset was malformed ({m})"),
+            )),
             Err(e) => Err(map(e, "asking for the offset")),
         }
     }

@@ -14,7 +14,7 @@ use crate::job::{
     ConfirmedPart, FileSnapshot, JobError, JobId, JobState, NewJob, ResumeState, UploadJob,
     UploadResult,
 };
-use crate::{Error, Result, classify::FileKind};
+use crate::{Error, ErrorKind, Result, classify::FileKind};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -28,13 +28,34 @@ const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, 
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
      links, overwrite";
 
+/// The error to give when the disk holding `db` has (next to) no room left, if it has none.
+fn full_disk(db: &Path) -> Option<Error> {
+    let dir = db.parent().filter(|d| !d.as_os_str().is_empty())?;
+    let st = rustix::fs::statvfs(dir).ok()?;
+    let free = st.f_bavail.saturating_mul(st.f_frsize);
+    (free < 64 * 1024).then(|| {
+        Error::new(
+            ErrorKind::Queue,
+            format!(
+                "the disk holding Ferry's job database ({}) is full; free some space and retry (nothing queued was lost)",
+                dir.display()
+            ),
+        )
+    })
+}
+
 impl Queue {
     /// Open (or create) the queue at `path`, applying migrations.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open(path).map_err(|e| {
-            Error::from(e).context(format!("opening the job database {}", path.display()))
+            full_disk(path).unwrap_or_else(|| {
+                Error::from(e).context(format!("opening the job database {}", path.display()))
+            })
         })?;
-        Self::setup(conn).map_err(|e| e.context(format!("job database {}", path.display())))
+        Self::setup(conn).map_err(|e| {
+            // SQLite reports a full disk met while making its WAL index as an I/O error.
+            full_disk(path).unwrap_or_else(|| e.context(format!("job database {}", path.display())))
+        })
     }
 
     /// An in-memory queue, for tests.

@@ -309,6 +309,12 @@ impl Inner {
                 tracing::warn!(job = %id, error = %err, "upload failed");
                 if let Err(e) = self.queue.finish_failed(id, &err, now) {
                     tracing::error!(job = %id, error = %e, "could not record failure");
+                    // The queue still says "uploading", so the next run resumes the job; say
+                    // why it stopped, since the queue cannot.
+                    let _ = self.events.send(Event::Notice {
+                        id,
+                        message: format!("{err} (and this could not be recorded: {e}; the job resumes on the next `ferry resume`)"),
+                    });
                 }
                 Event::Failed {
                     id,

@@ -58,7 +58,7 @@ impl Inner {
                     if let RemoteObject::Present {
                         size,
                         hash: Some(h),
-                    } = dest.head(&job.key).await?
+                    } = self.retrying(|_| dest.head(&job.key)).await?
                         && h == job.file.hash
                         && size == job.file.size
                     {
@@ -282,6 +282,7 @@ impl Inner {
             self.queue.set_resume(job.id, None, self.now())?;
             return Err(err);
         }
+        self.abort_strays(job, dest, upload_id).await;
         let parts: Vec<ConfirmedPart> = confirmed.into_values().collect();
         let spec = object_spec(job);
         let completed = self
@@ -297,13 +298,47 @@ impl Inner {
             }
             Err(err) => {
                 // A lost reply to a completion that did happen shows as NoSuchUpload on retry.
-                let ours = matches!(dest.head(&job.key).await, Ok(RemoteObject::Present { size, hash: Some(ref h) }) if *h == job.file.hash && size == job.file.size);
+                let ours = matches!(self.retrying(|_| dest.head(&job.key)).await, Ok(RemoteObject::Present { size, hash: Some(ref h) }) if *h == job.file.hash && size == job.file.size);
                 if !ours {
                     return Err(err);
                 }
             }
         }
         Ok(Outcome::Done(self.result(dest, &job.key).await?, None))
+    }
+
+    /// Abort the other multipart uploads open for this job's key that started no later than
+    /// ours: the leftovers of a CreateMultipartUpload whose reply was lost (the retry made a
+    /// second one) or of a crash between creating an upload and committing its id. Keys are
+    /// unique per job, so these are this job's own. Best effort: a store that cannot list
+    /// uploads leaves them to its lifecycle rule (`ferry bucket lifecycle`).
+    async fn abort_strays(&self, job: &UploadJob, dest: &dyn ObjectStore, ours: &str) {
+        let open = match dest.open_uploads(&job.key).await {
+            Ok(open) => open,
+            Err(e) => {
+                tracing::debug!(job = %job.id, error = %e, "could not list open uploads");
+                return;
+            }
+        };
+        let started = open
+            .iter()
+            .find(|u| u.upload_id == ours)
+            .and_then(|u| u.initiated);
+        for stray in open.iter().filter(|u| u.upload_id != ours) {
+            if let (Some(stray_at), Some(ours_at)) = (stray.initiated, started)
+                && stray_at > ours_at
+            {
+                continue; // newer than ours: not a leftover of this job
+            }
+            match dest.abort_multipart(&job.key, &stray.upload_id).await {
+                Ok(()) => {
+                    tracing::info!(job = %job.id, upload = %stray.upload_id, "aborted a stray multipart upload")
+                }
+                Err(e) => {
+                    tracing::warn!(job = %job.id, error = %e, "could not abort a stray multipart upload")
+                }
+            }
+        }
     }
 
     /// Check what the server holds before saying "done", when its completion reply could not

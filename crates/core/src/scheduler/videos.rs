@@ -81,9 +81,12 @@ impl Inner {
                         .confirm_offset(job.id, &tus_state(upload, new), new, self.now())?;
                 }
                 Err(err)
-                    if err.kind() == ErrorKind::Precondition && reconciles < MAX_RECONCILES =>
+                    if matches!(err.kind(), ErrorKind::Precondition | ErrorKind::Protocol)
+                        && reconciles < MAX_RECONCILES =>
                 {
                     // 409: our idea of the offset is stale (a lost reply); the server's wins.
+                    // A garbled reply (a proxy's page instead of the server's) leaves the same
+                    // doubt, and the same question settles it (ferry_tus::decide).
                     reconciles += 1;
                     match self.retrying(|_| dest.offset(&upload.upload_url)).await? {
                         Some(server) => {

@@ -207,6 +207,13 @@ impl VideoStore for StreamDestination {
         match self.tus.status(&parse_url(upload_url)?).await {
             Ok(s) => Ok(Some(s.offset)),
             Err(TusError::Gone(_)) => Ok(None),
+            // HEAD changes nothing, so a garbled reply (a proxy's page) is worth asking again.
+            Err(TusError::Protocol(m)) => Err(Error::new(
+                ErrorKind::Network,
+                format!(
+                    "Cloudflare Stream: the reply to asking how much of the video arrived was malformed ({m})"
+                ),
+            )),
             Err(e) => Err(tus_error(e, "asking how much of the video arrived")),
         }
     }

@@ -61,6 +61,15 @@ where
                 .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
             let code = service.err().code().unwrap_or("");
             let server_message = service.err().message().unwrap_or("");
+            // A refusal with no error code (a HEAD has no body) may still be the clock: the
+            // server's Date header tells, and saying so beats "HTTP 400".
+            if matches!(status, 400 | 403) && code.is_empty() {
+                let date = service.raw().headers().get("date");
+                if let Some(off) = date.and_then(|d| clock_offset(d, std::time::SystemTime::now()))
+                {
+                    return skewed(dest, off);
+                }
+            }
             from_status(status, code, server_message, dest, bucket, what)
                 .with_retry_after(retry_after)
         }
@@ -69,6 +78,36 @@ where
             format!("{dest}: {what} failed: {}", source_chain(&err)),
         ),
     }
+}
+
+/// SigV4 requests more than 15 minutes off the server's clock are refused.
+const MAX_SKEW_SECS: i64 = 15 * 60;
+
+/// How far this computer's clock is from the server's `Date` (seconds, positive when ours is
+/// ahead), if more than S3 tolerates.
+fn clock_offset(date: &str, now: std::time::SystemTime) -> Option<i64> {
+    let server = chrono::DateTime::parse_from_rfc2822(date.trim()).ok()?;
+    let ours = chrono::DateTime::<chrono::Utc>::from(now);
+    let off = (ours - server.with_timezone(&chrono::Utc)).num_seconds();
+    (off.abs() > MAX_SKEW_SECS).then_some(off)
+}
+
+fn skewed(dest: &str, off: i64) -> Error {
+    let (amount, way) = (
+        off.unsigned_abs(),
+        if off > 0 { "ahead of" } else { "behind" },
+    );
+    let amount = if amount >= 3600 {
+        format!("{:.1} hours", amount as f64 / 3600.0)
+    } else {
+        format!("{} minutes", amount / 60)
+    };
+    Error::new(
+        ErrorKind::Unauthenticated,
+        format!(
+            "{dest}: the server refused the request because this computer's clock is {amount} {way} the server's; set the clock right (turn on automatic time) and retry"
+        ),
+    )
 }
 
 /// Map an HTTP status and S3 error code. Also used for errors embedded in a 200 reply.
@@ -233,5 +272,26 @@ mod tests {
             assert_eq!(err.kind(), kind, "{status} {code}");
             assert!(err.message().contains(phrase), "{status} {code}: {err}");
         }
+    }
+
+    #[test]
+    fn a_clock_far_from_the_servers_is_named_with_the_offset() {
+        use std::time::{Duration, UNIX_EPOCH};
+        // Tue, 01 Dec 2026 10:00:00 GMT
+        let server = "Tue, 01 Dec 2026 10:00:00 GMT";
+        let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(1_796_119_200 + secs);
+        assert_eq!(clock_offset(server, at(0)), None);
+        assert_eq!(clock_offset(server, at(14 * 60)), None);
+        let behind = 1_796_119_200 - 2 * 3600;
+        let off = clock_offset(server, UNIX_EPOCH + Duration::from_secs(behind)).unwrap();
+        assert_eq!(off, -7200);
+        let msg = skewed("s3", off).to_string();
+        assert!(msg.contains("2.0 hours behind"), "{msg}");
+        assert!(
+            skewed("r2", 1200)
+                .to_string()
+                .contains("20 minutes ahead of")
+        );
+        assert_eq!(clock_offset("not a date", at(0)), None);
     }
 }

@@ -12,7 +12,7 @@ mod errors;
 mod etag;
 
 use crate::destination::{
-    Capabilities, Completion, FileRange, ObjectSpec, ObjectStore, RemoteObject,
+    Capabilities, Completion, FileRange, ObjectSpec, ObjectStore, OpenUpload, RemoteObject,
 };
 use crate::job::ConfirmedPart;
 use crate::{Error, ErrorKind, Result};
@@ -329,6 +329,42 @@ impl ObjectStore for S3Destination {
         parts.sort_by_key(|p| p.number);
         parts.dedup_by_key(|p| p.number);
         Ok(Some(parts))
+    }
+
+    async fn open_uploads(&self, key: &str) -> Result<Vec<OpenUpload>> {
+        let mut open = Vec::new();
+        let (mut key_marker, mut id_marker): (Option<String>, Option<String>) = (None, None);
+        loop {
+            let out = self
+                .client
+                .list_multipart_uploads()
+                .bucket(&self.config.bucket)
+                .prefix(key)
+                .set_key_marker(key_marker.clone())
+                .set_upload_id_marker(id_marker.clone())
+                .send()
+                .await
+                .map_err(|e| self.err(e, "listing open multipart uploads"))?;
+            for u in out.uploads() {
+                if let (Some(k), Some(id)) = (u.key(), u.upload_id())
+                    && k == key
+                {
+                    open.push(OpenUpload {
+                        upload_id: id.to_string(),
+                        initiated: u.initiated().map(|t| t.secs()),
+                    });
+                }
+            }
+            let next = (
+                out.next_key_marker().map(str::to_string),
+                out.next_upload_id_marker().map(str::to_string),
+            );
+            if out.is_truncated() != Some(true) || next == (key_marker.clone(), id_marker.clone()) {
+                break;
+            }
+            (key_marker, id_marker) = next;
+        }
+        Ok(open)
     }
 
     async fn complete_multipart(
