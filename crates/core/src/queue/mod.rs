@@ -1,9 +1,19 @@
 //! The persistent job queue: the only place that speaks SQL.
 //!
-//! SQLite in WAL mode with `synchronous = NORMAL`: a committed transaction survives a process
-//! crash (the WAL is on disk before `COMMIT` returns) and, at worst, the last few transactions
-//! before a power loss are rolled back, which only makes a part look unsent: it is sent again,
-//! never lost. Every state change is one transaction; batches are enqueued in one transaction.
+//! SQLite in WAL mode. Every state change is one transaction; batches are enqueued in one
+//! transaction. Any committed transaction survives a process crash (it is in the WAL, in the
+//! OS's cache, before `COMMIT` returns). Against power loss, commits come in two strengths:
+//!
+//! - **durable** (`synchronous = FULL`, the WAL is fsynced before `COMMIT` returns): what the
+//!   server cannot tell us again. Queuing a batch (the user was told "queued"), and the identity
+//!   of a remote upload (an S3 upload id, a tus/Stream upload URL, an object key or image id
+//!   chosen by Ferry). An fsync also makes everything before it durable.
+//! - **relaxed** (`synchronous = NORMAL`): progress the server can tell us again. Claims,
+//!   attempts, confirmed parts and offsets, "done". A power loss may roll back a suffix of
+//!   these; resume then asks the server (ListParts, HEAD, the object or image carrying our
+//!   hash) and neither loses nor duplicates anything. `tests/e2e/power_loss.rs` shows it.
+//!
+//! The cost of durable commits is one fsync per batch and per large upload, not per file.
 
 mod schema;
 mod watched;
@@ -27,6 +37,17 @@ const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, 
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
      links, overwrite";
+
+/// Run `f` with commits fsynced before they return (`synchronous = FULL`), then go back to
+/// relaxed commits, whatever `f` did.
+fn durably<T>(conn: &mut Connection, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let out = f(conn);
+    let back = conn.pragma_update(None, "synchronous", "NORMAL");
+    let out = out?;
+    back?;
+    Ok(out)
+}
 
 /// The error to give when the disk holding `db` has (next to) no room left, if it has none.
 fn full_disk(db: &Path) -> Option<Error> {
@@ -85,13 +106,32 @@ impl Queue {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Queue many jobs in one transaction; returns their ids in order.
+    /// Queue many jobs in one durable transaction; returns their ids in order.
     pub fn enqueue(&self, jobs: &[NewJob], now: i64) -> Result<Vec<JobId>> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let ids = insert_jobs(&tx, jobs, now)?;
-        tx.commit()?;
-        Ok(ids)
+        durably(&mut conn, |conn| {
+            let tx = conn.transaction()?;
+            let ids = insert_jobs(&tx, jobs, now)?;
+            tx.commit()?;
+            Ok(ids)
+        })
+    }
+
+    /// Record, durably, the remote upload a job has just started (before its first byte), so
+    /// that no power loss can make Ferry start a second one and leave this one behind.
+    pub fn record_remote_upload(&self, id: JobId, resume: &ResumeState, now: i64) -> Result<()> {
+        let mut conn = self.conn();
+        let text = serde_json::to_string(resume).expect("resume state serializes");
+        durably(&mut conn, |conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "UPDATE jobs SET resume = ?1, bytes_done = 0, updated_at = ?2 WHERE id = ?3",
+                params![text, now, id.0],
+            )?;
+            tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     pub fn get(&self, id: JobId) -> Result<Option<UploadJob>> {
@@ -190,12 +230,14 @@ impl Queue {
 
     /// Change the object key (before any byte is sent), e.g. to avoid an existing object.
     pub fn set_key(&self, id: JobId, key: &str, now: i64) -> Result<()> {
-        let conn = self.conn();
-        conn.execute(
-            "UPDATE jobs SET object_key = ?1, updated_at = ?2 WHERE id = ?3",
-            params![key, now, id.0],
-        )?;
-        Ok(())
+        let mut conn = self.conn();
+        durably(&mut conn, |conn| {
+            conn.execute(
+                "UPDATE jobs SET object_key = ?1, updated_at = ?2 WHERE id = ?3",
+                params![key, now, id.0],
+            )?;
+            Ok(())
+        })
     }
 
     /// Take a new version of the file (change policy "restart").

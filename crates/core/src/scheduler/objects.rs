@@ -124,12 +124,12 @@ impl Inner {
             })?;
         let upload_id = self.retrying(|_| dest.create_multipart(&spec)).await?;
         // Committed before the first byte: a crash from here on resumes this very upload.
-        self.queue.set_resume(
+        self.queue.record_remote_upload(
             job.id,
-            Some(&ResumeState::S3Multipart {
+            &ResumeState::S3Multipart {
                 upload_id: upload_id.clone(),
                 part_size: plan.part_size,
-            }),
+            },
             self.now(),
         )?;
         self.continue_multipart(&job, dest, &upload_id, plan, Vec::new(), progress)

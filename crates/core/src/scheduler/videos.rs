@@ -166,7 +166,7 @@ impl Inner {
         let upload = self.retrying(|_| dest.create(&spec)).await?;
         // Committed before the first byte: a crash from here on resumes this very upload.
         self.queue
-            .confirm_offset(job.id, &tus_state(&upload, 0), 0, self.now())?;
+            .record_remote_upload(job.id, &tus_state(&upload, 0), self.now())?;
         Ok((upload, 0))
     }
 
