@@ -113,4 +113,31 @@ mod tests {
         assert!(check(&broken, "image/png", 8, &LIMITS).is_err());
         std::fs::remove_dir_all(dir).unwrap();
     }
+
+    #[test]
+    fn each_limit_accepts_its_exact_value_and_refuses_one_more() {
+        let dir = std::env::temp_dir().join(format!("ferry-imgedge-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = |name: &str, w: u32, h: u32| {
+            let p = dir.join(name);
+            std::fs::write(&p, png(w, h)).unwrap();
+            p
+        };
+        let side = LIMITS.max_side;
+        let at = file("at.png", side, 8);
+        check(&at, "image/png", 1000, &LIMITS).unwrap();
+        let over = file("over.png", side + 1, 8);
+        assert!(check(&over, "image/png", 1000, &LIMITS).is_err());
+        // 10,000 × 10,000 is exactly the pixel limit; one row more is over it.
+        let square = (LIMITS.max_pixels as f64).sqrt() as u32;
+        let at = file("mp.png", square, square);
+        check(&at, "image/png", 1000, &LIMITS).unwrap();
+        let over = file("mp1.png", square, square + 1);
+        assert!(check(&over, "image/png", 1000, &LIMITS).is_err());
+        let small = file("small.png", 10, 10);
+        check(&small, "image/png", LIMITS.max_bytes, &LIMITS).unwrap();
+        let e = check(&small, "image/png", LIMITS.max_bytes + 1, &LIMITS).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TooLarge);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

@@ -124,6 +124,12 @@ mod tests {
     #[test]
     fn too_large_for_the_provider() {
         assert!(PartPlan::new(6 * 1024 * GIB, 16 * MIB, &PartRules::AWS).is_none());
-        assert!(PartPlan::new(PartRules::R2.max_object, 16 * MIB, &PartRules::R2).is_some());
+        for rules in [PartRules::AWS, PartRules::R2] {
+            // Exactly the provider's largest object fits in at most 10,000 parts; a byte more
+            // does not.
+            let at = PartPlan::new(rules.max_object, 16 * MIB, &rules).unwrap();
+            assert!(at.count <= rules.max_parts && at.part_size <= rules.max_part);
+            assert!(PartPlan::new(rules.max_object + 1, 16 * MIB, &rules).is_none());
+        }
     }
 }
