@@ -23,7 +23,6 @@ use ferry_core::urlfmt::UrlFormat;
 use ferry_core::{Engine, Error, ErrorKind};
 use std::collections::{HashMap, HashSet};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 
 fn main() -> ExitCode {
     ferry_core::memory::limit_arenas();
@@ -275,27 +274,38 @@ struct Driven {
 /// Run the engine with progress bars, stopping cleanly on Ctrl-C.
 async fn drive(engine: &Engine, filter: JobFilter, quiet: bool) -> Result<Driven, Error> {
     let bars = progress::spawn(engine, quiet);
-    let failures = Arc::new(Mutex::new(HashMap::new()));
     let mut events = engine.subscribe();
-    let collected = failures.clone();
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    // Collects failures while the run goes; once told to stop, takes what is still buffered.
     let collector = tokio::spawn(async move {
-        use tokio::sync::broadcast::error::RecvError;
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+        let mut failures: HashMap<JobId, JobError> = HashMap::new();
+        let mut take = |event: Event| {
+            if let Event::Failed { id, code, message } = event {
+                let code = code.to_string();
+                failures.insert(id, JobError { code, message });
+            }
+        };
         loop {
-            match events.recv().await {
-                Ok(Event::Failed { id, code, message }) => {
-                    let error = JobError {
-                        code: code.to_string(),
-                        message,
-                    };
-                    collected
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(id, error);
-                }
-                Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => break,
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(event) => take(event),
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                },
+                _ = &mut stopped => loop {
+                    match events.try_recv() {
+                        Ok(event) => take(event),
+                        Err(TryRecvError::Lagged(_)) => continue,
+                        Err(_) => break,
+                    }
+                },
+            }
+            if stopped.is_terminated() {
+                break;
             }
         }
+        failures
     });
     let result = tokio::select! {
         r = engine.run(filter) => r.map(|_| true),
@@ -304,13 +314,11 @@ async fn drive(engine: &Engine, filter: JobFilter, quiet: bool) -> Result<Driven
             Ok(false)
         }
     };
-    // Let the collector see the last events before stopping it.
-    tokio::task::yield_now().await;
-    collector.abort();
+    let _ = stop.send(());
+    let unrecorded = collector.await.unwrap_or_default();
     if let Some(bars) = bars {
         bars.abort();
     }
-    let unrecorded = std::mem::take(&mut *failures.lock().unwrap_or_else(|p| p.into_inner()));
     Ok(Driven {
         finished: result?,
         unrecorded,
