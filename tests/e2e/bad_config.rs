@@ -170,3 +170,17 @@ fn a_server_that_refuses_connections_fails_the_job_but_keeps_it() {
     assert_eq!(status.len(), 1);
     assert_eq!(status[0]["state"], "failed", "kept in the queue to retry");
 }
+
+/// `ferry retry` without saying which jobs does nothing silently no more: it is a usage error
+/// that names both ways to say it.
+#[test]
+fn retry_without_jobs_says_how_to_name_them() {
+    let ferry = Ferry::with_env(&[]);
+    let run = ferry.run(&["retry"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ferry status") && run.stderr.contains("--failed"),
+        "{}",
+        run.stderr
+    );
+}
