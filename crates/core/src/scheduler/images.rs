@@ -3,7 +3,7 @@
 //! id is taken by other content). Sending is marked in the queue first, so that after a crash
 //! the image is looked for (by id, or by content hash for private images) instead of sent twice.
 
-use super::{Inner, Outcome, Progress};
+use super::{Inner, Outcome, Progress, asked_again};
 use crate::destination::{FileRange, ImageSpec, ImageStore, StoredImage};
 use crate::job::{ResumeState, UploadJob, UploadResult};
 use crate::keys::numbered_variant;
@@ -85,7 +85,11 @@ impl Inner {
     }
 
     async fn image_done(&self, dest: &dyn ImageStore, image: StoredImage) -> Result<Outcome> {
-        let url = dest.url(&image.id, self.settings.link_expiry()).await?;
+        // Making the link asks the API for the image's variants: a question, so retried.
+        let expiry = self.settings.link_expiry();
+        let url = self
+            .retrying(|_| async { dest.url(&image.id, expiry).await.map_err(asked_again) })
+            .await?;
         Ok(Outcome::Done(
             UploadResult {
                 remote_id: image.id,

@@ -23,7 +23,7 @@ use crate::events::Event;
 use crate::job::{JobId, JobState, UploadJob, UploadResult};
 use crate::queue::Queue;
 use crate::retry::RetryPolicy;
-use crate::{Error, Result};
+use crate::{Error, ErrorKind, Result};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -251,6 +251,16 @@ impl Scheduler {
     }
 }
 
+/// A question to the server (a lookup, a link) changes nothing there, so a garbled reply to it
+/// is worth asking again: its protocol error becomes a temporary one.
+pub(super) fn asked_again(err: Error) -> Error {
+    if err.kind() == ErrorKind::Protocol {
+        Error::new(ErrorKind::Server, err.message().to_string())
+    } else {
+        err
+    }
+}
+
 impl Inner {
     fn now(&self) -> i64 {
         self.clock.unix_secs()
@@ -350,7 +360,7 @@ impl Inner {
             Ok(()) => Ok(false),
             Err(err)
                 if self.settings.on_change == crate::config::ChangePolicy::Restart
-                    && err.kind() == crate::ErrorKind::Precondition =>
+                    && err.kind() == ErrorKind::Precondition =>
             {
                 Ok(true)
             }

@@ -3,7 +3,7 @@
 //! the video. A crash resumes from the server's offset (HEAD); an upload the server forgot
 //! starts again, and says so; a job killed while processing goes back to polling.
 
-use super::{Inner, Outcome, Progress};
+use super::{Inner, Outcome, Progress, asked_again};
 use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
 use crate::events::Event;
 use crate::fileinfo;
@@ -199,8 +199,14 @@ impl Inner {
             });
             match self.retrying(|_| dest.processing(&upload.media_id)).await? {
                 Processing::Ready { mut links } => {
-                    let url = dest
-                        .url(&upload.media_id, self.settings.link_expiry())
+                    // May ask the API (a signed playback token): a question, so retried.
+                    let expiry = self.settings.link_expiry();
+                    let url = self
+                        .retrying(|_| async {
+                            dest.url(&upload.media_id, expiry)
+                                .await
+                                .map_err(asked_again)
+                        })
                         .await?;
                     links.entry("hls".into()).or_insert_with(|| url.clone());
                     return Ok(Outcome::Done(

@@ -279,11 +279,16 @@ impl ObjectStore for S3Destination {
             .send()
             .await
             .map_err(|e| self.err(e, &what))?;
+        // Sending a part again replaces it, so a reply without its ETag (a proxy's page) is
+        // worth a retry; a server that never sends one fails after the retries, saying so.
         out.e_tag().map(str::to_string).ok_or_else(|| {
-            Error::protocol(format!(
-                "{}: the server accepted part {number} but sent no ETag",
-                self.config.name
-            ))
+            Error::new(
+                ErrorKind::Server,
+                format!(
+                    "{}: the server accepted part {number} but sent no ETag",
+                    self.config.name
+                ),
+            )
         })
     }
 
