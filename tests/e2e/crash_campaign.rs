@@ -11,6 +11,7 @@
 //! The quick form runs in the test command. `FERRY_CAMPAIGN_KILLS` (kills per server, default
 //! 8) and `FERRY_CAMPAIGN_SEED` give the longer form and reproduce a run; the seed is printed.
 
+use ferry_e2e::campaign::{SeededRng, env_num, one_done_job_per_file};
 use ferry_e2e::checker::Checker;
 use ferry_e2e::cloudsim::{self, CloudSim, fetch};
 use ferry_e2e::ferry::Ferry;
@@ -24,30 +25,6 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 const PART: usize = 5 * 1024 * 1024;
-
-/// A small seeded generator (SplitMix64), so a campaign is reproducible from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn between(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo)
-    }
-}
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// What one campaign did.
 struct Tally {
@@ -75,7 +52,7 @@ fn kill_and_restart(
     ferry: &Ferry,
     upload: &[&str],
     paths: &[&std::path::Path],
-    rng: &mut Rng,
+    rng: &mut SeededRng,
     seed: u64,
     max_kills: usize,
 ) -> usize {
@@ -127,7 +104,7 @@ fn kill_and_restart(
 }
 
 fn campaign(server: &S3Server, seed: u64, max_kills: usize, rate_kib: &str) -> Tally {
-    let mut rng = Rng(seed);
+    let mut rng = SeededRng(seed);
     let dir = tempfile::tempdir().unwrap();
     // Handouts (single PUTs) and recordings (multipart, 2 to 4 parts), in module folders.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
@@ -166,24 +143,10 @@ fn campaign(server: &S3Server, seed: u64, max_kills: usize, rate_kib: &str) -> T
     );
 
     // The queue: one job per file, all done.
-    let status = ferry.status();
-    let mut key_of: BTreeMap<String, String> = BTreeMap::new();
-    for job in &status {
-        assert_eq!(job["state"], "done", "seed {seed}: {job}");
-        if job["duplicate_of"].is_null() {
-            let path = job["path"].as_str().unwrap().to_string();
-            let key = job["key"].as_str().unwrap().to_string();
-            assert!(
-                key_of.insert(path.clone(), key).is_none(),
-                "seed {seed}: {path} uploaded twice"
-            );
-        }
-    }
-    assert_eq!(
-        key_of.len(),
-        files.len(),
-        "seed {seed}: every file has one upload"
-    );
+    let key_of: BTreeMap<String, String> = one_done_job_per_file(&ferry, files.len(), seed)
+        .into_iter()
+        .map(|(path, job)| (path, job["key"].as_str().unwrap().to_string()))
+        .collect();
 
     // The bucket, through boto3: exactly these objects, byte for byte, nothing left open.
     let checker = Checker::new(&server.endpoint, &server.bucket);
@@ -252,7 +215,7 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing_moto() {
 fn sigkill_at_random_moments_on_images_stream_and_r2() {
     let seed = env_num("FERRY_CAMPAIGN_SEED", 0x5EED_0003);
     let max_kills = env_num("FERRY_CAMPAIGN_KILLS", 8) as usize;
-    let mut rng = Rng(seed);
+    let mut rng = SeededRng(seed);
     let sim = CloudSim::start(100);
     let dir = tempfile::tempdir().unwrap();
     let mut images = Vec::new();
@@ -295,23 +258,7 @@ fn sigkill_at_random_moments_on_images_stream_and_r2() {
         max_kills,
     );
 
-    let status = ferry.status();
-    let mut job_of: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-    for job in &status {
-        assert_eq!(job["state"], "done", "seed {seed}: {job}");
-        if job["duplicate_of"].is_null() {
-            let path = job["path"].as_str().unwrap().to_string();
-            assert!(
-                job_of.insert(path.clone(), job.clone()).is_none(),
-                "seed {seed}: {path} uploaded twice"
-            );
-        }
-    }
-    assert_eq!(
-        job_of.len(),
-        all.len(),
-        "seed {seed}: every file has one upload"
-    );
+    let job_of = one_done_job_per_file(&ferry, all.len(), seed);
     let job = |p: &PathBuf| &job_of[&p.display().to_string()];
 
     // Images: exactly these, each under its job's id.
@@ -388,7 +335,7 @@ fn sigkill_at_random_moments_on_images_stream_and_r2() {
 fn sigkill_at_random_moments_on_the_tus_server() {
     let seed = env_num("FERRY_CAMPAIGN_SEED", 0x5EED_0004);
     let max_kills = env_num("FERRY_CAMPAIGN_KILLS", 8) as usize;
-    let mut rng = Rng(seed);
+    let mut rng = SeededRng(seed);
     let server = TusServer::start();
     let dir = tempfile::tempdir().unwrap();
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
@@ -419,29 +366,13 @@ fn sigkill_at_random_moments_on_the_tus_server() {
         max_kills,
     );
 
-    let mut id_of: BTreeMap<String, String> = BTreeMap::new();
-    for job in ferry.status() {
-        assert_eq!(job["state"], "done", "seed {seed}: {job}");
-        if job["duplicate_of"].is_null() {
-            let path = job["path"].as_str().unwrap().to_string();
-            let id = job["url"]
-                .as_str()
-                .unwrap()
-                .rsplit('/')
-                .next()
-                .unwrap()
-                .to_string();
-            assert!(
-                id_of.insert(path.clone(), id).is_none(),
-                "seed {seed}: {path} uploaded twice"
-            );
-        }
-    }
-    assert_eq!(
-        id_of.len(),
-        files.len(),
-        "seed {seed}: every file has one upload"
-    );
+    let id_of: BTreeMap<String, String> = one_done_job_per_file(&ferry, files.len(), seed)
+        .into_iter()
+        .map(|(path, job)| {
+            let url = job["url"].as_str().unwrap();
+            (path, url.rsplit('/').next().unwrap().to_string())
+        })
+        .collect();
     for (path, bytes) in &files {
         let id = &id_of[&path.display().to_string()];
         let stored = std::fs::read(server.store.path().join(id)).unwrap();

@@ -11,6 +11,7 @@
 //! requests reach the proxy); `FERRY_FAULT_PER_MILLE` sets the share of requests hit (default
 //! 200, that is 20 %).
 
+use ferry_e2e::campaign::{env_num, one_done_job_per_file};
 use ferry_e2e::checker::Checker;
 use ferry_e2e::cloudsim::{self, CloudSim, fetch};
 use ferry_e2e::ferry::Ferry;
@@ -19,18 +20,10 @@ use ferry_e2e::proxy::{ChaosFault, Fault, Proxy};
 use ferry_e2e::servers::{BUCKET, S3Server};
 use ferry_e2e::tus_server::TusServer;
 use ferry_e2e::{data, sha256_hex};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const PART: usize = 5 * 1024 * 1024;
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The faults a campaign picks from; `error_body` is what the service sends with an error
 /// status (S3's XML or Cloudflare's JSON envelope).
@@ -139,23 +132,6 @@ fn upload_until_done(ferry: &Ferry, upload: &[&str], paths: &[&Path], seed: u64)
     rounds
 }
 
-/// One job per file, all done; the non-duplicate job of each path.
-fn jobs_by_path(ferry: &Ferry, count: usize, seed: u64) -> BTreeMap<String, serde_json::Value> {
-    let mut by_path = BTreeMap::new();
-    for job in ferry.status() {
-        assert_eq!(job["state"], "done", "seed {seed}: {job}");
-        if job["duplicate_of"].is_null() {
-            let path = job["path"].as_str().unwrap().to_string();
-            assert!(
-                by_path.insert(path.clone(), job).is_none(),
-                "seed {seed}: {path} uploaded twice"
-            );
-        }
-    }
-    assert_eq!(by_path.len(), count, "seed {seed}: every file has one job");
-    by_path
-}
-
 fn report(server: &str, seed: u64, files: usize, rounds: usize, proxy: &Proxy) -> usize {
     let tally = proxy.tally();
     let total: usize = tally.values().sum();
@@ -211,7 +187,7 @@ async fn faults_of_every_kind_lose_and_duplicate_nothing_on_s3() {
     });
     proxy.calm();
 
-    let jobs = jobs_by_path(&ferry, files.len(), seed);
+    let jobs = one_done_job_per_file(&ferry, files.len(), seed);
     let checker = Checker::new(&server.endpoint, &server.bucket);
     let listed = checker.list();
     assert_eq!(listed.len(), files.len(), "seed {seed}: {listed:?}");
@@ -247,7 +223,7 @@ async fn faults_of_every_kind_lose_and_duplicate_nothing_on_the_tus_server() {
     });
     proxy.calm();
 
-    let jobs = jobs_by_path(&ferry, files.len(), seed);
+    let jobs = one_done_job_per_file(&ferry, files.len(), seed);
     let mut ids = Vec::new();
     for (path, bytes) in &files {
         let url = jobs[&path.display().to_string()]["url"].as_str().unwrap();
@@ -320,7 +296,7 @@ async fn faults_of_every_kind_lose_and_duplicate_nothing_on_images_stream_and_r2
     api.calm();
     r2.calm();
 
-    let jobs = jobs_by_path(&ferry, all.len(), seed);
+    let jobs = one_done_job_per_file(&ferry, all.len(), seed);
     let job = |p: &PathBuf| &jobs[&p.display().to_string()];
     let listed: Vec<String> = sim
         .images()

@@ -13,6 +13,7 @@
 //! damaged or reset, every job is done, and the bucket still holds each file exactly once,
 //! byte for byte, with no multipart upload left open.
 
+use ferry_e2e::campaign::{SeededRng, env_num};
 use ferry_e2e::checker::Checker;
 use ferry_e2e::ferry::Ferry;
 use ferry_e2e::servers::S3Server;
@@ -21,13 +22,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const PART: usize = 5 * 1024 * 1024;
-
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn signal(pid: u32, sig: &str) {
     let ok = std::process::Command::new("kill")
@@ -42,13 +36,8 @@ fn signal(pid: u32, sig: &str) {
 fn a_power_cut_at_any_moment_loses_and_duplicates_nothing() {
     let seed = env_num("FERRY_CAMPAIGN_SEED", 0x0B0F_0001);
     let cuts = env_num("FERRY_POWER_CUTS", 6) as usize;
-    let mut rng = seed;
-    let mut next = move |lo: u64, hi: u64| {
-        rng = rng
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        lo + (rng >> 33) % (hi - lo)
-    };
+    let mut rng = SeededRng(seed);
+    let mut next = move |lo: u64, hi: u64| rng.between(lo, hi);
     let server = S3Server::rclone();
     let dir = tempfile::tempdir().unwrap();
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();

@@ -1,7 +1,9 @@
 //! Support for Ferry's end-to-end tests: real S3 servers on 127.0.0.1 ([`servers`]), an
 //! independent checker that reads them with boto3 ([`checker`]), a proxy that counts requests
-//! and injects faults ([`proxy`]), and a runner for the `ferry` binary ([`ferry`]).
+//! and injects faults ([`proxy`]), a runner for the `ferry` binary ([`ferry`]), and what the
+//! crash, fault and power-loss campaigns share ([`campaign`]).
 
+pub mod campaign;
 pub mod checker;
 pub mod cloudsim;
 pub mod ferry;

@@ -86,21 +86,11 @@ pub struct ChaosFault {
     pub burst: usize,
 }
 
+/// Reproducible from the seed, up to the order in which concurrent requests arrive.
 struct Chaos {
-    rng: u64,
+    rng: crate::campaign::SeededRng,
     per_mille: u64,
     faults: Vec<ChaosFault>,
-}
-
-impl Chaos {
-    /// SplitMix64: reproducible from the seed (up to the order concurrent requests arrive in).
-    fn next(&mut self) -> u64 {
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
 }
 
 pub type Matcher = Box<dyn Fn(&str, &str) -> bool + Send + Sync>;
@@ -186,7 +176,7 @@ impl Proxy {
     /// (seeded) from `faults`.
     pub fn chaos(&self, seed: u64, per_mille: u64, faults: Vec<ChaosFault>) {
         *self.state.chaos.lock().unwrap() = Some(Chaos {
-            rng: seed,
+            rng: crate::campaign::SeededRng(seed),
             per_mille,
             faults,
         });
@@ -277,10 +267,10 @@ fn take_fault(state: &State, method: &str, target: &str) -> Option<Fault> {
     }
     let mut chaos = state.chaos.lock().unwrap();
     let chaos = chaos.as_mut()?;
-    if chaos.faults.is_empty() || chaos.next() % 1000 >= chaos.per_mille {
+    if chaos.faults.is_empty() || chaos.rng.next_u64() % 1000 >= chaos.per_mille {
         return None;
     }
-    let index = (chaos.next() % chaos.faults.len() as u64) as usize;
+    let index = (chaos.rng.next_u64() % chaos.faults.len() as u64) as usize;
     let pick = chaos.faults[index].clone();
     *state.tally.lock().unwrap().entry(pick.name).or_default() += 1;
     if pick.burst > 1 {
