@@ -2,7 +2,7 @@
 //! resumed from the server's list of parts after a crash. Keys are never overwritten: an
 //! occupied key gets a numbered variant, unless what is there is this very content.
 
-use super::{Inner, Outcome, Progress};
+use super::{Inner, Outcome, Progress, asked_again};
 use crate::destination::{Completion, FileRange, ObjectSpec, ObjectStore, RemoteObject};
 use crate::fileinfo;
 use crate::job::{ConfirmedPart, JobState, ResumeState, UploadJob, UploadResult};
@@ -313,7 +313,10 @@ impl Inner {
     /// unique per job, so these are this job's own. Best effort: a store that cannot list
     /// uploads leaves them to its lifecycle rule (`ferry bucket lifecycle`).
     async fn abort_strays(&self, job: &UploadJob, dest: &dyn ObjectStore, ours: &str) {
-        let open = match dest.open_uploads(&job.key).await {
+        let open = match self
+            .retrying(|_| async { dest.open_uploads(&job.key).await.map_err(asked_again) })
+            .await
+        {
             Ok(open) => open,
             Err(e) => {
                 tracing::debug!(job = %job.id, error = %e, "could not list open uploads");
@@ -330,7 +333,11 @@ impl Inner {
             {
                 continue; // newer than ours: not a leftover of this job
             }
-            match dest.abort_multipart(&job.key, &stray.upload_id).await {
+            // Aborting twice is harmless (a gone upload is fine), so a lost reply is retried.
+            let aborted = self
+                .retrying(|_| dest.abort_multipart(&job.key, &stray.upload_id))
+                .await;
+            match aborted {
                 Ok(()) => {
                     tracing::info!(job = %job.id, upload = %stray.upload_id, "aborted a stray multipart upload")
                 }
