@@ -13,7 +13,7 @@
 
 use ferry_e2e::campaign::{env_num, one_done_job_per_file};
 use ferry_e2e::checker::Checker;
-use ferry_e2e::cloudsim::{self, CloudSim, fetch};
+use ferry_e2e::cloudsim::{self, CloudSim};
 use ferry_e2e::ferry::Ferry;
 use ferry_e2e::media::{mp4, png};
 use ferry_e2e::proxy::{ChaosFault, Fault, Proxy};
@@ -317,15 +317,8 @@ async fn faults_of_every_kind_lose_and_duplicate_nothing_on_images_stream_and_r2
         empty_videos += 1;
     }
     for (path, bytes) in &videos {
-        let original = job(path)["url"]
-            .as_str()
-            .unwrap()
-            .replace("/manifest/video.m3u8", "/original");
-        assert!(
-            fetch(&original).1 == *bytes,
-            "seed {seed}: {}",
-            path.display()
-        );
+        let stored = cloudsim::original_bytes(job(path)["url"].as_str().unwrap());
+        assert!(stored == *bytes, "seed {seed}: {}", path.display());
     }
     let checker = Checker::new(&sim.r2_endpoint, BUCKET);
     assert_eq!(checker.list().len(), documents.len(), "seed {seed}: R2");

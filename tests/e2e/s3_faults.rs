@@ -188,16 +188,21 @@ async fn completion_is_read_back_only_when_its_etag_contradicts_the_parts() {
             .count()
     };
 
-    let proven = files.path().join("week 1.mp4");
-    let bytes = data(2 * PART + 7, 11);
-    std::fs::write(&proven, &bytes).unwrap();
     let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
     ferry.multipart_parts(PART);
-    let run = ferry.run_paths(&["upload", "--json"], &[&proven]);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let key = run.lines()[0]["key"].as_str().unwrap().to_string();
-    assert_eq!(checker.sha256(&key), sha256_hex(&bytes));
-    let name = key.rsplit('/').next().unwrap().replace(' ', "%20");
+    // Upload a three-part file; returns its key's last segment as it appears in requests.
+    let upload = |name: &str, seed: u64| {
+        let path = files.path().join(name);
+        let bytes = data(2 * PART + seed as usize, seed);
+        std::fs::write(&path, &bytes).unwrap();
+        let run = ferry.run_paths(&["upload", "--json"], &[&path]);
+        assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+        let key = run.lines()[0]["key"].as_str().unwrap().to_string();
+        assert_eq!(checker.sha256(&key), sha256_hex(&bytes));
+        key.rsplit('/').next().unwrap().replace(' ', "%20")
+    };
+
+    let name = upload("week 1.mp4", 11);
     assert_eq!(
         heads_after_completion(&name),
         0,
@@ -214,14 +219,7 @@ async fn completion_is_read_back_only_when_its_etag_contradicts_the_parts() {
         )),
         Some(1),
     );
-    let doubtful = files.path().join("week 2.mp4");
-    let bytes = data(2 * PART + 9, 12);
-    std::fs::write(&doubtful, &bytes).unwrap();
-    let run = ferry.run_paths(&["upload", "--json"], &[&doubtful]);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    let key = run.lines()[0]["key"].as_str().unwrap().to_string();
-    assert_eq!(checker.sha256(&key), sha256_hex(&bytes));
-    let name = key.rsplit('/').next().unwrap().replace(' ', "%20");
+    let name = upload("week 2.mp4", 12);
     assert_eq!(
         heads_after_completion(&name),
         1,

@@ -204,3 +204,9 @@ pub fn fetch(url: &str) -> (u16, Vec<u8>) {
     body.truncate(pos);
     (code, body)
 }
+
+/// The bytes Stream holds for a video, read through the emulator's `/original` route from the
+/// video's HLS URL (as Ferry reports it).
+pub fn original_bytes(hls_url: &str) -> Vec<u8> {
+    fetch(&hls_url.replace("/manifest/video.m3u8", "/original")).1
+}
