@@ -4,8 +4,12 @@
 //! It is a virtual clock (GCRA): each block of bytes moves the "next free" instant forward by
 //! the time those bytes take at the limit, and the sender waits until its block's slot. Unused
 //! time is banked for at most [`BURST`], so a pause does not turn into a flood afterwards.
+//!
+//! The limit can change while bodies are moving (a setting saved in the window): a session's
+//! engines share one `Pace`, so uploads that carry on across a reload obey the new limit too.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How much idle time may be spent at once after a pause.
@@ -13,7 +17,8 @@ pub const BURST: Duration = Duration::from_millis(250);
 
 #[derive(Debug)]
 pub struct Pace {
-    bytes_per_sec: u64,
+    /// 0: no limit.
+    bytes_per_sec: AtomicU64,
     next: Mutex<Option<Instant>>,
 }
 
@@ -21,13 +26,27 @@ impl Pace {
     /// A limit of `bytes_per_sec` (at least 1).
     pub fn new(bytes_per_sec: u64) -> Self {
         Pace {
-            bytes_per_sec: bytes_per_sec.max(1),
+            bytes_per_sec: AtomicU64::new(bytes_per_sec.max(1)),
             next: Mutex::new(None),
         }
     }
 
+    /// No limit, until [`Pace::set_limit`] sets one.
+    pub fn unlimited() -> Self {
+        Pace {
+            bytes_per_sec: AtomicU64::new(0),
+            next: Mutex::new(None),
+        }
+    }
+
+    /// Change the limit for every body in flight; 0 lifts it.
+    pub fn set_limit(&self, bytes_per_sec: u64) {
+        self.bytes_per_sec.store(bytes_per_sec, Ordering::Relaxed);
+    }
+
+    /// The limit; 0 when there is none.
     pub fn bytes_per_sec(&self) -> u64 {
-        self.bytes_per_sec
+        self.bytes_per_sec.load(Ordering::Relaxed)
     }
 
     /// Account for `n` bytes sent now; returns how long to wait before sending more.
@@ -37,7 +56,11 @@ impl Pace {
 
     /// [`Pace::delay`] with the time passed in.
     pub fn delay_at(&self, n: u64, now: Instant) -> Duration {
-        let cost = Duration::from_secs_f64(n as f64 / self.bytes_per_sec as f64);
+        let rate = self.bytes_per_sec();
+        if rate == 0 {
+            return Duration::ZERO;
+        }
+        let cost = Duration::from_secs_f64(n as f64 / rate as f64);
         let mut next = self.next.lock().expect("pace lock");
         let floor = now.checked_sub(BURST).unwrap_or(now);
         let start = next.map_or(floor, |t| t.max(floor));
@@ -78,5 +101,10 @@ mod tests {
         }
         let secs = (now - t0).as_secs_f64();
         assert!((9.7..=10.0).contains(&secs), "10 s of budget took {secs}");
+        // A new limit applies to what comes next; no limit costs nothing.
+        pace.set_limit(128 * 1024);
+        assert_eq!(pace.delay_at(128 * 1024, now), Duration::from_secs(1));
+        pace.set_limit(0);
+        assert_eq!(pace.delay_at(u64::MAX, now), Duration::ZERO);
     }
 }

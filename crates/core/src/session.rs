@@ -2,17 +2,26 @@
 //! stopped. The desktop app holds one session for its whole life.
 //!
 //! Changing accounts, settings or watched folders needs a freshly opened engine, so the session
-//! can [`Session::reload`]: it stops the current generation (in-flight parts are already
-//! committed, exactly as when `ferry watch` is interrupted), opens the engine again and starts
-//! over. Listeners subscribe to the session, not to an engine, so a reload does not cut them
-//! off.
+//! can [`Session::reload`]. A reload never waits on an upload: the old engine's uploader is
+//! told to drain (start nothing new, finish the uploads already sending, let go of videos that
+//! only wait for processing), the new engine starts at once on everything else, and the two
+//! share the process's claims on jobs, so no job runs twice and no confirmed part is sent
+//! again ([`crate::engine`]'s `runs`). The old watcher stops and the new one starts once it
+//! has (so a file is never taken by both).
+//!
+//! Every engine the session opens sends its events on the session's own channel, so listeners
+//! subscribe once and hear every generation; no task stands between an engine and them.
+//!
+//! [`Session::stop`] stops everything at once: uploads in flight are dropped where they stand
+//! (their confirmed parts are committed) and resume on the next start.
 
 use crate::config::FerryHome;
 use crate::engine::Engine;
+use crate::engine::runs::Runs;
 use crate::events::Event;
 use crate::scheduler::JobFilter;
-use crate::watch::{self, run::WatchTiming};
-use crate::{Error, Result};
+use crate::watch::{self, WatchedFolder, run::WatchTiming};
+use crate::{Error, ErrorKind, Result};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, watch as signal};
 use tokio::task::JoinHandle;
@@ -25,29 +34,54 @@ pub struct Session {
     env: Env,
     engine: RwLock<Arc<Engine>>,
     events: broadcast::Sender<Event>,
-    running: Mutex<Option<Generation>>,
+    runs: Arc<Runs>,
+    /// The current generation last; earlier ones are still draining.
+    generations: Mutex<Vec<Generation>>,
+    /// Reloads one at a time, so two at once cannot interleave their swaps.
+    reloading: tokio::sync::Mutex<()>,
 }
 
-/// One engine's tasks and the switch that stops them.
+/// How far a generation is asked to wind down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Wind {
+    Run,
+    /// Start nothing new; finish what is sending.
+    Drain,
+    /// Stop now.
+    Stop,
+}
+
+/// One engine's tasks and the switch that winds them down.
 struct Generation {
-    stop: signal::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    wind: signal::Sender<Wind>,
+    uploader: JoinHandle<()>,
+    watcher: Option<JoinHandle<()>>,
+}
+
+impl Generation {
+    fn finished(&self) -> bool {
+        self.uploader.is_finished() && self.watcher.as_ref().is_none_or(|w| w.is_finished())
+    }
 }
 
 impl Session {
     /// Open the engine in `home` and start uploading and watching (on the current tokio
     /// runtime).
     pub fn start(home: FerryHome, env: Env) -> Result<Arc<Session>> {
-        let engine = Arc::new(Engine::open(home.clone(), &*env)?);
-        let (events, _) = broadcast::channel(8192);
+        let engine = Engine::open(home.clone(), &*env)?;
+        let events = engine.event_sender();
+        let runs = engine.runs().clone();
         let session = Arc::new(Session {
             home,
             env,
-            engine: RwLock::new(engine),
+            engine: RwLock::new(Arc::new(engine)),
             events,
-            running: Mutex::new(None),
+            runs,
+            generations: Mutex::new(Vec::new()),
+            reloading: tokio::sync::Mutex::new(()),
         });
-        session.launch()?;
+        let plan = session.plan(&session.engine())?;
+        session.launch(plan, None);
         Ok(session)
     }
 
@@ -61,90 +95,120 @@ impl Session {
         self.events.subscribe()
     }
 
-    /// Stop uploading and watching; in-flight work resumes on the next start.
+    /// Stop uploading and watching, in every generation; in-flight work resumes on the next
+    /// start.
     pub async fn stop(&self) {
-        let generation = self.running.lock().expect("session lock").take();
-        if let Some(generation) = generation {
-            let _ = generation.stop.send(true);
-            for task in generation.tasks {
-                let _ = task.await;
+        let generations = std::mem::take(&mut *self.generations.lock().expect("session lock"));
+        for generation in &generations {
+            let _ = generation.wind.send(Wind::Stop);
+        }
+        for generation in generations {
+            let _ = generation.uploader.await;
+            if let Some(watcher) = generation.watcher {
+                let _ = watcher.await;
             }
         }
     }
 
-    /// Open the engine again (new accounts, settings or folders) and carry on with it. When the
+    /// Open the engine again (new accounts, settings or folders) and carry on with it. Returns
+    /// as soon as the new engine runs: uploads already sending finish in the old one. When the
     /// new configuration is broken, the old engine keeps running and the error is returned.
     pub async fn reload(&self) -> Result<()> {
-        let fresh = Arc::new(Engine::open(self.home.clone(), &*self.env)?);
-        self.stop().await;
-        *self.engine.write().expect("engine lock") = fresh;
-        self.launch()
+        let _one_at_a_time = self.reloading.lock().await;
+        let (home, env) = (self.home.clone(), self.env.clone());
+        let (events, runs) = (self.events.clone(), self.runs.clone());
+        let fresh = tokio::task::spawn_blocking(move || {
+            Engine::open(home, &*env).map(|e| e.succeeding(events, runs))
+        })
+        .await
+        .map_err(|e| Error::new(ErrorKind::Io, format!("opening the engine stopped: {e}")))??;
+        let plan = self.plan(&fresh)?;
+        let earlier = {
+            let mut generations = self.generations.lock().expect("session lock");
+            generations.retain(|g| !g.finished());
+            generations.last_mut().map(|current| {
+                let _ = current.wind.send(Wind::Drain);
+                current.watcher.take()
+            })
+        };
+        *self.engine.write().expect("engine lock") = Arc::new(fresh);
+        self.launch(plan, earlier.flatten());
+        Ok(())
     }
 
-    fn launch(&self) -> Result<()> {
+    /// What a generation of `engine` will watch, and how: read before anything is stopped, so
+    /// a broken configuration leaves the running generation alone.
+    fn plan(&self, engine: &Engine) -> Result<(WatchTiming, Vec<WatchedFolder>)> {
+        Ok((WatchTiming::from_env(&*self.env)?, watch::folders(engine)?))
+    }
+
+    /// Start the current engine's uploader, and its watcher once `earlier_watcher` (the
+    /// previous generation's, told to stop) has ended.
+    fn launch(
+        &self,
+        (timing, folders): (WatchTiming, Vec<WatchedFolder>),
+        earlier_watcher: Option<JoinHandle<()>>,
+    ) {
         let engine = self.engine();
-        let timing = WatchTiming::from_env(&*self.env)?;
-        let folders = watch::folders(&engine)?;
-        let (stop, stopped) = signal::channel(false);
-        let mut tasks = Vec::new();
+        let (wind, winding) = signal::channel(Wind::Run);
 
-        let mut inner = engine.subscribe();
-        let outer = self.events.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                match inner.recv().await {
-                    Ok(event) => {
-                        let _ = outer.send(event);
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        }));
-
-        let uploader = engine.clone();
-        let mut stop_upload = stopped.clone();
-        let outer = self.events.clone();
-        tasks.push(tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    r = uploader.run(JobFilter::All) => {
-                        if let Err(e) = r {
-                            report(&outer, e);
+        let uploader = {
+            let engine = engine.clone();
+            let mut stop = winding.clone();
+            let mut drain = winding.clone();
+            let mut idle = winding.clone();
+            tokio::spawn(async move {
+                loop {
+                    let drained = async {
+                        let _ = drain.wait_for(|w| *w >= Wind::Drain).await;
+                    };
+                    tokio::select! {
+                        r = engine.run_until(JobFilter::All, drained) => {
+                            if let Err(e) = r {
+                                report(&engine, e);
+                            }
                         }
+                        _ = stop.wait_for(|w| *w == Wind::Stop) => break,
                     }
-                    _ = stop_upload.wait_for(|s| *s) => break,
+                    tokio::select! {
+                        _ = engine.queued() => {}
+                        _ = idle.wait_for(|w| *w >= Wind::Drain) => break,
+                    }
                 }
-                tokio::select! {
-                    _ = uploader.queued() => {}
-                    _ = stop_upload.wait_for(|s| *s) => break,
-                }
-            }
-        }));
+            })
+        };
 
-        if !folders.is_empty() {
-            let watcher = engine.clone();
-            let mut stop_watch = stopped.clone();
-            let outer = self.events.clone();
-            tasks.push(tokio::spawn(async move {
-                let until = async move {
-                    let _ = stop_watch.wait_for(|s| *s).await;
-                };
-                if let Err(e) = watch::run::run(&watcher, folders, timing, until).await {
-                    report(&outer, e);
+        let watcher = (!folders.is_empty()).then(|| {
+            let engine = engine.clone();
+            let mut stop = winding.clone();
+            tokio::spawn(async move {
+                if let Some(earlier) = earlier_watcher {
+                    let _ = earlier.await;
                 }
-            }));
-        }
-        *self.running.lock().expect("session lock") = Some(Generation { stop, tasks });
-        Ok(())
+                let until = async move {
+                    let _ = stop.wait_for(|w| *w >= Wind::Drain).await;
+                };
+                if let Err(e) = watch::run::run(&engine, folders, timing, until).await {
+                    report(&engine, e);
+                }
+            })
+        });
+        self.generations
+            .lock()
+            .expect("session lock")
+            .push(Generation {
+                wind,
+                uploader,
+                watcher,
+            });
     }
 }
 
 /// A failure of the session itself (not of one job): the queue could not be read, a folder
 /// could not be watched.
-fn report(events: &broadcast::Sender<Event>, error: Error) {
+fn report(engine: &Engine, error: Error) {
     tracing::warn!("session: {error}");
-    let _ = events.send(Event::Problem {
+    engine.emit(Event::Problem {
         message: error.to_string(),
     });
 }

@@ -2,7 +2,8 @@
 //! aborts the remote upload when no other process holds it), and delete from the destination.
 //! Each is a queue transition first; a run in progress notices between parts.
 
-use super::{Engine, RunLock};
+use super::Engine;
+use super::runs::RunLock;
 use crate::destination::{Destination, VideoUpload};
 use crate::job::{JobId, JobState, ResumeState};
 use crate::{Error, ErrorKind, Result};
@@ -110,7 +111,13 @@ impl Engine {
     /// upload; an idle one is aborted here.
     pub async fn cancel(&self, ids: &[JobId]) -> Result<usize> {
         let mut n = 0;
-        let lock = RunLock::try_acquire(&self.home.lock_file())?;
+        // Abort remote uploads here only when nothing uploads (in this process or another);
+        // a running upload notices the cancel itself and aborts its own.
+        let lock = if self.runs.uploading_here() {
+            None
+        } else {
+            RunLock::try_acquire(&self.home.lock_file())?
+        };
         for id in ids {
             let Some(job) = self.queue.get(*id)? else {
                 continue;

@@ -19,13 +19,16 @@ use crate::route::{RouteInput, RouteRule, Routing};
 use crate::scheduler::{JobFilter, Scheduler};
 use crate::{Error, Result};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
 mod controls;
 mod links;
+pub(crate) mod runs;
+
+use runs::Runs;
 
 /// Object stores tried, in order, for files that no other destination takes.
 const DEFAULT_ORDER: &[&str] = &["r2", "s3", "gcs"];
@@ -47,6 +50,8 @@ pub struct Engine {
     /// Signalled when jobs are queued, so a running scheduler takes them without waiting for
     /// its current batch to finish.
     wake: Arc<Notify>,
+    /// The uploads of this process, shared with the engines a session opens after this one.
+    runs: Arc<Runs>,
 }
 
 /// How [`Engine::prepare`] turns files into jobs.
@@ -112,6 +117,7 @@ impl Engine {
         settings.validate()?;
         let queue = Arc::new(Queue::open(&home.database())?);
         let (events, _) = broadcast::channel(4096);
+        let runs = Runs::new(home.lock_file());
         Ok(Engine {
             home,
             settings,
@@ -122,7 +128,26 @@ impl Engine {
             clock,
             events,
             wake: Arc::new(Notify::new()),
+            runs,
         })
+    }
+
+    /// Make this engine the successor of `earlier` (a session's reload): it sends its events
+    /// on `events`, where listeners already are, and shares the process's uploads with the
+    /// engines before it, so the old engine may finish what it has in flight while this one
+    /// starts on the rest.
+    pub(crate) fn succeeding(mut self, events: broadcast::Sender<Event>, runs: Arc<Runs>) -> Self {
+        self.events = events;
+        self.runs = runs;
+        self
+    }
+
+    pub(crate) fn runs(&self) -> &Arc<Runs> {
+        &self.runs
+    }
+
+    pub(crate) fn event_sender(&self) -> broadcast::Sender<Event> {
+        self.events.clone()
     }
 
     pub fn home(&self) -> &FerryHome {
@@ -364,8 +389,20 @@ impl Engine {
 
     /// Upload the jobs matching `filter` until none is left to do.
     pub async fn run(&self, filter: JobFilter) -> Result<()> {
+        self.run_until(filter, std::future::pending()).await
+    }
+
+    /// Upload the jobs matching `filter` until none is left to do, or, once `drain` resolves,
+    /// until the uploads already sending have ended (no new job is started; jobs only waiting
+    /// for a provider to process them are left for the next run).
+    pub async fn run_until(
+        &self,
+        filter: JobFilter,
+        drain: impl std::future::Future<Output = ()>,
+    ) -> Result<()> {
+        tokio::pin!(drain);
         loop {
-            match RunLock::try_acquire(&self.home.lock_file())? {
+            match self.runs.lock()? {
                 Some(_lock) => {
                     let scheduler = Scheduler::new(
                         self.queue.clone(),
@@ -373,9 +410,10 @@ impl Engine {
                         self.settings.clone(),
                         self.clock.clone(),
                         self.events.clone(),
+                        self.runs.clone(),
                     )
                     .woken_by(self.wake.clone());
-                    return scheduler.run(&filter).await;
+                    return scheduler.run_until(&filter, drain).await;
                 }
                 None => {
                     // Another Ferry is uploading from this queue: it will take our jobs too
@@ -383,7 +421,10 @@ impl Engine {
                     if self.settled(&filter)? {
                         return Ok(());
                     }
-                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_millis(300)) => {}
+                        _ = &mut drain => return Ok(()),
+                    }
                 }
             }
         }
@@ -410,27 +451,5 @@ impl Engine {
 
     pub fn job(&self, id: JobId) -> Result<Option<UploadJob>> {
         self.queue.get(id)
-    }
-}
-
-/// An exclusive lock on the queue for uploading, released when dropped (or when the process
-/// dies, which is what makes a crashed run's jobs resumable at once).
-struct RunLock {
-    _file: std::fs::File,
-}
-
-impl RunLock {
-    fn try_acquire(path: &Path) -> Result<Option<RunLock>> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::from_io(path, &e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(RunLock { _file: file })),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(Error::from_io(path, &e)),
-        }
     }
 }

@@ -19,17 +19,18 @@ mod videos;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::destination::{Destination, Destinations};
+use crate::engine::runs::Runs;
 use crate::events::Event;
 use crate::job::{JobId, JobState, UploadJob, UploadResult};
 use crate::queue::Queue;
 use crate::retry::RetryPolicy;
 use crate::{Error, ErrorKind, Result};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Semaphore, broadcast};
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 
 /// Which jobs a run takes care of.
 #[derive(Debug, Clone)]
@@ -62,6 +63,8 @@ struct Progress {
     total: u64,
     confirmed: AtomicU64,
     inflight: Mutex<HashMap<u32, Arc<AtomicU64>>>,
+    /// Everything is sent; the job only waits for the provider to process it.
+    polling: AtomicBool,
 }
 
 impl Progress {
@@ -92,9 +95,10 @@ impl Progress {
     }
 }
 
-pub struct Scheduler {
+pub(crate) struct Scheduler {
     inner: Arc<Inner>,
     wake: Option<Arc<tokio::sync::Notify>>,
+    runs: Arc<Runs>,
 }
 
 struct Inner {
@@ -107,24 +111,35 @@ struct Inner {
     part_slots: Semaphore,
     /// Jobs waiting for a provider to process them; they hold no upload slot.
     polling: AtomicUsize,
-    /// The bandwidth limit, shared by every body in flight.
+    /// The bandwidth limit, shared by every body in flight (of every engine of the process).
     pace: Option<Arc<crate::pace::Pace>>,
 }
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
+/// A job's task while it runs.
+struct Running {
+    progress: Arc<Progress>,
+    task: AbortHandle,
+}
+
+/// The key under which identical uploads are sent once: the content and where it goes.
+fn content_of(job: &UploadJob) -> String {
+    format!("{}|{}", job.file.hash, job.target)
+}
+
 impl Scheduler {
-    pub fn new(
+    pub(crate) fn new(
         queue: Arc<Queue>,
         destinations: Destinations,
         settings: Settings,
         clock: Arc<dyn Clock>,
         events: broadcast::Sender<Event>,
+        runs: Arc<Runs>,
     ) -> Self {
         let retry = settings.retry_policy();
         let part_slots = Semaphore::new(settings.part_concurrency);
-        let settings_pace = (settings.bandwidth_limit_kib > 0)
-            .then(|| Arc::new(crate::pace::Pace::new(settings.bandwidth_limit_kib * 1024)));
+        let pace = runs.pace(settings.bandwidth_limit_kib * 1024);
         Scheduler {
             inner: Arc::new(Inner {
                 queue,
@@ -135,33 +150,49 @@ impl Scheduler {
                 events,
                 part_slots,
                 polling: AtomicUsize::new(0),
-                pace: settings_pace,
+                pace: Some(pace),
             }),
             wake: None,
+            runs,
         }
     }
 
     /// Take jobs queued while running as soon as `wake` is notified, instead of after the
     /// current batch.
-    pub fn woken_by(mut self, wake: Arc<tokio::sync::Notify>) -> Self {
+    pub(crate) fn woken_by(mut self, wake: Arc<tokio::sync::Notify>) -> Self {
         self.wake = Some(wake);
         self
     }
 
-    /// Run jobs matching `filter` until none is left to do. Returns when every such job is
-    /// done, failed, paused or cancelled.
-    pub async fn run(&self, filter: &JobFilter) -> Result<()> {
+    /// Run jobs matching `filter` until none is left to do: every such job is done, failed,
+    /// paused or cancelled. Once `drain` resolves, no job is started any more, jobs waiting
+    /// for a provider's processing are let go (the next run polls them), and the run returns
+    /// when the uploads already sending have ended.
+    pub(crate) async fn run_until(
+        &self,
+        filter: &JobFilter,
+        drain: impl std::future::Future<Output = ()>,
+    ) -> Result<()> {
         let inner = &self.inner;
+        tokio::pin!(drain);
+        let mut draining = false;
         let mut pending: VecDeque<UploadJob> = VecDeque::new();
-        let mut deferred: Vec<UploadJob> = Vec::new();
+        // Jobs held by another task (this very job in an engine before a reload, or the same
+        // content): looked at again, fresh from the queue, when a claim is released.
+        let mut waiting: Vec<JobId> = Vec::new();
+        let mut releases = self.runs.releases();
         let mut running: JoinSet<JobId> = JoinSet::new();
         let mut tasks: HashMap<tokio::task::Id, JobId> = HashMap::new();
-        let mut active: HashMap<JobId, (String, Arc<Progress>)> = HashMap::new();
+        let mut active: HashMap<JobId, Running> = HashMap::new();
         let mut seen: HashSet<JobId> = HashSet::new();
         let mut ticker = tokio::time::interval(PROGRESS_EVERY);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
-            if pending.is_empty() && running.is_empty() && deferred.is_empty() {
+            if draining {
+                if running.is_empty() {
+                    return Ok(());
+                }
+            } else if pending.is_empty() && running.is_empty() && waiting.is_empty() {
                 // Pick up everything unfinished, including jobs queued while we ran.
                 for job in inner.queue.unfinished()? {
                     if filter.accepts(job.id) && seen.insert(job.id) {
@@ -172,63 +203,78 @@ impl Scheduler {
                     return Ok(());
                 }
             }
-            while running
-                .len()
-                .saturating_sub(inner.polling.load(Ordering::SeqCst))
-                < inner.settings.file_concurrency
+            // A release from here on is one the jobs set aside below have not been tried after.
+            releases.borrow_and_update();
+            while !draining
+                && running
+                    .len()
+                    .saturating_sub(inner.polling.load(Ordering::SeqCst))
+                    < inner.settings.file_concurrency
             {
                 let Some(job) = pending.pop_front() else {
                     break;
                 };
-                let content = format!("{}|{}", job.file.hash, job.target);
-                if active.values().any(|(c, _)| *c == content) {
-                    deferred.push(job);
-                    continue;
-                }
+                let claim = match self.runs.claim(job.id, &content_of(&job)) {
+                    Ok(claim) => claim,
+                    Err(_busy) => {
+                        waiting.push(job.id);
+                        continue;
+                    }
+                };
                 let progress = Arc::new(Progress {
                     total: job.file.size,
                     ..Progress::default()
                 });
-                active.insert(job.id, (content, progress.clone()));
                 let inner = self.inner.clone();
                 let id = job.id;
+                let task_progress = progress.clone();
                 let handle = running.spawn(async move {
-                    inner.run_job(job, progress).await;
+                    let _claim = claim;
+                    inner.run_job(job, task_progress).await;
                     id
                 });
                 tasks.insert(handle.id(), id);
+                active.insert(
+                    id,
+                    Running {
+                        progress,
+                        task: handle,
+                    },
+                );
             }
             tokio::select! {
                 finished = running.join_next_with_id(), if !running.is_empty() => {
-                    let id = match finished {
-                        Some(Ok((task, id))) => {
-                            tasks.remove(&task);
-                            Some(id)
-                        }
+                    let task = match finished {
+                        Some(Ok((task, _))) => Some(task),
                         Some(Err(join_err)) => {
-                            // The job stays `uploading` in the queue and is resumed next run.
-                            tracing::error!(error = %join_err, "an upload task panicked");
-                            tasks.remove(&join_err.id())
+                            // The job stays in the queue as it was and is resumed next run.
+                            if join_err.is_panic() {
+                                tracing::error!(error = %join_err, "an upload task panicked");
+                            }
+                            Some(join_err.id())
                         }
                         None => None,
                     };
-                    if let Some(id) = id
-                        && let Some((content, _)) = active.remove(&id) {
-                            // Identical content waiting behind this job may go now (and
-                            // will find it done, unless it failed).
-                            let (ready, still): (Vec<_>, Vec<_>) = deferred
-                                .drain(..)
-                                .partition(|j| format!("{}|{}", j.file.hash, j.target) == content);
-                            deferred = still;
-                            for job in ready.into_iter().rev() {
-                                pending.push_front(job);
-                            }
-                        }
-                    if running.is_empty() && pending.is_empty() && !deferred.is_empty() {
-                        pending.extend(deferred.drain(..));
+                    if let Some(id) = task.and_then(|t| tasks.remove(&t)) {
+                        active.remove(&id);
                     }
                 }
-                _ = async { self.wake.as_ref().expect("guarded").notified().await }, if self.wake.is_some() => {
+                _ = &mut drain, if !draining => {
+                    draining = true;
+                    pending.clear();
+                    waiting.clear();
+                    let_go_of_polling(&active);
+                }
+                _ = releases.changed(), if !waiting.is_empty() && !draining => {
+                    for id in waiting.drain(..) {
+                        if let Some(job) = inner.queue.get(id)?
+                            && matches!(job.state, JobState::Queued | JobState::Uploading | JobState::Processing)
+                        {
+                            pending.push_front(job);
+                        }
+                    }
+                }
+                _ = async { self.wake.as_ref().expect("guarded").notified().await }, if self.wake.is_some() && !draining => {
                     // Only jobs newer than any seen: a wake per batch must not reread the queue.
                     let newest = seen.iter().max().copied().unwrap_or(JobId(0));
                     for job in inner.queue.unfinished_after(newest)? {
@@ -238,15 +284,29 @@ impl Scheduler {
                     }
                 }
                 _ = ticker.tick() => {
-                    for (id, (_, progress)) in &active {
+                    for (id, run) in &active {
                         let _ = inner.events.send(Event::Progress {
                             id: *id,
-                            bytes_done: progress.bytes_done(),
-                            total: progress.total,
+                            bytes_done: run.progress.bytes_done(),
+                            total: run.progress.total,
                         });
+                    }
+                    if draining {
+                        // A video that finished sending while draining now only waits.
+                        let_go_of_polling(&active);
                     }
                 }
             }
+        }
+    }
+}
+
+/// Stop the jobs that only wait for a provider to process what they sent: nothing is in
+/// flight, the queue says `processing`, and the next run goes back to polling.
+fn let_go_of_polling(active: &HashMap<JobId, Running>) {
+    for run in active.values() {
+        if run.progress.polling.load(Ordering::SeqCst) {
+            run.task.abort();
         }
     }
 }

@@ -116,7 +116,7 @@ impl Inner {
             self.forget_video(&job, dest).await;
             return Err(changed);
         }
-        self.await_processing(&job, dest, &state.0).await
+        self.await_processing(&job, dest, &state.0, progress).await
     }
 
     /// The upload to continue, with the server's offset: the saved one if the server still has
@@ -175,6 +175,7 @@ impl Inner {
         job: &UploadJob,
         dest: &dyn VideoStore,
         upload: &VideoUpload,
+        progress: &Progress,
     ) -> Result<Outcome> {
         self.queue.confirm_offset(
             job.id,
@@ -189,6 +190,7 @@ impl Inner {
             self.now(),
         )?;
         let _polling = PollingSlot::enter(self);
+        progress.polling.store(true, Ordering::SeqCst);
         let mut delay = Duration::from_millis(500);
         let deadline =
             self.clock.now() + Duration::from_secs(self.settings.processing_timeout_secs);
