@@ -206,6 +206,78 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing_moto() {
     );
 }
 
+/// Kills inside parts, where the campaign above mostly lands between them: one large recording
+/// sent unpaced in 16 MiB parts, eight in flight, so that a kill finds the server taking in
+/// parts (and `rclone serve s3` streaming finished ones into its backend, where a cut part
+/// makes it fail the whole upload). Each round kills once at a random moment, then runs
+/// `ferry resume` alone: it must finish the file, with no `ferry retry`. Returns (rounds,
+/// uploads the server lost and Ferry started again by itself).
+fn mid_part_campaign(server: &S3Server, seed: u64, rounds: usize) -> (usize, usize) {
+    let mut rng = SeededRng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lecture capture.mp4");
+    let bytes = data(160 * 1024 * 1024, seed);
+    std::fs::write(&path, &bytes).unwrap();
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    let mut restarted = 0;
+    for round in 0..rounds {
+        let mut ferry = Ferry::s3(&server.endpoint, &server.bucket);
+        ferry
+            .multipart_parts(16 * 1024 * 1024)
+            .set("FERRY_PART_CONCURRENCY", "8");
+        let mut child = ferry.spawn(&["upload", "--json"], &[&path]);
+        if exited_within(&mut child, rng.between(150, 1200)).is_none() {
+            child.kill().unwrap(); // SIGKILL
+        }
+        child.wait().unwrap();
+        let run = ferry.run(&["resume", "--json"]);
+        assert_eq!(
+            run.code, 0,
+            "seed {seed}, round {round}: `ferry resume` alone must finish the file:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        let job = &one_done_job_per_file(&ferry, 1, seed)[&path.display().to_string()];
+        let key = job["key"].as_str().unwrap();
+        assert_eq!(
+            checker.sha256(key),
+            sha256_hex(&bytes),
+            "seed {seed}, round {round}"
+        );
+        restarted += job["notes"].as_array().map_or(0, |n| n.len());
+    }
+    assert_eq!(
+        checker.list().len(),
+        rounds,
+        "seed {seed}: one object per round"
+    );
+    assert!(
+        checker.pending_uploads().is_empty(),
+        "seed {seed}: uploads left open: {:?}",
+        checker.pending_uploads()
+    );
+    (rounds, restarted)
+}
+
+#[test]
+fn sigkill_inside_parts_then_resume_alone_finishes_rclone() {
+    let seed = env_num("FERRY_CAMPAIGN_SEED", 0x5EED_0005);
+    let rounds = env_num("FERRY_CAMPAIGN_KILLS", 8) as usize / 2;
+    let (rounds, restarted) = mid_part_campaign(&S3Server::rclone(), seed, rounds.max(1));
+    eprintln!(
+        "mid-part kills, rclone serve s3, seed {seed:#x}: {rounds} kills, each finished by `ferry resume` alone; {restarted} uploads the server lost were started again"
+    );
+}
+
+#[test]
+fn sigkill_inside_parts_then_resume_alone_finishes_moto() {
+    let seed = env_num("FERRY_CAMPAIGN_SEED", 0x5EED_0006);
+    let rounds = env_num("FERRY_CAMPAIGN_KILLS", 8) as usize / 4;
+    let (rounds, restarted) = mid_part_campaign(&S3Server::moto(), seed, rounds.max(1));
+    eprintln!(
+        "mid-part kills, moto, seed {seed:#x}: {rounds} kills, each finished by `ferry resume` alone; {restarted} uploads the server lost were started again"
+    );
+}
+
 /// Images, videos and documents at once, on ferry-cloudsim: every image once in Images, every
 /// video once and ready in Stream with the file's bytes, every document once in R2. A kill
 /// between a video's creation and the commit of its upload URL can leave a video that never

@@ -192,3 +192,62 @@ async fn cancel_aborts_the_remote_multipart_upload() {
     assert_eq!(resume.code, 0);
     assert!(checker.list().is_empty());
 }
+
+/// SIGKILL while a part is streaming into the server (the proxy passes part 3 on slowly, and
+/// goes on passing what it had read for a while after the kill), then `ferry resume` alone
+/// must finish the file. (A server that cannot keep the upload after such a cut is covered by
+/// `upload_lost.rs`.)
+async fn kill_mid_part_then_resume_alone(server: S3Server) {
+    let proxy = Proxy::start(&server.endpoint).await;
+    proxy.inject(
+        |method, target| part_number(method, target) == Some(3),
+        Fault::Slow(1024 * 1024),
+        Some(1),
+    );
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("lecture 02.mp4");
+    let bytes = data(5 * PART + 999, 43); // 6 parts
+    std::fs::write(&path, &bytes).unwrap();
+    let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
+    ferry
+        .multipart_parts(PART)
+        .set("FERRY_PART_CONCURRENCY", "1");
+    let mut child = ferry.spawn(&["upload", "--json"], &[&path]);
+    proxy
+        .wait_for("parts 1 and 2 confirmed", |seen| {
+            seen.iter()
+                .filter(|s| s.status == 200 && s.part_number().is_some_and(|n| n <= 2))
+                .count()
+                == 2
+        })
+        .await;
+    // Part 3 is now streaming at 1 MiB/s (5 s for 5 MiB): the kill lands inside it.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(ferry.status()[0]["state"], "uploading");
+
+    let run = ferry.run(&["resume", "--json"]);
+    assert_eq!(
+        run.code, 0,
+        "resume alone finishes the file\nstdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    let line = &run.lines()[0];
+    assert_eq!(line["state"], "done", "{line}");
+    let key = line["key"].as_str().unwrap();
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert_eq!(checker.sha256(key), sha256_hex(&bytes));
+    assert_eq!(checker.list().len(), 1, "one object");
+    assert!(checker.pending_uploads().is_empty(), "no upload left open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_part_then_resume_alone_finishes_rclone() {
+    kill_mid_part_then_resume_alone(S3Server::rclone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_mid_part_then_resume_alone_finishes_moto() {
+    kill_mid_part_then_resume_alone(S3Server::moto()).await;
+}

@@ -84,6 +84,11 @@ impl Checker {
             .collect()
     }
 
+    /// Abort a multipart upload, as a store's lifecycle rule does to an unfinished one.
+    pub fn abort(&self, key: &str, upload_id: &str) {
+        self.call(&["abort", key, upload_id]);
+    }
+
     /// The bucket's CORS rules, as boto3 reads them.
     pub fn cors(&self) -> Value {
         self.call(&["cors"])

@@ -1,7 +1,7 @@
 """Independent S3 checker for Ferry's end-to-end tests (boto3, not Ferry's code).
 
 Usage: s3check.py ENDPOINT BUCKET COMMAND [ARGS]; credentials from AWS_* variables.
-Commands print JSON: create-bucket, list, sha256 KEY, uploads, head KEY, cors, lifecycle,
+Commands print JSON: create-bucket, list, sha256 KEY, uploads, abort KEY UPLOAD_ID, head KEY, cors, lifecycle,
 put-cors JSON, put-lifecycle JSON (the JSON is boto3's CORSRules / Rules list).
 """
 import hashlib
@@ -35,6 +35,9 @@ def main():
     elif command == "uploads":
         resp = s3.list_multipart_uploads(Bucket=bucket)
         out = [{"key": u["Key"], "upload_id": u["UploadId"]} for u in resp.get("Uploads", [])]
+    elif command == "abort":
+        s3.abort_multipart_upload(Bucket=bucket, Key=args[0], UploadId=args[1])
+        out = {"aborted": args[1]}
     elif command == "head":
         resp = s3.head_object(Bucket=bucket, Key=args[0])
         out = {"size": resp["ContentLength"], "content_type": resp.get("ContentType"), "metadata": resp.get("Metadata", {})}

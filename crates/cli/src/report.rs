@@ -33,6 +33,7 @@ pub fn job_json(job: &UploadJob) -> Value {
         "duplicate_of": job.duplicate_of.map(|j| j.0),
         "attempts": job.attempts,
         "error": error,
+        "notes": job.notes.iter().map(|n| json!({ "at": n.at, "message": n.message })).collect::<Vec<_>>(),
     })
 }
 

@@ -45,6 +45,10 @@ pub enum ErrorKind {
     Protocol,
     /// The job was cancelled by the user.
     Cancelled,
+    /// The server no longer holds an unfinished upload, or refuses to assemble the parts it
+    /// confirmed (S3's NoSuchUpload, InvalidPart; an upload a store aborted by itself): the
+    /// same request will never succeed, but the file can be sent again from its first byte.
+    UploadLost,
 }
 
 impl ErrorKind {
@@ -67,6 +71,7 @@ impl ErrorKind {
             ErrorKind::Queue => "queue",
             ErrorKind::Protocol => "protocol",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::UploadLost => "upload_lost",
         }
     }
 

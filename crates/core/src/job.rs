@@ -152,8 +152,19 @@ pub struct UploadJob {
     pub force: bool,
     /// Replace whatever is at `key` instead of taking a free variant.
     pub overwrite: bool,
+    /// What happened to the job worth telling later, oldest first.
+    pub notes: Vec<JobNote>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// A notice in a job's history: an upload the server lost and Ferry started again, an image
+/// sent to the object store because it was over the Images limits…
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobNote {
+    /// Unix seconds.
+    pub at: i64,
+    pub message: String,
 }
 
 /// A failure as stored with a job.

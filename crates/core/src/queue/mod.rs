@@ -36,7 +36,7 @@ pub struct Queue {
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
-     links, overwrite";
+     links, overwrite, notes";
 
 /// Run `f` with commits fsynced before they return (`synchronous = FULL`), then go back to
 /// relaxed commits, whatever `f` did.
@@ -380,6 +380,16 @@ impl Queue {
         Ok(())
     }
 
+    /// Add a notice to a job's history (kept with the job, shown with it).
+    pub fn add_note(&self, id: JobId, message: &str, now: i64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE jobs SET notes = json_insert(COALESCE(notes, '[]'), '$[#]', \
+             json_object('at', ?1, 'message', ?2)) WHERE id = ?3",
+            params![now, message, id.0],
+        )?;
+        Ok(())
+    }
+
     /// Put failed (or cancelled) jobs back in the queue; returns how many moved.
     pub fn requeue(&self, ids: &[JobId], now: i64) -> Result<usize> {
         let conn = self.conn();
@@ -438,6 +448,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
     let error_code: Option<String> = row.get(18)?;
     let error_message: Option<String> = row.get(19)?;
     let links_text: Option<String> = row.get(24)?;
+    let notes_text: Option<String> = row.get(26)?;
     Ok(UploadJob {
         id: JobId(row.get(0)?),
         batch: row.get(1)?,
@@ -471,6 +482,9 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
         duplicate_of: row.get::<_, Option<i64>>(20)?.map(JobId),
         force: row.get(21)?,
         overwrite: row.get(25)?,
+        notes: notes_text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default(),
         created_at: row.get(22)?,
         updated_at: row.get(23)?,
     })

@@ -63,6 +63,9 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 4: jobs that replace the object at their key (a watched folder set to overwrite).
     "ALTER TABLE jobs ADD COLUMN overwrite INTEGER NOT NULL DEFAULT 0;",
+    // 5: a job's history of notices (an upload the server lost, started again…), a JSON array
+    // of {at, message}.
+    "ALTER TABLE jobs ADD COLUMN notes TEXT;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

@@ -1,5 +1,6 @@
 use super::*;
 use crate::ErrorKind;
+use crate::job::JobNote;
 
 fn new_job(n: usize) -> NewJob {
     NewJob {
@@ -181,4 +182,31 @@ fn tempdir() -> PathBuf {
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+#[test]
+fn notes_accumulate_in_a_jobs_history_and_survive_a_requeue() {
+    let q = Queue::open_in_memory().unwrap();
+    let ids = q.enqueue(&[new_job(1)], 7).unwrap();
+    assert!(q.get(ids[0]).unwrap().unwrap().notes.is_empty());
+    q.add_note(ids[0], "started again: the server lost the upload", 10)
+        .unwrap();
+    q.add_note(ids[0], "a second \"quoted\" note", 11).unwrap();
+    q.finish_failed(ids[0], &Error::new(ErrorKind::Server, "x"), 12)
+        .unwrap();
+    q.requeue(&ids, 13).unwrap();
+    let notes = q.get(ids[0]).unwrap().unwrap().notes;
+    assert_eq!(
+        notes,
+        vec![
+            JobNote {
+                at: 10,
+                message: "started again: the server lost the upload".into()
+            },
+            JobNote {
+                at: 11,
+                message: "a second \"quoted\" note".into()
+            },
+        ]
+    );
 }

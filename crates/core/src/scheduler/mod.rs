@@ -405,6 +405,19 @@ impl Inner {
         self.retry.run(self.clock.as_ref(), &mut rng, op).await
     }
 
+    /// Tell the user something worth knowing about `job` that is not a failure, and keep it in
+    /// the job's history.
+    fn notice(&self, job: &UploadJob, message: &str) {
+        tracing::info!(job = %job.id, "{message}");
+        if let Err(e) = self.queue.add_note(job.id, message, self.now()) {
+            tracing::warn!(job = %job.id, error = %e, "could not keep the notice");
+        }
+        let _ = self.events.send(Event::Notice {
+            id: job.id,
+            message: format!("{}: {message}", job.file.path.display()),
+        });
+    }
+
     /// Pause or cancel asked for through the queue (from this process or another).
     fn stop_requested(&self, job: &UploadJob) -> Result<Option<JobState>> {
         Ok(match self.queue.state(job.id)? {

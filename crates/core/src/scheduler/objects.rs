@@ -14,6 +14,41 @@ use futures_util::stream::FuturesUnordered;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
+/// Where the server let go of an upload. Ferry starts the file again by itself once per
+/// place: a second loss at the same step is a server that cannot keep uploads, and the job
+/// fails saying so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LostAt {
+    /// A resumed upload the server no longer has (aborted by a lifecycle rule, expired).
+    Resuming,
+    /// A part refused because the upload is gone.
+    Sending,
+    /// The completion refused: the server cannot assemble the parts it confirmed.
+    Completing,
+}
+
+impl LostAt {
+    fn notice(self) -> &'static str {
+        match self {
+            LostAt::Resuming => {
+                "the server no longer had the unfinished upload (it was aborted or expired); started it again from the first byte"
+            }
+            LostAt::Sending => {
+                "the server dropped the unfinished upload while parts were being sent; started it again from the first byte"
+            }
+            LostAt::Completing => {
+                "the server could not assemble the parts it had confirmed (one was cut short or lost on its side); started the upload again from the first byte"
+            }
+        }
+    }
+}
+
+/// How one try at a multipart upload ended.
+enum Tried {
+    Ended(Outcome),
+    Lost(LostAt, Error),
+}
+
 impl Inner {
     pub(super) async fn upload_object(
         &self,
@@ -35,9 +70,41 @@ impl Inner {
                 ),
             ));
         }
-        let multipart = job.file.size >= self.settings.multipart_threshold.max(rules.min_part)
-            || job.file.size > rules.max_single_put;
+        let mut restarted: Vec<LostAt> = Vec::new();
+        loop {
+            let (at, err) = match self.try_object(&job, dest, progress).await? {
+                Tried::Ended(outcome) => return Ok(outcome),
+                Tried::Lost(at, err) => (at, err),
+            };
+            if restarted.contains(&at) {
+                return Err(err.note(
+                    "it was started again once already and the server lost it again; check the server, then retry",
+                ));
+            }
+            restarted.push(at);
+            if let Some(ResumeState::S3Multipart { upload_id, .. }) = &job.resume {
+                // Best effort: a store that refused to assemble may still hold the parts.
+                let _ = self
+                    .retrying(|_| dest.abort_multipart(&job.key, upload_id))
+                    .await;
+            }
+            self.queue.set_resume(job.id, None, self.now())?;
+            self.notice(&job, at.notice());
+            job.resume = None;
+            progress.confirmed.store(0, Ordering::Relaxed);
+        }
+    }
 
+    /// One try: resume the recorded multipart upload, or send the file (in one PUT, or in a
+    /// new multipart upload).
+    async fn try_object(
+        &self,
+        job: &UploadJob,
+        dest: &dyn ObjectStore,
+        progress: &Progress,
+    ) -> Result<Tried> {
+        let rules = dest.capabilities().parts;
+        let mut job = job.clone();
         if let Some(ResumeState::S3Multipart {
             upload_id,
             part_size,
@@ -62,10 +129,21 @@ impl Inner {
                         && h == job.file.hash
                         && size == job.file.size
                     {
-                        return Ok(Outcome::Done(self.result(dest, &job.key).await?, None));
+                        return Ok(Tried::Ended(Outcome::Done(
+                            self.result(dest, &job.key).await?,
+                            None,
+                        )));
                     }
-                    tracing::info!(job = %job.id, "multipart upload expired on the server; starting again");
-                    self.queue.set_resume(job.id, None, self.now())?;
+                    return Ok(Tried::Lost(
+                        LostAt::Resuming,
+                        Error::new(
+                            ErrorKind::UploadLost,
+                            format!(
+                                "{}: the server no longer has the unfinished upload",
+                                job.destination
+                            ),
+                        ),
+                    ));
                 }
             }
         }
@@ -73,45 +151,18 @@ impl Inner {
         let key = match self.free_key(&job, dest).await? {
             KeyChoice::Free(key) => key,
             KeyChoice::AlreadyOurs(key) => {
-                return Ok(Outcome::Done(self.result(dest, &key).await?, None));
+                return Ok(Tried::Ended(Outcome::Done(
+                    self.result(dest, &key).await?,
+                    None,
+                )));
             }
         };
         job.key = key;
-        let spec = object_spec(&job);
+        let multipart = job.file.size >= self.settings.multipart_threshold.max(rules.min_part)
+            || job.file.size > rules.max_single_put;
         if !multipart {
-            let counter = progress.start_part(1);
-            let put = self
-                .retrying(|_| {
-                    counter.store(0, Ordering::Relaxed);
-                    dest.put(
-                        &spec,
-                        FileRange::new(&job.file.path, 0, job.file.size, &counter)
-                            .paced(&self.pace),
-                    )
-                })
-                .await;
-            progress.end_part(1, put.as_ref().ok().map(|_| job.file.size));
-            if let Err(err) = put {
-                fileinfo::ensure_unchanged(&job.file)?;
-                if err.kind() == ErrorKind::Precondition {
-                    return Err(Error::new(
-                        ErrorKind::Precondition,
-                        format!(
-                            "another upload created {} at the same moment; it was not overwritten — retry to upload under a new name",
-                            job.key
-                        ),
-                    ));
-                }
-                return Err(err);
-            }
-            if let Err(err) = fileinfo::ensure_unchanged(&job.file) {
-                // What was sent may mix old and new bytes: take it back.
-                let _ = self.retrying(|_| dest.delete(&job.key)).await;
-                return Err(err);
-            }
-            return Ok(Outcome::Done(self.result(dest, &job.key).await?, None));
+            return self.put_whole(&job, dest, progress).await.map(Tried::Ended);
         }
-
         let plan =
             PartPlan::new(job.file.size, self.settings.part_size, &rules).ok_or_else(|| {
                 Error::new(
@@ -122,18 +173,58 @@ impl Inner {
                     ),
                 )
             })?;
+        let spec = object_spec(&job);
         let upload_id = self.retrying(|_| dest.create_multipart(&spec)).await?;
         // Committed before the first byte: a crash from here on resumes this very upload.
-        self.queue.record_remote_upload(
-            job.id,
-            &ResumeState::S3Multipart {
-                upload_id: upload_id.clone(),
-                part_size: plan.part_size,
-            },
-            self.now(),
-        )?;
+        let resume = ResumeState::S3Multipart {
+            upload_id: upload_id.clone(),
+            part_size: plan.part_size,
+        };
+        self.queue
+            .record_remote_upload(job.id, &resume, self.now())?;
+        job.resume = Some(resume);
         self.continue_multipart(&job, dest, &upload_id, plan, Vec::new(), progress)
             .await
+    }
+
+    /// A file small enough for one PUT.
+    async fn put_whole(
+        &self,
+        job: &UploadJob,
+        dest: &dyn ObjectStore,
+        progress: &Progress,
+    ) -> Result<Outcome> {
+        let spec = object_spec(job);
+        let counter = progress.start_part(1);
+        let put = self
+            .retrying(|_| {
+                counter.store(0, Ordering::Relaxed);
+                dest.put(
+                    &spec,
+                    FileRange::new(&job.file.path, 0, job.file.size, &counter).paced(&self.pace),
+                )
+            })
+            .await;
+        progress.end_part(1, put.as_ref().ok().map(|_| job.file.size));
+        if let Err(err) = put {
+            fileinfo::ensure_unchanged(&job.file)?;
+            if err.kind() == ErrorKind::Precondition {
+                return Err(Error::new(
+                    ErrorKind::Precondition,
+                    format!(
+                        "another upload created {} at the same moment; it was not overwritten — retry to upload under a new name",
+                        job.key
+                    ),
+                ));
+            }
+            return Err(err);
+        }
+        if let Err(err) = fileinfo::ensure_unchanged(&job.file) {
+            // What was sent may mix old and new bytes: take it back.
+            let _ = self.retrying(|_| dest.delete(&job.key)).await;
+            return Err(err);
+        }
+        Ok(Outcome::Done(self.result(dest, &job.key).await?, None))
     }
 
     async fn restart_with_new_version(
@@ -203,73 +294,24 @@ impl Inner {
         plan: PartPlan,
         server_parts: Vec<ConfirmedPart>,
         progress: &Progress,
-    ) -> Result<Outcome> {
-        // The server's list is the truth; keep only parts of the size this plan expects.
-        let mut confirmed: BTreeMap<u32, ConfirmedPart> = BTreeMap::new();
-        if !server_parts.is_empty() || job.resume.is_some() {
-            for part in server_parts {
-                if part.number >= 1
-                    && part.number <= plan.count
-                    && part.size == plan.range(part.number).1
-                {
-                    confirmed.insert(part.number, part);
-                }
-            }
-            let list: Vec<_> = confirmed.values().cloned().collect();
-            self.queue.replace_parts(job.id, &list, self.now())?;
-        }
-        progress
-            .confirmed
-            .store(confirmed.values().map(|p| p.size).sum(), Ordering::Relaxed);
-        let missing: Vec<u32> = (1..=plan.count)
-            .filter(|n| !confirmed.contains_key(n))
-            .collect();
-        tracing::info!(job = %job.id, parts = plan.count, resumed = confirmed.len(), "multipart upload");
-
-        let mut todo = missing.into_iter();
-        let mut inflight = FuturesUnordered::new();
-        let mut stop: Option<JobState> = None;
-        loop {
-            while stop.is_none() && inflight.len() < self.settings.part_concurrency {
-                let Some(number) = todo.next() else { break };
-                // Pause and cancel arrive through the queue (from this process or another).
-                if let Some(state @ (JobState::Paused | JobState::Cancelled)) =
-                    self.queue.state(job.id)?
-                {
-                    stop = Some(state);
-                    break;
-                }
-                inflight.push(self.send_part(job, dest, upload_id, plan, number, progress));
-            }
-            match inflight.next().await {
-                Some(Ok(part)) => {
-                    confirmed.insert(part.number, part);
-                }
-                Some(Err(err)) => {
-                    // A part failing because the file vanished or changed under it: say that,
-                    // and take back the unfinished upload.
-                    if let Err(changed) = fileinfo::ensure_unchanged(&job.file) {
-                        drop(inflight);
-                        let _ = self
-                            .retrying(|_| dest.abort_multipart(&job.key, upload_id))
-                            .await;
-                        self.queue.set_resume(job.id, None, self.now())?;
-                        return Err(changed);
-                    }
-                    return Err(err);
-                }
-                None => break,
-            }
-        }
-        match stop {
-            Some(JobState::Cancelled) => {
+    ) -> Result<Tried> {
+        let mut confirmed = self.held_by_server(job, plan, server_parts, progress)?;
+        match self
+            .send_missing(job, dest, upload_id, plan, &mut confirmed, progress)
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(JobState::Cancelled)) => {
                 self.retrying(|_| dest.abort_multipart(&job.key, upload_id))
                     .await?;
                 self.queue.set_resume(job.id, None, self.now())?;
-                return Ok(Outcome::Cancelled);
+                return Ok(Tried::Ended(Outcome::Cancelled));
             }
-            Some(_) => return Ok(Outcome::Paused),
-            None => {}
+            Ok(Some(_)) => return Ok(Tried::Ended(Outcome::Paused)),
+            Err(err) if err.kind() == ErrorKind::UploadLost => {
+                return Ok(Tried::Lost(LostAt::Sending, err));
+            }
+            Err(err) => return Err(err),
         }
         if confirmed.len() as u32 != plan.count {
             return Err(Error::protocol("internal: not every part was confirmed"));
@@ -300,11 +342,127 @@ impl Inner {
                 // A lost reply to a completion that did happen shows as NoSuchUpload on retry.
                 let ours = matches!(self.retrying(|_| dest.head(&job.key)).await, Ok(RemoteObject::Present { size, hash: Some(ref h) }) if *h == job.file.hash && size == job.file.size);
                 if !ours {
+                    if err.kind() == ErrorKind::UploadLost {
+                        return Ok(Tried::Lost(LostAt::Completing, err));
+                    }
                     return Err(err);
                 }
             }
         }
-        Ok(Outcome::Done(self.result(dest, &job.key).await?, None))
+        Ok(Tried::Ended(Outcome::Done(
+            self.result(dest, &job.key).await?,
+            None,
+        )))
+    }
+
+    /// The parts the server holds that fit this plan (its list is the truth), recorded in the
+    /// queue when resuming.
+    fn held_by_server(
+        &self,
+        job: &UploadJob,
+        plan: PartPlan,
+        server_parts: Vec<ConfirmedPart>,
+        progress: &Progress,
+    ) -> Result<BTreeMap<u32, ConfirmedPart>> {
+        let mut confirmed: BTreeMap<u32, ConfirmedPart> = BTreeMap::new();
+        if !server_parts.is_empty() || job.resume.is_some() {
+            for part in server_parts {
+                if part.number >= 1
+                    && part.number <= plan.count
+                    && part.size == plan.range(part.number).1
+                {
+                    confirmed.insert(part.number, part);
+                }
+            }
+            let list: Vec<_> = confirmed.values().cloned().collect();
+            self.queue.replace_parts(job.id, &list, self.now())?;
+        }
+        progress
+            .confirmed
+            .store(confirmed.values().map(|p| p.size).sum(), Ordering::Relaxed);
+        tracing::info!(job = %job.id, parts = plan.count, resumed = confirmed.len(), "multipart upload");
+        Ok(confirmed)
+    }
+
+    /// Send the parts not in `confirmed`, adding each as the server confirms it. Returns the
+    /// state that stopped it early (paused or cancelled through the queue), if any.
+    async fn send_missing(
+        &self,
+        job: &UploadJob,
+        dest: &dyn ObjectStore,
+        upload_id: &str,
+        plan: PartPlan,
+        confirmed: &mut BTreeMap<u32, ConfirmedPart>,
+        progress: &Progress,
+    ) -> Result<Option<JobState>> {
+        let missing: Vec<u32> = (1..=plan.count)
+            .filter(|n| !confirmed.contains_key(n))
+            .collect();
+        let mut todo = missing.into_iter();
+        let mut inflight = FuturesUnordered::new();
+        let mut stop: Option<JobState> = None;
+        loop {
+            while stop.is_none() && inflight.len() < self.settings.part_concurrency {
+                let Some(number) = todo.next() else { break };
+                // Pause and cancel arrive through the queue (from this process or another).
+                if let Some(state @ (JobState::Paused | JobState::Cancelled)) =
+                    self.queue.state(job.id)?
+                {
+                    stop = Some(state);
+                    break;
+                }
+                inflight.push(self.send_part(job, dest, upload_id, plan, number, progress));
+            }
+            match inflight.next().await {
+                Some(Ok(part)) => {
+                    confirmed.insert(part.number, part);
+                }
+                Some(Err(err)) => {
+                    // A part failing because the file vanished or changed under it: say that,
+                    // and take back the unfinished upload.
+                    if let Err(changed) = fileinfo::ensure_unchanged(&job.file) {
+                        drop(inflight);
+                        let _ = self
+                            .retrying(|_| dest.abort_multipart(&job.key, upload_id))
+                            .await;
+                        self.queue.set_resume(job.id, None, self.now())?;
+                        return Err(changed);
+                    }
+                    drop(inflight);
+                    return Err(self.why_part_failed(job, dest, upload_id, err).await);
+                }
+                None => return Ok(stop),
+            }
+        }
+    }
+
+    /// A part failed for good. Some servers report an upload they no longer hold badly (moto
+    /// answers a part for an aborted upload with a bare HTTP 500): ask whether the upload still
+    /// exists, so a lost one is started again instead of failing the job.
+    async fn why_part_failed(
+        &self,
+        job: &UploadJob,
+        dest: &dyn ObjectStore,
+        upload_id: &str,
+        err: Error,
+    ) -> Error {
+        if err.kind() == ErrorKind::UploadLost {
+            return err;
+        }
+        match self
+            .retrying(|_| async {
+                dest.list_parts(&job.key, upload_id)
+                    .await
+                    .map_err(asked_again)
+            })
+            .await
+        {
+            Ok(None) => Error::new(
+                ErrorKind::UploadLost,
+                format!("{}; the server no longer has the upload", err.message()),
+            ),
+            _ => err,
+        }
     }
 
     /// Abort the other multipart uploads open for this job's key that started no later than

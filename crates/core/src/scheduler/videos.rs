@@ -274,16 +274,6 @@ impl Inner {
     }
 }
 
-impl Inner {
-    fn notice(&self, job: &UploadJob, message: &str) {
-        tracing::info!(job = %job.id, "{message}");
-        let _ = self.events.send(Event::Notice {
-            id: job.id,
-            message: format!("{}: {message}", job.file.path.display()),
-        });
-    }
-}
-
 fn tus_state(upload: &VideoUpload, offset: u64) -> ResumeState {
     ResumeState::Tus {
         upload_url: upload.upload_url.clone(),

@@ -162,8 +162,16 @@ pub fn from_status(
             ),
         ),
         (_, "NoSuchUpload") => (
-            ErrorKind::NotFound,
-            format!("{dest}: the multipart upload no longer exists"),
+            ErrorKind::UploadLost,
+            format!(
+                "{dest}: the server no longer has the unfinished multipart upload (it was aborted, or expired) while {what}"
+            ),
+        ),
+        (_, "InvalidPart") => (
+            ErrorKind::UploadLost,
+            format!(
+                "{dest}: the server cannot assemble the parts it had confirmed (InvalidPart: one is missing or damaged on its side) while {what}"
+            ),
         ),
         (404, _) | (_, "NoSuchKey" | "NotFound") => (
             ErrorKind::NotFound,
@@ -265,7 +273,9 @@ mod tests {
             (500, "InternalError", ErrorKind::Server, "HTTP 500"),
             (200, "InternalError", ErrorKind::Server, "server failed"),
             (200, "", ErrorKind::Network, "malformed"),
-            (400, "InvalidPart", ErrorKind::Protocol, "refused"),
+            (400, "InvalidPart", ErrorKind::UploadLost, "cannot assemble"),
+            (404, "NoSuchUpload", ErrorKind::UploadLost, "no longer has"),
+            (400, "InvalidPartOrder", ErrorKind::Protocol, "refused"),
         ];
         for (status, code, kind, phrase) in cases {
             let err = from_status(status, code, "", "r2", "bucket", "uploading");

@@ -309,7 +309,7 @@ impl ObjectStore for S3Destination {
                 Ok(out) => out,
                 Err(e) => {
                     let err = self.err(e, "listing uploaded parts");
-                    if err.kind() == ErrorKind::NotFound {
+                    if matches!(err.kind(), ErrorKind::UploadLost | ErrorKind::NotFound) {
                         return Ok(None);
                     }
                     return Err(err);
@@ -436,7 +436,7 @@ impl ObjectStore for S3Destination {
             Ok(_) => Ok(()),
             Err(e) => {
                 let err = self.err(e, "aborting the multipart upload");
-                if err.kind() == ErrorKind::NotFound {
+                if matches!(err.kind(), ErrorKind::UploadLost | ErrorKind::NotFound) {
                     Ok(())
                 } else {
                     Err(err)
