@@ -20,9 +20,9 @@ packages=(build-essential pkg-config libssl-dev libdbus-1-dev curl file python3 
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 # Tests also need a real Secret Service (GNOME Keyring on a private D-Bus) and libsecret's tool.
 [ "$want_test" = 1 ] && packages+=(gnome-keyring libsecret-tools dbus-daemon dbus-bin)
-# GUI tests: the real window under Xvfb through WebKitWebDriver, UI flows in Chromium, and xclip
-# to read what the app put on the clipboard.
-[ "$want_test" = 1 ] && packages+=(xvfb xauth webkit2gtk-driver chromium xclip)
+# GUI tests: the real window under Xvfb through WebKitWebDriver, UI flows in Chromium, xclip to
+# read what the app put on the clipboard, and xdotool to find and type into native dialogs.
+[ "$want_test" = 1 ] && packages+=(xvfb xauth webkit2gtk-driver chromium xclip xdotool)
 # Reliability tests: libfaketime (a computer whose clock is off) and util-linux's unshare (a
 # small private tmpfs that fills up, without root).
 [ "$want_test" = 1 ] && packages+=(faketime util-linux)

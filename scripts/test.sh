@@ -24,5 +24,5 @@ echo "== UI flows (headless Chromium, mocked IPC)"
 (cd ui && npm run --silent mocks && npm run --silent flows)
 echo "== desktop window end to end (Xvfb, tauri-driver, ferry-cloudsim)"
 cargo build --locked -p ferry-desktop -p ferry-cloudsim
-xvfb-run -a -s "-screen 0 1280x800x24" node --test tests/gui/
+xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-concurrency=1 tests/gui/
 echo "== all tests passed"

@@ -114,23 +114,17 @@ pub async fn add_paths(
     .await
 }
 
-/// The native picker (rfd), shown on the main thread as GTK requires. Returns the chosen paths,
-/// empty when the user cancels.
+/// The native picker (files, or folders), open while the window keeps working. Returns the
+/// chosen paths, empty when the user cancels.
 #[tauri::command]
-pub async fn pick(app: tauri::AppHandle, folders: bool) -> Reply<Vec<String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.run_on_main_thread(move || {
-        let dialog = rfd::FileDialog::new();
-        let chosen = if folders {
-            dialog.pick_folders()
-        } else {
-            dialog.pick_files()
-        };
-        let _ = tx.send(chosen.unwrap_or_default());
-    })
-    .map_err(|e| IpcError::internal(e.to_string()))?;
-    let chosen = rx.await.map_err(|e| IpcError::internal(e.to_string()))?;
-    Ok(chosen
+pub async fn pick(
+    app: tauri::AppHandle,
+    shell: State<'_, Arc<Shell>>,
+    folders: bool,
+) -> Reply<Vec<String>> {
+    let language = shell.prefs().language;
+    Ok(crate::pickers::open(&app, &language, folders)
+        .await
         .into_iter()
         .map(|p| p.display().to_string())
         .collect())
@@ -169,6 +163,12 @@ pub async fn cancel(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize>
 pub async fn delete_remote(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
     let engine = shell.session.engine();
     Ok(engine.delete_remote(&self::ids(&ids)).await?)
+}
+
+/// `http://` or `https://`, and nothing else.
+fn is_web_link(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 fn url_format(name: &str) -> Reply<UrlFormat> {
@@ -221,24 +221,35 @@ pub async fn copy_link(
     Ok(text)
 }
 
+/// Open a job's link in the browser. Only web links are opened: whatever a destination hands
+/// back, the system's opener is never asked to run a file or another scheme.
 #[tauri::command]
 pub async fn open_link(shell: State<'_, Arc<Shell>>, id: i64) -> Reply<()> {
     let url = link_text(&shell, id, "raw", None).await?;
+    if !is_web_link(&url) {
+        return Err(IpcError {
+            code: "invalid_input".into(),
+            message: format!(
+                "job {id}'s link is not a web address ({}…); copy it instead",
+                url.chars().take(12).collect::<String>()
+            ),
+        });
+    }
     open::that_detached(&url).map_err(|e| IpcError {
         code: "io".into(),
         message: format!("could not open a browser for {url}: {e}"),
     })
 }
 
-/// Save a manifest (CSV or JSON) of the given done jobs, or of all, where the user picks.
-/// Returns the file written, or `None` when the user cancelled.
+/// Save a manifest (CSV or JSON) of the given done jobs, or of all, where the user picks in
+/// the save dialog (the page never names a path). Returns the file written, or `None` when
+/// the user cancelled.
 #[tauri::command]
 pub async fn export_manifest(
     app: tauri::AppHandle,
     shell: State<'_, Arc<Shell>>,
     ids: Vec<i64>,
     format: String,
-    path: Option<String>,
 ) -> Reply<Option<String>> {
     let format = match format.as_str() {
         "csv" => ManifestFormat::Csv,
@@ -260,27 +271,14 @@ pub async fn export_manifest(
         Ok(manifest::render(&manifest::entries(&jobs), format))
     })
     .await?;
-    let target = match path {
-        Some(p) => Some(PathBuf::from(p)),
-        None => {
-            let ext = if format == ManifestFormat::Csv {
-                "csv"
-            } else {
-                "json"
-            };
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            app.run_on_main_thread(move || {
-                let chosen = rfd::FileDialog::new()
-                    .set_file_name(format!("course-manifest.{ext}"))
-                    .add_filter(ext, &[ext])
-                    .save_file();
-                let _ = tx.send(chosen);
-            })
-            .map_err(|e| IpcError::internal(e.to_string()))?;
-            rx.await.map_err(|e| IpcError::internal(e.to_string()))?
-        }
+    let ext = match format {
+        ManifestFormat::Csv => "csv",
+        ManifestFormat::Json => "json",
     };
-    let Some(target) = target else {
+    let language = shell.prefs().language;
+    let chosen =
+        crate::pickers::save(&app, &language, &format!("course-manifest.{ext}"), ext).await;
+    let Some(target) = chosen else {
         return Ok(None);
     };
     std::fs::write(&target, text).map_err(|e| IpcError::from(Error::from_io(&target, &e)))?;
@@ -512,4 +510,27 @@ pub async fn save_settings(
 #[tauri::command]
 pub fn save_prefs(shell: State<'_, Arc<Shell>>, prefs: DesktopPrefs) -> Reply<()> {
     shell.set_prefs(prefs)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_web_links_are_opened() {
+        for ok in [
+            "https://imagedelivery.net/a/b/public",
+            "HTTP://127.0.0.1:9/x",
+        ] {
+            assert!(super::is_web_link(ok), "{ok}");
+        }
+        for refused in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "/usr/bin/xterm",
+            "smb://host/share",
+            "http:/x",
+            "",
+        ] {
+            assert!(!super::is_web_link(refused), "{refused}");
+        }
+    }
 }

@@ -9,6 +9,7 @@
 mod bridge;
 mod commands;
 mod dto;
+mod pickers;
 mod shell;
 mod tray;
 
@@ -30,6 +31,7 @@ pub fn run() {
             tray::show_window(app);
         }))
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(
             tauri_plugin_autostart::Builder::new()
                 .arg(BACKGROUND)

@@ -9,123 +9,24 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import net from "node:net";
-import { Session } from "./webdriver.mjs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Desktop, clipboard, root } from "./harness.mjs";
 
-const root = resolve(import.meta.dirname, "../..");
-const app = join(root, "target/debug/ferry-desktop");
-const shots = join(root, "target/screenshots");
-const work = mkdtempSync(join(tmpdir(), "ferry-gui-"));
-const children = [];
+const desktop = new Desktop();
 let session;
 let sim;
-
-function startGroup(cmd, args, env) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  return child;
-}
-
-function portOpen(port) {
-  return new Promise((done) => {
-    const s = net.connect(port, "127.0.0.1");
-    s.on("connect", () => (s.destroy(), done(true)));
-    s.on("error", () => done(false));
-  });
-}
-
-async function waitPorts(ports, timeoutMs = 30000) {
-  const until = Date.now() + timeoutMs;
-  for (const p of ports) {
-    while (!(await portOpen(p))) {
-      if (Date.now() > until) throw new Error(`port ${p} never opened`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-async function startSim() {
-  const child = startGroup(
-    join(root, "target/debug/ferry-cloudsim"),
-    ["--data", join(work, "cloud"), "--r2-bucket", "course-media", "--processing-ms", "500"],
-    { FERRY_SIM_TOKENS: "gui-token-123", FERRY_SIM_R2_KEYS: "guiaccesskey,guisecretkey0123456789" },
-  );
-  let out = "";
-  for await (const chunk of child.stdout) {
-    out += chunk;
-    if (out.includes("\n")) break;
-  }
-  const ready = JSON.parse(out.split("\n")[0]);
-  return { ...ready, root: ready.api.replace(/\/client\/v4$/, "") };
-}
-
-async function shot(name) {
-  mkdirSync(shots, { recursive: true });
-  writeFileSync(join(shots, `${name}.png`), await session.screenshot());
-}
-
-/** What Tauri's native drop hands the window: the dropped paths, as the drag-drop event. */
-async function drop(paths) {
-  await session.execAsync(
-    `const [paths, done] = arguments;
-     window.__TAURI_INTERNALS__.invoke("plugin:event|emit_to", {
-       target: { kind: "Webview", label: "main" },
-       event: "tauri://drag-drop",
-       payload: { paths, position: { x: 400, y: 200 } },
-     }).then(() => done(true), (e) => done(String(e)));`,
-    [paths],
-  );
-}
-
-function clipboard() {
-  return execFileSync("xclip", ["-o", "-selection", "clipboard"], { encoding: "utf8", timeout: 5000 });
-}
-
-async function rowFor(name) {
-  const id = await session.exec(
-    `return [...document.querySelectorAll("[data-job]")].find((e) => e.querySelector(".name")?.textContent === arguments[0])?.dataset.job ?? null;`,
-    [name],
-  );
-  return id;
-}
+const work = desktop.work;
+const shot = (name) => desktop.shot(name);
+const drop = (paths) => desktop.drop(paths);
+const rowFor = (name) => desktop.rowFor(name);
 
 before(async () => {
-  sim = await startSim();
-  const env = {
-    FERRY_HOME: join(work, "home"),
-    // The app's own home folder: "start at login" writes ~/.config/autostart there, and
-    // WebKit keeps its caches there, all inside the test's folder.
-    HOME: join(work, "user"),
-    FERRY_DEMO: "1",
-    FERRY_RETRY_ATTEMPTS: "1",
-    CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
-    CLOUDFLARE_API_TOKEN: "gui-token-123",
-    CLOUDFLARE_API_BASE_URL: sim.api,
-    CLOUDFLARE_R2_ENDPOINT: sim.r2_endpoint,
-    CLOUDFLARE_R2_ACCESS_KEY_ID: "guiaccesskey",
-    CLOUDFLARE_R2_SECRET_ACCESS_KEY: "guisecretkey0123456789",
-    CLOUDFLARE_R2_BUCKET_NAME: "course-media",
-  };
-  startGroup("tauri-driver", ["--port", "4444", "--native-port", "4445"], env);
-  await waitPorts([4444, 4445]);
-  session = await Session.start("http://127.0.0.1:4444", app);
+  session = await desktop.start();
+  sim = desktop.sim;
 });
 
-after(async () => {
-  await session?.end();
-  for (const c of children) {
-    try {
-      process.kill(-c.pid, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-  }
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => desktop.stop());
 
 test("a new user sees the welcome, drops a file, and copies a working link", async () => {
   await session.waitFor("dialog[open]");

@@ -52,8 +52,7 @@ export const api = {
   copyLink: (id: number, format: LinkFormat, expiresSecs: number | null = null) =>
     call<string>("copy_link", { id, format, expiresSecs }),
   openLink: (id: number) => call<void>("open_link", { id }),
-  exportManifest: (ids: number[], format: "csv" | "json", path: string | null = null) =>
-    call<string | null>("export_manifest", { ids, format, path }),
+  exportManifest: (ids: number[], format: "csv" | "json") => call<string | null>("export_manifest", { ids, format }),
   accounts: () => call<AccountRow[]>("accounts"),
   addAccount: (account: NewAccount) => call<void>("add_account", { account }),
   removeAccount: (name: string) => call<boolean>("remove_account", { name }),
