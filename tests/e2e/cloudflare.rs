@@ -341,6 +341,11 @@ fn private_videos_and_images_get_signed_links() {
     );
     let fresh = ferry.run(&["url", &v["id"].to_string(), "--expires", "2h"]);
     assert_eq!(fetch(fresh.stdout.trim()).0, 200);
+    // Stream signs playback for at most 24 hours: a longer "expiring" link is refused, not
+    // quietly shortened.
+    let long = ferry.run(&["url", &v["id"].to_string(), "--expires", "2d"]);
+    assert_eq!(long.code, 2, "{}", long.stdout);
+    assert!(long.stderr.contains("24 hours"), "{}", long.stderr);
 
     let i = by_name(&lines, "answers.png");
     let url = i["url"].as_str().unwrap();

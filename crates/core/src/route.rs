@@ -140,22 +140,33 @@ pub struct Choice {
     pub note: Option<String>,
 }
 
-/// Evaluate `rules` in order. `resolve` maps a rule's `to` to a configured destination name
-/// (`None`: not configured, the rule is skipped); `accepts` says whether that destination takes
-/// the file. A refusal ends the search unless the rule falls through.
-pub fn evaluate(
-    rules: &[RouteRule],
-    file: &RouteInput<'_>,
-    resolve: &dyn Fn(&str) -> Option<String>,
-    accepts: &dyn Fn(&str, &RouteInput<'_>) -> Result<()>,
-) -> Result<Choice> {
+/// What routing asks of the configured destinations.
+pub struct Judge<'a> {
+    /// A rule's `to` as a configured destination name (`None`: not configured, the rule is
+    /// skipped).
+    pub resolve: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether that destination takes the file.
+    pub accepts: &'a dyn Fn(&str, &RouteInput<'_>) -> Result<()>,
+    /// Whether its links are public (they never expire and need no signature).
+    pub public: &'a dyn Fn(&str) -> bool,
+}
+
+/// Evaluate `rules` in order. A refusal ends the search unless the rule falls through; a file a
+/// private destination refused never falls through to a public one (private stays private).
+pub fn evaluate(rules: &[RouteRule], file: &RouteInput<'_>, judge: &Judge<'_>) -> Result<Choice> {
     let mut refused: Option<(String, Error)> = None;
     for rule in rules.iter().filter(|r| r.matches(file)) {
-        let Some(name) = resolve(&rule.to) else {
+        let Some(name) = (judge.resolve)(&rule.to) else {
             continue;
         };
-        match accepts(&name, file) {
+        match (judge.accepts)(&name, file) {
             Ok(()) => {
+                if let Some((private, why)) = &refused
+                    && !(judge.public)(private)
+                    && (judge.public)(&name)
+                {
+                    return Err(stays_private(file, private, why, &name));
+                }
                 let note =
                     refused.map(|(_, e)| format!("{} (sent to {name} instead)", e.message()));
                 return Ok(Choice {
@@ -180,6 +191,20 @@ pub fn evaluate(
     })
 }
 
+/// A file a private destination refused, that the next rule would have made public.
+fn stays_private(file: &RouteInput<'_>, private: &str, why: &Error, public: &str) -> Error {
+    Error::new(
+        ErrorKind::Precondition,
+        format!(
+            "{}: {} (links to {private} are private, signed and expiring, and the next place, {public}, is public, so it was not sent there); send it to a private bucket with `--to` or a route, or turn off signed links for {private}",
+            file.path.display(),
+            why.message()
+                .strip_prefix(&format!("{}: ", file.path.display()))
+                .unwrap_or(why.message()),
+        ),
+    )
+}
+
 pub struct Routing<'a> {
     pub destinations: &'a Destinations,
     /// The object store for everything else (`r2`, `s3`…), if any is configured.
@@ -198,9 +223,13 @@ impl Routing<'_> {
                 self.destinations.get(to).is_some().then(|| to.to_string())
             }
         };
-        evaluate(&self.rules, file, &resolve, &|name, f| {
-            self.accepts(name, f)
-        })
+        let public = |name: &str| self.destinations.get(name).is_none_or(|d| d.is_public());
+        let judge = Judge {
+            resolve: &resolve,
+            accepts: &|name, f| self.accepts(name, f),
+            public: &public,
+        };
+        evaluate(&self.rules, file, &judge)
     }
 
     /// Whether destination `name` can take the file.
@@ -255,10 +284,12 @@ impl Routing<'_> {
 mod tests {
     use super::*;
 
-    /// Destinations configured in a test: name → largest file it takes (images only).
+    /// Destinations configured in a test, and which of them are private; Images takes up to
+    /// 10 MB.
     fn run(
         rules: &[RouteRule],
         configured: &[&str],
+        private: &[&str],
         kind: FileKind,
         rel: &str,
         size: u64,
@@ -285,7 +316,15 @@ mod tests {
                 Ok(())
             }
         };
-        evaluate(rules, &file, &resolve, &accepts)
+        evaluate(
+            rules,
+            &file,
+            &Judge {
+                resolve: &resolve,
+                accepts: &accepts,
+                public: &|name| !private.contains(&name),
+            },
+        )
     }
 
     #[test]
@@ -303,7 +342,7 @@ mod tests {
             (&["images", "stream"], FileKind::Document, 1_000, None),
         ];
         for (configured, kind, size, expected) in cases {
-            let got = run(&rules, configured, *kind, "a.bin", *size)
+            let got = run(&rules, configured, &[], *kind, "a.bin", *size)
                 .ok()
                 .map(|c| c.destination);
             assert_eq!(
@@ -312,13 +351,51 @@ mod tests {
                 "{kind:?} {size} with {configured:?}"
             );
         }
-        let note = run(&rules, &all, FileKind::Image, "big.png", 20_000_000)
+        let note = run(&rules, &all, &[], FileKind::Image, "big.png", 20_000_000)
             .unwrap()
             .note;
         assert!(note.unwrap().contains("sent to r2 instead"));
         let strict = RouteRule::defaults(false);
-        let err = run(&strict, &all, FileKind::Image, "big.png", 20_000_000).unwrap_err();
+        let err = run(&strict, &all, &[], FileKind::Image, "big.png", 20_000_000).unwrap_err();
         assert!(err.message().contains("10 MB"));
+    }
+
+    #[test]
+    fn a_file_a_private_destination_refuses_never_lands_somewhere_public() {
+        let rules = RouteRule::defaults(true);
+        let all = ["images", "stream", "r2"];
+        // Private images, public bucket: refused, saying why and how to send it.
+        let err = run(
+            &rules,
+            &all,
+            &["images"],
+            FileKind::Image,
+            "big.png",
+            20_000_000,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Precondition);
+        let msg = err.message();
+        assert!(msg.contains("/c/big.png") && msg.contains("10 MB"), "{msg}");
+        assert!(msg.contains("private") && msg.contains("--to"), "{msg}");
+        // Private images, private bucket (presigned links): allowed, with the note.
+        let ok = run(
+            &rules,
+            &all,
+            &["images", "r2"],
+            FileKind::Image,
+            "big.png",
+            20_000_000,
+        )
+        .unwrap();
+        assert_eq!(ok.destination, "r2");
+        // Public images falling to a public bucket: as before.
+        assert_eq!(
+            run(&rules, &all, &[], FileKind::Image, "big.png", 20_000_000)
+                .unwrap()
+                .destination,
+            "r2"
+        );
     }
 
     #[test]
@@ -350,7 +427,7 @@ to = "objects"
             r.validate().unwrap();
         }
         let all = ["images", "stream", "r2", "s3"];
-        let pick = |kind, rel: &str, size| run(&rules, &all, kind, rel, size).unwrap();
+        let pick = |kind, rel: &str, size| run(&rules, &all, &[], kind, rel, size).unwrap();
         assert_eq!(
             pick(FileKind::Document, "Course A/drafts/x.pdf", 10).destination,
             "s3"

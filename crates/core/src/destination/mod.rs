@@ -197,6 +197,15 @@ impl Destination {
         }
     }
 
+    /// The longest an expiring link from here may last.
+    pub fn max_link_lifetime(&self) -> Duration {
+        match self {
+            Destination::Objects(_) => s3::MAX_PRESIGN,
+            Destination::Videos(d) => d.max_link_lifetime(),
+            Destination::Images(d) => d.max_link_lifetime(),
+        }
+    }
+
     /// A delivery URL for `remote_id`; signed for `expires` where the destination is private.
     pub async fn url(&self, remote_id: &str, expires: Duration) -> Result<String> {
         match self {

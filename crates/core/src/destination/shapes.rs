@@ -46,6 +46,11 @@ pub trait VideoStore: Send + Sync {
     /// The largest video accepted.
     fn max_size(&self) -> u64;
     fn requires_signed_urls(&self) -> bool;
+    /// The longest a signed playback link may last. Stream's tokens: at most 24 hours (its
+    /// token endpoint's documented `exp` limit, api-facts B.7).
+    fn max_link_lifetime(&self) -> Duration {
+        Duration::from_secs(24 * 3600)
+    }
     /// Whether only video files are accepted (a generic tus server takes any file).
     fn videos_only(&self) -> bool {
         true
@@ -104,6 +109,12 @@ pub trait ImageStore: Send + Sync {
     /// Custom ids are allowed (not with signed URLs on Cloudflare).
     fn custom_ids(&self) -> bool;
     fn requires_signed_urls(&self) -> bool;
+    /// The longest a signed image link may last. Cloudflare documents no maximum for an
+    /// image's `exp`; Ferry keeps every signed link within SigV4's 7 days, so one lifetime
+    /// setting fits every destination.
+    fn max_link_lifetime(&self) -> Duration {
+        Duration::from_secs(7 * 24 * 3600)
+    }
 
     async fn find(&self, id: &str) -> Result<Option<StoredImage>>;
     /// Among recent uploads, the one Ferry stored with this content hash.

@@ -23,7 +23,11 @@ impl Engine {
         })
     }
 
-    /// The delivery URL of a done job; for a private bucket a fresh link valid for `expires`.
+    /// The delivery URL of a done job. `expires` asks for a link that stops working after that
+    /// long: only a private destination can give one, and no longer than it allows; a public
+    /// destination is refused rather than handing back a permanent link under an expiring
+    /// label. Without `expires`, a private destination's link lasts the configured lifetime
+    /// (within what it allows).
     pub async fn url(&self, job: &UploadJob, expires: Option<Duration>) -> Result<String> {
         if job.state != JobState::Done {
             return Err(Error::new(
@@ -40,10 +44,21 @@ impl Engine {
             .as_ref()
             .map(|r| r.remote_id.clone())
             .unwrap_or_else(|| job.key.clone());
-        match self.destinations.get(&job.destination) {
-            Some(dest) if !dest.is_public() || expires.is_some() => {
-                dest.url(&key, expires.unwrap_or(self.settings.link_expiry()))
-                    .await
+        let dest = self.destinations.get(&job.destination);
+        if let Some(asked) = expires {
+            let dest = dest.ok_or_else(|| {
+                Error::config(format!(
+                    "destination {:?} is not configured, so no link can be signed",
+                    job.destination
+                ))
+            })?;
+            check_lifetime(job, &dest, asked)?;
+            return dest.url(&key, asked).await;
+        }
+        match dest {
+            Some(dest) if !dest.is_public() => {
+                let lifetime = self.settings.link_expiry().min(dest.max_link_lifetime());
+                dest.url(&key, lifetime).await
             }
             Some(dest @ Destination::Videos(_))
                 if job.result.as_ref().is_none_or(|r| r.url.is_none()) =>
@@ -90,5 +105,43 @@ impl Engine {
             _ => self.url(job, expires).await?,
         };
         Ok(format_url(&url, &job.display_name, job.kind, format))
+    }
+}
+
+/// Whether `dest` can give `job` a link that stops working after `asked`.
+fn check_lifetime(job: &UploadJob, dest: &Destination, asked: Duration) -> Result<()> {
+    if dest.is_public() {
+        return Err(Error::new(
+            ErrorKind::Precondition,
+            format!(
+                "{}: {} gives public links, which never expire, so no expiring link can be made; copy the plain link, or keep files you share for a limited time in a private destination (a bucket without a public URL, or Images/Stream with signed links)",
+                job.display_name, job.destination
+            ),
+        ));
+    }
+    let max = dest.max_link_lifetime();
+    if asked > max || asked.is_zero() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "{}: a link from {} can last from 1 second to {}; choose a lifetime in that range",
+                job.display_name,
+                job.destination,
+                describe(max)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `7 days`, `24 hours`, `90 minutes`.
+fn describe(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs % 86_400 == 0 && secs >= 2 * 86_400 {
+        format!("{} days", secs / 86_400)
+    } else if secs % 3600 == 0 {
+        format!("{} hours", secs / 3600)
+    } else {
+        format!("{} minutes", secs.div_ceil(60))
     }
 }
