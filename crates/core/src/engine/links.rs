@@ -137,9 +137,9 @@ fn check_lifetime(job: &UploadJob, dest: &Destination, asked: Duration) -> Resul
 /// `7 days`, `24 hours`, `90 minutes`.
 fn describe(d: Duration) -> String {
     let secs = d.as_secs();
-    if secs % 86_400 == 0 && secs >= 2 * 86_400 {
+    if secs.is_multiple_of(86_400) && secs >= 2 * 86_400 {
         format!("{} days", secs / 86_400)
-    } else if secs % 3600 == 0 {
+    } else if secs.is_multiple_of(3600) {
         format!("{} hours", secs / 3600)
     } else {
         format!("{} minutes", secs.div_ceil(60))
