@@ -83,15 +83,23 @@ pub fn subscribe(shell: State<'_, Arc<Shell>>, channel: Channel<UiEvent>) {
     shell.bridge.attach(channel);
 }
 
+/// Queue dropped or chosen paths. `everything` also takes what folders hold that is skipped by
+/// default (hidden, temporary and system files, private keys); the report lists what was.
 #[tauri::command]
 pub async fn add_paths(
     shell: State<'_, Arc<Shell>>,
     paths: Vec<String>,
     destination: Option<String>,
+    everything: Option<bool>,
 ) -> Reply<IntakeReport> {
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     blocking(&shell, move |e| {
-        let intake = e.add(&paths, destination.as_deref(), None, false)?;
+        let how = ferry_core::AddOptions {
+            destination: destination.as_deref(),
+            everything: everything.unwrap_or(false),
+            ..Default::default()
+        };
+        let intake = e.add(&paths, &how)?;
         let queued = intake
             .queued
             .iter()
@@ -109,6 +117,11 @@ pub async fn add_paths(
                 })
                 .collect(),
             notes: intake.notes,
+            skipped: intake
+                .skipped
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
         })
     })
     .await

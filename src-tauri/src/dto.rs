@@ -125,6 +125,8 @@ pub struct IntakeReport {
     pub queued: Vec<JobRow>,
     pub rejected: Vec<RejectedPath>,
     pub notes: Vec<String>,
+    /// Hidden, temporary and system files and folders left out of the folders added.
+    pub skipped: Vec<String>,
 }
 
 /// A configured destination.

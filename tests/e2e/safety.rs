@@ -97,3 +97,169 @@ fn an_image_private_images_refuse_never_falls_through_to_a_public_bucket() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(run.lines()[0]["destination"], "r2");
 }
+
+fn names_in(checker: &Checker) -> Vec<String> {
+    let mut names: Vec<String> = checker
+        .list()
+        .into_iter()
+        .map(|o| o.key.rsplit('/').next().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A dropped folder: a link to a file inside it is taken, a link leaving it is refused with a
+/// message naming both ends, and the file it points to never reaches the bucket.
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_a_dropped_folder_is_refused_and_one_inside_is_taken() {
+    use std::os::unix::fs::symlink;
+    let server = S3Server::rclone();
+    let dir = tempfile::tempdir().unwrap();
+    let course = dir.path().join("Course");
+    let outside = dir.path().join("private");
+    std::fs::create_dir_all(&course).unwrap();
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(course.join("notes.pdf"), b"%PDF-1.4 the notes").unwrap();
+    std::fs::write(outside.join("grades.csv"), b"alice,12\nbob,15\n").unwrap();
+    symlink(course.join("notes.pdf"), course.join("same notes.pdf")).unwrap();
+    symlink(outside.join("grades.csv"), course.join("syllabus.pdf")).unwrap();
+
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let run = ferry.run_paths(&["upload", "--json"], &[&course]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let lines = run.lines();
+    let refused = lines
+        .iter()
+        .find(|l| l["state"] == "failed")
+        .expect("the outward link is refused");
+    let msg = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("syllabus.pdf")
+            && msg.contains("grades.csv")
+            && msg.contains("outside the folder"),
+        "{msg}"
+    );
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    let listed = checker.list();
+    assert!(
+        listed
+            .iter()
+            .all(|o| checker.sha256(&o.key) != ferry_e2e::sha256_hex(b"alice,12\nbob,15\n")),
+        "the grades never left the computer: {listed:?}"
+    );
+    assert!(
+        names_in(&checker).iter().any(|n| n.ends_with("notes.pdf")),
+        "{listed:?}"
+    );
+}
+
+/// Dotfiles, version-control folders, editor leftovers and private keys inside a dropped folder
+/// are left out and listed; `--no-default-ignores` takes them too.
+#[test]
+fn hidden_files_and_private_keys_in_a_dropped_folder_are_left_out_and_listed() {
+    let server = S3Server::rclone();
+    let dir = tempfile::tempdir().unwrap();
+    let course = dir.path().join("Robotics");
+    std::fs::create_dir_all(course.join(".git")).unwrap();
+    std::fs::write(course.join("lesson 1.pdf"), b"%PDF-1.4 lesson").unwrap();
+    std::fs::write(
+        course.join(".env"),
+        b"CLOUDFLARE_API_TOKEN=do-not-publish\n",
+    )
+    .unwrap();
+    std::fs::write(course.join(".git/config"), b"[core]\n").unwrap();
+    std::fs::write(course.join("lesson 1.pdf~"), b"editor backup").unwrap();
+    std::fs::write(
+        course.join("robot_deploy"),
+        b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .unwrap();
+
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let run = ferry.run_paths(&["upload", "--json"], &[&course]);
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert_eq!(
+        names_in(&checker).len(),
+        1,
+        "only the lesson: {:?}",
+        checker.list()
+    );
+    assert!(
+        names_in(&checker)[0].ends_with("lesson-1.pdf"),
+        "{:?}",
+        checker.list()
+    );
+    for name in [".env", ".git", "lesson 1.pdf~"] {
+        assert!(
+            run.stderr.contains(name),
+            "{name} is listed as skipped: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("--no-default-ignores"),
+        "{}",
+        run.stderr
+    );
+    let key = run
+        .lines()
+        .into_iter()
+        .find(|l| l["path"].as_str().unwrap().ends_with("robot_deploy"))
+        .expect("the key is reported");
+    assert_eq!(key["state"], "failed");
+    assert!(
+        key["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("private key"),
+        "{key}"
+    );
+
+    let everything = ferry.fresh();
+    let run = everything.run_paths(&["upload", "--json", "--no-default-ignores"], &[&course]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.lines().len(), 5, "{}", run.stdout);
+}
+
+/// A watched folder: a link that appears while Ferry watches (the live event path, not only the
+/// full comparison) and leads out of the folder is refused; nothing of it is uploaded.
+#[cfg(unix)]
+#[test]
+fn a_link_leaving_a_watched_folder_is_never_followed() {
+    use ferry_e2e::watcher::Watcher;
+    let server = S3Server::rclone();
+    let mut ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    ferry.set("FERRY_WATCH_STABLE_MS", "300");
+    let root = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".ssh")).unwrap();
+    let key = home.path().join(".ssh/id_rsa");
+    std::fs::write(&key, b"-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n").unwrap();
+
+    let mut watcher = Watcher::start(&ferry, &[], &[root.path()]);
+    watcher.wait_until("the first look", std::time::Duration::from_secs(60), |s| {
+        s.iter().any(|v| v["event"] == "scanned")
+    });
+    std::os::unix::fs::symlink(&key, root.path().join("notes.pdf")).unwrap();
+    std::fs::write(root.path().join("plan.pdf"), b"%PDF-1.4 plan").unwrap();
+    watcher.wait_until(
+        "the plan and the refusal",
+        std::time::Duration::from_secs(60),
+        |s| {
+            s.iter().any(|v| v["event"] == "done")
+                && s.iter().any(|v| {
+                    v["event"] == "problem"
+                        && v["message"]
+                            .as_str()
+                            .is_some_and(|m| m.contains("outside the folder"))
+                })
+        },
+    );
+    watcher.drain_for(std::time::Duration::from_secs(2));
+    let seen = watcher.stop();
+    let done: Vec<_> = seen.iter().filter(|v| v["event"] == "done").collect();
+    assert_eq!(done.len(), 1, "only the plan: {done:#?}");
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert_eq!(checker.list().len(), 1, "{:?}", checker.list());
+}

@@ -152,7 +152,13 @@ async fn reloads_while_a_large_upload_runs_answer_at_once_and_everything_finishe
     let mut rx = session.subscribe();
     let added = session
         .engine()
-        .add(std::slice::from_ref(&lecture), Some("s3"), None, false)
+        .add(
+            std::slice::from_ref(&lecture),
+            &ferry_core::AddOptions {
+                destination: Some("s3"),
+                ..Default::default()
+            },
+        )
         .unwrap();
     let lecture_id = added.queued[0];
     proxy

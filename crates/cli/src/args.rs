@@ -28,6 +28,10 @@ pub enum Command {
         /// Upload even if identical content was uploaded to this destination before.
         #[arg(long)]
         force: bool,
+        /// Inside folders, upload hidden, temporary and system files (dotfiles such as .env,
+        /// .git/) and files holding private keys too; they are skipped and listed otherwise.
+        #[arg(long)]
+        no_default_ignores: bool,
         /// One JSON object per file on standard output.
         #[arg(long)]
         json: bool,

@@ -14,6 +14,7 @@ mod watch;
 
 use args::{Cli, Command, Format};
 use clap::Parser;
+use ferry_core::AddOptions;
 use ferry_core::config::FerryHome;
 use ferry_core::destination::check::CheckOptions;
 use ferry_core::events::Event;
@@ -74,15 +75,25 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             to,
             prefix,
             force,
+            no_default_ignores,
             json,
             paths,
         } => {
             let engine = open_engine()?;
             let destination = to.clone().unwrap_or_default();
-            let intake = engine.add(&paths, to.as_deref(), prefix.as_deref(), force)?;
+            let intake = engine.add(
+                &paths,
+                &AddOptions {
+                    destination: to.as_deref(),
+                    prefix: prefix.as_deref(),
+                    force,
+                    everything: no_default_ignores,
+                },
+            )?;
             for note in &intake.notes {
                 eprintln!("ferry: {note}");
             }
+            report::skipped(&intake.skipped);
             let ids: HashSet<JobId> = intake.queued.iter().copied().collect();
             let run = drive(&engine, JobFilter::Only(ids), json).await?;
             let mut failed = !run.finished;

@@ -37,6 +37,30 @@ pub fn job_json(job: &UploadJob) -> Value {
     })
 }
 
+/// Say what was left out of folders, and how to take it too.
+pub fn skipped(paths: &[std::path::PathBuf]) {
+    if paths.is_empty() {
+        return;
+    }
+    const SHOWN: usize = 5;
+    let names: Vec<String> = paths
+        .iter()
+        .take(SHOWN)
+        .map(|p| p.display().to_string())
+        .collect();
+    let more = paths.len().saturating_sub(SHOWN);
+    eprintln!(
+        "ferry: skipped {} hidden, temporary or system file(s) in the folders: {}{}; add them on their own, or use --no-default-ignores, to upload them too",
+        paths.len(),
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    );
+}
+
 pub fn rejected_json(rejected: &Rejected, destination: &str) -> Value {
     json!({
         "id": null,

@@ -26,6 +26,33 @@ pub fn stat(path: &Path) -> Result<(u64, i64)> {
     Ok((meta.len(), mtime_ns(&meta)))
 }
 
+/// Open a queued file to send its bytes, without following a link in its last component: a
+/// job's path is checked when the file is taken (a link's target is resolved then, and must be
+/// inside the folder it was found in), so a file swapped for a link afterwards is refused
+/// rather than followed to wherever it points now.
+pub fn open_exact(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "{} was replaced by a link after it was added; Ferry does not follow it. Add the file again",
+                    path.display()
+                ),
+            );
+        }
+        e
+    })
+}
+
 /// Modification time in nanoseconds since the Unix epoch (0 when the system has none).
 pub fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
     meta.modified()
@@ -144,5 +171,22 @@ mod tests {
         let err = stat(&std::env::temp_dir()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert!(err.message().contains("folder"));
+    }
+}
+
+#[cfg(all(test, unix))]
+mod open_tests {
+    #[test]
+    fn a_file_swapped_for_a_link_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("notes.pdf");
+        std::fs::write(&file, b"%PDF-1.4 notes").unwrap();
+        assert!(super::open_exact(&file).is_ok());
+        let secret = dir.path().join("id_rsa");
+        std::fs::write(&secret, b"-----BEGIN OPENSSH PRIVATE KEY-----").unwrap();
+        std::fs::remove_file(&file).unwrap();
+        std::os::unix::fs::symlink(&secret, &file).unwrap();
+        let err = super::open_exact(&file).unwrap_err();
+        assert!(err.to_string().contains("replaced by a link"), "{err}");
     }
 }

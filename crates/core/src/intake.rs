@@ -4,11 +4,19 @@
 //! impossible); each file is checked, hashed, sniffed and given its key; then all jobs are queued
 //! in one transaction. A path that cannot be taken is reported with its reason and does not stop
 //! the others.
+//!
+//! Invariant: nothing the user did not choose is uploaded. A file found inside a folder (added,
+//! dropped or watched) must really be inside it: a symbolic link is followed only to a target
+//! within the folder, checked on the canonical path when the file is taken (and the job keeps
+//! that canonical path, which the upload opens without following links). Inside folders, hidden,
+//! temporary and system files are skipped (and listed), and a file that holds a private key is
+//! refused, unless the user asks for everything; a file named on its own is the user's choice.
 
 use crate::classify;
 use crate::fileinfo;
 use crate::job::NewJob;
 use crate::keys::{KeyInputs, KeyTemplate, rand6, slug};
+use crate::watch::filter::PathFilter;
 use crate::{Error, ErrorKind, Result};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -19,6 +27,9 @@ use std::path::{Path, PathBuf};
 pub struct FoundFile {
     pub path: PathBuf,
     pub folders: Vec<String>,
+    /// The canonical folder the file was found in, which it may not leave through a link;
+    /// `None` for a file the user named on its own.
+    pub within: Option<PathBuf>,
 }
 
 /// A path that could not be queued, and why.
@@ -28,15 +39,26 @@ pub struct Rejected {
     pub error: Error,
 }
 
+/// What [`collect`] found under the paths it was given.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub found: Vec<FoundFile>,
+    pub rejected: Vec<Rejected>,
+    /// Hidden, temporary and system files and folders inside the folders, left out (a folder
+    /// stands for everything in it).
+    pub skipped: Vec<PathBuf>,
+}
+
 /// Expand `paths` into files. Folders contribute their own name and sub-folders to the prefix.
-pub fn collect(paths: &[PathBuf]) -> (Vec<FoundFile>, Vec<Rejected>) {
-    let mut found = Vec::new();
-    let mut rejected = Vec::new();
+/// With `everything`, nothing inside a folder is skipped.
+pub fn collect(paths: &[PathBuf], everything: bool) -> Collected {
+    let filter = PathFilter::new(&[], &[], !everything, &[]).expect("the default ignores parse");
+    let mut out = Collected::default();
     for path in paths {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                rejected.push(Rejected {
+                out.rejected.push(Rejected {
                     path: path.clone(),
                     error: Error::from_io(path, &e),
                 });
@@ -44,74 +66,132 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<FoundFile>, Vec<Rejected>) {
             }
         };
         if meta.is_dir() {
-            let root_name = path
-                .canonicalize()
-                .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+            let root_name = canonical
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let before = found.len();
-            walk(path, &mut vec![root_name], &mut found, &mut rejected);
-            if found.len() == before && !rejected.iter().any(|r| r.path.starts_with(path)) {
-                rejected.push(Rejected {
+            let before = (out.found.len(), out.skipped.len());
+            let walk = Walk {
+                root: path,
+                within: &canonical,
+                filter: &filter,
+            };
+            walk.dir(path, &mut vec![root_name], &mut out);
+            let nothing = out.found.len() == before.0
+                && !out.rejected.iter().any(|r| r.path.starts_with(path));
+            if nothing {
+                let why = if out.skipped.len() > before.1 {
+                    "the folder holds only hidden, temporary or system files, which were left out; add them on their own (or ask for everything) if you mean to upload them"
+                } else {
+                    "the folder has no files to upload"
+                };
+                out.rejected.push(Rejected {
                     path: path.clone(),
-                    error: Error::input(format!(
-                        "{}: the folder has no files to upload",
-                        path.display()
-                    )),
+                    error: Error::input(format!("{}: {why}", path.display())),
                 });
             }
         } else {
-            found.push(FoundFile {
+            out.found.push(FoundFile {
                 path: path.clone(),
                 folders: Vec::new(),
+                within: None,
             });
         }
     }
-    (found, rejected)
+    out
 }
 
-fn walk(
-    dir: &Path,
-    folders: &mut Vec<String>,
-    found: &mut Vec<FoundFile>,
-    rejected: &mut Vec<Rejected>,
-) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            rejected.push(Rejected {
-                path: dir.to_path_buf(),
-                error: Error::from_io(dir, &e),
-            });
-            return;
-        }
-    };
-    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let Ok(file_type) = entry.file_type() else {
-            continue;
-        };
-        if file_type.is_dir() {
-            folders.push(entry.file_name().to_string_lossy().into_owned());
-            walk(&path, folders, found, rejected);
-            folders.pop();
-        } else if file_type.is_symlink() {
-            // A link to a file is followed; a link to a folder is not (no loops, no escapes).
-            if path.is_file() {
-                found.push(FoundFile {
-                    path,
-                    folders: folders.clone(),
+/// One folder the user gave, being walked.
+struct Walk<'a> {
+    root: &'a Path,
+    within: &'a Path,
+    filter: &'a PathFilter,
+}
+
+impl Walk<'_> {
+    fn dir(&self, dir: &Path, folders: &mut Vec<String>, out: &mut Collected) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                out.rejected.push(Rejected {
+                    path: dir.to_path_buf(),
+                    error: Error::from_io(dir, &e),
                 });
+                return;
             }
-        } else {
-            found.push(FoundFile {
+        };
+        let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            let rel = crate::watch::scan::relative(self.root, &path).unwrap_or_default();
+            if file_type.is_dir() {
+                if !self.filter.enters(&rel) {
+                    out.skipped.push(path);
+                    continue;
+                }
+                folders.push(entry.file_name().to_string_lossy().into_owned());
+                self.dir(&path, folders, out);
+                folders.pop();
+                continue;
+            }
+            if !self.filter.accepts(&rel) {
+                out.skipped.push(path);
+                continue;
+            }
+            // A link to a folder is not followed (no loops); a link to a file is checked
+            // against the folder when the file is taken.
+            if file_type.is_symlink() && path.is_dir() {
+                continue;
+            }
+            out.found.push(FoundFile {
                 path,
                 folders: folders.clone(),
+                within: Some(self.within.to_path_buf()),
             });
         }
     }
+}
+
+/// The file to read for `file`: its absolute path, or, for a link, the canonical path of its
+/// target. A file found in a folder must resolve inside that folder.
+pub fn source_of(file: &FoundFile) -> Result<PathBuf> {
+    let absolute = std::path::absolute(&file.path).map_err(|e| Error::from_io(&file.path, &e))?;
+    let is_link = std::fs::symlink_metadata(&absolute).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link && file.within.is_none() {
+        return Ok(absolute);
+    }
+    let Ok(canonical) = absolute.canonicalize() else {
+        // A dangling link or a loop: the snapshot says so with its own message.
+        return Ok(absolute);
+    };
+    if let Some(root) = &file.within
+        && !canonical.starts_with(root)
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "{}: is a link to {}, outside the folder {}; Ferry never follows a link out of a folder you chose. Add {} itself if you mean to upload it",
+                absolute.display(),
+                canonical.display(),
+                root.display(),
+                canonical.display()
+            ),
+        ));
+    }
+    Ok(if is_link { canonical } else { absolute })
+}
+
+/// Whether the first bytes of a file are a private key (PEM, OpenSSH, PuTTY).
+pub fn holds_private_key(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
+    let text = text.trim_start();
+    (text.starts_with("-----BEGIN") && text.contains("PRIVATE KEY-----"))
+        || text.starts_with("PuTTY-User-Key-File-")
 }
 
 /// Everything intake needs besides the file.
@@ -123,6 +203,8 @@ pub struct IntakeOptions<'a> {
     pub template: &'a KeyTemplate,
     pub when: DateTime<Utc>,
     pub force: bool,
+    /// Take secrets found in folders too (the user asked for everything).
+    pub everything: bool,
 }
 
 /// Check, hash and classify one file, and render its key.
@@ -131,18 +213,28 @@ pub fn prepare(
     opts: &IntakeOptions<'_>,
     rng: &mut fastrand::Rng,
 ) -> Result<NewJob> {
-    let absolute = std::path::absolute(&file.path).map_err(|e| Error::from_io(&file.path, &e))?;
-    let (snapshot, head) = fileinfo::snapshot_with_head(&absolute, classify::SNIFF_BYTES)?;
+    let source = source_of(file)?;
+    let (snapshot, head) = fileinfo::snapshot_with_head(&source, classify::SNIFF_BYTES)?;
     if snapshot.size == 0 {
         return Err(Error::new(
             ErrorKind::InvalidInput,
             format!(
                 "{}: the file is empty (0 bytes); check that it was saved or copied completely",
-                absolute.display()
+                source.display()
             ),
         ));
     }
-    let display_name = absolute
+    if file.within.is_some() && !opts.everything && holds_private_key(&head) {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "{}: holds a private key, a secret that must not be published; it was not uploaded. Add it on its own if you really mean to",
+                file.path.display()
+            ),
+        ));
+    }
+    let link_name = std::path::absolute(&file.path).unwrap_or_else(|_| file.path.clone());
+    let display_name = link_name
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -226,8 +318,12 @@ mod tests {
         #[cfg(unix)]
         std::os::unix::fs::symlink(&root, course.join("loop")).unwrap();
 
-        let (found, rejected) =
-            collect(&[course.clone(), root.join("missing.pdf"), root.join("empty")]);
+        let Collected {
+            found, rejected, ..
+        } = collect(
+            &[course.clone(), root.join("missing.pdf"), root.join("empty")],
+            false,
+        );
         let mut got: Vec<_> = found
             .iter()
             .map(|f| {
@@ -256,6 +352,7 @@ mod tests {
             template: &template,
             when: Utc::now(),
             force: false,
+            everything: false,
         };
         let intro = found
             .iter()
@@ -281,11 +378,13 @@ mod tests {
             template: &template,
             when: Utc::now(),
             force: false,
+            everything: false,
         };
         let err = prepare(
             &FoundFile {
                 path: path.clone(),
                 folders: vec![],
+                within: None,
             },
             &opts,
             &mut fastrand::Rng::new(),

@@ -35,5 +35,5 @@ pub mod session;
 pub mod urlfmt;
 pub mod watch;
 
-pub use engine::{Engine, Intake};
+pub use engine::{AddOptions, Engine, Intake};
 pub use error::{Error, ErrorKind, Result};

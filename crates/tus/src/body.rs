@@ -61,7 +61,7 @@ impl FilePiece {
         let sent = self.sent.clone();
         tokio::task::spawn_blocking(move || {
             let read = || -> std::io::Result<std::fs::File> {
-                let mut f = std::fs::File::open(&self.path)?;
+                let mut f = open_exact(&self.path)?;
                 f.seek(SeekFrom::Start(self.offset))?;
                 Ok(f)
             };
@@ -119,4 +119,17 @@ impl FilePiece {
         });
         reqwest::Body::wrap_stream(stream)
     }
+}
+
+/// Open the file without following a link in its last component: the caller checked the path
+/// it queued, and a file swapped for a link since is refused rather than followed.
+fn open_exact(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(path)
 }

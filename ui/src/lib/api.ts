@@ -40,7 +40,8 @@ export const api = {
     channel.onmessage = onEvent;
     return call<void>("subscribe", { channel });
   },
-  addPaths: (paths: string[], destination: string | null = null) => call<IntakeReport>("add_paths", { paths, destination }),
+  addPaths: (paths: string[], destination: string | null = null, everything = false) =>
+    call<IntakeReport>("add_paths", { paths, destination, everything }),
   pick: (folders: boolean) => call<string[]>("pick", { folders }),
   pause: (ids: number[]) => call<number>("pause", { ids }),
   pauseAll: () => call<number>("pause_all"),

@@ -11,7 +11,11 @@ folder: string, kind: "image" | "video" | "audio" | "document" | "archive" | "ot
 
 export type RejectedPath = { path: string, error: IpcError, };
 
-export type IntakeReport = { queued: Array<JobRow>, rejected: Array<RejectedPath>, notes: Array<string>, };
+export type IntakeReport = { queued: Array<JobRow>, rejected: Array<RejectedPath>, notes: Array<string>, 
+/**
+ * Hidden, temporary and system files and folders left out of the folders added.
+ */
+skipped: Array<string>, };
 
 export type DestinationInfo = { name: string, 
 /**

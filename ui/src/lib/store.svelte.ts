@@ -37,6 +37,8 @@ class AppState {
   version = $state(0);
   toasts = $state<Toast[]>([]);
   rejected = $state<RejectedPath[]>([]);
+  /** Hidden, temporary and system files the last drop left out of its folders. */
+  skipped = $state<string[]>([]);
   folderStatus = $state<Record<string, FolderStatus>>({});
   problems = $state<string[]>([]);
   linkFormat = $state<LinkFormat | "signed">("raw");
@@ -111,12 +113,14 @@ class AppState {
     if (refresh) void this.refresh();
   }
 
-  async add(paths: string[], destination: string | null = null): Promise<void> {
+  /** Queue paths; `everything` also takes what folders hold that is skipped by default. */
+  async add(paths: string[], destination: string | null = null, everything = false): Promise<void> {
     if (!paths.length) return;
     try {
-      const report = await api.addPaths(paths, destination);
+      const report = await api.addPaths(paths, destination, everything);
       for (const row of report.queued) this.table.upsert(row);
       this.rejected = report.rejected;
+      this.skipped = report.skipped;
       for (const note of report.notes) this.toast("info", note);
       this.version++;
     } catch (e) {

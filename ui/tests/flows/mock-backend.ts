@@ -126,7 +126,7 @@ function handle(cmd: string, args: Args): unknown {
         queued.push(job);
         run(job);
       }
-      return { queued, rejected, notes: [] };
+      return { queued, rejected, notes: [], skipped: [] };
     }
     case "retry":
       for (const id of ids) {

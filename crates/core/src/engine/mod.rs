@@ -62,6 +62,22 @@ pub struct Preparation<'a> {
     pub prefix: &'a str,
     pub template: &'a KeyTemplate,
     pub force: bool,
+    /// Take hidden files and secrets found in folders too.
+    pub everything: bool,
+}
+
+/// How [`Engine::add`] takes files in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AddOptions<'a> {
+    /// Send every file here instead of routing each.
+    pub destination: Option<&'a str>,
+    /// Key prefix (default: the settings').
+    pub prefix: Option<&'a str>,
+    /// Upload even content uploaded before.
+    pub force: bool,
+    /// Inside folders, take hidden, temporary and system files and files holding private
+    /// keys too (skipped by default, and listed in [`Intake::skipped`]).
+    pub everything: bool,
 }
 
 /// Jobs ready to queue (with the index of their file), files refused, and routing notes.
@@ -77,6 +93,8 @@ pub struct Prepared {
 pub struct Intake {
     pub queued: Vec<JobId>,
     pub rejected: Vec<Rejected>,
+    /// Hidden, temporary and system files and folders left out of the folders given.
+    pub skipped: Vec<PathBuf>,
     /// Files routed away from their kind's usual destination, and why.
     pub notes: Vec<String>,
 }
@@ -258,31 +276,27 @@ impl Engine {
         .await
     }
 
-    /// Queue the files at `paths` (folders recursively): to `destination` if given, else each
-    /// where the routing table sends it.
-    pub fn add(
-        &self,
-        paths: &[PathBuf],
-        destination: Option<&str>,
-        prefix: Option<&str>,
-        force: bool,
-    ) -> Result<Intake> {
-        match destination {
+    /// Queue the files at `paths` (folders recursively): to `how.destination` if given, else
+    /// each where the routing table sends it.
+    pub fn add(&self, paths: &[PathBuf], how: &AddOptions<'_>) -> Result<Intake> {
+        match how.destination {
             Some(name) => {
                 self.destination(name)?;
             }
             None => self.ensure_configured()?,
         }
         let template = KeyTemplate::parse(&self.settings.key_template)?;
-        let (found, mut rejected) = intake::collect(paths);
+        let collected = intake::collect(paths, how.everything);
+        let mut rejected = collected.rejected;
         let prepared = self.prepare(
-            &found,
+            &collected.found,
             &Preparation {
-                destination,
+                destination: how.destination,
                 routes: &[],
-                prefix: prefix.unwrap_or(&self.settings.prefix),
+                prefix: how.prefix.unwrap_or(&self.settings.prefix),
                 template: &template,
-                force,
+                force: how.force,
+                everything: how.everything,
             },
         );
         rejected.extend(prepared.rejected);
@@ -292,6 +306,7 @@ impl Engine {
         Ok(Intake {
             queued,
             rejected,
+            skipped: collected.skipped,
             notes: prepared.notes,
         })
     }
@@ -312,6 +327,7 @@ impl Engine {
             template: how.template,
             when,
             force: how.force,
+            everything: how.everything,
         };
         let mut rng = fastrand::Rng::new();
         let mut out = Prepared::default();

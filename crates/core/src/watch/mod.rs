@@ -182,6 +182,7 @@ pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<T
             FoundFile {
                 path: s.path.clone(),
                 folders,
+                within: Some(folder.root.clone()),
             }
         })
         .collect();
@@ -193,6 +194,7 @@ pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<T
             prefix: folder.options.prefix.as_deref().unwrap_or(&settings.prefix),
             template: &template,
             force: false,
+            everything: !folder.options.default_ignores,
         },
     );
     let mut taken = Taken {

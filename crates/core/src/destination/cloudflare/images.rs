@@ -132,7 +132,7 @@ fn file_stream(body: FileRange) -> reqwest::Body {
             let mut file = match file {
                 Some(f) => f,
                 None => {
-                    let mut f = tokio::fs::File::open(&body.path).await?;
+                    let mut f = tokio::fs::File::from_std(crate::fileinfo::open_exact(&body.path)?);
                     f.seek(SeekFrom::Start(body.offset)).await?;
                     f
                 }

@@ -34,7 +34,11 @@ pub struct FileRangeBody {
 
 impl FileRangeBody {
     pub async fn open(range: FileRange) -> io::Result<Self> {
-        let mut file = tokio::fs::File::open(&range.path).await?;
+        let path = range.path.clone();
+        let std_file = tokio::task::spawn_blocking(move || crate::fileinfo::open_exact(&path))
+            .await
+            .map_err(io::Error::other)??;
+        let mut file = tokio::fs::File::from_std(std_file);
         file.seek(io::SeekFrom::Start(range.offset)).await?;
         let buf = BytesMut::with_capacity(READ_CHUNK.min(range.len as usize).max(1));
         Ok(FileRangeBody {
