@@ -12,6 +12,7 @@ use ferry_core::destination::check::CheckOptions;
 use ferry_core::job::JobId;
 use ferry_core::keychain::Keychain;
 use ferry_core::manifest::{self, ManifestFormat};
+use ferry_core::queue::RemoteFate;
 use ferry_core::urlfmt::UrlFormat;
 use ferry_core::watch::{self, ChangePolicy, FolderOptions};
 use ferry_core::{Engine, Error};
@@ -457,6 +458,49 @@ pub async fn remove_folder(shell: State<'_, Arc<Shell>>, root: String) -> Reply<
     .await?;
     shell.reload().await?;
     Ok(removed)
+}
+
+/// The remote copies of a folder's gone files that wait: after the grace period, or for the
+/// user's word when many went at once.
+#[tauri::command]
+pub async fn folder_deletions(
+    shell: State<'_, Arc<Shell>>,
+    root: String,
+) -> Reply<Vec<DeletionRow>> {
+    blocking(&shell, move |e| {
+        Ok(watch::deletions::pending(e, &PathBuf::from(root))?
+            .into_iter()
+            .map(|d| DeletionRow {
+                path: d.rel_path,
+                state: match d.fate {
+                    RemoteFate::Held => "held",
+                    RemoteFate::Confirmed => "confirmed",
+                    _ => "due",
+                }
+                .into(),
+                gone_at: d.deleted_at,
+            })
+            .collect())
+    })
+    .await
+}
+
+/// Delete the copies held back for a folder (the user confirmed).
+#[tauri::command]
+pub async fn confirm_deletions(shell: State<'_, Arc<Shell>>, root: String) -> Reply<usize> {
+    blocking(&shell, move |e| {
+        watch::deletions::confirm(e, &PathBuf::from(root))
+    })
+    .await
+}
+
+/// Keep the copies held back for a folder.
+#[tauri::command]
+pub async fn keep_deletions(shell: State<'_, Arc<Shell>>, root: String) -> Reply<usize> {
+    blocking(&shell, move |e| {
+        watch::deletions::keep(e, &PathBuf::from(root))
+    })
+    .await
 }
 
 // ---- settings ----

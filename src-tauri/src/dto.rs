@@ -193,6 +193,12 @@ pub enum UiEvent {
     Queued {
         count: u32,
     },
+    /// A watched folder's deletions changed: read them again. `held` files went at once and
+    /// their copies wait for the user.
+    Deletions {
+        path: String,
+        held: u32,
+    },
     /// The engine was reopened (accounts, settings or folders changed): reload everything.
     Reloaded,
 }
@@ -245,20 +251,32 @@ impl UiEvent {
             },
             Event::FolderFileDeleted {
                 path,
-                remote_deleted,
-            } => UiEvent::Notice {
-                id: None,
-                message: if *remote_deleted {
-                    format!(
-                        "{} was deleted; its uploaded copy was deleted too",
-                        path.display()
-                    )
+                remote_pending,
+            } => {
+                if *remote_pending {
+                    // Shown on the folder's card (due, or held for the user), not one toast per
+                    // file.
+                    UiEvent::Deletions {
+                        path: path.display().to_string(),
+                        held: 0,
+                    }
                 } else {
-                    format!(
-                        "{} was deleted from its folder; the uploaded copy is kept",
-                        path.display()
-                    )
-                },
+                    UiEvent::Notice {
+                        id: None,
+                        message: format!(
+                            "{} was deleted from its folder; the uploaded copy is kept",
+                            path.display()
+                        ),
+                    }
+                }
+            }
+            Event::FolderRemoteDeleted { path } => UiEvent::Notice {
+                id: None,
+                message: format!("the copy in the cloud of {} was deleted", path.display()),
+            },
+            Event::FolderDeletionsHeld { root, paths } => UiEvent::Deletions {
+                path: root.display().to_string(),
+                held: paths.len() as u32,
             },
             Event::Problem { message } => UiEvent::Problem {
                 path: None,
@@ -311,6 +329,19 @@ pub struct FolderRow {
     /// `new-version`, `ignore` or `overwrite`.
     pub on_change: String,
     pub mirror_deletions: bool,
+}
+
+/// The remote copy of a file gone from a mirroring folder, waiting for its fate.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletionRow {
+    /// Relative to the folder.
+    pub path: String,
+    /// `due` (after the grace period), `held` (waiting for the user) or `confirmed`.
+    pub state: String,
+    /// When the file was found gone (Unix seconds).
+    #[ts(type = "number")]
+    pub gone_at: i64,
 }
 
 /// The settings the window edits (ferry.toml for the engine, desktop.toml for the window).
@@ -378,6 +409,7 @@ pub fn typescript() -> String {
         NewAccount::decl(),
         CheckRow::decl(),
         FolderRow::decl(),
+        DeletionRow::decl(),
         SettingsForm::decl(),
         DesktopPrefs::decl(),
     ];

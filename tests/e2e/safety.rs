@@ -263,3 +263,180 @@ fn a_link_leaving_a_watched_folder_is_never_followed() {
     let checker = Checker::new(&server.endpoint, &server.bucket);
     assert_eq!(checker.list().len(), 1, "{:?}", checker.list());
 }
+
+/// A watch of `root` that mirrors deletions, with quick timings for tests.
+fn mirroring(server: &S3Server, grace_secs: &str) -> Ferry {
+    let mut ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    ferry
+        .set("FERRY_WATCH_STABLE_MS", "300")
+        .set("FERRY_WATCH_RESCAN_SECS", "1")
+        .set("FERRY_WATCH_DELETE_GRACE_SECS", grace_secs);
+    ferry
+}
+
+fn write_course(root: &std::path::Path, n: usize) {
+    for i in 0..n {
+        std::fs::write(
+            root.join(format!("handout {i}.pdf")),
+            format!("%PDF-1.4 handout {i}"),
+        )
+        .unwrap();
+    }
+}
+
+fn until_done(watcher: &mut ferry_e2e::watcher::Watcher, n: usize) {
+    watcher.wait_until("the uploads", std::time::Duration::from_secs(60), |s| {
+        s.iter().filter(|v| v["event"] == "done").count() >= n
+    });
+}
+
+/// A mirroring folder whose drive goes away (the folder vanishes, then every file seems gone)
+/// deletes nothing remotely; back again, nothing is uploaded twice.
+#[test]
+fn a_folder_that_goes_away_deletes_nothing() {
+    let server = S3Server::rclone();
+    let ferry = mirroring(&server, "0");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("USB course");
+    std::fs::create_dir_all(&root).unwrap();
+    write_course(&root, 3);
+    let mut watcher = ferry_e2e::watcher::Watcher::start(&ferry, &["--mirror-deletions"], &[&root]);
+    until_done(&mut watcher, 3);
+    // Unplugged: the folder is gone (moved away here, as an unmount leaves no folder).
+    std::fs::rename(&root, dir.path().join("elsewhere")).unwrap();
+    watcher.wait_until(
+        "the folder reported missing",
+        std::time::Duration::from_secs(30),
+        |s| {
+            s.iter().any(|v| {
+                v["event"] == "problem"
+                    && v["message"].as_str().is_some_and(|m| m.contains("missing"))
+            })
+        },
+    );
+    watcher.drain_for(std::time::Duration::from_secs(3));
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert_eq!(checker.list().len(), 3, "every remote copy is still there");
+    std::fs::rename(dir.path().join("elsewhere"), &root).unwrap();
+    watcher.drain_for(std::time::Duration::from_secs(3));
+    let seen = watcher.stop();
+    assert!(
+        !seen
+            .iter()
+            .any(|v| v["event"] == "deleted" || v["event"] == "remote_deleted"),
+        "{seen:#?}"
+    );
+    assert_eq!(
+        seen.iter().filter(|v| v["event"] == "done").count(),
+        3,
+        "nothing uploaded twice"
+    );
+    assert_eq!(checker.list().len(), 3);
+}
+
+/// Many files gone at once wait for the user; confirmed, they go; a single deletion goes after
+/// the grace period, and a file back within it keeps its copy.
+#[test]
+fn many_deletions_at_once_wait_for_confirmation_and_a_file_back_in_time_keeps_its_copy() {
+    let server = S3Server::rclone();
+    let ferry = mirroring(&server, "2");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("Biology");
+    std::fs::create_dir_all(&root).unwrap();
+    write_course(&root, 8);
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    let mut watcher = ferry_e2e::watcher::Watcher::start(&ferry, &["--mirror-deletions"], &[&root]);
+    until_done(&mut watcher, 8);
+
+    // Moved away and back within the grace period: nothing is deleted.
+    let h0 = root.join("handout 0.pdf");
+    std::fs::rename(&h0, dir.path().join("h0")).unwrap();
+    watcher.wait_until(
+        "the deletion noticed",
+        std::time::Duration::from_secs(30),
+        |s| s.iter().any(|v| v["event"] == "deleted"),
+    );
+    std::fs::rename(dir.path().join("h0"), &h0).unwrap();
+    watcher.drain_for(std::time::Duration::from_secs(4));
+    assert_eq!(
+        checker.list().len(),
+        8,
+        "the copy of a file back in time is kept"
+    );
+
+    // Five files at once: held for the user.
+    for i in 1..6 {
+        std::fs::remove_file(root.join(format!("handout {i}.pdf"))).unwrap();
+    }
+    watcher.wait_until(
+        "the deletions held",
+        std::time::Duration::from_secs(30),
+        |s| s.iter().any(|v| v["event"] == "deletions_held"),
+    );
+    watcher.drain_for(std::time::Duration::from_secs(4));
+    let seen = watcher.stop();
+    assert!(
+        !seen.iter().any(|v| v["event"] == "remote_deleted"),
+        "{seen:#?}"
+    );
+    assert_eq!(checker.list().len(), 8, "nothing deleted without the user");
+    let held = seen
+        .iter()
+        .find(|v| v["event"] == "deletions_held")
+        .unwrap();
+    assert_eq!(held["paths"].as_array().unwrap().len(), 5, "{held}");
+    let listed = ferry.run(&["watch", "--list"]);
+    assert!(
+        listed.stdout.contains("handout 3.pdf") && listed.stdout.contains("held"),
+        "{}",
+        listed.stdout
+    );
+
+    // Confirmed: they go at the next watch.
+    let confirmed = ferry.run(&["watch", "--confirm-deletions"]);
+    assert_eq!(confirmed.code, 0, "{}", confirmed.stderr);
+    let mut watcher = ferry_e2e::watcher::Watcher::start(&ferry, &[], &[]);
+    watcher.wait_until(
+        "the confirmed deletions",
+        std::time::Duration::from_secs(30),
+        |s| s.iter().filter(|v| v["event"] == "remote_deleted").count() >= 5,
+    );
+    watcher.stop();
+    assert_eq!(checker.list().len(), 3);
+}
+
+/// An object another job still links to is never deleted: deleting one of two jobs that share
+/// an object is refused naming the other; together they go.
+#[test]
+fn an_object_another_job_links_to_is_not_deleted_alone() {
+    let server = S3Server::rclone();
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("syllabus.pdf");
+    std::fs::write(&path, b"%PDF-1.4 syllabus").unwrap();
+    let copy = files.path().join("syllabus (copy).pdf");
+    std::fs::write(&copy, b"%PDF-1.4 syllabus").unwrap();
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    assert_eq!(ferry.run_paths(&["upload", "--json"], &[&path]).code, 0);
+    let second = ferry.run_paths(&["upload", "--json"], &[&copy]);
+    assert_eq!(second.lines()[0]["deduplicated"], true, "{}", second.stdout);
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert_eq!(checker.list().len(), 1);
+
+    let refused = ferry.run(&["delete", "1"]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("job 2") && refused.stderr.contains("syllabus (copy).pdf"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(checker.list().len(), 1, "nothing deleted");
+    let alone = ferry.run(&["delete", "2"]);
+    assert_ne!(alone.code, 0);
+    assert!(alone.stderr.contains("job 1"), "{}", alone.stderr);
+
+    let together = ferry.run(&["delete", "1", "2"]);
+    assert_eq!(together.code, 0, "{}", together.stderr);
+    assert!(checker.list().is_empty());
+    let states: Vec<_> = ferry.status().iter().map(|j| j["state"].clone()).collect();
+    assert_eq!(states, ["deleted", "deleted"]);
+}

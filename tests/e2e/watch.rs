@@ -160,7 +160,7 @@ fn changes_while_stopped_are_caught_up_and_an_unchanged_restart_uploads_nothing(
             && s.iter().any(|v| v["event"] == "deleted")
     });
     let deleted = watcher.events("deleted")[0].clone();
-    assert_eq!(deleted["remote_deleted"], false);
+    assert_eq!(deleted["remote_pending"], false);
     let seen = watcher.stop();
     assert_eq!(seen.iter().filter(|v| v["event"] == "done").count(), 3);
     assert_eq!(checker.list().len(), 3, "v1, v2 and the notes");
@@ -315,15 +315,16 @@ async fn a_stop_mid_upload_resumes_and_mirrored_deletions_delete_remotely() {
 
     // The same folder, now mirroring deletions: the watch uploads nothing more, and a
     // deletion removes the object.
+    ferry.set("FERRY_WATCH_DELETE_GRACE_SECS", "0");
     let mut watcher = Watcher::start(&ferry, &["--mirror-deletions"], &[root.path()]);
     first_look(&mut watcher);
     std::fs::remove_file(&path).unwrap();
     watcher.wait_until("the deletion", LONG, |s| {
-        s.iter().any(|v| v["event"] == "deleted")
+        s.iter().any(|v| v["event"] == "remote_deleted")
     });
     let seen = watcher.stop();
     let deleted = seen.iter().find(|v| v["event"] == "deleted").unwrap();
-    assert_eq!(deleted["remote_deleted"], true, "{seen:#?}");
+    assert_eq!(deleted["remote_pending"], true, "{seen:#?}");
     assert!(checker.list().is_empty());
     assert!(!seen.iter().any(|v| v["event"] == "done"));
 }

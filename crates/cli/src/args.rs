@@ -83,6 +83,13 @@ pub enum Command {
         /// Stop watching these folders (forget them) and exit.
         #[arg(long)]
         forget: bool,
+        /// Delete the remote copies of files removed many at once from these mirroring folders
+        /// (held until confirmed), then exit.
+        #[arg(long, conflicts_with_all = ["list", "forget", "keep_deletions"])]
+        confirm_deletions: bool,
+        /// Keep the remote copies of files removed many at once from these folders, then exit.
+        #[arg(long, conflicts_with_all = ["list", "forget"])]
+        keep_deletions: bool,
         /// One JSON object per line for each event.
         #[arg(long)]
         json: bool,

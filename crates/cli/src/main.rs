@@ -179,13 +179,21 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             folder,
             list,
             forget,
+            confirm_deletions,
+            keep_deletions,
             json,
         } => {
+            let held = match (confirm_deletions, keep_deletions) {
+                (true, _) => Some(watch::Held::Confirm),
+                (_, true) => Some(watch::Held::Keep),
+                _ => None,
+            };
             watch::run(watch::WatchArgs {
                 dirs,
                 options: folder.into(),
                 list,
                 forget,
+                held,
                 json,
             })
             .await

@@ -5,6 +5,7 @@
 
 use crate::args::{FolderArgs, OnChange};
 use ferry_core::events::Event;
+use ferry_core::queue::RemoteFate;
 use ferry_core::scheduler::JobFilter;
 use ferry_core::watch::run::WatchTiming;
 use ferry_core::watch::{self, ChangePolicy, FolderOptions};
@@ -19,7 +20,16 @@ pub struct WatchArgs {
     pub options: FolderOptions,
     pub list: bool,
     pub forget: bool,
+    /// Settle the deletions held for confirmation in `dirs` (or every folder), then exit.
+    pub held: Option<Held>,
     pub json: bool,
+}
+
+/// What to do with remote copies held back because many files went at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    Confirm,
+    Keep,
 }
 
 impl From<FolderArgs> for FolderOptions {
@@ -63,6 +73,39 @@ pub async fn run(args: WatchArgs) -> Result<ExitCode> {
         for f in watch::folders(&engine)? {
             let to = f.options.destination.as_deref().unwrap_or("routed by kind");
             println!("{}  ({to})", f.root.display());
+            for d in watch::deletions::pending(&engine, &f.root)? {
+                let when = match d.fate {
+                    RemoteFate::Held => {
+                        "held: confirm with --confirm-deletions, or --keep-deletions".to_string()
+                    }
+                    RemoteFate::Confirmed => "confirmed: deleted at the next look".to_string(),
+                    _ => "deleted after the grace period unless the file comes back".to_string(),
+                };
+                println!("    remote copy of {}: {when}", d.rel_path);
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(held) = args.held {
+        let roots = if args.dirs.is_empty() {
+            watch::folders(&engine)?
+                .into_iter()
+                .map(|f| f.root)
+                .collect()
+        } else {
+            args.dirs.clone()
+        };
+        for root in roots {
+            let n = match held {
+                Held::Confirm => watch::deletions::confirm(&engine, &root)?,
+                Held::Keep => watch::deletions::keep(&engine, &root)?,
+            };
+            let what = if held == Held::Confirm {
+                "will be deleted the next time Ferry watches it"
+            } else {
+                "are kept"
+            };
+            eprintln!("{}: {n} remote cop(ies) held back {what}.", root.display());
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -141,8 +184,14 @@ fn print_events(engine: &Engine, json: bool) -> tokio::task::JoinHandle<()> {
                 }
                 Event::FolderFileDeleted {
                     path,
-                    remote_deleted,
-                } => json!({"event": "deleted", "path": path, "remote_deleted": remote_deleted}),
+                    remote_pending,
+                } => json!({"event": "deleted", "path": path, "remote_pending": remote_pending}),
+                Event::FolderRemoteDeleted { path } => {
+                    json!({"event": "remote_deleted", "path": path})
+                }
+                Event::FolderDeletionsHeld { root, paths } => {
+                    json!({"event": "deletions_held", "folder": root, "paths": paths})
+                }
                 Event::FolderScanned {
                     root,
                     files,
@@ -183,11 +232,17 @@ fn human(v: &serde_json::Value) -> String {
         "deleted" => format!(
             "deleted locally: {}{}",
             s("path"),
-            if v["remote_deleted"] == true {
-                " (and its remote copy)"
+            if v["remote_pending"] == true {
+                " (its remote copy goes too once the grace period has passed, unless it comes back)"
             } else {
                 " (the remote copy is kept)"
             }
+        ),
+        "remote_deleted" => format!("deleted the remote copy of {}", s("path")),
+        "deletions_held" => format!(
+            "{} file(s) went from {} at once: their remote copies are kept until you run `ferry watch --confirm-deletions` (or --keep-deletions)",
+            v["paths"].as_array().map_or(0, Vec::len),
+            s("folder")
         ),
         "scanned" => format!(
             "looked at {}: {} file(s), {} new or changed",

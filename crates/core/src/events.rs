@@ -65,8 +65,19 @@ pub enum Event {
     /// A file Ferry had uploaded is gone from its watched folder.
     FolderFileDeleted {
         path: PathBuf,
-        /// The remote copy was deleted too (the folder mirrors deletions).
-        remote_deleted: bool,
+        /// Its remote copy will be deleted once the grace period has passed, unless the file
+        /// comes back (the folder mirrors deletions); otherwise the copy is kept.
+        remote_pending: bool,
+    },
+    /// The remote copy of a file gone from a mirroring folder was deleted.
+    FolderRemoteDeleted {
+        path: PathBuf,
+    },
+    /// Many files went from a mirroring folder at once (a drive unplugged, a folder emptied):
+    /// their remote copies are kept until the user confirms or keeps them.
+    FolderDeletionsHeld {
+        root: PathBuf,
+        paths: Vec<PathBuf>,
     },
     /// Something went wrong outside any one job (the queue could not be read, a folder could
     /// not be watched); uploading stopped until the next start or reload.

@@ -33,7 +33,7 @@ problems: Array<IpcError>,
  */
 demo: boolean, home: string, };
 
-export type UiEvent = { "type": "job", job: JobRow, } | { "type": "progress", id: number, bytesDone: number, total: number, } | { "type": "processing", id: number, pct: number | null, } | { "type": "notice", id: number | null, message: string, } | { "type": "folder", root: string, files: number, pending: number, tookMs: number, } | { "type": "problem", path: string | null, message: string, } | { "type": "queued", count: number, } | { "type": "reloaded" };
+export type UiEvent = { "type": "job", job: JobRow, } | { "type": "progress", id: number, bytesDone: number, total: number, } | { "type": "processing", id: number, pct: number | null, } | { "type": "notice", id: number | null, message: string, } | { "type": "folder", root: string, files: number, pending: number, tookMs: number, } | { "type": "problem", path: string | null, message: string, } | { "type": "queued", count: number, } | { "type": "deletions", path: string, held: number, } | { "type": "reloaded" };
 
 export type AccountRow = { name: string, 
 /**
@@ -58,6 +58,20 @@ destination: string | null, prefix: string | null, template: string | null,
  * `new-version`, `ignore` or `overwrite`.
  */
 onChange: string, mirrorDeletions: boolean, };
+
+export type DeletionRow = { 
+/**
+ * Relative to the folder.
+ */
+path: string, 
+/**
+ * `due` (after the grace period), `held` (waiting for the user) or `confirmed`.
+ */
+state: string, 
+/**
+ * When the file was found gone (Unix seconds).
+ */
+goneAt: number, };
 
 export type SettingsForm = { fileConcurrency: number, partConcurrency: number, 
 /**

@@ -40,6 +40,8 @@ class AppState {
   /** Hidden, temporary and system files the last drop left out of its folders. */
   skipped = $state<string[]>([]);
   folderStatus = $state<Record<string, FolderStatus>>({});
+  /** Bumped when a folder's held deletions change, so the Folders screen reads them again. */
+  deletionsVersion = $state(0);
   problems = $state<string[]>([]);
   linkFormat = $state<LinkFormat | "signed">("raw");
   expirySecs = $state(86400);
@@ -105,6 +107,9 @@ class AppState {
         this.toast("error", e.path ? `${e.path}: ${e.message}` : e.message);
       } else if (e.type === "folder") {
         this.folderStatus = { ...this.folderStatus, [e.root]: { files: e.files, pending: e.pending, at: now } };
+      } else if (e.type === "deletions") {
+        this.deletionsVersion++;
+        if (e.held) this.toast("error", this.t("folders.heldToast", { n: e.held, root: e.path }));
       } else if (e.type === "reloaded" || e.type === "queued") {
         refresh = true;
       }

@@ -183,6 +183,11 @@ function handle(cmd: string, args: Args): unknown {
       return true;
     case "set_default_account":
       return null;
+    case "folder_deletions":
+      return [];
+    case "confirm_deletions":
+    case "keep_deletions":
+      return 0;
     case "folders":
       return folders;
     case "add_folder": {

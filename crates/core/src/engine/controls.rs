@@ -7,33 +7,68 @@ use super::runs::RunLock;
 use crate::destination::{Destination, VideoUpload};
 use crate::job::{JobId, JobState, ResumeState};
 use crate::{Error, ErrorKind, Result};
+use std::collections::HashSet;
 
 impl Engine {
     /// Delete what done jobs uploaded from their destinations; the jobs stay in the history as
-    /// `deleted`. Returns how many were deleted.
+    /// `deleted`. Returns how many jobs were marked deleted.
+    ///
+    /// Nothing still in use is deleted: an object that another done job also links to (a
+    /// duplicate of it, or an earlier or later version at the same key) is refused, naming
+    /// those jobs, unless they are deleted together. Every job is checked before anything is
+    /// deleted.
     pub async fn delete_remote(&self, ids: &[JobId]) -> Result<usize> {
-        let mut n = 0;
+        let chosen: HashSet<JobId> = ids.iter().copied().collect();
+        let mut objects = Vec::new();
+        let mut marked = Vec::new();
         for id in ids {
-            let Some(job) = self.queue.get(*id)? else {
-                return Err(Error::new(
-                    ErrorKind::NotFound,
-                    format!("there is no job {id}"),
-                ));
-            };
-            if job.state != JobState::Done || job.duplicate_of.is_some() {
+            let job = self
+                .queue
+                .get(*id)?
+                .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("there is no job {id}")))?;
+            if job.state != JobState::Done {
                 return Err(Error::new(
                     ErrorKind::Precondition,
                     format!(
-                        "{}: job {id} is {}; only an uploaded file (not a duplicate of another job) can be deleted",
+                        "{}: job {id} is {}; only an uploaded file can be deleted from the cloud",
                         job.file.path.display(),
-                        if job.duplicate_of.is_some() {
-                            "a duplicate"
-                        } else {
-                            job.state.as_str()
-                        }
+                        job.state.as_str()
                     ),
                 ));
             }
+            marked.push(*id);
+            if let Some(original) = job.duplicate_of {
+                if !chosen.contains(&original) {
+                    return Err(Error::new(
+                        ErrorKind::Precondition,
+                        format!(
+                            "{}: job {id} links to the copy job {original} uploaded (the same file); delete job {original} (and this one with it) to remove it",
+                            job.file.path.display()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            let users: Vec<String> = self
+                .queue
+                .sharing(&job)?
+                .into_iter()
+                .filter(|other| !chosen.contains(&other.id))
+                .map(|other| format!("job {} ({})", other.id, other.display_name))
+                .collect();
+            if !users.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Precondition,
+                    format!(
+                        "{}: its copy in the cloud is still used by {}, whose links would break; delete them together, or keep it",
+                        job.file.path.display(),
+                        users.join(", ")
+                    ),
+                ));
+            }
+            objects.push(job);
+        }
+        for job in &objects {
             let dest = self.destination(&job.destination)?;
             let remote = job
                 .result
@@ -45,9 +80,12 @@ impl Engine {
                 Err(e) if e.kind() == ErrorKind::NotFound => {}
                 Err(e) => return Err(e.context(job.file.path.display())),
             }
+        }
+        let mut n = 0;
+        for id in marked {
             n += self
                 .queue
-                .transition(*id, &[JobState::Done], JobState::Deleted, self.now())?
+                .transition(id, &[JobState::Done], JobState::Deleted, self.now())?
                 as usize;
         }
         Ok(n)

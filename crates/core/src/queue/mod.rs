@@ -18,7 +18,7 @@
 mod schema;
 mod watched;
 
-pub use watched::{FileRecord, WatchedFolderRow};
+pub use watched::{FileRecord, PendingDeletion, RemoteFate, WatchedFolderRow};
 
 use crate::job::{
     ConfirmedPart, FileSnapshot, JobError, JobId, JobState, NewJob, ResumeState, UploadJob,
@@ -378,6 +378,24 @@ impl Queue {
             params![error.kind().code(), error.message(), now, id.0],
         )?;
         Ok(())
+    }
+
+    /// Other done jobs whose links lead to the object `job` uploaded: its duplicates, and
+    /// versions at the same key on the same target.
+    pub fn sharing(&self, job: &UploadJob) -> Result<Vec<UploadJob>> {
+        let remote = job
+            .result
+            .as_ref()
+            .map(|r| r.remote_id.clone())
+            .unwrap_or_else(|| job.key.clone());
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id != ?1 AND state = 'done' \
+             AND (duplicate_of = ?1 OR (target = ?2 AND remote_id = ?3)) ORDER BY id"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![job.id.0, job.target, remote], job_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Add a notice to a job's history (kept with the job, shown with it).

@@ -66,6 +66,11 @@ const MIGRATIONS: &[&str] = &[
     // 5: a job's history of notices (an upload the server lost, started again…), a JSON array
     // of {at, message}.
     "ALTER TABLE jobs ADD COLUMN notes TEXT;",
+    // 6: what happens to the remote copy of a file gone from a mirroring folder: 'due' (after
+    // the grace period), 'held' (too many at once: waiting for the user), 'confirmed', 'done'
+    // (deleted), 'kept'; and when the file was found gone.
+    "ALTER TABLE watched_files ADD COLUMN deleted_at INTEGER;
+     ALTER TABLE watched_files ADD COLUMN remote TEXT;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

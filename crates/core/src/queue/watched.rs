@@ -27,6 +27,71 @@ pub struct FileRecord {
     pub hash: String,
     pub job_id: Option<JobId>,
     pub deleted: bool,
+    /// The remote copy of a deleted file, when the folder mirrors deletions.
+    pub remote: Option<RemoteFate>,
+}
+
+/// What becomes of the remote copy of a file gone from a folder that mirrors deletions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteFate {
+    /// To be deleted once the grace period has passed (if the file is still gone).
+    Due,
+    /// Many files went at once: waiting for the user to confirm.
+    Held,
+    /// The user confirmed: deleted at the next look.
+    Confirmed,
+    /// Deleted.
+    Done,
+    /// Kept, by the user's choice or because another upload still uses it.
+    Kept,
+}
+
+impl RemoteFate {
+    fn as_str(self) -> &'static str {
+        match self {
+            RemoteFate::Due => "due",
+            RemoteFate::Held => "held",
+            RemoteFate::Confirmed => "confirmed",
+            RemoteFate::Done => "done",
+            RemoteFate::Kept => "kept",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "due" => RemoteFate::Due,
+            "held" => RemoteFate::Held,
+            "confirmed" => RemoteFate::Confirmed,
+            "done" => RemoteFate::Done,
+            "kept" => RemoteFate::Kept,
+            _ => return None,
+        })
+    }
+}
+
+/// A file gone from its folder whose remote copy still waits for its fate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingDeletion {
+    pub rel_path: String,
+    pub job_id: JobId,
+    /// When the file was found gone (Unix seconds).
+    pub deleted_at: i64,
+    pub fate: RemoteFate,
+}
+
+const RECORD_COLUMNS: &str = "size, mtime_ns, hash, job_id, deleted, remote";
+
+fn record_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<FileRecord> {
+    Ok(FileRecord {
+        size: r.get::<_, i64>(at)? as u64,
+        mtime_ns: r.get(at + 1)?,
+        hash: r.get(at + 2)?,
+        job_id: r.get::<_, Option<i64>>(at + 3)?.map(JobId),
+        deleted: r.get(at + 4)?,
+        remote: r
+            .get::<_, Option<String>>(at + 5)?
+            .and_then(|t| RemoteFate::parse(&t)),
+    })
 }
 
 impl Queue {
@@ -72,20 +137,11 @@ impl Queue {
     /// Every record of a folder, by path relative to its root.
     pub fn file_records(&self, folder_id: i64) -> Result<HashMap<String, FileRecord>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT rel_path, size, mtime_ns, hash, job_id, deleted FROM watched_files WHERE folder_id = ?1",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT rel_path, {RECORD_COLUMNS} FROM watched_files WHERE folder_id = ?1"
+        ))?;
         let rows = stmt.query_map([folder_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                FileRecord {
-                    size: r.get::<_, i64>(1)? as u64,
-                    mtime_ns: r.get(2)?,
-                    hash: r.get(3)?,
-                    job_id: r.get::<_, Option<i64>>(4)?.map(JobId),
-                    deleted: r.get(5)?,
-                },
-            ))
+            Ok((r.get::<_, String>(0)?, record_from(r, 1)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -94,17 +150,11 @@ impl Queue {
         let conn = self.conn();
         Ok(conn
             .query_row(
-                "SELECT size, mtime_ns, hash, job_id, deleted FROM watched_files WHERE folder_id = ?1 AND rel_path = ?2",
+                &format!(
+                    "SELECT {RECORD_COLUMNS} FROM watched_files WHERE folder_id = ?1 AND rel_path = ?2"
+                ),
                 params![folder_id, rel_path],
-                |r| {
-                    Ok(FileRecord {
-                        size: r.get::<_, i64>(0)? as u64,
-                        mtime_ns: r.get(1)?,
-                        hash: r.get(2)?,
-                        job_id: r.get::<_, Option<i64>>(3)?.map(JobId),
-                        deleted: r.get(4)?,
-                    })
-                },
+                |r| record_from(r, 0),
             )
             .optional()?)
     }
@@ -128,7 +178,8 @@ impl Queue {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
                  ON CONFLICT(folder_id, rel_path) DO UPDATE SET size = excluded.size,
                    mtime_ns = excluded.mtime_ns, hash = excluded.hash,
-                   job_id = coalesce(excluded.job_id, job_id), deleted = 0",
+                   job_id = coalesce(excluded.job_id, job_id), deleted = 0,
+                   deleted_at = NULL, remote = NULL",
             )?;
             for ((rel, job), id) in jobs.iter().zip(&ids) {
                 upsert.execute(params![
@@ -155,15 +206,82 @@ impl Queue {
         Ok(ids)
     }
 
-    /// Note that a file is gone from its folder; its record (and job) are kept.
-    pub fn mark_deleted(&self, folder_id: i64, rel_path: &str) -> Result<Option<FileRecord>> {
+    /// Note that a file is gone from its folder; its record (and job) are kept. When the folder
+    /// mirrors deletions, its remote copy becomes due for deletion (after the grace period).
+    /// Returns the record as it was.
+    pub fn mark_deleted(
+        &self,
+        folder_id: i64,
+        rel_path: &str,
+        mirror: bool,
+        now: i64,
+    ) -> Result<Option<FileRecord>> {
         let record = self.file_record(folder_id, rel_path)?;
-        if record.as_ref().is_some_and(|r| !r.deleted) {
+        if let Some(r) = record.as_ref().filter(|r| !r.deleted) {
+            let fate = (mirror && r.job_id.is_some()).then_some(RemoteFate::Due.as_str());
             self.conn().execute(
-                "UPDATE watched_files SET deleted = 1 WHERE folder_id = ?1 AND rel_path = ?2",
-                params![folder_id, rel_path],
+                "UPDATE watched_files SET deleted = 1, deleted_at = ?3, remote = ?4 \
+                 WHERE folder_id = ?1 AND rel_path = ?2",
+                params![folder_id, rel_path, now, fate],
             )?;
         }
         Ok(record)
+    }
+
+    /// Remote copies of a folder's gone files whose fate is one of `fates`.
+    pub fn pending_deletions(
+        &self,
+        folder_id: i64,
+        fates: &[RemoteFate],
+    ) -> Result<Vec<PendingDeletion>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT rel_path, job_id, coalesce(deleted_at, 0), remote FROM watched_files \
+             WHERE folder_id = ?1 AND deleted = 1 AND job_id IS NOT NULL AND remote IS NOT NULL \
+             ORDER BY rel_path",
+        )?;
+        let rows = stmt.query_map([folder_id], |r| {
+            Ok(PendingDeletion {
+                rel_path: r.get(0)?,
+                job_id: JobId(r.get(1)?),
+                deleted_at: r.get(2)?,
+                fate: RemoteFate::parse(&r.get::<_, String>(3)?).unwrap_or(RemoteFate::Kept),
+            })
+        })?;
+        let all: Vec<PendingDeletion> = rows.collect::<rusqlite::Result<_>>()?;
+        Ok(all
+            .into_iter()
+            .filter(|d| fates.contains(&d.fate))
+            .collect())
+    }
+
+    /// Set the fate of gone files' remote copies: `to` for those now `from`, or for the one at
+    /// `rel_path`. Returns how many changed.
+    pub fn set_remote_fate(
+        &self,
+        folder_id: i64,
+        rel_path: Option<&str>,
+        from: &[RemoteFate],
+        to: RemoteFate,
+    ) -> Result<usize> {
+        let conn = self.conn();
+        let mut n = 0;
+        for f in from {
+            n += conn.execute(
+                "UPDATE watched_files SET remote = ?3 WHERE folder_id = ?1 AND deleted = 1 \
+                 AND remote = ?2 AND (?4 IS NULL OR rel_path = ?4)",
+                params![folder_id, f.as_str(), to.as_str(), rel_path],
+            )?;
+        }
+        Ok(n)
+    }
+
+    /// How many files of a folder Ferry knows, gone or not.
+    pub fn record_count(&self, folder_id: i64) -> Result<usize> {
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM watched_files WHERE folder_id = ?1",
+            [folder_id],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
     }
 }

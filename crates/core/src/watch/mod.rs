@@ -7,6 +7,7 @@
 //! match its record is never looked at again, and one whose content matches its record is never
 //! uploaded again; the record and the job are written in one transaction.
 
+pub mod deletions;
 pub mod filter;
 pub mod run;
 pub mod scan;
@@ -217,7 +218,8 @@ pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<T
         let known = record.as_ref().is_some_and(|r| !r.deleted);
         // Content whose remote copy was deleted with its file is uploaded again if it returns.
         let same = record.as_ref().is_some_and(|r| {
-            r.hash == job.file.hash && !(r.deleted && folder.options.mirror_deletions)
+            r.hash == job.file.hash
+                && !(r.deleted && r.remote == Some(crate::queue::RemoteFate::Done))
         });
         if same || (known && folder.options.on_change == ChangePolicy::Ignore) {
             unchanged.push((rel, job.file.clone()));
@@ -274,6 +276,11 @@ fn replaceable_key(
 /// Compare `folder` with its records: new and changed files go to `pending` (to be queued once
 /// stable), files gone since they were taken are handled as deletions. `dir` limits the look
 /// to a part of the folder (a sub-folder that appeared).
+///
+/// A record is a deletion only when its file is certainly gone: the folder itself is there,
+/// every folder above the file was read, and the file does not exist (a file now filtered out,
+/// or one that cannot be read, is not a deletion). A folder that is missing (an unplugged drive,
+/// a dropped network share) deletes nothing.
 pub async fn reconcile(
     engine: &Engine,
     folder: &WatchedFolder,
@@ -284,6 +291,15 @@ pub async fn reconcile(
 ) -> Result<usize> {
     let started = std::time::Instant::now();
     let root = folder.root.clone();
+    if !root.is_dir() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!(
+                "{}: the folder is missing or cannot be read (an unplugged drive or a dropped network share?); nothing in it is treated as deleted while it is away",
+                root.display()
+            ),
+        ));
+    }
     let within = dir.map(Path::to_path_buf).unwrap_or_else(|| root.clone());
     let walk_filter = filter.clone();
     let (scan, records) = {
@@ -294,6 +310,7 @@ pub async fn reconcile(
             .map_err(|e| Error::new(ErrorKind::Io, format!("scanning stopped: {e}")))?;
         (scan, records)
     };
+    let unread: Vec<PathBuf> = scan.problems.iter().map(|(p, _)| p.clone()).collect();
     for (path, err) in scan.problems {
         engine.emit(Event::FolderProblem {
             path,
@@ -314,7 +331,12 @@ pub async fn reconcile(
     }
     if dir.is_none() {
         for (rel, record) in &records {
-            if !record.deleted && !seen.contains(rel.as_str()) {
+            if record.deleted || seen.contains(rel.as_str()) {
+                continue;
+            }
+            let path = folder.root.join(rel);
+            let under_unread = unread.iter().any(|u| path.starts_with(u));
+            if !under_unread && deletions::is_gone(&folder.root, &path) {
                 gone(engine, folder, rel).await?;
             }
         }
@@ -328,30 +350,22 @@ pub async fn reconcile(
     Ok(changed)
 }
 
-/// A file Ferry took is gone: note it, and delete the remote copy only if the folder mirrors
-/// deletions.
+/// A file Ferry took is gone: note it. When the folder mirrors deletions, its remote copy is
+/// due for deletion after the grace period ([`deletions::carry_out`]); otherwise it is kept.
 pub async fn gone(engine: &Engine, folder: &WatchedFolder, rel: &str) -> Result<()> {
-    let Some(record) = engine.queue().mark_deleted(folder.id, rel)? else {
+    let mirror = folder.options.mirror_deletions;
+    let Some(record) = engine
+        .queue()
+        .mark_deleted(folder.id, rel, mirror, engine.unix_now())?
+    else {
         return Ok(());
     };
     if record.deleted {
         return Ok(());
     }
-    let mut remote_deleted = false;
-    if folder.options.mirror_deletions
-        && let Some(id) = record.job_id
-    {
-        match engine.delete_remote(&[id]).await {
-            Ok(_) => remote_deleted = true,
-            Err(e) => engine.emit(Event::FolderProblem {
-                path: folder.root.join(rel),
-                message: format!("deleted locally; the remote copy was kept: {}", e.message()),
-            }),
-        }
-    }
     engine.emit(Event::FolderFileDeleted {
         path: folder.root.join(rel),
-        remote_deleted,
+        remote_pending: mirror && record.job_id.is_some(),
     });
     Ok(())
 }

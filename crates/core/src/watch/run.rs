@@ -19,6 +19,9 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
+/// How often due and confirmed deletions are looked at.
+const DELETIONS_EVERY: Duration = Duration::from_secs(1);
+
 /// Timings of the watch.
 #[derive(Debug, Clone, Copy)]
 pub struct WatchTiming {
@@ -29,6 +32,9 @@ pub struct WatchTiming {
     pub rescan_every: Duration,
     /// How long the OS's events are gathered before they are handed over.
     pub debounce: Duration,
+    /// How long a file must stay gone from a mirroring folder before its remote copy is deleted
+    /// (a file moved away and back, or restored from the trash, keeps its links).
+    pub delete_grace: Duration,
 }
 
 impl Default for WatchTiming {
@@ -38,13 +44,14 @@ impl Default for WatchTiming {
             poll: Duration::from_millis(250),
             rescan_every: Duration::from_secs(600),
             debounce: Duration::from_millis(200),
+            delete_grace: Duration::from_secs(600),
         }
     }
 }
 
 impl WatchTiming {
-    /// Defaults, with `FERRY_WATCH_STABLE_MS` (the base window) and `FERRY_WATCH_RESCAN_SECS`
-    /// from `env` when set.
+    /// Defaults, with `FERRY_WATCH_STABLE_MS` (the base window), `FERRY_WATCH_RESCAN_SECS` and
+    /// `FERRY_WATCH_DELETE_GRACE_SECS` from `env` when set.
     pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
         let mut t = WatchTiming::default();
         let num = |k: &str| -> Result<Option<u64>> {
@@ -61,6 +68,9 @@ impl WatchTiming {
         }
         if let Some(secs) = num("FERRY_WATCH_RESCAN_SECS")? {
             t.rescan_every = Duration::from_secs(secs.max(1));
+        }
+        if let Some(secs) = num("FERRY_WATCH_DELETE_GRACE_SECS")? {
+            t.delete_grace = Duration::from_secs(secs);
         }
         Ok(t)
     }
@@ -144,6 +154,8 @@ pub async fn run(
     let mut full = tokio::time::interval(timing.rescan_every);
     full.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     full.tick().await;
+    let mut deletions = tokio::time::interval(DELETIONS_EVERY);
+    deletions.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(stop);
     loop {
         for i in std::mem::take(&mut rescan) {
@@ -199,6 +211,16 @@ pub async fn run(
                 }
             }
             _ = full.tick() => rescan.extend(0..watched.len()),
+            _ = deletions.tick() => {
+                for f in &watched {
+                    if let Err(e) = super::deletions::carry_out(engine, &f.folder, timing.delete_grace).await {
+                        engine.emit(Event::FolderProblem {
+                            path: f.folder.root.clone(),
+                            message: e.message().to_string(),
+                        });
+                    }
+                }
+            }
         }
     }
     debouncer.stop();
@@ -245,9 +267,12 @@ async fn on_path(
                 pending.observe(path.to_path_buf(), now_ms(engine));
             }
         }
-        Err(_) => {
+        Err(e) => {
             pending.forget(path);
-            if engine.queue().file_record(f.folder.id, &rel)?.is_some() {
+            if e.kind() != std::io::ErrorKind::NotFound || !f.folder.root.is_dir() {
+                // Unreadable, or the whole folder went away: not a deletion; look again.
+                rescan.insert(i);
+            } else if engine.queue().file_record(f.folder.id, &rel)?.is_some() {
                 gone(engine, &f.folder, &rel).await?;
             } else {
                 // Perhaps a folder that held recorded files.
