@@ -38,8 +38,7 @@ impl Shell {
     pub fn set_prefs(&self, prefs: DesktopPrefs) -> Result<(), IpcError> {
         let path = prefs_file(&self.home);
         let text = toml::to_string_pretty(&prefs).map_err(|e| IpcError::internal(e.to_string()))?;
-        std::fs::write(&path, text)
-            .map_err(|e| IpcError::from(ferry_core::Error::from_io(&path, &e)))?;
+        ferry_core::private::write(&path, text.as_bytes())?;
         *self.prefs.lock().expect("prefs lock") = prefs;
         Ok(())
     }

@@ -440,3 +440,66 @@ fn an_object_another_job_links_to_is_not_deleted_alone() {
     let states: Vec<_> = ferry.status().iter().map(|j| j["state"].clone()).collect();
     assert_eq!(states, ["deleted", "deleted"]);
 }
+
+/// Ferry's folders are 0700 and its files 0600: the queue, the settings, the logs, SQLite's
+/// companions.
+#[cfg(unix)]
+#[test]
+fn ferrys_own_files_are_the_users_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = S3Server::rclone();
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("notes.txt");
+    std::fs::write(&path, b"week 5 notes").unwrap();
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    assert_eq!(ferry.run_paths(&["upload", "--json"], &[&path]).code, 0);
+    let mut seen = 0;
+    let mut stack = vec![ferry.home.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let meta = entry.metadata().unwrap();
+            let mode = meta.permissions().mode() & 0o777;
+            if meta.is_dir() {
+                assert_eq!(mode, 0o700, "{}", entry.path().display());
+                stack.push(entry.path());
+            } else {
+                assert_eq!(mode, 0o600, "{}", entry.path().display());
+            }
+            seen += 1;
+        }
+    }
+    assert!(
+        seen >= 4,
+        "the queue, its WAL, the lock and the log were looked at ({seen})"
+    );
+}
+
+/// A key over the 1,024 bytes stores take is refused when the file is taken, naming it, and
+/// nothing is sent.
+#[test]
+fn a_key_longer_than_stores_take_is_refused_at_intake() {
+    let server = S3Server::rclone();
+    let dir = tempfile::tempdir().unwrap();
+    let mut deep = dir.path().join("Course");
+    for i in 0..5 {
+        deep = deep.join(format!("{i} {}", "very long module title ".repeat(9)));
+    }
+    std::fs::create_dir_all(&deep).unwrap();
+    std::fs::write(deep.join("reading.pdf"), b"%PDF-1.4 reading").unwrap();
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let run = ferry.run_paths(&["upload", "--json"], &[&dir.path().join("Course")]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let msg = run.lines()[0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("reading.pdf") && msg.contains("1024 bytes"),
+        "{msg}"
+    );
+    assert!(
+        Checker::new(&server.endpoint, &server.bucket)
+            .list()
+            .is_empty()
+    );
+}

@@ -159,7 +159,7 @@ impl Accounts {
     fn save(&self, path: &Path) -> Result<()> {
         let text = toml::to_string_pretty(self).map_err(|e| Error::config(e.to_string()))?;
         let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text).map_err(|e| Error::from_io(&tmp, &e))?;
+        crate::private::write(&tmp, text.as_bytes())?;
         std::fs::rename(&tmp, path).map_err(|e| Error::from_io(path, &e))
     }
 

@@ -39,9 +39,12 @@ impl FerryHome {
         }
     }
 
+    /// Create Ferry's folders, and make them and the files in them the user's alone
+    /// ([`crate::private`]).
     pub fn ensure(&self) -> Result<()> {
         for dir in [&self.config_dir, &self.data_dir, &self.logs_dir()] {
-            std::fs::create_dir_all(dir).map_err(|e| Error::from_io(dir, &e))?;
+            crate::private::dir(dir)?;
+            crate::private::files_in(dir)?;
         }
         Ok(())
     }
@@ -364,7 +367,7 @@ impl SettingsEdit {
             toml::from_str(&text).map_err(|e| Error::config(e.message().to_string()))?;
         parsed.validate()?;
         let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, text).map_err(|e| Error::from_io(&tmp, &e))?;
+        crate::private::write(&tmp, text.as_bytes())?;
         std::fs::rename(&tmp, path).map_err(|e| Error::from_io(path, &e))
     }
 }

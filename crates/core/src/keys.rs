@@ -217,9 +217,39 @@ pub fn numbered_variant(key: &str, n: u32) -> String {
     }
 }
 
+/// The longest object key S3, R2 and GCS take, in bytes of UTF-8 (and the longest custom id
+/// Cloudflare Images takes, in characters).
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Refuse, naming the file, a key longer than every store takes; checked when the file is
+/// taken, so the upload never meets the store's refusal.
+pub fn check_length(key: &str, file: &std::path::Path) -> crate::Result<()> {
+    if key.len() <= MAX_KEY_BYTES {
+        return Ok(());
+    }
+    let start: String = key.chars().take(60).collect();
+    Err(crate::Error::input(format!(
+        "{}: its name in the cloud would be {} bytes ({start}…), over the {MAX_KEY_BYTES} bytes object stores allow; shorten the folder names, the file name or the prefix",
+        file.display(),
+        key.len()
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_is_refused_one_byte_over_the_limit() {
+        let at = "a".repeat(MAX_KEY_BYTES);
+        assert!(check_length(&at, std::path::Path::new("/c/x.pdf")).is_ok());
+        let over = format!("{at}é");
+        let err = check_length(&over, std::path::Path::new("/c/x.pdf")).unwrap_err();
+        assert!(
+            err.message().contains("/c/x.pdf") && err.message().contains("1026 bytes"),
+            "{err}"
+        );
+    }
     use chrono::TimeZone;
 
     #[test]

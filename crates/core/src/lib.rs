@@ -27,6 +27,7 @@ pub mod manifest;
 pub mod memory;
 pub mod pace;
 pub mod parts;
+pub mod private;
 pub mod queue;
 pub mod retry;
 pub mod route;

@@ -80,10 +80,11 @@ pub fn render(entries: &[ManifestEntry], format: ManifestFormat) -> String {
     }
 }
 
-/// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so that a spreadsheet
-/// never runs a file name as a formula.
+/// RFC 4180 quoting; a leading `=`, `+`, `-`, `@`, TAB or CR is prefixed with `'` so that a
+/// spreadsheet never runs a file name as a formula (OWASP's CSV injection list: a spreadsheet
+/// strips a leading TAB or CR and reads what follows).
 fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_string()
@@ -107,6 +108,8 @@ mod tests {
             ("say \"hi\".pdf", "\"say \"\"hi\"\".pdf\""),
             ("=cmd|'/c calc'!A1", "'=cmd|'/c calc'!A1"),
             ("line\nbreak", "\"line\nbreak\""),
+            ("\t=1+1", "'\t=1+1"),
+            ("\r=HYPERLINK(\"x\")", "\"'\r=HYPERLINK(\"\"x\"\")\""),
         ];
         for (input, want) in cases {
             assert_eq!(csv_field(input), want, "{input:?}");

@@ -362,6 +362,7 @@ impl Engine {
                     }
                 };
                 let dest = self.destination(&name)?;
+                crate::keys::check_length(&job.key, &job.file.path)?;
                 job.destination = name;
                 job.target = dest.target();
                 Ok(job)

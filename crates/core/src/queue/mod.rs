@@ -68,6 +68,9 @@ fn full_disk(db: &Path) -> Option<Error> {
 impl Queue {
     /// Open (or create) the queue at `path`, applying migrations.
     pub fn open(path: &Path) -> Result<Self> {
+        // SQLite gives its -wal and -shm files the database's mode: make that the user's alone
+        // before SQLite creates them.
+        crate::private::touch(path)?;
         let conn = Connection::open(path).map_err(|e| {
             full_disk(path).unwrap_or_else(|| {
                 Error::from(e).context(format!("opening the job database {}", path.display()))

@@ -46,6 +46,7 @@ impl CloudflareConfig {
                 "CLOUDFLARE_API_BASE_URL {base_text:?} is not a URL: {e}"
             ))
         })?;
+        check_api_base(&api_base)?;
         Ok(Some(CloudflareConfig {
             account_id,
             token: Secret::new(token),
@@ -59,6 +60,24 @@ impl CloudflareConfig {
             self.account_id.clone(),
             self.token.clone(),
         )
+    }
+}
+
+/// The API token travels with every request to the API base, so the base must be `https://`;
+/// plain `http://` is allowed only on this computer (the emulator in tests and the demo).
+fn check_api_base(base: &Url) -> Result<()> {
+    let loopback = match base.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match base.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(Error::config(format!(
+            "CLOUDFLARE_API_BASE_URL {base} must start with https:// (the API token is sent to it); plain http:// is only allowed for 127.0.0.1 or localhost"
+        ))),
     }
 }
 
@@ -157,6 +176,35 @@ pub async fn check_account(config: &CloudflareConfig) -> Vec<CheckLine> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_api_base_is_https_except_on_this_computer() {
+        let config = |base: &str| {
+            CloudflareConfig::from_env(&|k: &str| match k {
+                "CLOUDFLARE_API_TOKEN" => Some("t".into()),
+                "CLOUDFLARE_ACCOUNT_ID" => Some("a".into()),
+                "CLOUDFLARE_API_BASE_URL" => Some(base.into()),
+                _ => None,
+            })
+        };
+        for ok in [
+            "https://api.cloudflare.com/client/v4",
+            "http://127.0.0.1:8787/client/v4",
+            "http://[::1]:8787/client/v4",
+            "http://localhost:8787/client/v4",
+        ] {
+            assert!(config(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://api.cloudflare.com/client/v4",
+            "http://10.0.0.5/client/v4",
+            "ftp://127.0.0.1/",
+        ] {
+            let err = config(refused).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidConfig, "{refused}");
+            assert!(err.message().contains("https://"), "{err}");
+        }
+    }
 
     #[test]
     fn config_comes_from_the_seeds_variables() {
