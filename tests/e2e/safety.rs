@@ -503,3 +503,58 @@ fn a_key_longer_than_stores_take_is_refused_at_intake() {
             .is_empty()
     );
 }
+
+/// Markup a browser would run (a quiz page, an SVG diagram) is stored as a download, so its
+/// link cannot run scripts on the bucket's domain; a route may choose to serve it inline.
+fn markup_is_stored_as_a_download(server: &S3Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("quiz.html");
+    std::fs::write(&page, b"<html><script>alert(1)</script></html>").unwrap();
+    let svg = dir.path().join("diagram.svg");
+    std::fs::write(
+        &svg,
+        br#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#,
+    )
+    .unwrap();
+    let pdf = dir.path().join("notes.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 notes").unwrap();
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let run = ferry.run_paths(&["upload", "--json"], &[&page, &svg, &pdf]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    for line in run.lines() {
+        let head = checker.head(line["key"].as_str().unwrap());
+        let name = line["name"].as_str().unwrap();
+        let disposition = head["content_disposition"].as_str().unwrap_or_default();
+        if name == "notes.pdf" {
+            assert_eq!(disposition, "", "{head}");
+        } else {
+            assert!(
+                disposition.starts_with("attachment;") && disposition.contains(name),
+                "{name}: {head}"
+            );
+        }
+    }
+
+    // A route that serves the course's pages inline.
+    let inline = ferry.fresh();
+    std::fs::write(
+        inline.home.path().join("ferry.toml"),
+        "[[routes]]\next = [\"html\"]\nto = \"objects\"\ninline = true\n",
+    )
+    .unwrap();
+    let run = inline.run_paths(&["upload", "--json", "--force"], &[&page]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let head = checker.head(run.lines()[0]["key"].as_str().unwrap());
+    assert!(head["content_disposition"].is_null(), "{head}");
+}
+
+#[test]
+fn markup_is_stored_as_a_download_rclone() {
+    markup_is_stored_as_a_download(&S3Server::rclone());
+}
+
+#[test]
+fn markup_is_stored_as_a_download_moto() {
+    markup_is_stored_as_a_download(&S3Server::moto());
+}

@@ -40,7 +40,7 @@ def main():
         out = {"aborted": args[1]}
     elif command == "head":
         resp = s3.head_object(Bucket=bucket, Key=args[0])
-        out = {"size": resp["ContentLength"], "content_type": resp.get("ContentType"), "metadata": resp.get("Metadata", {})}
+        out = {"size": resp["ContentLength"], "content_type": resp.get("ContentType"), "content_disposition": resp.get("ContentDisposition"), "metadata": resp.get("Metadata", {})}
     elif command == "cors":
         try:
             out = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]

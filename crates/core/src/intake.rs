@@ -259,6 +259,7 @@ pub fn prepare(
         key,
         force: opts.force,
         overwrite: false,
+        inline: false,
     })
 }
 

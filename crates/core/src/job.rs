@@ -152,6 +152,8 @@ pub struct UploadJob {
     pub force: bool,
     /// Replace whatever is at `key` instead of taking a free variant.
     pub overwrite: bool,
+    /// Serve markup (HTML, SVG, XML) inline: a route chose it ([`crate::route::RouteRule::inline`]).
+    pub inline: bool,
     /// What happened to the job worth telling later, oldest first.
     pub notes: Vec<JobNote>,
     pub created_at: i64,
@@ -188,4 +190,6 @@ pub struct NewJob {
     pub force: bool,
     /// Replace whatever is at `key` (a watched file's new content, by the folder's choice).
     pub overwrite: bool,
+    /// Serve markup inline rather than as a download (a route's choice).
+    pub inline: bool,
 }

@@ -51,6 +51,11 @@ pub struct RouteRule {
     /// instead of failing.
     #[serde(default = "yes")]
     pub fallthrough: bool,
+    /// Serve markup this rule takes (HTML, SVG, XML) inline. By default an object store serves
+    /// it as a download (`Content-Disposition: attachment`), so a page or an SVG uploaded with
+    /// course files cannot run scripts on the bucket's domain when opened.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inline: bool,
 }
 
 fn yes() -> bool {
@@ -68,6 +73,7 @@ impl RouteRule {
             to: to.into(),
             template: None,
             fallthrough: true,
+            inline: false,
         }
     }
 
@@ -137,6 +143,8 @@ impl RouteRule {
 pub struct Choice {
     pub destination: String,
     pub template: Option<String>,
+    /// The rule serves markup inline.
+    pub inline: bool,
     pub note: Option<String>,
 }
 
@@ -172,6 +180,7 @@ pub fn evaluate(rules: &[RouteRule], file: &RouteInput<'_>, judge: &Judge<'_>) -
                 return Ok(Choice {
                     destination: name,
                     template: rule.template.clone(),
+                    inline: rule.inline,
                     note,
                 });
             }

@@ -95,6 +95,47 @@ pub struct ObjectSpec {
     pub display_name: String,
     /// Replace an object at the key (no `If-None-Match`).
     pub overwrite: bool,
+    /// How a browser opening the object's link should treat it (`Content-Disposition`); `None`:
+    /// as it likes (shown inline where it can).
+    pub disposition: Option<String>,
+}
+
+/// Content types a browser runs as pages (scripts included) when opened from a link.
+const ACTIVE_TYPES: &[&str] = &[
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+];
+
+/// `attachment` for markup a browser would run (so a link downloads it instead of running it
+/// on the bucket's domain), unless `inline` was chosen; `None` for everything else.
+pub fn disposition_for(content_type: &str, display_name: &str, inline: bool) -> Option<String> {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if inline || !ACTIVE_TYPES.contains(&essence.as_str()) {
+        return None;
+    }
+    let ascii: String = display_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded =
+        percent_encoding::utf8_percent_encode(display_name, percent_encoding::NON_ALPHANUMERIC);
+    Some(format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
 }
 
 /// What a successful CompleteMultipartUpload reply proves about the assembled object.
@@ -242,5 +283,39 @@ impl Destinations {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disposition_for;
+
+    #[test]
+    fn markup_is_a_download_unless_a_route_says_inline() {
+        for t in [
+            "text/html",
+            "text/html; charset=utf-8",
+            "image/svg+xml",
+            "application/xml",
+            "application/xhtml+xml",
+        ] {
+            let d = disposition_for(t, "Quiz 1 (é).html", false).unwrap_or_default();
+            assert!(
+                d.starts_with("attachment; filename=\"Quiz 1 (_).html\""),
+                "{t}: {d}"
+            );
+            assert!(
+                d.contains("filename*=UTF-8''Quiz%201%20%28%C3%A9%29%2Ehtml"),
+                "{d}"
+            );
+            assert_eq!(
+                disposition_for(t, "q.html", true),
+                None,
+                "{t} inline by route"
+            );
+        }
+        for t in ["application/pdf", "image/png", "video/mp4", "text/plain"] {
+            assert_eq!(disposition_for(t, "x", false), None, "{t}");
+        }
     }
 }

@@ -346,6 +346,7 @@ impl Engine {
                     None => {
                         let choice = routing.choose(&input)?;
                         out.notes.extend(choice.note);
+                        job.inline = choice.inline;
                         if let Some(t) = &choice.template {
                             let template = KeyTemplate::parse(t)?;
                             job.key = intake::render_key(

@@ -36,7 +36,7 @@ pub struct Queue {
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
-     links, overwrite, notes";
+     links, overwrite, notes, inline";
 
 /// Run `f` with commits fsynced before they return (`synchronous = FULL`), then go back to
 /// relaxed commits, whatever `f` did.
@@ -431,8 +431,8 @@ fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Res
     let mut ids = Vec::with_capacity(jobs.len());
     let mut stmt = tx.prepare_cached(
         "INSERT INTO jobs (batch, path, size, mtime_ns, hash, display_name, kind, \
-         content_type, destination, target, object_key, state, force, created_at, updated_at, overwrite) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13, ?14)",
+         content_type, destination, target, object_key, state, force, created_at, updated_at, overwrite, inline) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13, ?14, ?15)",
     )?;
     for job in jobs {
         stmt.execute(params![
@@ -450,6 +450,7 @@ fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Res
             job.force,
             now,
             job.overwrite,
+            job.inline,
         ])?;
         ids.push(JobId(tx.last_insert_rowid()));
     }
@@ -503,6 +504,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
         duplicate_of: row.get::<_, Option<i64>>(20)?.map(JobId),
         force: row.get(21)?,
         overwrite: row.get(25)?,
+        inline: row.get(27)?,
         notes: notes_text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),

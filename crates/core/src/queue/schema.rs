@@ -71,6 +71,8 @@ const MIGRATIONS: &[&str] = &[
     // (deleted), 'kept'; and when the file was found gone.
     "ALTER TABLE watched_files ADD COLUMN deleted_at INTEGER;
      ALTER TABLE watched_files ADD COLUMN remote TEXT;",
+    // 7: markup (HTML, SVG, XML) a route chose to serve inline rather than as a download.
+    "ALTER TABLE jobs ADD COLUMN inline INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

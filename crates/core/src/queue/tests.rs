@@ -19,6 +19,7 @@ fn new_job(n: usize) -> NewJob {
         key: format!("documents/file-{n}.pdf"),
         force: false,
         overwrite: false,
+        inline: false,
     }
 }
 

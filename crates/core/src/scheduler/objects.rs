@@ -593,5 +593,10 @@ fn object_spec(job: &UploadJob) -> ObjectSpec {
         hash: job.file.hash.clone(),
         display_name: job.display_name.clone(),
         overwrite: job.overwrite,
+        disposition: crate::destination::disposition_for(
+            &job.content_type,
+            &job.display_name,
+            job.inline,
+        ),
     }
 }

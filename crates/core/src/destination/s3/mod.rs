@@ -229,6 +229,7 @@ impl ObjectStore for S3Destination {
             .bucket(&self.config.bucket)
             .key(&spec.key)
             .content_type(&spec.content_type)
+            .set_content_disposition(spec.disposition.clone())
             .content_length(len as i64)
             .metadata(HASH_META, &spec.hash)
             .body(self.body(range).await?);
@@ -246,6 +247,7 @@ impl ObjectStore for S3Destination {
             .bucket(&self.config.bucket)
             .key(&spec.key)
             .content_type(&spec.content_type)
+            .set_content_disposition(spec.disposition.clone())
             .metadata(HASH_META, &spec.hash)
             .send()
             .await
