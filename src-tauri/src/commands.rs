@@ -251,7 +251,8 @@ pub async fn open_link(shell: State<'_, Arc<Shell>>, id: i64) -> Reply<()> {
     }
     open::that_detached(&url).map_err(|e| IpcError {
         code: "io".into(),
-        message: format!("could not open a browser for {url}: {e}"),
+        // The link may be signed: it stays out of the message; the user can copy it instead.
+        message: format!("could not open a browser ({e}); copy the link and paste it into one"),
     })
 }
 

@@ -558,3 +558,31 @@ fn markup_is_stored_as_a_download_rclone() {
 fn markup_is_stored_as_a_download_moto() {
     markup_is_stored_as_a_download(&S3Server::moto());
 }
+
+/// A failure while sending a video names the file and what to do, never its upload URL (Stream's
+/// are tokenised) nor anything of it.
+#[test]
+fn a_failed_video_upload_never_shows_its_upload_url() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let (video, _) = ferry_e2e::media::mp4(dir.path(), "lecture 9.mp4", 3 << 20, 9);
+    sim.faults(serde_json::json!([{"path_contains": "/tus/", "method": "PATCH", "drop": true}]));
+    let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    ferry.set("FERRY_RETRY_ATTEMPTS", "1");
+    let run = ferry.run_paths(&["upload", "--json"], &[&video]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let msg = run.lines()[0]["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("lecture 9.mp4"), "{msg}");
+    let uid = sim.videos()[0]["uid"].as_str().unwrap().to_string();
+    for text in [&msg, &run.stderr] {
+        assert!(
+            !text.contains(&uid) && !text.contains("/tus/"),
+            "no upload URL: {text}"
+        );
+    }
+    let log = std::fs::read_to_string(ferry.home.path().join("logs/ferry.log")).unwrap_or_default();
+    assert!(!log.contains("/tus/"), "nor in the log");
+}

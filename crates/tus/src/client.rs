@@ -101,9 +101,12 @@ impl Client {
         }
         let location = header_str(resp.headers(), "location")
             .ok_or_else(|| TusError::Protocol("201 Created without a Location header".into()))?;
-        let url = endpoint
-            .join(location)
-            .map_err(|e| TusError::Protocol(format!("Location {location:?} is not a URL: {e}")))?;
+        let url = endpoint.join(location).map_err(|e| {
+            TusError::Protocol(format!(
+                "the Location header ({} characters) is not a URL: {e}",
+                location.len()
+            ))
+        })?;
         Ok(Created {
             url,
             headers: resp.headers().clone(),
@@ -181,26 +184,36 @@ async fn send(req: reqwest::RequestBuilder) -> Result<Response, TusError> {
 }
 
 fn describe(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
+    crate::redact::error_text(e)
 }
+
+/// How much of an error reply's body is kept for the message.
+const ERROR_BODY_CAP: usize = 64 * 1024;
 
 async fn status_error(resp: Response) -> TusError {
     let status = resp.status().as_u16();
     let retry_after = header_str(resp.headers(), "retry-after").and_then(|v| v.trim().parse().ok());
-    let body = resp.text().await.unwrap_or_default();
-    let body: String = body.chars().take(2000).collect();
+    let body = read_capped(resp, ERROR_BODY_CAP).await;
+    let body: String = String::from_utf8_lossy(&body).chars().take(2000).collect();
     TusError::Status {
         status,
         body,
         retry_after,
     }
+}
+
+/// At most `cap` bytes of a reply's body (the rest is not read): a broken server's endless reply
+/// cannot fill memory.
+async fn read_capped(mut resp: Response, cap: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        let room = cap.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= cap {
+            break;
+        }
+    }
+    body
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -12,6 +12,7 @@ mod chunks;
 mod client;
 mod error;
 mod metadata;
+pub mod redact;
 
 pub use body::{FilePiece, Pacer};
 pub use chunks::ChunkPolicy;

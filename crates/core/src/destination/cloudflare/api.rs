@@ -112,13 +112,7 @@ impl Api {
 
 /// Map a transport failure (no reply).
 pub fn transport(e: &reqwest::Error, product: Product, what: &str) -> Error {
-    let mut chain = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        chain.push_str(": ");
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
+    let chain = ferry_tus::redact::error_text(e);
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else if e.is_builder() {
@@ -135,6 +129,37 @@ pub fn transport(e: &reqwest::Error, product: Product, what: &str) -> Error {
     )
 }
 
+/// The largest API reply read: a page of images or videos is far smaller.
+const REPLY_CAP: usize = 16 << 20;
+
+/// A reply's body, refused past `cap` bytes (an endless reply cannot fill memory).
+async fn read_capped(
+    mut resp: Response,
+    cap: usize,
+    product: Product,
+    what: &str,
+) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| transport(&e, product, what))?
+    {
+        if body.len() + chunk.len() > cap {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "{}: the reply while {what} was larger than {} MiB, more than any real answer; it was not read",
+                    product.label(),
+                    cap >> 20
+                ),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Read a reply: the `result` of a successful envelope, or the mapped failure.
 pub async fn envelope(resp: Response, product: Product, what: &str) -> Result<Value> {
     let status = resp.status();
@@ -143,10 +168,7 @@ pub async fn envelope(resp: Response, product: Product, what: &str) -> Result<Va
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
-    let body = resp
-        .bytes()
-        .await
-        .map_err(|e| transport(&e, product, what))?;
+    let body = read_capped(resp, REPLY_CAP, product, what).await?;
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     let errors = parsed
         .as_ref()

@@ -36,14 +36,16 @@ const ROOT_FIXES: &[(Operation, &str, &str)] = &[
     (Operation::ListParts, "ListPartsResponse", "ListPartsResult"),
 ];
 
-/// The SDK's default HTTPS client, wrapped with the repairs.
+/// The SDK's default HTTPS client, bounded ([`super::bounds`]) and wrapped with the repairs.
 pub fn client() -> SharedHttpClient {
     let inner = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::AwsLc,
         ))
         .build_https();
-    SharedHttpClient::new(CompatClient { inner })
+    SharedHttpClient::new(CompatClient {
+        inner: super::bounds::wrap(inner),
+    })
 }
 
 #[derive(Debug)]

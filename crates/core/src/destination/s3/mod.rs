@@ -5,6 +5,7 @@
 //! attempt count are honoured in one place. Bodies stream from disk ([`body::FileRangeBody`]).
 
 mod body;
+mod bounds;
 mod bucket;
 mod compat;
 pub mod config;
