@@ -586,3 +586,100 @@ fn a_failed_video_upload_never_shows_its_upload_url() {
     let log = std::fs::read_to_string(ferry.home.path().join("logs/ferry.log")).unwrap_or_default();
     assert!(!log.contains("/tus/"), "nor in the log");
 }
+
+/// Rewrite `path` in place (same size), then put its modification time back, as a tool that
+/// copies dates over does: only the bytes tell it changed.
+fn rewrite_in_place(path: &std::path::Path, at: usize, with: &[u8]) {
+    use std::io::{Seek, SeekFrom, Write};
+    let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+    let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    f.seek(SeekFrom::Start(at as u64)).unwrap();
+    f.write_all(with).unwrap();
+    f.set_times(std::fs::FileTimes::new().set_modified(modified))
+        .unwrap();
+}
+
+/// A file rewritten in place while it is sent (same size and date) is caught by hashing what
+/// was sent: nothing is published, and the file as it is now goes up, at once when the change
+/// policy says restart, on retry otherwise.
+async fn rewritten_while_sent(server: S3Server) {
+    use ferry_e2e::proxy::{Fault, Proxy, part_number};
+    const PART: usize = 5 << 20;
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("lecture 7.mp4");
+    for restart in [false, true] {
+        let original = ferry_e2e::data(4 * PART, if restart { 71 } else { 70 });
+        std::fs::write(&path, &original).unwrap();
+        // A proxy per round: a released hold stays released.
+        let proxy = Proxy::start(&server.endpoint).await;
+        proxy.inject(
+            |method, target| part_number(method, target) == Some(3),
+            Fault::Hold,
+            Some(1),
+        );
+        let mut ferry = Ferry::s3(&proxy.url(), &server.bucket);
+        ferry
+            .multipart_parts(PART)
+            .set("FERRY_PART_CONCURRENCY", "1");
+        if restart {
+            std::fs::write(
+                ferry.home.path().join("ferry.toml"),
+                "on_change = \"restart\"\n",
+            )
+            .unwrap();
+        }
+        let child = ferry.spawn(&["upload", "--json"], &[&path]);
+        proxy.wait_for_hold().await;
+        // Part 4 is not sent yet: its bytes change on disk, size and date kept.
+        rewrite_in_place(&path, 3 * PART + 100, b"CHANGED IN PLACE");
+        let now = std::fs::read(&path).unwrap();
+        proxy.release();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let job = &ferry.status()[0];
+        if restart {
+            assert!(out.status.success(), "{stdout}");
+            assert_eq!(job["state"], "done", "{job}");
+            assert!(
+                job["notes"]
+                    .to_string()
+                    .contains("changed while it was sent"),
+                "{job}"
+            );
+            assert_eq!(
+                checker.sha256(job["key"].as_str().unwrap()),
+                ferry_e2e::sha256_hex(&now)
+            );
+        } else {
+            assert_eq!(job["state"], "failed", "{job}");
+            let msg = job["error"]["message"].as_str().unwrap();
+            assert!(
+                msg.contains("lecture 7.mp4") && msg.contains("changed while Ferry sent it"),
+                "{msg}"
+            );
+            assert!(checker.list().is_empty(), "nothing published");
+            assert!(checker.pending_uploads().is_empty(), "nothing left open");
+            // A retry sends the file as it is now.
+            proxy.clear_faults();
+            assert_eq!(ferry.run(&["retry", "1"]).code, 0);
+            let run = ferry.run(&["resume", "--json"]);
+            assert_eq!(run.code, 0, "{}", run.stdout);
+            let job = &ferry.status()[0];
+            assert_eq!(
+                checker.sha256(job["key"].as_str().unwrap()),
+                ferry_e2e::sha256_hex(&now)
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_rewritten_in_place_while_sent_is_caught_rclone() {
+    rewritten_while_sent(S3Server::rclone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_rewritten_in_place_while_sent_is_caught_moto() {
+    rewritten_while_sent(S3Server::moto()).await;
+}

@@ -12,6 +12,7 @@ pub mod config;
 pub mod connection;
 pub mod credentials;
 pub mod destination;
+pub mod digest;
 pub mod engine;
 pub mod error;
 pub mod events;

@@ -20,6 +20,9 @@ const AHEAD: usize = 8;
 /// caller's bandwidth limit, which this crate knows nothing else about.
 pub type Pacer = Arc<dyn Fn(u64) -> std::time::Duration + Send + Sync>;
 
+/// Shown each block as it is read, with its offset in the file (the caller hashes what it sends).
+pub type Observer = Arc<dyn Fn(u64, &[u8]) + Send + Sync>;
+
 /// `len` bytes of the file at `path`, from `offset`.
 #[derive(Clone)]
 pub struct FilePiece {
@@ -29,6 +32,7 @@ pub struct FilePiece {
     /// Advanced as bytes are handed to the connection.
     pub sent: Arc<AtomicU64>,
     pub pacer: Option<Pacer>,
+    pub observer: Option<Observer>,
 }
 
 impl std::fmt::Debug for FilePiece {
@@ -93,6 +97,9 @@ impl FilePiece {
                             return;
                         }
                     }
+                }
+                if let Some(observer) = &self.observer {
+                    observer(self.offset + (self.len - left), &buf);
                 }
                 left -= want as u64;
                 if let Some(pacer) = &self.pacer {

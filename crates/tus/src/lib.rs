@@ -14,7 +14,7 @@ mod error;
 mod metadata;
 pub mod redact;
 
-pub use body::{FilePiece, Pacer};
+pub use body::{FilePiece, Observer, Pacer};
 pub use chunks::ChunkPolicy;
 pub use client::{Client, Created, TUS_VERSION, UploadStatus, headers};
 pub use error::{Decision, TusError, decide};

@@ -48,6 +48,7 @@ fn piece(path: &Path, offset: u64, len: u64) -> FilePiece {
         len,
         sent: Arc::new(AtomicU64::new(0)),
         pacer: None,
+        observer: None,
     }
 }
 

@@ -49,6 +49,9 @@ pub struct FileRange {
     pub sent: Arc<AtomicU64>,
     /// The bandwidth limit the bytes must respect, if any.
     pub pace: Option<Arc<crate::pace::Pace>>,
+    /// Hashes the bytes as they are read, so what was sent can be checked against the file as
+    /// it was queued ([`crate::digest`]).
+    pub digest: Option<crate::digest::SharedRange>,
 }
 
 impl FileRange {
@@ -60,6 +63,22 @@ impl FileRange {
             len,
             sent: sent.clone(),
             pace: None,
+            digest: None,
+        }
+    }
+
+    /// The same range, its bytes hashed into `digest` as they are read.
+    pub fn hashed(mut self, digest: &crate::digest::SharedRange) -> Self {
+        self.digest = Some(digest.clone());
+        self
+    }
+
+    /// Feed bytes read at `offset` to the digest, if any.
+    pub fn saw(&self, offset: u64, bytes: &[u8]) {
+        if let Some(d) = &self.digest
+            && let Ok(mut d) = d.lock()
+        {
+            d.update(offset, bytes);
         }
     }
 
@@ -80,6 +99,13 @@ impl From<FileRange> for ferry_tus::FilePiece {
             pacer: r
                 .pace
                 .map(|p| -> ferry_tus::Pacer { Arc::new(move |n| p.delay(n)) }),
+            observer: r.digest.map(|d| -> ferry_tus::Observer {
+                Arc::new(move |offset, bytes| {
+                    if let Ok(mut d) = d.lock() {
+                        d.update(offset, bytes);
+                    }
+                })
+            }),
         }
     }
 }

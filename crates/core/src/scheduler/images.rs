@@ -52,12 +52,16 @@ impl Inner {
             hash: job.file.hash.clone(),
         };
         let counter = progress.start_part(1);
+        progress.sent_restart();
+        let hasher = progress.hasher(0, job.file.size, job.file.size);
         let sent = self
             .retrying(|_| {
                 counter.store(0, Ordering::Relaxed);
                 dest.upload(
                     &spec,
-                    FileRange::new(&job.file.path, 0, job.file.size, &counter).paced(&self.pace),
+                    FileRange::new(&job.file.path, 0, job.file.size, &counter)
+                        .paced(&self.pace)
+                        .hashed(&hasher),
                 )
             })
             .await;
@@ -79,6 +83,14 @@ impl Inner {
         if let Err(changed) = fileinfo::ensure_unchanged(&job.file) {
             // What was sent may mix versions of the file: take it back.
             let _ = self.retrying(|_| dest.delete(&stored.id)).await;
+            return Err(changed);
+        }
+        progress.sent_range(&hasher);
+        if let Some(changed) = self.sent_differs(&job, progress).await? {
+            // Rewritten while read: take it back, and keep the new version for a retry (an
+            // image is one request; the retry policy decides when to send it again).
+            let _ = self.retrying(|_| dest.delete(&stored.id)).await;
+            self.take_new_version(job).await?;
             return Err(changed);
         }
         self.image_done(dest, stored).await

@@ -19,6 +19,7 @@ mod videos;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::destination::{Destination, Destinations};
+use crate::digest::{RangeHasher, SentDigest, SharedRange};
 use crate::engine::runs::Runs;
 use crate::events::Event;
 use crate::job::{JobId, JobState, UploadJob, UploadResult};
@@ -65,6 +66,8 @@ struct Progress {
     inflight: Mutex<HashMap<u32, Arc<AtomicU64>>>,
     /// Everything is sent; the job only waits for the provider to process it.
     polling: AtomicBool,
+    /// The hash of what this run sent, range by range ([`crate::digest`]).
+    sent: Mutex<SentDigest>,
 }
 
 impl Progress {
@@ -83,6 +86,26 @@ impl Progress {
             m.insert(number, counter.clone());
         }
         counter
+    }
+
+    /// A hasher for the bytes of `[offset, offset+len)` of a file of `size` bytes, to attach to
+    /// the body that sends them.
+    fn hasher(&self, offset: u64, len: u64, size: u64) -> SharedRange {
+        RangeHasher::shared(offset, len, size)
+    }
+
+    /// The server confirmed the range `hasher` saw.
+    fn sent_range(&self, hasher: &SharedRange) {
+        if let Ok(mut sent) = self.sent.lock() {
+            sent.confirmed(hasher);
+        }
+    }
+
+    /// Forget what was sent (the upload starts again from its first byte).
+    fn sent_restart(&self) {
+        if let Ok(mut sent) = self.sent.lock() {
+            *sent = SentDigest::default();
+        }
     }
 
     fn end_part(&self, number: u32, confirmed: Option<u64>) {
@@ -416,6 +439,33 @@ impl Inner {
             id: job.id,
             message: format!("{}: {message}", job.file.path.display()),
         });
+    }
+
+    /// Whether the bytes this run sent (with ranges confirmed by earlier runs read from the disk)
+    /// are the file as it was queued. `Some(error)` when they are not: the file was rewritten
+    /// while it was read, keeping its size and date.
+    async fn sent_differs(&self, job: &UploadJob, progress: &Progress) -> Result<Option<Error>> {
+        let sent = std::mem::take(&mut *progress.sent.lock().expect("sent digest"));
+        if sent.is_empty() {
+            // This run sent nothing (it only finished what an earlier one sent): the size and
+            // date checks stand for it.
+            return Ok(None);
+        }
+        let (path, size) = (job.file.path.clone(), job.file.size);
+        let root = tokio::task::spawn_blocking(move || sent.root(&path, size))
+            .await
+            .map_err(|e| Error::new(ErrorKind::Io, e.to_string()))?
+            .map_err(|e| Error::from_io(&job.file.path, &e))?;
+        Ok(match root {
+            Some(hash) if hash == job.file.hash => None,
+            _ => Some(Error::new(
+                ErrorKind::Precondition,
+                format!(
+                    "{}: the file's content changed while Ferry sent it (same size and date, different bytes), so what was sent mixes two versions and was taken back; retry to send the file as it is now",
+                    job.file.path.display()
+                ),
+            )),
+        })
     }
 
     /// Pause or cancel asked for through the queue (from this process or another).

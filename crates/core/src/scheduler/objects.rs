@@ -43,11 +43,17 @@ impl LostAt {
     }
 }
 
-/// How one try at a multipart upload ended.
+/// How one try at an upload ended.
 enum Tried {
     Ended(Outcome),
     Lost(LostAt, Error),
+    /// What was sent is not the file as queued (it was rewritten while read); nothing was
+    /// published.
+    Changed(Error),
 }
+
+/// New versions of a file rewritten while it was read that one run takes, at most.
+const MAX_NEW_VERSIONS: u32 = 3;
 
 impl Inner {
     pub(super) async fn upload_object(
@@ -71,10 +77,29 @@ impl Inner {
             ));
         }
         let mut restarted: Vec<LostAt> = Vec::new();
+        let mut versions = 0;
         loop {
+            progress.sent_restart();
             let (at, err) = match self.try_object(&job, dest, progress).await? {
                 Tried::Ended(outcome) => return Ok(outcome),
                 Tried::Lost(at, err) => (at, err),
+                Tried::Changed(err) => {
+                    // Keep the file as it is now (a retry sends it), and follow the change
+                    // policy, as for a file whose size or date changed.
+                    versions += 1;
+                    job = self.take_new_version(job).await?;
+                    if self.settings.on_change != crate::config::ChangePolicy::Restart
+                        || versions > MAX_NEW_VERSIONS
+                    {
+                        return Err(err);
+                    }
+                    self.notice(
+                        &job,
+                        "the file changed while it was sent; sending it again as it is now",
+                    );
+                    progress.confirmed.store(0, Ordering::Relaxed);
+                    continue;
+                }
             };
             if restarted.contains(&at) {
                 return Err(err.note(
@@ -161,7 +186,7 @@ impl Inner {
         let multipart = job.file.size >= self.settings.multipart_threshold.max(rules.min_part)
             || job.file.size > rules.max_single_put;
         if !multipart {
-            return self.put_whole(&job, dest, progress).await.map(Tried::Ended);
+            return self.put_whole(&job, dest, progress).await;
         }
         let plan =
             PartPlan::new(job.file.size, self.settings.part_size, &rules).ok_or_else(|| {
@@ -193,15 +218,18 @@ impl Inner {
         job: &UploadJob,
         dest: &dyn ObjectStore,
         progress: &Progress,
-    ) -> Result<Outcome> {
+    ) -> Result<Tried> {
         let spec = object_spec(job);
         let counter = progress.start_part(1);
+        let hasher = progress.hasher(0, job.file.size, job.file.size);
         let put = self
             .retrying(|_| {
                 counter.store(0, Ordering::Relaxed);
                 dest.put(
                     &spec,
-                    FileRange::new(&job.file.path, 0, job.file.size, &counter).paced(&self.pace),
+                    FileRange::new(&job.file.path, 0, job.file.size, &counter)
+                        .paced(&self.pace)
+                        .hashed(&hasher),
                 )
             })
             .await;
@@ -224,7 +252,15 @@ impl Inner {
             let _ = self.retrying(|_| dest.delete(&job.key)).await;
             return Err(err);
         }
-        Ok(Outcome::Done(self.result(dest, &job.key).await?, None))
+        progress.sent_range(&hasher);
+        if let Some(err) = self.sent_differs(job, progress).await? {
+            let _ = self.retrying(|_| dest.delete(&job.key)).await;
+            return Ok(Tried::Changed(err));
+        }
+        Ok(Tried::Ended(Outcome::Done(
+            self.result(dest, &job.key).await?,
+            None,
+        )))
     }
 
     async fn restart_with_new_version(
@@ -323,6 +359,13 @@ impl Inner {
                 .await;
             self.queue.set_resume(job.id, None, self.now())?;
             return Err(err);
+        }
+        if let Some(err) = self.sent_differs(job, progress).await? {
+            let _ = self
+                .retrying(|_| dest.abort_multipart(&job.key, upload_id))
+                .await;
+            self.queue.set_resume(job.id, None, self.now())?;
+            return Ok(Tried::Changed(err));
         }
         self.abort_strays(job, dest, upload_id).await;
         let parts: Vec<ConfirmedPart> = confirmed.into_values().collect();
@@ -543,6 +586,7 @@ impl Inner {
             .map_err(|_| Error::new(ErrorKind::Cancelled, "shutting down"))?;
         let (offset, len) = plan.range(number);
         let counter = progress.start_part(number);
+        let hasher = progress.hasher(offset, len, job.file.size);
         let sent = self
             .retrying(|_| {
                 counter.store(0, Ordering::Relaxed);
@@ -550,7 +594,9 @@ impl Inner {
                     &job.key,
                     upload_id,
                     number,
-                    FileRange::new(&job.file.path, offset, len, &counter).paced(&self.pace),
+                    FileRange::new(&job.file.path, offset, len, &counter)
+                        .paced(&self.pace)
+                        .hashed(&hasher),
                 )
             })
             .await;
@@ -567,6 +613,7 @@ impl Inner {
             size: len,
         };
         self.queue.confirm_part(job.id, &part, self.now())?;
+        progress.sent_range(&hasher);
         progress.end_part(number, Some(len));
         Ok(part)
     }

@@ -12,6 +12,17 @@ use crate::{Error, ErrorKind, Result};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+/// How sending a video's bytes ended.
+enum Sent {
+    /// Every byte is with the server.
+    Whole(VideoUpload),
+    /// Paused or cancelled on the way.
+    Stopped(Outcome),
+}
+
+/// New versions of a file rewritten while it was sent that one run takes, at most.
+const MAX_NEW_VERSIONS: u32 = 3;
+
 /// How many times one run may find the server's offset different from ours, or the upload
 /// gone, before giving up (each costs a HEAD or a new upload; a loop means a broken server).
 const MAX_RECONCILES: u32 = 8;
@@ -24,21 +35,57 @@ impl Inner {
         progress: &Progress,
     ) -> Result<Outcome> {
         let mut job = job.clone();
-        if self.must_take_new_version(&job)? {
-            self.forget_video(&job, dest).await;
-            job = self.take_new_version(job).await?;
+        let mut versions = 0;
+        loop {
+            if self.must_take_new_version(&job)? {
+                self.forget_video(&job, dest).await;
+                job = self.take_new_version(job).await?;
+            }
+            if job.file.size > dest.max_size() {
+                return Err(Error::new(
+                    ErrorKind::TooLarge,
+                    format!(
+                        "{} bytes is more than {} accepts for one video ({} bytes)",
+                        job.file.size,
+                        job.destination,
+                        dest.max_size()
+                    ),
+                ));
+            }
+            progress.sent_restart();
+            let upload = match self.send_video(&job, dest, progress).await? {
+                Sent::Stopped(outcome) => return Ok(outcome),
+                Sent::Whole(upload) => upload,
+            };
+            if let Some(err) = self.sent_differs(&job, progress).await? {
+                // What Stream got mixes two versions: take it back, and follow the policy.
+                self.forget_video(&job, dest).await;
+                job = self.take_new_version(job).await?;
+                versions += 1;
+                if self.settings.on_change != crate::config::ChangePolicy::Restart
+                    || versions > MAX_NEW_VERSIONS
+                {
+                    return Err(err);
+                }
+                self.notice(
+                    &job,
+                    "the file changed while it was sent; sending it again as it is now",
+                );
+                progress.confirmed.store(0, Ordering::Relaxed);
+                continue;
+            }
+            return self.await_processing(&job, dest, &upload, progress).await;
         }
-        if job.file.size > dest.max_size() {
-            return Err(Error::new(
-                ErrorKind::TooLarge,
-                format!(
-                    "{} bytes is more than {} accepts for one video ({} bytes)",
-                    job.file.size,
-                    job.destination,
-                    dest.max_size()
-                ),
-            ));
-        }
+    }
+
+    /// Send the video's bytes in chunks, from where the server stands.
+    async fn send_video(
+        &self,
+        job: &UploadJob,
+        dest: &dyn VideoStore,
+        progress: &Progress,
+    ) -> Result<Sent> {
+        let job = job.clone();
         let size = job.file.size;
         let mut state = self.video_session(&job, dest).await?;
         progress.confirmed.store(state.1, Ordering::Relaxed);
@@ -48,9 +95,9 @@ impl Inner {
             if let Some(stop) = self.stop_requested(&job)? {
                 if stop == JobState::Cancelled {
                     self.forget_video(&job, dest).await;
-                    return Ok(Outcome::Cancelled);
+                    return Ok(Sent::Stopped(Outcome::Cancelled));
                 }
-                return Ok(Outcome::Paused);
+                return Ok(Sent::Stopped(Outcome::Paused));
             }
             let (upload, offset) = (&state.0, state.1);
             let len = policy.chunk_len(offset, size);
@@ -62,19 +109,26 @@ impl Inner {
                 }
             }
             let counter = progress.start_part(0);
+            let hasher = progress.hasher(offset, len, size);
             let sent = self
                 .retrying(|_| {
                     counter.store(0, Ordering::Relaxed);
                     dest.send(
                         &upload.upload_url,
                         offset,
-                        FileRange::new(&job.file.path, offset, len, &counter).paced(&self.pace),
+                        FileRange::new(&job.file.path, offset, len, &counter)
+                            .paced(&self.pace)
+                            .hashed(&hasher),
                     )
                 })
                 .await;
             progress.end_part(0, None);
             match sent {
                 Ok(new) => {
+                    if new == offset + len {
+                        // A chunk the server took only in part is read again at the end.
+                        progress.sent_range(&hasher);
+                    }
                     state.1 = new;
                     progress.confirmed.store(new, Ordering::Relaxed);
                     self.queue
@@ -116,7 +170,7 @@ impl Inner {
             self.forget_video(&job, dest).await;
             return Err(changed);
         }
-        self.await_processing(&job, dest, &state.0, progress).await
+        Ok(Sent::Whole(state.0))
     }
 
     /// The upload to continue, with the server's offset: the saved one if the server still has

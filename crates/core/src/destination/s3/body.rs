@@ -86,6 +86,8 @@ impl Body for FileRangeBody {
             )))),
             Poll::Ready(Ok(_)) => {
                 let chunk = this.buf.split().freeze();
+                let at = this.range.offset + (this.range.len - this.remaining);
+                this.range.saw(at, &chunk);
                 this.remaining -= chunk.len() as u64;
                 this.range
                     .sent
