@@ -140,6 +140,9 @@ struct Inner {
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
+/// New versions of a file rewritten while it was sent that one run takes, at most.
+const MAX_NEW_VERSIONS: u32 = 3;
+
 /// A job's task while it runs.
 struct Running {
     progress: Arc<Progress>,
@@ -466,6 +469,29 @@ impl Inner {
                 ),
             )),
         })
+    }
+
+    /// What was sent differs from the file as queued (`err`): keep the file as it is now, and
+    /// follow the change policy: with `restart`, the new version is returned to be sent (a few
+    /// times at most in one run); otherwise the job fails with `err`, and a retry sends it.
+    async fn changed_while_sent(
+        &self,
+        job: UploadJob,
+        versions: &mut u32,
+        err: Error,
+    ) -> Result<UploadJob> {
+        *versions += 1;
+        let job = self.take_new_version(job).await?;
+        if self.settings.on_change != crate::config::ChangePolicy::Restart
+            || *versions > MAX_NEW_VERSIONS
+        {
+            return Err(err);
+        }
+        self.notice(
+            &job,
+            "the file changed while it was sent; sending it again as it is now",
+        );
+        Ok(job)
     }
 
     /// Pause or cancel asked for through the queue (from this process or another).

@@ -52,9 +52,6 @@ enum Tried {
     Changed(Error),
 }
 
-/// New versions of a file rewritten while it was read that one run takes, at most.
-const MAX_NEW_VERSIONS: u32 = 3;
-
 impl Inner {
     pub(super) async fn upload_object(
         &self,
@@ -84,19 +81,7 @@ impl Inner {
                 Tried::Ended(outcome) => return Ok(outcome),
                 Tried::Lost(at, err) => (at, err),
                 Tried::Changed(err) => {
-                    // Keep the file as it is now (a retry sends it), and follow the change
-                    // policy, as for a file whose size or date changed.
-                    versions += 1;
-                    job = self.take_new_version(job).await?;
-                    if self.settings.on_change != crate::config::ChangePolicy::Restart
-                        || versions > MAX_NEW_VERSIONS
-                    {
-                        return Err(err);
-                    }
-                    self.notice(
-                        &job,
-                        "the file changed while it was sent; sending it again as it is now",
-                    );
+                    job = self.changed_while_sent(job, &mut versions, err).await?;
                     progress.confirmed.store(0, Ordering::Relaxed);
                     continue;
                 }

@@ -20,9 +20,6 @@ enum Sent {
     Stopped(Outcome),
 }
 
-/// New versions of a file rewritten while it was sent that one run takes, at most.
-const MAX_NEW_VERSIONS: u32 = 3;
-
 /// How many times one run may find the server's offset different from ours, or the upload
 /// gone, before giving up (each costs a HEAD or a new upload; a loop means a broken server).
 const MAX_RECONCILES: u32 = 8;
@@ -60,17 +57,7 @@ impl Inner {
             if let Some(err) = self.sent_differs(&job, progress).await? {
                 // What Stream got mixes two versions: take it back, and follow the policy.
                 self.forget_video(&job, dest).await;
-                job = self.take_new_version(job).await?;
-                versions += 1;
-                if self.settings.on_change != crate::config::ChangePolicy::Restart
-                    || versions > MAX_NEW_VERSIONS
-                {
-                    return Err(err);
-                }
-                self.notice(
-                    &job,
-                    "the file changed while it was sent; sending it again as it is now",
-                );
+                job = self.changed_while_sent(job, &mut versions, err).await?;
                 progress.confirmed.store(0, Ordering::Relaxed);
                 continue;
             }
