@@ -683,3 +683,39 @@ async fn a_file_rewritten_in_place_while_sent_is_caught_rclone() {
 async fn a_file_rewritten_in_place_while_sent_is_caught_moto() {
     rewritten_while_sent(S3Server::moto()).await;
 }
+
+/// Files a folder's new filters leave out are not deletions: their copies stay.
+#[test]
+fn a_filter_change_deletes_nothing() {
+    let server = S3Server::rclone();
+    let ferry = mirroring(&server, "0");
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("History");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("essay.pdf"), b"%PDF-1.4 essay").unwrap();
+    std::fs::write(root.join("notes.txt"), b"draft notes").unwrap();
+    let mut watcher = ferry_e2e::watcher::Watcher::start(&ferry, &["--mirror-deletions"], &[&root]);
+    until_done(&mut watcher, 2);
+    watcher.stop();
+    // The same folder, now leaving text files out.
+    let mut watcher = ferry_e2e::watcher::Watcher::start(
+        &ferry,
+        &["--mirror-deletions", "--exclude", "*.txt"],
+        &[&root],
+    );
+    watcher.wait_until("the first look", std::time::Duration::from_secs(30), |s| {
+        s.iter().any(|v| v["event"] == "scanned")
+    });
+    watcher.drain_for(std::time::Duration::from_secs(3));
+    let seen = watcher.stop();
+    assert!(
+        !seen
+            .iter()
+            .any(|v| v["event"] == "deleted" || v["event"] == "remote_deleted"),
+        "{seen:#?}"
+    );
+    assert_eq!(
+        Checker::new(&server.endpoint, &server.bucket).list().len(),
+        2
+    );
+}

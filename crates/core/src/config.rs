@@ -44,9 +44,13 @@ impl FerryHome {
     pub fn ensure(&self) -> Result<()> {
         for dir in [&self.config_dir, &self.data_dir, &self.logs_dir()] {
             crate::private::dir(dir)?;
-            crate::private::files_in(dir)?;
         }
-        Ok(())
+        for dir in [&self.config_dir, &self.data_dir] {
+            for name in crate::private::OWN_FILES {
+                crate::private::file(&dir.join(name))?;
+            }
+        }
+        crate::private::files_in(&self.logs_dir())
     }
 
     pub fn config_file(&self) -> PathBuf {

@@ -9,16 +9,27 @@
 use crate::{Error, Result};
 use std::path::Path;
 
-/// Create `dir` (and its parents) and make it the user's alone.
+/// Create `dir` (and its parents) and make it the user's alone. A folder that belongs to
+/// another account (a `FERRY_HOME` an administrator set up for this user) keeps the mode its
+/// owner chose.
 pub fn dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::from_io(dir, &e))?;
-    set_mode(dir, 0o700)
+    match set_mode(dir, 0o700) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            tracing::debug!(dir = %dir.display(), "not ours to make private");
+            Ok(())
+        }
+        other => other.map_err(|e| Error::from_io(dir, &e)),
+    }
 }
 
-/// Make the file at `path` the user's alone, if it exists.
+/// Make the file at `path` the user's alone, if it exists (and is the user's to change).
 pub fn file(path: &Path) -> Result<()> {
     match std::fs::symlink_metadata(path) {
-        Ok(m) if m.is_file() => set_mode(path, 0o600),
+        Ok(m) if m.is_file() => match set_mode(path, 0o600) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Ok(()),
+            other => other.map_err(|e| Error::from_io(path, &e)),
+        },
         _ => Ok(()),
     }
 }
@@ -36,7 +47,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut f = options.open(path).map_err(|e| Error::from_io(path, &e))?;
     f.write_all(bytes).map_err(|e| Error::from_io(path, &e))?;
     // An existing file keeps its old mode through `open`: set it.
-    set_mode(path, 0o600)
+    set_mode(path, 0o600).map_err(|e| Error::from_io(path, &e))
 }
 
 /// Create the file at `path` if it is missing (empty, the user's alone), so that a writer that
@@ -48,7 +59,7 @@ pub fn touch(path: &Path) -> Result<()> {
     file(path)
 }
 
-/// Every file directly in `dir` made private (SQLite's -wal and -shm, logs).
+/// Every file directly in `dir` made private (the logs).
 pub fn files_in(dir: &Path) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
@@ -59,15 +70,26 @@ pub fn files_in(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The files Ferry keeps in its folders, by name (a `FERRY_HOME` may hold other files, which
+/// are not Ferry's to change).
+pub const OWN_FILES: &[&str] = &[
+    "ferry.toml",
+    "accounts.toml",
+    "desktop.toml",
+    "ferry.db",
+    "ferry.db-wal",
+    "ferry.db-shm",
+    "ferry.lock",
+];
+
 #[cfg(unix)]
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(|e| Error::from_io(path, &e))
 }
 
 #[cfg(not(unix))]
-fn set_mode(_: &Path, _: u32) -> Result<()> {
+fn set_mode(_: &Path, _: u32) -> std::io::Result<()> {
     Ok(())
 }
 
@@ -87,7 +109,7 @@ mod tests {
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
         super::write(&f, b"y").unwrap();
         assert_eq!(mode(&f), 0o600);
-        let g = dir.join("ferry.db-wal");
+        let g = dir.join("ferry.log");
         std::fs::write(&g, "w").unwrap();
         super::files_in(&dir).unwrap();
         assert_eq!(mode(&g), 0o600);
