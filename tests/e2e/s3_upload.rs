@@ -230,3 +230,45 @@ fn bandwidth_limit_bounds_the_total_rate() {
         );
     }
 }
+
+/// Many identical files in one batch, mixed with others: each content is sent once, and no copy
+/// waits forever for the upload it duplicates (a release of that upload once went unnoticed when
+/// it came while the scheduler handled another finished job).
+#[test]
+fn identical_files_in_one_batch_are_sent_once_and_none_is_left_waiting() {
+    let server = S3Server::rclone();
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    for round in 0..3 {
+        let files = tempfile::tempdir().unwrap();
+        let course = files.path().join(format!("Course {round}"));
+        for i in 0..12 {
+            write(
+                &course.join(format!("copy {i}.pdf")),
+                format!("%PDF-1.4 the same handout {round}").as_bytes(),
+            );
+            write(
+                &course.join(format!("own {i}.txt")),
+                format!("notes {round} {i}").as_bytes(),
+            );
+        }
+        let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+        let mut child = ferry.spawn(&["upload", "--json"], &[&course]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while child.try_wait().unwrap().is_none() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: the batch never finished"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(child.wait().unwrap().success(), "round {round}");
+        let jobs = ferry.status();
+        assert_eq!(jobs.len(), 24);
+        assert!(jobs.iter().all(|j| j["state"] == "done"), "{jobs:?}");
+        assert_eq!(
+            jobs.iter().filter(|j| j["deduplicated"] == true).count(),
+            11
+        );
+    }
+    assert_eq!(checker.list().len(), 3 * 13, "one object per content");
+}

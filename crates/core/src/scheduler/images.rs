@@ -53,7 +53,7 @@ impl Inner {
         };
         let counter = progress.start_part(1);
         progress.sent_restart();
-        let hasher = progress.hasher(0, job.file.size, job.file.size);
+        let hasher = crate::digest::RangeHasher::shared(0, job.file.size, job.file.size);
         let sent = self
             .retrying(|_| {
                 counter.store(0, Ordering::Relaxed);

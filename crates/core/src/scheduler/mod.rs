@@ -19,7 +19,7 @@ mod videos;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::destination::{Destination, Destinations};
-use crate::digest::{RangeHasher, SentDigest, SharedRange};
+use crate::digest::{SentDigest, SharedRange};
 use crate::engine::runs::Runs;
 use crate::events::Event;
 use crate::job::{JobId, JobState, UploadJob, UploadResult};
@@ -86,12 +86,6 @@ impl Progress {
             m.insert(number, counter.clone());
         }
         counter
-    }
-
-    /// A hasher for the bytes of `[offset, offset+len)` of a file of `size` bytes, to attach to
-    /// the body that sends them.
-    fn hasher(&self, offset: u64, len: u64, size: u64) -> SharedRange {
-        RangeHasher::shared(offset, len, size)
     }
 
     /// The server confirmed the range `hasher` saw.
@@ -207,6 +201,8 @@ impl Scheduler {
         // content): looked at again, fresh from the queue, when a claim is released.
         let mut waiting: Vec<JobId> = Vec::new();
         let mut releases = self.runs.releases();
+        // A release `changed()` reported, not yet acted on.
+        let mut released = false;
         let mut running: JoinSet<JobId> = JoinSet::new();
         let mut tasks: HashMap<tokio::task::Id, JobId> = HashMap::new();
         let mut active: HashMap<JobId, Running> = HashMap::new();
@@ -229,8 +225,14 @@ impl Scheduler {
                     return Ok(());
                 }
             }
-            // A release from here on is one the jobs set aside below have not been tried after.
-            releases.borrow_and_update();
+            // A claim released since the jobs set aside were last tried: try them again now. (A
+            // release is marked seen only here, together with the retry, so one that came while
+            // other work was handled is never lost; from here on, `changed()` reports the next.)
+            if released || releases.has_changed().unwrap_or(false) {
+                releases.borrow_and_update();
+                released = false;
+                retry_waiting(&inner.queue, &mut waiting, &mut pending)?;
+            }
             while !draining
                 && running
                     .len()
@@ -291,15 +293,8 @@ impl Scheduler {
                     waiting.clear();
                     let_go_of_polling(&active);
                 }
-                _ = releases.changed(), if !waiting.is_empty() && !draining => {
-                    for id in waiting.drain(..) {
-                        if let Some(job) = inner.queue.get(id)?
-                            && matches!(job.state, JobState::Queued | JobState::Uploading | JobState::Processing)
-                        {
-                            pending.push_front(job);
-                        }
-                    }
-                }
+                // `changed()` marks the release seen: remember it for the retry at the top.
+                _ = releases.changed(), if !waiting.is_empty() && !draining => released = true,
                 _ = async { self.wake.as_ref().expect("guarded").notified().await }, if self.wake.is_some() && !draining => {
                     // Only jobs newer than any seen: a wake per batch must not reread the queue.
                     let newest = seen.iter().max().copied().unwrap_or(JobId(0));
@@ -325,6 +320,26 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// Jobs set aside because another task held them go back to the front of `pending`, fresh from
+/// the queue (the other task may have finished them).
+fn retry_waiting(
+    queue: &Queue,
+    waiting: &mut Vec<JobId>,
+    pending: &mut VecDeque<UploadJob>,
+) -> Result<()> {
+    for id in waiting.drain(..) {
+        if let Some(job) = queue.get(id)?
+            && matches!(
+                job.state,
+                JobState::Queued | JobState::Uploading | JobState::Processing
+            )
+        {
+            pending.push_front(job);
+        }
+    }
+    Ok(())
 }
 
 /// Stop the jobs that only wait for a provider to process what they sent: nothing is in

@@ -206,7 +206,7 @@ impl Inner {
     ) -> Result<Tried> {
         let spec = object_spec(job);
         let counter = progress.start_part(1);
-        let hasher = progress.hasher(0, job.file.size, job.file.size);
+        let hasher = crate::digest::RangeHasher::shared(0, job.file.size, job.file.size);
         let put = self
             .retrying(|_| {
                 counter.store(0, Ordering::Relaxed);
@@ -571,7 +571,7 @@ impl Inner {
             .map_err(|_| Error::new(ErrorKind::Cancelled, "shutting down"))?;
         let (offset, len) = plan.range(number);
         let counter = progress.start_part(number);
-        let hasher = progress.hasher(offset, len, job.file.size);
+        let hasher = crate::digest::RangeHasher::shared(offset, len, job.file.size);
         let sent = self
             .retrying(|_| {
                 counter.store(0, Ordering::Relaxed);

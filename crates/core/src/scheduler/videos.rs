@@ -96,7 +96,7 @@ impl Inner {
                 }
             }
             let counter = progress.start_part(0);
-            let hasher = progress.hasher(offset, len, size);
+            let hasher = crate::digest::RangeHasher::shared(offset, len, size);
             let sent = self
                 .retrying(|_| {
                     counter.store(0, Ordering::Relaxed);
