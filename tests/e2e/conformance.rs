@@ -1,6 +1,7 @@
 //! The destination conformance suite: the same scenarios, run by the `ferry` binary against
 //! every destination on its local server — S3 (rclone serve s3), R2 (the emulator's rclone),
-//! Cloudflare Images and Stream (ferry-cloudsim) and a generic tus server (@tus/server).
+//! Cloudflare Images and Stream (ferry-cloudsim) and two generic tus servers (@tus/server,
+//! tuspyserver).
 //!
 //! Scenarios: a small file, a file sent in several parts or chunks, `kill -9` mid-upload then
 //! resume (only what the server lacks is sent again, nothing is duplicated), cancel mid-upload
@@ -14,7 +15,7 @@ use ferry_e2e::ferry::Ferry;
 use ferry_e2e::media::{mp4, png};
 use ferry_e2e::proxy::{Fault, Proxy};
 use ferry_e2e::servers::{ACCESS_KEY, BUCKET, S3Server, SECRET_KEY};
-use ferry_e2e::tus_server::TusServer;
+use ferry_e2e::tus_server::{TusImpl, TusServer};
 use ferry_e2e::{data, free_port, sha256_hex};
 use serde_json::Value;
 use std::any::Any;
@@ -174,8 +175,8 @@ async fn cloudflare_target(name: &'static str) -> Target {
     }
 }
 
-async fn tus_target() -> Target {
-    let server = Arc::new(TusServer::start());
+async fn tus_target(which: TusImpl) -> Target {
+    let server = Arc::new(TusServer::start_impl(which));
     let proxy = Proxy::start(&format!("http://127.0.0.1:{}", server.port)).await;
     let mut ferry = Ferry::with_env(&[("FERRY_TUS_ENDPOINT", &format!("{}/files", proxy.url()))]);
     ferry.set("FERRY_TUS_CHUNK_MIB", "5");
@@ -435,7 +436,44 @@ async fn stream_on_the_emulator() {
     suite(cloudflare_target("stream").await).await;
 }
 
+/// A plain tus server does no processing: once a PATCH reply confirms the final offset the
+/// job is done, and a server that then refuses questions (HEAD) cannot fail it.
+fn final_offset_is_final(t: &Target, dir: &Path) {
+    let ferry = t.ferry.fresh();
+    let (path, bytes) = (t.make)(dir, "final.bin", 1000, 7);
+    t.proxy.clear_faults();
+    t.proxy.inject(
+        |m, _| m == "HEAD",
+        Fault::Status {
+            code: 400,
+            retry_after: None,
+            body: "{\"detail\":\"no questions\"}".into(),
+        },
+        None,
+    );
+    let job = upload(&ferry, t, &path);
+    t.proxy.clear_faults();
+    assert_eq!(job["state"], "done", "[{}] {job}", t.name);
+    assert_eq!(
+        (t.stored_sha256)(&job).as_deref(),
+        Some(sha256_hex(&bytes).as_str()),
+        "[{}] stored whole",
+        t.name
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn tus_on_tus_server() {
-    suite(tus_target().await).await;
+    let t = tus_target(TusImpl::Node).await;
+    final_offset_is_final(&t, tempfile::tempdir().unwrap().path());
+    suite(t).await;
+}
+
+/// A second tus implementation: it refuses HEAD on an upload created without `filename` and
+/// `filetype` metadata, which once failed every job whose bytes had all arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tus_on_tuspyserver() {
+    let t = tus_target(TusImpl::Python).await;
+    final_offset_is_final(&t, tempfile::tempdir().unwrap().path());
+    suite(t).await;
 }

@@ -1,4 +1,7 @@
-//! The official tus server (@tus/server with its FileStore, from tests/tus-server) on 127.0.0.1.
+//! Two independent tus servers on 127.0.0.1: the official one (@tus/server with its FileStore,
+//! tests/tus-server/server.mjs) and tuspyserver (FastAPI, tests/tus-server/tuspy_server.py). A
+//! client that works with one server only has learned that server's quirks; the conformance
+//! suite runs against both. Each stores an upload's bytes in a file named by the upload's id.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,22 +15,53 @@ pub struct TusServer {
     pub store: tempfile::TempDir,
 }
 
+/// Which tus server implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TusImpl {
+    /// @tus/server 2 with @tus/file-store (Node).
+    Node,
+    /// tuspyserver 4.4 (Python, FastAPI under uvicorn). Refuses HEAD on an upload created
+    /// without `filename` and `filetype` metadata.
+    Python,
+}
+
+impl TusImpl {
+    pub const ALL: [TusImpl; 2] = [TusImpl::Node, TusImpl::Python];
+}
+
 impl TusServer {
+    /// The official server (@tus/server).
     pub fn start() -> TusServer {
+        TusServer::start_impl(TusImpl::Node)
+    }
+
+    pub fn start_impl(which: TusImpl) -> TusServer {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tus-server");
-        assert!(
-            dir.join("node_modules/@tus/server").exists(),
-            "@tus/server is not installed: run scripts/setup.sh --test"
-        );
         let store = tempfile::tempdir().unwrap();
-        let mut child = Command::new("node")
-            .arg(dir.join("server.mjs"))
+        let mut command = match which {
+            TusImpl::Node => {
+                assert!(
+                    dir.join("node_modules/@tus/server").exists(),
+                    "@tus/server is not installed: run scripts/setup.sh --test"
+                );
+                let mut c = Command::new("node");
+                c.arg(dir.join("server.mjs"));
+                c
+            }
+            TusImpl::Python => {
+                // The project venv's python (scripts/env.sh puts it first on PATH).
+                let mut c = Command::new("python3");
+                c.arg(dir.join("tuspy_server.py"));
+                c
+            }
+        };
+        let mut child = command
             .arg("0")
             .arg(store.path())
             .current_dir(&dir)
             .stdout(Stdio::piped())
             .spawn()
-            .expect("node (scripts/setup.sh --test)");
+            .expect("the tus server's runtime (scripts/setup.sh --test)");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)

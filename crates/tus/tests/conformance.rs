@@ -1,8 +1,10 @@
-//! ferry-tus against the official tus server (@tus/server with its FileStore), started here on
-//! 127.0.0.1: creation, chunked upload, resume with a fresh client after a cut connection, 409
-//! recovery, termination, expiry handling. The bytes the server stored are compared with ours.
+//! ferry-tus against two independent tus servers, each started here on 127.0.0.1: the official
+//! @tus/server (with its FileStore) and tuspyserver. Creation, chunked upload, resume with a
+//! fresh client after a cut connection, 409 recovery, termination, expiry handling. The bytes
+//! each server stored are compared with ours. Every upload carries the metadata tus clients
+//! conventionally send (`filename`, `filetype`): tuspyserver refuses HEAD without them.
 
-use ferry_e2e::tus_server::TusServer;
+use ferry_e2e::tus_server::{TusImpl, TusServer};
 use ferry_tus::{ChunkPolicy, Client, Decision, FilePiece, Metadata, TusError, Url, decide};
 use reqwest::header::HeaderMap;
 use std::io::Write;
@@ -41,6 +43,13 @@ fn fastrand_bytes(len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// The metadata every tus client conventionally sends (tus-js-client, Uppy, tuspy).
+fn meta() -> Metadata {
+    Metadata::new()
+        .with("filename", "lesson.mp4")
+        .with("filetype", "video/mp4")
+}
+
 fn piece(path: &Path, offset: u64, len: u64) -> FilePiece {
     FilePiece {
         path: PathBuf::from(path),
@@ -65,11 +74,18 @@ async fn upload_rest(client: &Client, url: &Url, path: &Path, total: u64, policy
 
 #[tokio::test]
 async fn creates_and_uploads_in_chunks_with_metadata() {
-    let server = TusServer::start();
+    for which in TusImpl::ALL {
+        creates_and_uploads_in_chunks_with_metadata_on(which).await;
+    }
+}
+
+async fn creates_and_uploads_in_chunks_with_metadata_on(which: TusImpl) {
+    let server = TusServer::start_impl(which);
     let (file, bytes) = sample(3 * 1024 * 1024 + 123);
     let client = Client::new(Client::default_http());
     let meta = Metadata::new()
         .with("filename", "leçon 1.mp4")
+        .with("filetype", "video/mp4")
         .flag("requiresignedurls");
     let created = client
         .create(
@@ -105,10 +121,16 @@ async fn creates_and_uploads_in_chunks_with_metadata() {
 
 #[tokio::test]
 async fn an_empty_file_is_complete_at_creation() {
-    let server = TusServer::start();
+    for which in TusImpl::ALL {
+        an_empty_file_is_complete_at_creation_on(which).await;
+    }
+}
+
+async fn an_empty_file_is_complete_at_creation_on(which: TusImpl) {
+    let server = TusServer::start_impl(which);
     let client = Client::new(Client::default_http());
     let created = client
-        .create(&endpoint(&server), 0, &Metadata::new(), &HeaderMap::new())
+        .create(&endpoint(&server), 0, &meta(), &HeaderMap::new())
         .await
         .unwrap();
     let status = client.status(&created.url).await.unwrap();
@@ -117,17 +139,18 @@ async fn an_empty_file_is_complete_at_creation() {
 
 #[tokio::test]
 async fn a_wrong_offset_gets_409_and_head_gives_the_way_back() {
-    let server = TusServer::start();
+    for which in TusImpl::ALL {
+        a_wrong_offset_gets_409_and_head_gives_the_way_back_on(which).await;
+    }
+}
+
+async fn a_wrong_offset_gets_409_and_head_gives_the_way_back_on(which: TusImpl) {
+    let server = TusServer::start_impl(which);
     let (file, bytes) = sample(2 * 1024 * 1024);
     let total = bytes.len() as u64;
     let client = Client::new(Client::default_http());
     let created = client
-        .create(
-            &endpoint(&server),
-            total,
-            &Metadata::new(),
-            &HeaderMap::new(),
-        )
+        .create(&endpoint(&server), total, &meta(), &HeaderMap::new())
         .await
         .unwrap();
     let half = total / 2;
@@ -151,18 +174,19 @@ async fn a_wrong_offset_gets_409_and_head_gives_the_way_back() {
 
 #[tokio::test]
 async fn a_cut_connection_resumes_from_the_servers_offset_with_a_new_client() {
-    let server = TusServer::start();
+    for which in TusImpl::ALL {
+        a_cut_connection_resumes_from_the_servers_offset_with_a_new_client_on(which).await;
+    }
+}
+
+async fn a_cut_connection_resumes_from_the_servers_offset_with_a_new_client_on(which: TusImpl) {
+    let server = TusServer::start_impl(which);
     let (file, bytes) = sample(8 * 1024 * 1024);
     let total = bytes.len() as u64;
     let url = {
         let client = Client::new(Client::default_http());
         let created = client
-            .create(
-                &endpoint(&server),
-                total,
-                &Metadata::new(),
-                &HeaderMap::new(),
-            )
+            .create(&endpoint(&server), total, &meta(), &HeaderMap::new())
             .await
             .unwrap();
         // Cut the PATCH off mid-body: the request future is dropped once some bytes left.
@@ -195,14 +219,20 @@ async fn a_cut_connection_resumes_from_the_servers_offset_with_a_new_client() {
 
 #[tokio::test]
 async fn terminated_uploads_are_gone_and_say_restart() {
-    let server = TusServer::start();
+    for which in TusImpl::ALL {
+        terminated_uploads_are_gone_and_say_restart_on(which).await;
+    }
+}
+
+async fn terminated_uploads_are_gone_and_say_restart_on(which: TusImpl) {
+    let server = TusServer::start_impl(which);
     let (file, bytes) = sample(1024 * 1024);
     let client = Client::new(Client::default_http());
     let created = client
         .create(
             &endpoint(&server),
             bytes.len() as u64,
-            &Metadata::new(),
+            &meta(),
             &HeaderMap::new(),
         )
         .await
@@ -226,17 +256,18 @@ async fn terminated_uploads_are_gone_and_say_restart() {
 
 #[tokio::test]
 async fn a_file_that_shrank_is_a_file_error_not_a_network_error() {
-    let server = TusServer::start();
+    for which in TusImpl::ALL {
+        a_file_that_shrank_is_a_file_error_not_a_network_error_on(which).await;
+    }
+}
+
+async fn a_file_that_shrank_is_a_file_error_not_a_network_error_on(which: TusImpl) {
+    let server = TusServer::start_impl(which);
     let (file, bytes) = sample(1024 * 1024);
     let client = Client::new(Client::default_http());
     let total = bytes.len() as u64;
     let created = client
-        .create(
-            &endpoint(&server),
-            total,
-            &Metadata::new(),
-            &HeaderMap::new(),
-        )
+        .create(&endpoint(&server), total, &meta(), &HeaderMap::new())
         .await
         .unwrap();
     std::fs::OpenOptions::new()

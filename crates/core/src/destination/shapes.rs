@@ -16,6 +16,11 @@ pub struct VideoSpec {
     pub size: u64,
     /// blake3 of the content, stored as metadata so the video can be recognised later.
     pub hash: String,
+    /// The file's name and media type, sent as the `filename` and `filetype` metadata every
+    /// tus client conventionally sends (tus-js-client, Uppy, tuspy); some servers require them
+    /// (tuspyserver refuses HEAD without `filetype`).
+    pub file_name: String,
+    pub content_type: String,
 }
 
 /// A created resumable upload: where to send bytes, and the video it becomes.
@@ -53,6 +58,12 @@ pub trait VideoStore: Send + Sync {
     }
     /// Whether only video files are accepted (a generic tus server takes any file).
     fn videos_only(&self) -> bool {
+        true
+    }
+    /// Whether the server processes a video after its last byte (Stream encodes it). A plain
+    /// tus server does not: the reply confirming the final offset is the end of the upload,
+    /// and no further question may fail it.
+    fn processes(&self) -> bool {
         true
     }
 

@@ -112,9 +112,15 @@ impl VideoStore for TusDestination {
         false
     }
 
+    fn processes(&self) -> bool {
+        false
+    }
+
     async fn create(&self, spec: &VideoSpec) -> Result<VideoUpload> {
         let meta = Metadata::new()
-            .with("filename", &spec.name)
+            .with("filename", &spec.file_name)
+            .with("filetype", &spec.content_type)
+            .with("name", &spec.name)
             .with("ferryhash", &spec.hash);
         let created = self
             .client

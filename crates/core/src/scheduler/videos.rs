@@ -170,13 +170,18 @@ impl Inner {
         if let Some(ResumeState::Tus {
             upload_url,
             media_id: Some(media_id),
-            ..
+            offset: saved,
         }) = &job.resume
         {
             let upload = VideoUpload {
                 upload_url: upload_url.clone(),
                 media_id: media_id.clone(),
             };
+            if *saved == job.file.size && !dest.processes() {
+                // The server confirmed the final offset before the crash: the upload is done,
+                // whatever a later question would say.
+                return Ok((upload, *saved));
+            }
             match self.retrying(|_| dest.offset(upload_url)).await? {
                 Some(offset) => return Ok((upload, offset)),
                 None => {
@@ -203,6 +208,13 @@ impl Inner {
             name: job.display_name.clone(),
             size: job.file.size,
             hash: job.file.hash.clone(),
+            file_name: job
+                .file
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| job.display_name.clone()),
+            content_type: job.content_type.clone(),
         };
         let upload = self.retrying(|_| dest.create(&spec)).await?;
         // Committed before the first byte: a crash from here on resumes this very upload.
@@ -230,6 +242,20 @@ impl Inner {
             JobState::Processing,
             self.now(),
         )?;
+        if !dest.processes() {
+            // A plain tus server: the reply confirming the final offset finished the upload.
+            let url = dest
+                .url(&upload.media_id, self.settings.link_expiry())
+                .await?;
+            return Ok(Outcome::Done(
+                UploadResult {
+                    remote_id: upload.media_id.clone(),
+                    url: Some(url),
+                    links: Default::default(),
+                },
+                None,
+            ));
+        }
         let _polling = PollingSlot::enter(self);
         progress.polling.store(true, Ordering::SeqCst);
         let mut delay = Duration::from_millis(500);

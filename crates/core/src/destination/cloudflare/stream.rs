@@ -54,8 +54,11 @@ impl StreamDestination {
     }
 
     fn metadata(&self, spec: &VideoSpec) -> Metadata {
+        // `filename` and `filetype` land in the video's `meta`, as tus-js-client's do.
         let mut m = Metadata::new()
             .with("name", &spec.name)
+            .with("filename", &spec.file_name)
+            .with("filetype", &spec.content_type)
             .with("ferryhash", &spec.hash);
         if !self.options.allowed_origins.is_empty() {
             m = m.with("allowedorigins", &self.options.allowed_origins.join(","));
