@@ -2,7 +2,7 @@
 //! third-party tus client (tuspy) uploads to its Stream endpoint, and it enforces Stream's
 //! chunk rules, case-insensitive metadata keys, the Images limits and token checks.
 
-use ferry_e2e::cloudsim::{ACCOUNT, CloudSim, EXPIRED, TOKEN, curl};
+use ferry_e2e::cloudsim::{ACCOUNT, CloudSim, EXPIRED, IMAGES_ONLY, TOKEN, curl};
 use ferry_e2e::media::{mp4, png};
 use serde_json::{Value, json};
 use std::io::Write;
@@ -249,7 +249,7 @@ fn stream_enforces_chunk_rules_and_reads_metadata_keys_in_any_case() {
     let sim = CloudSim::start(50);
     let dir = tempfile::tempdir().unwrap();
     let (video, _) = mp4(dir.path(), "rules.mp4", 12 * MIB, 4);
-    let create = |meta: &str| {
+    let create = |meta: &str, query: &str| {
         let out = Command::new("curl")
             .args([
                 "-s",
@@ -267,11 +267,15 @@ fn stream_enforces_chunk_rules_and_reads_metadata_keys_in_any_case() {
                 "-H",
                 &format!("Upload-Metadata: {meta}"),
             ])
-            .arg(format!("{}/accounts/{ACCOUNT}/stream", sim.api))
+            .arg(format!("{}/accounts/{ACCOUNT}/stream{query}", sim.api))
             .output()
             .unwrap();
         let head = String::from_utf8_lossy(&out.stdout).to_string();
         assert!(head.starts_with("HTTP/1.1 201"), "{head}");
+        assert!(
+            head.to_lowercase().contains("\nupload-expires: "),
+            "the creation reply says when the upload expires: {head}"
+        );
         let header = |name: &str| {
             head.lines()
                 .find(|l| l.to_lowercase().starts_with(&format!("{name}:")))
@@ -281,11 +285,20 @@ fn stream_enforces_chunk_rules_and_reads_metadata_keys_in_any_case() {
         (header("location"), header("stream-media-id"))
     };
     // "NAME" and "RequireSignedURLs" as a user of the camelCase docs would write them.
-    let (location, uid) =
-        create("NAME Y2FzZS5tcDQ=,RequireSignedURLs,AllowedOrigins ZXhhbXBsZS5jb20=");
-    let patch = |offset: usize, len: usize| {
-        let out = Command::new("curl")
-            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PATCH"])
+    let (location, uid) = create(
+        "NAME Y2FzZS5tcDQ=,RequireSignedURLs,AllowedOrigins ZXhhbXBsZS5jb20=",
+        "",
+    );
+    // The upload URL is on another origin than the API, as Cloudflare's is (api-facts B.1).
+    assert!(!location.starts_with(&sim.base), "{location}");
+    assert!(location.starts_with(&sim.upload_base), "{location}");
+    let send = |location: &str, token: Option<&str>, offset: usize, len: usize| {
+        let mut curl = Command::new("curl");
+        curl.args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PATCH"]);
+        if let Some(token) = token {
+            curl.args(["-H", &auth(token)]);
+        }
+        let out = curl
             .args([
                 "-H",
                 "Tus-Resumable: 1.0.0",
@@ -294,7 +307,7 @@ fn stream_enforces_chunk_rules_and_reads_metadata_keys_in_any_case() {
             ])
             .args(["-H", &format!("Upload-Offset: {offset}")])
             .args(["--data-binary", "@-"])
-            .arg(&location)
+            .arg(location)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -308,6 +321,15 @@ fn stream_enforces_chunk_rules_and_reads_metadata_keys_in_any_case() {
             .unwrap();
         String::from_utf8(out.wait_with_output().unwrap().stdout).unwrap()
     };
+    let patch = |offset: usize, len: usize| send(&location, Some(TOKEN), offset, len);
+    // The upload origin wants the token, as Cloudflare's does for uploads made with one.
+    assert_eq!(send(&location, None, 0, 5 * MIB), "400", "no token");
+    assert_eq!(send(&location, Some("wrong-token"), 0, 5 * MIB), "401");
+    assert_eq!(
+        send(&location, Some(IMAGES_ONLY), 0, 5 * MIB),
+        "403",
+        "a token without Stream permission"
+    );
     assert_eq!(
         patch(0, 4 * MIB),
         "400",
@@ -350,6 +372,10 @@ fn stream_enforces_chunk_rules_and_reads_metadata_keys_in_any_case() {
         &location,
     ]);
     assert_eq!(s, 412);
+
+    // A direct_user upload's URL is the credential: no token there.
+    let (direct, _) = create("name ZGlyZWN0Lm1wNA==", "?direct_user=true");
+    assert_eq!(send(&direct, None, 0, 5 * MIB), "204");
 }
 
 #[test]

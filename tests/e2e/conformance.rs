@@ -125,18 +125,31 @@ fn s3_target(name: &'static str, server: S3Server, proxy: Proxy) -> Target {
 }
 
 async fn cloudflare_target(name: &'static str) -> Target {
+    let is_stream = name == "stream";
     let port = free_port();
     let proxy = Proxy::start(&format!("http://127.0.0.1:{port}")).await;
-    let sim = Arc::new(CloudSim::start_at(100, port, Some(&proxy.url())));
+    // The proxy stands in front of the origin that receives the bytes: the API's for Images,
+    // the upload origin for Stream's tus chunks.
+    let sim = if is_stream {
+        let port = port.to_string();
+        Arc::new(CloudSim::start_with(
+            100,
+            0,
+            None,
+            &["--upload-port", &port, "--public-upload-base", &proxy.url()],
+        ))
+    } else {
+        Arc::new(CloudSim::start_at(100, port, Some(&proxy.url())))
+    };
     let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
-    ferry
-        .set(
+    if !is_stream {
+        ferry.set(
             "CLOUDFLARE_API_BASE_URL",
             &format!("{}/client/v4", proxy.url()),
-        )
-        .set("FERRY_STREAM_CHUNK_MIB", "5");
+        );
+    }
+    ferry.set("FERRY_STREAM_CHUNK_MIB", "5");
     let (s1, s2) = (sim.clone(), sim.clone());
-    let is_stream = name == "stream";
     Target {
         name,
         ferry,

@@ -1,5 +1,5 @@
 //! `ferry-cloudsim`, the local Cloudflare, started for a test: Images and Stream on one port,
-//! R2 as `rclone serve s3` beside it (with the test keys, so the boto3 checker reads it), and
+//! Stream's tus upload URLs on a second (the upload origin, which wants the token too), R2 as `rclone serve s3` beside it (with the test keys, so the boto3 checker reads it), and
 //! helpers to switch faults on and to read the emulator's API as an independent client would.
 
 use crate::servers::{ACCESS_KEY, BUCKET, SECRET_KEY};
@@ -32,6 +32,8 @@ pub struct CloudSim {
     child: Child,
     pub api: String,
     pub base: String,
+    /// The upload origin (tus upload URLs).
+    pub upload_base: String,
     pub r2_endpoint: String,
     pub data: tempfile::TempDir,
 }
@@ -88,6 +90,7 @@ impl CloudSim {
             child,
             api: ready["api"].as_str().unwrap().into(),
             base: ready["base"].as_str().unwrap().into(),
+            upload_base: ready["upload_base"].as_str().unwrap().into(),
             r2_endpoint: ready["r2_endpoint"].as_str().unwrap().into(),
             data,
         }

@@ -3,8 +3,9 @@
 //!
 //! It serves, on 127.0.0.1, the subset of the Cloudflare API Ferry uses (Images upload, get,
 //! list, delete, keys and direct uploads; Stream tus and basic uploads, get, list, delete and
-//! playback tokens; token verification), the tus upload URLs Stream hands out, delivery routes
-//! so that returned URLs open locally, and optionally an R2 endpoint (a real S3 server, rclone,
+//! playback tokens; token verification), delivery routes so that returned URLs open locally,
+//! and, on a second origin of its own (another port, standing for Cloudflare's upload host), the
+//! tus upload URLs Stream hands out, and optionally an R2 endpoint (a real S3 server, rclone,
 //! started beside it). Replies use Cloudflare's envelope and field names and are checked
 //! against Cloudflare's OpenAPI schemas in the tests. Faults can be switched on for tests.
 //!
@@ -58,6 +59,9 @@ pub struct Sim {
     pub config: SimConfig,
     /// `http://127.0.0.1:PORT`, for URLs in replies.
     pub base: String,
+    /// The upload origin's base (another port), for tus `Location`s: Cloudflare names an upload
+    /// host that is not the API's origin (api-facts B.1).
+    pub upload_base: String,
     store: Store,
     images: Mutex<BTreeMap<String, images::ImageRecord>>,
     videos: Mutex<BTreeMap<String, stream::VideoRecord>>,
@@ -69,7 +73,7 @@ pub struct Sim {
 }
 
 impl Sim {
-    pub fn new(config: SimConfig, base: String) -> std::io::Result<Sim> {
+    pub fn new(config: SimConfig, base: String, upload_base: String) -> std::io::Result<Sim> {
         let store = Store::open(&config.data_dir)?;
         let images = store
             .load_all::<images::ImageRecord>("images")
@@ -87,6 +91,7 @@ impl Sim {
         Ok(Sim {
             config,
             base,
+            upload_base,
             store,
             images: Mutex::new(images),
             videos: Mutex::new(videos),
@@ -144,19 +149,28 @@ pub fn router(sim: Arc<Sim>) -> Router {
         );
     Router::new()
         .nest("/client/v4", api)
-        .route(
-            "/tus/{uid}",
-            axum::routing::patch(tus::patch)
-                .head(tus::head)
-                .delete(tus::terminate)
-                .options(tus::options),
-        )
         .route("/images-upload/{hash}/{id}", post(images::one_time_upload))
         .route("/imagedelivery/{hash}/{*rest}", get(delivery::image))
         .route("/stream-delivery/{id}/{*rest}", get(delivery::video))
         .route(
             "/__sim/faults",
             post(set_faults).delete(clear_faults).get(fault_count),
+        )
+        .route("/__sim/health", get(|| async { "ok" }))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(sim)
+}
+
+/// The upload origin's routes: the tus upload URLs only. They want the API token, except for
+/// uploads created with `direct_user=true`, whose URL is the credential.
+pub fn upload_router(sim: Arc<Sim>) -> Router {
+    Router::new()
+        .route(
+            "/tus/{uid}",
+            axum::routing::patch(tus::patch)
+                .head(tus::head)
+                .delete(tus::terminate)
+                .options(tus::options),
         )
         .route("/__sim/health", get(|| async { "ok" }))
         .layer(axum::extract::DefaultBodyLimit::disable())
@@ -183,9 +197,26 @@ async fn fault_count(axum::extract::State(sim): axum::extract::State<Arc<Sim>>) 
 /// Serve on `listener` until the process ends. Faults are applied before routing; a "drop"
 /// fault closes the connection without a reply (hyper does that when the service fails).
 pub async fn serve(sim: Arc<Sim>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let app = router(sim.clone());
+    serve_router(sim, app, listener).await
+}
+
+/// Serve the upload origin on `listener` (faults apply there too).
+pub async fn serve_uploads(
+    sim: Arc<Sim>,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    let app = upload_router(sim.clone());
+    serve_router(sim, app, listener).await
+}
+
+async fn serve_router(
+    sim: Arc<Sim>,
+    app: Router,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
     use hyper_util::rt::TokioIo;
     use tower::ServiceExt;
-    let app = router(sim.clone());
     loop {
         let (socket, _) = listener.accept().await?;
         let app = app.clone();

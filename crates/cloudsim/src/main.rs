@@ -46,6 +46,12 @@ struct Args {
     /// delivery); default `http://127.0.0.1:PORT`. Tests set it to a proxy in front.
     #[arg(long)]
     public_base: Option<String>,
+    /// Port on 127.0.0.1 for the upload origin (tus upload URLs); 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    upload_port: u16,
+    /// The base URL clients reach the upload origin at; default `http://127.0.0.1:UPLOAD_PORT`.
+    #[arg(long)]
+    public_upload_base: Option<String>,
     /// Also start an R2 endpoint (rclone serve s3) with this bucket.
     #[arg(long)]
     r2_bucket: Option<String>,
@@ -89,6 +95,15 @@ async fn run(args: Args) -> Result<(), String> {
         .clone()
         .map(|b| b.trim_end_matches('/').to_string())
         .unwrap_or_else(|| format!("http://127.0.0.1:{port}"));
+    let uploads = tokio::net::TcpListener::bind(("127.0.0.1", args.upload_port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", args.upload_port))?;
+    let upload_port = uploads.local_addr().map_err(|e| e.to_string())?.port();
+    let upload_base = args
+        .public_upload_base
+        .clone()
+        .map(|b| b.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("http://127.0.0.1:{upload_port}"));
     let config = SimConfig {
         account_id: args.account_id.clone(),
         account_hash: args.account_hash.clone(),
@@ -100,7 +115,10 @@ async fn run(args: Args) -> Result<(), String> {
         images_key: args.images_key,
         faults,
     };
-    let sim = Arc::new(Sim::new(config, base.clone()).map_err(|e| format!("data directory: {e}"))?);
+    let sim = Arc::new(
+        Sim::new(config, base.clone(), upload_base.clone())
+            .map_err(|e| format!("data directory: {e}"))?,
+    );
     let r2 = match &args.r2_bucket {
         Some(bucket) => {
             let keys = args
@@ -121,6 +139,7 @@ async fn run(args: Args) -> Result<(), String> {
     let ready = serde_json::json!({
         "api": sim.api_base(),
         "base": base,
+        "upload_base": upload_base,
         "account_id": args.account_id,
         "account_hash": args.account_hash,
         "r2_endpoint": r2.as_ref().map(|r| r.endpoint.clone()),
@@ -131,7 +150,8 @@ async fn run(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     // Returning drops the R2 child (kill_on_drop), so rclone never outlives the emulator.
     let result = tokio::select! {
-        served = ferry_cloudsim::serve(sim, listener) => served.map_err(|e| e.to_string()),
+        served = ferry_cloudsim::serve(sim.clone(), listener) => served.map_err(|e| e.to_string()),
+        served = ferry_cloudsim::serve_uploads(sim, uploads) => served.map_err(|e| e.to_string()),
         _ = tokio::signal::ctrl_c() => Ok(()),
         _ = term.recv() => Ok(()),
     };

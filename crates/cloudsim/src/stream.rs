@@ -44,6 +44,9 @@ pub struct VideoRecord {
     pub upload_expiry: String,
     /// Decided when the upload completes: do the bytes look like a video?
     pub is_video: Option<bool>,
+    /// Created with `direct_user=true`: its upload URL is the credential, no token needed.
+    #[serde(default)]
+    pub direct_user: bool,
 }
 
 impl VideoRecord {
@@ -181,6 +184,7 @@ fn new_record(size: u64, expiry: std::time::Duration) -> VideoRecord {
             + chrono::Duration::from_std(expiry).unwrap_or(chrono::Duration::days(1)))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         is_video: None,
+        direct_user: false,
     }
 }
 
@@ -284,7 +288,13 @@ pub async fn create(
 ) -> ApiResult {
     require(&sim, &headers, &account, Scope::Stream)?;
     if headers.contains_key("tus-resumable") {
-        return tus_create(&sim, &headers);
+        let direct_user = request
+            .uri()
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .any(|p| p.eq_ignore_ascii_case("direct_user=true"));
+        return tus_create(&sim, &headers, direct_user);
     }
     let is_form = headers
         .get("content-type")
@@ -303,7 +313,7 @@ pub async fn create(
     basic_upload(&sim, form, headers.get("upload-creator")).await
 }
 
-fn tus_create(sim: &Sim, headers: &HeaderMap) -> ApiResult {
+fn tus_create(sim: &Sim, headers: &HeaderMap, direct_user: bool) -> ApiResult {
     let version = headers.get("tus-resumable").and_then(|v| v.to_str().ok());
     if version != Some("1.0.0") {
         let mut resp = (StatusCode::PRECONDITION_FAILED, "unsupported tus version").into_response();
@@ -339,13 +349,20 @@ fn tus_create(sim: &Sim, headers: &HeaderMap) -> ApiResult {
         record.uploaded = Some(now_rfc3339());
         record.is_video = Some(false);
     }
+    record.direct_user = direct_user;
     std::fs::File::create(blob(sim, &record.uid)).map_err(internal)?;
     let uid = record.uid.clone();
+    let expires = crate::tus::http_date(&record.upload_expiry);
     save(sim, record).map_err(internal)?;
-    let location = format!("{}/tus/{uid}?tusv2=true", sim.base);
+    // On the upload origin, not the API's: Cloudflare names another host (api-facts B.1).
+    let location = format!("{}/tus/{uid}?tusv2=true", sim.upload_base);
     let mut resp = StatusCode::CREATED.into_response();
     let h = resp.headers_mut();
     h.insert("tus-resumable", HeaderValue::from_static("1.0.0"));
+    // tus expiration: the creation reply says when an unfinished upload goes (api-facts E.2).
+    if let Some(v) = expires.and_then(|e| HeaderValue::from_str(&e).ok()) {
+        h.insert("upload-expires", v);
+    }
     if let Ok(v) = HeaderValue::from_str(&location) {
         h.insert("location", v);
     }

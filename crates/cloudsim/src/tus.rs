@@ -1,11 +1,15 @@
-//! The tus upload URL Stream hands out (`Location` of the creation reply): HEAD, PATCH,
-//! DELETE and OPTIONS, without the API token (the URL itself is the credential).
+//! The tus upload URL Stream hands out (`Location` of the creation reply), served on the
+//! emulator's upload origin: HEAD, PATCH, DELETE and OPTIONS. Like Cloudflare's upload host for
+//! uploads created with an API token, it wants that token on every request (a request without
+//! it is refused, api-facts B.1 [observed]); only `direct_user` uploads, whose URL is the
+//! credential, go without.
 //!
 //! Stream's chunk rules are enforced: every chunk but the last must be a multiple of 256 KiB
 //! and at least 5 MiB, and none may exceed 200 MiB. A chunk counts only once all of it is on
 //! disk; a chunk cut short is discarded, so the offset stays on a chunk boundary.
 
 use crate::Sim;
+use crate::auth::{Scope, require};
 use crate::stream::{self, VideoRecord};
 
 use axum::body::Body;
@@ -53,6 +57,30 @@ fn expired_record(sim: &Sim, uid: &str) -> bool {
         .is_some_and(stream::expired)
 }
 
+/// An RFC 3339 time as tus writes `Upload-Expires` (an HTTP date).
+pub(crate) fn http_date(rfc3339: &str) -> Option<String> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| t.to_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+}
+
+/// The token check: refused unless the request carries an active token with Stream
+/// permission, or the upload was created with `direct_user=true`.
+fn refused(sim: &Sim, headers: &HeaderMap, uid: &str) -> Option<Response> {
+    let direct = sim
+        .videos
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(uid)
+        .is_some_and(|r| r.direct_user);
+    if direct {
+        return None;
+    }
+    require(sim, headers, &sim.config.account_id, Scope::Stream)
+        .err()
+        .map(IntoResponse::into_response)
+}
+
 fn with_offset(mut resp: Response, record: &VideoRecord) -> Response {
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&record.offset.to_string()) {
@@ -61,9 +89,7 @@ fn with_offset(mut resp: Response, record: &VideoRecord) -> Response {
     if let Ok(v) = HeaderValue::from_str(&record.size.to_string()) {
         h.insert("upload-length", v);
     }
-    if let Some(exp) = chrono::DateTime::parse_from_rfc3339(&record.upload_expiry).ok()
-        && let Ok(v) = HeaderValue::from_str(&exp.to_rfc2822().replace("+0000", "GMT"))
-    {
+    if let Some(v) = http_date(&record.upload_expiry).and_then(|d| HeaderValue::from_str(&d).ok()) {
         h.insert("upload-expires", v);
     }
     h.insert("cache-control", HeaderValue::from_static("no-store"));
@@ -92,6 +118,9 @@ pub async fn head(
     if let Some(r) = version_ok(&headers) {
         return r;
     }
+    if let Some(r) = refused(&sim, &headers, &uid) {
+        return r;
+    }
     if expired_record(&sim, &uid) {
         return reply(StatusCode::GONE, "");
     }
@@ -108,6 +137,9 @@ pub async fn terminate(
     headers: HeaderMap,
 ) -> Response {
     if let Some(r) = version_ok(&headers) {
+        return r;
+    }
+    if let Some(r) = refused(&sim, &headers, &uid) {
         return r;
     }
     if stream::find(&sim, &uid).is_none() {
@@ -143,6 +175,9 @@ pub async fn patch(
     body: Body,
 ) -> Response {
     if let Some(r) = version_ok(&headers) {
+        return r;
+    }
+    if let Some(r) = refused(&sim, &headers, &uid) {
         return r;
     }
     let lock = sim.video_lock(&uid);

@@ -1,7 +1,8 @@
 //! The tus requests. Each method is one HTTP exchange and returns what the server confirmed;
-//! the caller persists it. Headers given with [`Client::with_headers`] (an API token) go only to
-//! the origin they were given for: an upload URL on another host (Stream hands out tokenised
-//! URLs) never sees them.
+//! the caller persists it. Headers given with [`Client::with_headers`] (an API token) go only
+//! where their [`HeaderScope`] allows: the origin they were given for and, when the caller says
+//! so, https hosts under named domains (Cloudflare answers a Stream creation with an upload URL
+//! on another of its hosts, which wants the token too). Any other host never sees them.
 
 use crate::body::{FilePiece, FileReadError};
 use crate::error::TusError;
@@ -33,11 +34,71 @@ pub struct UploadStatus {
     pub length: Option<u64>,
 }
 
+/// Where a client's extra headers (credentials) may be sent.
+#[derive(Debug, Clone)]
+pub struct HeaderScope {
+    origin: url::Origin,
+    /// Hosts under these domains get the headers over https only.
+    https_domains: Vec<String>,
+    /// Any loopback host gets them (an emulator standing for the upload host on its own port);
+    /// set only when the origin itself is on loopback.
+    loopback: bool,
+}
+
+impl HeaderScope {
+    /// Exactly `url`'s scheme, host and port.
+    pub fn origin(url: &Url) -> HeaderScope {
+        HeaderScope {
+            origin: url.origin(),
+            https_domains: Vec::new(),
+            loopback: false,
+        }
+    }
+
+    /// Also https URLs on `domain` or any host under it.
+    pub fn and_https_domain(mut self, domain: &str) -> HeaderScope {
+        self.https_domains
+            .push(domain.trim_matches('.').to_ascii_lowercase());
+        self
+    }
+
+    /// Also other ports of loopback, when the origin is on loopback (never otherwise).
+    pub fn and_loopback_when_local(mut self, origin: &Url) -> HeaderScope {
+        self.loopback = is_loopback(origin);
+        self
+    }
+
+    pub fn covers(&self, url: &Url) -> bool {
+        if self.origin == url.origin() {
+            return true;
+        }
+        if self.loopback && is_loopback(url) {
+            return true;
+        }
+        url.scheme() == "https"
+            && url.host_str().is_some_and(|host| {
+                let host = host.to_ascii_lowercase();
+                self.https_domains
+                    .iter()
+                    .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+            })
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
     headers: HeaderMap,
-    headers_origin: Option<url::Origin>,
+    scope: Option<HeaderScope>,
 }
 
 impl Client {
@@ -45,7 +106,7 @@ impl Client {
         Client {
             http,
             headers: HeaderMap::new(),
-            headers_origin: None,
+            scope: None,
         }
     }
 
@@ -61,9 +122,14 @@ impl Client {
     }
 
     /// Send `headers` with every request to `origin`'s scheme, host and port.
-    pub fn with_headers(mut self, headers: HeaderMap, origin: &Url) -> Self {
+    pub fn with_headers(self, headers: HeaderMap, origin: &Url) -> Self {
+        self.with_scoped_headers(headers, HeaderScope::origin(origin))
+    }
+
+    /// Send `headers` with every request to a URL `scope` covers.
+    pub fn with_scoped_headers(mut self, headers: HeaderMap, scope: HeaderScope) -> Self {
         self.headers = headers;
-        self.headers_origin = Some(origin.origin());
+        self.scope = Some(scope);
         self
     }
 
@@ -72,7 +138,7 @@ impl Client {
             .http
             .request(method, url.clone())
             .header(TUS_RESUMABLE, TUS_VERSION);
-        if self.headers_origin.as_ref() == Some(&url.origin()) {
+        if self.scope.as_ref().is_some_and(|s| s.covers(url)) {
             req = req.headers(self.headers.clone());
         }
         req
@@ -305,5 +371,35 @@ mod tests {
         );
         let head = seen.await.unwrap();
         assert!(!head.contains("authorization"), "{head}");
+    }
+
+    #[test]
+    fn a_scope_covers_its_origin_https_hosts_of_its_domains_and_local_ports_for_local_apis() {
+        let api = Url::parse("https://api.cloudflare.com/client/v4/").unwrap();
+        let scope = HeaderScope::origin(&api)
+            .and_https_domain("cloudflare.com")
+            .and_loopback_when_local(&api);
+        let yes = [
+            "https://api.cloudflare.com/client/v4/accounts/a/stream/x",
+            "https://edge-production.gateway.api.cloudflare.com/client/v4/accounts/a/media/u?tusv2=true",
+            "https://CLOUDFLARE.com/x",
+        ];
+        let no = [
+            "http://edge-production.gateway.api.cloudflare.com/x",
+            "https://cloudflare.com.evil.example/x",
+            "https://evilcloudflare.com/x",
+            "https://upload.example.com/tus/u",
+            "http://127.0.0.1:9000/tus/u",
+        ];
+        for u in yes {
+            assert!(scope.covers(&Url::parse(u).unwrap()), "{u}");
+        }
+        for u in no {
+            assert!(!scope.covers(&Url::parse(u).unwrap()), "{u}");
+        }
+        let local = Url::parse("http://127.0.0.1:8787/client/v4/").unwrap();
+        let scope = HeaderScope::origin(&local).and_loopback_when_local(&local);
+        assert!(scope.covers(&Url::parse("http://127.0.0.1:8788/tus/u").unwrap()));
+        assert!(!scope.covers(&Url::parse("http://10.0.0.1:8788/tus/u").unwrap()));
     }
 }

@@ -16,7 +16,7 @@ pub mod redact;
 
 pub use body::{FilePiece, Observer, Pacer};
 pub use chunks::ChunkPolicy;
-pub use client::{Client, Created, TUS_VERSION, UploadStatus, headers};
+pub use client::{Client, Created, HeaderScope, TUS_VERSION, UploadStatus, headers};
 pub use error::{Decision, TusError, decide};
 pub use metadata::Metadata;
 pub use reqwest;

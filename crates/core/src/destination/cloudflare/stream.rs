@@ -1,6 +1,7 @@
 //! Cloudflare Stream as a [`VideoStore`]: tus uploads created on
 //! `POST /accounts/{id}/stream` (the video uid comes from `stream-media-id`), chunks sent to the
-//! upload URL it returns (followed wherever it points; the API token is not sent there),
+//! upload URL it returns (followed wherever it points; the API token goes with them only to the
+//! API's own origin and to https hosts under cloudflare.com, see [`token_scope`]),
 //! processing read from `GET /stream/{uid}`, signed playback through `POST /stream/{uid}/token`.
 
 use super::api::{Api, Product, failure};
@@ -41,9 +42,9 @@ pub struct StreamDestination {
 
 impl StreamDestination {
     pub fn new(name: &str, api: Api, options: StreamOptions) -> Self {
-        let tus = Client::new(Client::default_http()).with_headers(
+        let tus = Client::new(Client::default_http()).with_scoped_headers(
             ferry_tus::headers(&[("authorization", &format!("Bearer {}", api.token().expose()))]),
-            &api.base,
+            token_scope(&api.base),
         );
         StreamDestination {
             name: name.to_string(),
@@ -89,6 +90,18 @@ impl StreamDestination {
             .get(self.api.account_url(&format!("stream/{uid}")));
         self.api.call(req, Product::Stream, what).await
     }
+}
+
+/// Where the API token may go. Cloudflare answers a tus creation made with the token with a
+/// `Location` on another of its hosts (seen: `edge-production.gateway.api.cloudflare.com`),
+/// which refuses PATCH and HEAD without the token; its own tus examples send the token with
+/// every request (api-facts B.1). So: the API's origin, https hosts under `cloudflare.com`, and,
+/// for an API on loopback (ferry-cloudsim), its other local ports. Never any other host, so a
+/// tokenless `direct_user` URL (upload.videodelivery.net) never sees it.
+pub(crate) fn token_scope(api_base: &Url) -> ferry_tus::HeaderScope {
+    ferry_tus::HeaderScope::origin(api_base)
+        .and_https_domain("cloudflare.com")
+        .and_loopback_when_local(api_base)
 }
 
 /// Map a tus failure to an engine error.
