@@ -537,7 +537,7 @@ pub async fn save_settings(
     app: tauri::AppHandle,
     shell: State<'_, Arc<Shell>>,
     form: SettingsForm,
-) -> Reply<()> {
+) -> Reply<SettingsSaved> {
     let autostart = app.autolaunch();
     if autostart.is_enabled().unwrap_or(false) != form.start_at_login {
         if form.start_at_login {
@@ -556,11 +556,22 @@ pub async fn save_settings(
         stream_require_signed_urls: form.stream_require_signed_urls,
     };
     let engine = shell.session.engine();
+    let mut saved = SettingsSaved {
+        origins_changed: Vec::new(),
+    };
     if edit != SettingsEdit::of(engine.settings()) {
-        edit.apply(&shell.home.config_file())?;
+        saved.origins_changed = edit
+            .apply(&shell.home.config_file())?
+            .into_iter()
+            .map(|t| OriginChange {
+                given: t.given.trim().to_string(),
+                kept: t.origin,
+            })
+            .collect();
         shell.reload().await?;
     }
-    shell.set_prefs(form.desktop)
+    shell.set_prefs(form.desktop)?;
+    Ok(saved)
 }
 
 /// Save the window's own preferences (theme, language, the welcome seen…); the engine is not

@@ -344,6 +344,21 @@ pub struct DeletionRow {
     pub gone_at: i64,
 }
 
+/// An allowed origin the settings kept in another form (a pasted address keeps its host).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OriginChange {
+    pub given: String,
+    pub kept: String,
+}
+
+/// What saving the settings changed on the way.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsSaved {
+    pub origins_changed: Vec<OriginChange>,
+}
+
 /// The settings the window edits (ferry.toml for the engine, desktop.toml for the window).
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -411,6 +426,8 @@ pub fn typescript() -> String {
         FolderRow::decl(),
         DeletionRow::decl(),
         SettingsForm::decl(),
+        OriginChange::decl(),
+        SettingsSaved::decl(),
         DesktopPrefs::decl(),
     ];
     let mut out = String::from(

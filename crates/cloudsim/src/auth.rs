@@ -58,25 +58,50 @@ impl TokenGrant {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+/// Which kind of endpoint is asking: the verify endpoints answer a missing header with 1001,
+/// product endpoints with 9106.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asker {
+    Verify,
+    Product,
+}
+
+/// The bearer token, or Cloudflare's refusal of the header:
+/// - none: 400 with 1001 `Missing "Authorization" header` on the verify endpoints
+///   (github.com/kissgyorgy/cloudflare-dyndns/issues/40) and 9106 "Missing X-Auth-Key,
+///   X-Auth-Email or Authorization headers" elsewhere (github.com/cloudflare/cloudflare-python
+///   issues/2678, an HTTP 400);
+/// - not `Bearer <token>`: 400 with 6003 "Invalid request headers" and an `error_chain` holding
+///   6111 "Invalid format for Authorization header" (api-facts F; the same shape for X-Auth-Key
+///   in github.com/cloudflare/cloudflare-typescript/issues/161, an HTTP 400).
+fn bearer(headers: &HeaderMap, asker: Asker) -> Result<&str, ApiError> {
     let Some(value) = headers.get("authorization") else {
-        return Err(ApiError::bad_request(
-            1001,
-            "Missing \"Authorization\" header",
-        ));
+        return Err(match asker {
+            Asker::Verify => ApiError::bad_request(1001, "Missing \"Authorization\" header"),
+            Asker::Product => ApiError::bad_request(
+                9106,
+                "Missing X-Auth-Key, X-Auth-Email or Authorization headers",
+            ),
+        });
     };
     let value = value.to_str().unwrap_or_default();
     match value.strip_prefix("Bearer ") {
-        Some(token) if !token.trim().is_empty() => Ok(token.trim()),
-        _ => Err(ApiError::bad_request(
-            6003,
-            "Invalid request headers: Invalid format for Authorization header",
-        )),
+        Some(token) if !token.trim().is_empty() && !token.trim().contains(' ') => Ok(token.trim()),
+        _ => Err(ApiError::bad_request(6003, "Invalid request headers")
+            .caused_by(6111, "Invalid format for Authorization header")),
     }
 }
 
 fn grant<'a>(sim: &'a Sim, headers: &HeaderMap) -> Result<&'a TokenGrant, ApiError> {
-    let token = bearer(headers)?;
+    grant_for(sim, headers, Asker::Product)
+}
+
+fn grant_for<'a>(
+    sim: &'a Sim,
+    headers: &HeaderMap,
+    asker: Asker,
+) -> Result<&'a TokenGrant, ApiError> {
+    let token = bearer(headers, asker)?;
     sim.config
         .tokens
         .iter()
@@ -118,7 +143,7 @@ fn verify_reply(g: &TokenGrant) -> ApiResult {
 
 /// `GET /user/tokens/verify`.
 pub async fn verify_user(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> ApiResult {
-    let g = grant(&sim, &headers)?;
+    let g = grant_for(&sim, &headers, Asker::Verify)?;
     if g.account_owned {
         // Account-owned tokens are verified on the account endpoint only.
         return Err(ApiError::new(
@@ -136,7 +161,7 @@ pub async fn verify_account(
     Path(account): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let g = grant(&sim, &headers)?;
+    let g = grant_for(&sim, &headers, Asker::Verify)?;
     if account != sim.config.account_id {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

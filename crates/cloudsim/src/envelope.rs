@@ -37,6 +37,19 @@ pub struct ApiError {
     pub code: u32,
     pub message: String,
     pub retry_after: Option<u64>,
+    /// What few errors carry, boxed so that every handler's `Result` stays small.
+    pub extra: Box<Extra>,
+}
+
+/// The rarer parts of an error reply.
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// Nested causes (`error_chain`), as Cloudflare gives for 6003 "Invalid request headers".
+    pub chain: Vec<(u32, String)>,
+    /// Further errors listed beside the first (the router's 7003 comes with 7000).
+    pub more: Vec<(u32, String)>,
+    /// A 429's rate-limit headers: (limit, remaining, reset as an HTTP date).
+    pub rate_limit: Option<(u32, u32, String)>,
 }
 
 impl ApiError {
@@ -46,7 +59,20 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            extra: Box::default(),
         }
+    }
+
+    /// Add another error beside the first.
+    pub fn also(mut self, code: u32, message: impl Into<String>) -> Self {
+        self.extra.more.push((code, message.into()));
+        self
+    }
+
+    /// Add a nested cause to `error_chain`.
+    pub fn caused_by(mut self, code: u32, message: impl Into<String>) -> Self {
+        self.extra.chain.push((code, message.into()));
+        self
     }
 
     pub fn bad_request(code: u32, message: impl Into<String>) -> Self {
@@ -70,17 +96,46 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if !self.extra.chain.is_empty() {
+            error["error_chain"] = self
+                .extra
+                .chain
+                .iter()
+                .map(|(code, message)| json!({"code": code, "message": message}))
+                .collect();
+        }
+        let mut errors = vec![error];
+        errors.extend(
+            self.extra
+                .more
+                .iter()
+                .map(|(code, message)| json!({"code": code, "message": message})),
+        );
         let body = json!({
             "success": false,
-            "errors": [{"code": self.code, "message": self.message}],
+            "errors": errors,
             "messages": [],
             "result": Value::Null,
         });
         let mut resp = (self.status, Json(body)).into_response();
+        let h = resp.headers_mut();
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
-            resp.headers_mut().insert("retry-after", v);
+            h.insert("retry-after", v);
+        }
+        // Cloudflare's rate-limit headers on a 429 (api-facts A.9).
+        if let Some((limit, remaining, reset)) = &self.extra.rate_limit {
+            for (name, value) in [
+                ("x-ratelimit-limit", limit.to_string()),
+                ("x-ratelimit-remaining", remaining.to_string()),
+                ("x-ratelimit-reset", reset.clone()),
+            ] {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    h.insert(name, v);
+                }
+            }
         }
         resp
     }

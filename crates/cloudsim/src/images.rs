@@ -277,6 +277,9 @@ pub struct EditBody {
     metadata: Option<Value>,
     #[serde(rename = "requireSignedURLs")]
     require_signed: Option<bool>,
+    /// Cloudflare's SDK sends `creator` too (cloudflare-python 5.x
+    /// `types/images/v1_edit_params.py`; OAS24's `images_image_patch_request` predates it).
+    creator: Option<String>,
 }
 
 /// `PATCH /images/v1/{id}`.
@@ -288,6 +291,9 @@ pub async fn edit(
 ) -> ApiResult {
     require(&sim, &headers, &account, Scope::Images)?;
     let mut record = find(&sim, &id)?;
+    if let Some(c) = body.creator {
+        record.creator = Some(c);
+    }
     if let Some(m) = body.metadata {
         record.meta = m;
     }
@@ -316,7 +322,15 @@ pub async fn list_v1(
     Query(q): Query<ListV1>,
 ) -> ApiResult {
     require(&sim, &headers, &account, Scope::Images)?;
-    let per_page = q.per_page.unwrap_or(1000).clamp(10, 10_000);
+    // OAS24 `images-list-images`: per_page from 10 to 10,000 (api-facts A.4); out of range is
+    // refused, not clamped.
+    let per_page = q.per_page.unwrap_or(1000);
+    if !(10..=10_000).contains(&per_page) {
+        return Err(ApiError::bad_request(
+            5400,
+            "Bad request: per_page must be between 10 and 10000",
+        ));
+    }
     let page = q.page.unwrap_or(1).max(1);
     let images: Vec<Value> = stored(&sim)
         .iter()
@@ -366,6 +380,10 @@ pub async fn list_v2(
     if q.sort_order.as_deref() != Some("asc") {
         all.reverse();
     }
+    let per_page = sim
+        .config
+        .list_page_max
+        .map_or(per_page, |m| per_page.min(m));
     let start: usize = match q.continuation_token.as_deref() {
         None | Some("") => 0,
         Some(t) => t

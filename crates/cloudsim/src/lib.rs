@@ -51,6 +51,9 @@ pub struct SimConfig {
     pub upload_expiry: Duration,
     /// The Images signing key (`GET /images/v1/keys`).
     pub images_key: String,
+    /// The most items one list page holds, whatever `per_page` asks: Cloudflare may answer
+    /// with fewer and a `continuation_token`, and a client must follow it. Tests set it low.
+    pub list_page_max: Option<usize>,
     pub faults: Vec<FaultRule>,
 }
 
@@ -146,7 +149,9 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route(
             "/accounts/{account}/stream/{uid}/token",
             post(stream::token),
-        );
+        )
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_route);
     Router::new()
         .nest("/client/v4", api)
         .route("/images-upload/{hash}/{id}", post(images::one_time_upload))
@@ -175,6 +180,21 @@ pub fn upload_router(sim: Arc<Sim>) -> Router {
         .route("/__sim/health", get(|| async { "ok" }))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(sim)
+}
+
+/// What Cloudflare's API router answers for a path or method it has no route for: HTTP 400 with
+/// 7003 "Could not route to …, perhaps your object identifier is invalid?" and 7000 "No route
+/// for that URI" (api-facts A.8; seen in github.com/zanjie1999/cloudflare-api-v4-ddns/issues/4
+/// and github.com/lukesUbuntu/cloudflare-api/issues/4), never a product's "not found".
+async fn no_route(uri: axum::http::Uri) -> envelope::ApiError {
+    envelope::ApiError::bad_request(
+        7003,
+        format!(
+            "Could not route to {}, perhaps your object identifier is invalid?",
+            uri.path()
+        ),
+    )
+    .also(7000, "No route for that URI")
 }
 
 async fn set_faults(
@@ -250,6 +270,9 @@ async fn serve_router(
                                     fault_message(status),
                                 );
                                 err.retry_after = hit.retry_after;
+                                if status == axum::http::StatusCode::TOO_MANY_REQUESTS {
+                                    err.extra.rate_limit = Some(rate_limit(hit.retry_after));
+                                }
                                 return Ok(axum::response::IntoResponse::into_response(err));
                             }
                         }
@@ -263,6 +286,18 @@ async fn serve_router(
                 .await;
         });
     }
+}
+
+/// Cloudflare's rate-limit headers for a 429: 1,200 requests per 5 minutes per user, none left,
+/// reset when the wait ends (api-facts A.9, developers.cloudflare.com/fundamentals/api/
+/// reference/limits/).
+fn rate_limit(retry_after: Option<u64>) -> (u32, u32, String) {
+    let reset = chrono::Utc::now() + chrono::Duration::seconds(retry_after.unwrap_or(300) as i64);
+    (
+        1200,
+        0,
+        reset.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+    )
 }
 
 fn fault_code(status: axum::http::StatusCode) -> u32 {

@@ -39,6 +39,10 @@ struct Args {
     /// Images signing key.
     #[arg(long, default_value = "ferry-cloudsim-images-key")]
     images_key: String,
+    /// The most items one Images v2 list page holds (Cloudflare may return fewer than
+    /// per_page; clients must follow continuation_token).
+    #[arg(long)]
+    list_page_max: Option<usize>,
     /// A fault rule as JSON (see faults.rs). Repeatable.
     #[arg(long = "fault")]
     faults: Vec<String>,
@@ -113,6 +117,7 @@ async fn run(args: Args) -> Result<(), String> {
         processing: Duration::from_millis(args.processing_ms),
         upload_expiry: Duration::from_secs(args.upload_expiry_secs),
         images_key: args.images_key,
+        list_page_max: args.list_page_max,
         faults,
     };
     let sim = Arc::new(

@@ -248,11 +248,16 @@ fn apply_metadata(record: &mut VideoRecord, header: &str) -> Result<(), ApiError
                 let when = chrono::DateTime::parse_from_rfc3339(&text).map_err(|_| {
                     ApiError::bad_request(10005, "scheduleddeletion must be an RFC 3339 date")
                 })?;
-                let days = (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
-                if !(29..=1096).contains(&days) {
+                // 30 to 1,096 days after `created`, to the second: Cloudflare refuses a time
+                // short of 30 days however slightly (api-facts B.2; OAS24 stream_scheduledDeletion).
+                let created = chrono::DateTime::parse_from_rfc3339(&record.created)
+                    .map(|c| c.with_timezone(&chrono::Utc))
+                    .unwrap_or_else(|_| chrono::Utc::now());
+                let after = when.with_timezone(&chrono::Utc) - created;
+                if after < chrono::Duration::days(30) || after > chrono::Duration::days(1096) {
                     return Err(ApiError::bad_request(
                         10005,
-                        "scheduleddeletion must be 30 to 1096 days from now",
+                        "scheduledDeletion must be at least 30 days and at most 1096 days after the video's creation",
                     ));
                 }
                 record.scheduled_deletion = Some(text);

@@ -190,8 +190,27 @@ impl Settings {
             Err(e) => return Err(Error::from_io(path, &e)),
         };
         settings.apply_env(&|k| std::env::var(k).ok());
+        settings
+            .tidy_origins()
+            .map_err(|e| e.context(path.display()))?;
         settings.validate().map_err(|e| e.context(path.display()))?;
         Ok(settings)
+    }
+
+    /// Keep Stream's allowed origins in the form Cloudflare takes (a pasted address becomes its
+    /// host, see [`crate::origins`]); returns what was changed, to be shown.
+    pub fn tidy_origins(&mut self) -> Result<Vec<String>> {
+        let tidied = crate::origins::tidy_all(&self.stream.allowed_origins)?;
+        let notices: Vec<String> = tidied
+            .iter()
+            .filter(|t| t.changed())
+            .map(crate::origins::Tidied::notice)
+            .collect();
+        for n in &notices {
+            tracing::info!("{n}");
+        }
+        self.stream.allowed_origins = tidied.into_iter().map(|t| t.origin).collect();
+        Ok(notices)
     }
 
     /// Environment overrides (`FERRY_PART_SIZE`, …), handy for one-off runs and tests.
@@ -253,6 +272,16 @@ impl Settings {
             && !(5..=200).contains(&mib)
         {
             return Err(Error::config("stream.chunk_mib must be between 5 and 200"));
+        }
+        for origin in &self.stream.allowed_origins {
+            let tidied =
+                crate::origins::tidy(origin).map_err(|e| e.context("stream.allowed_origins"))?;
+            if tidied.changed() {
+                return Err(Error::config(format!(
+                    "stream.allowed_origins: {origin:?} should be written {:?}",
+                    tidied.origin
+                )));
+            }
         }
         if let Some(days) = self.stream.scheduled_deletion_days
             && !(30..=1096).contains(&days)
@@ -341,8 +370,17 @@ impl SettingsEdit {
 
     /// Write the edit into `path`. The result is checked as a whole before it replaces the
     /// file, so a bad value (a template with an unknown field, zero concurrency) is refused and
-    /// the old file stays.
-    pub fn apply(&self, path: &Path) -> Result<()> {
+    /// the old file stays. Allowed origins are tidied first (a pasted address keeps its host);
+    /// returns the ones changed, to be shown.
+    pub fn apply(&self, path: &Path) -> Result<Vec<crate::origins::Tidied>> {
+        let mut edit = self.clone();
+        let tidied = crate::origins::tidy_all(&edit.stream_allowed_origins)?;
+        edit.stream_allowed_origins = tidied.iter().map(|t| t.origin.clone()).collect();
+        edit.write(path)?;
+        Ok(tidied.into_iter().filter(|t| t.changed()).collect())
+    }
+
+    fn write(&self, path: &Path) -> Result<()> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -421,6 +459,19 @@ mod tests {
         assert_eq!(back.prefix, "course");
         assert_eq!(back.images.variant, "thumb");
         assert_eq!(back.stream.allowed_origins, ["course.example.com"]);
+
+        // A pasted address keeps its host, and the change is reported; a non-origin is refused.
+        edit.stream_allowed_origins = vec!["https://lms.school.edu/course/7".into()];
+        let changed = edit.apply(&path).unwrap();
+        assert_eq!(changed.len(), 1);
+        assert_eq!(changed[0].origin, "lms.school.edu");
+        let back = Settings::load(&path).unwrap();
+        assert_eq!(back.stream.allowed_origins, ["lms.school.edu"]);
+        edit.stream_allowed_origins = vec!["*".into()];
+        assert!(edit.apply(&path).is_err());
+        edit.stream_allowed_origins = vec!["course.example.com".into()];
+        edit.apply(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
 
         edit.key_template = "{nope}".into();
         assert!(edit.apply(&path).is_err());

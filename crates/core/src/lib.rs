@@ -26,6 +26,7 @@ pub mod keychain;
 pub mod keys;
 pub mod manifest;
 pub mod memory;
+pub mod origins;
 pub mod pace;
 pub mod parts;
 pub mod private;

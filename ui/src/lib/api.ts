@@ -14,6 +14,7 @@ import type {
   NewAccount,
   Overview,
   SettingsForm,
+  SettingsSaved,
   UiEvent,
 } from "./bindings";
 
@@ -67,7 +68,7 @@ export const api = {
   confirmDeletions: (root: string) => call<number>("confirm_deletions", { root }),
   keepDeletions: (root: string) => call<number>("keep_deletions", { root }),
   settings: () => call<SettingsForm>("settings"),
-  saveSettings: (form: SettingsForm) => call<void>("save_settings", { form }),
+  saveSettings: (form: SettingsForm) => call<SettingsSaved>("save_settings", { form }),
   savePrefs: (prefs: DesktopPrefs) => call<void>("save_prefs", { prefs }),
 };
 

@@ -83,6 +83,10 @@ bandwidthLimitKib: number, keyTemplate: string, linkExpirySecs: number, streamAl
  */
 startAtLogin: boolean, desktop: DesktopPrefs, };
 
+export type OriginChange = { given: string, kept: string, };
+
+export type SettingsSaved = { originsChanged: Array<OriginChange>, };
+
 export type DesktopPrefs = { 
 /**
  * `system`, `light` or `dark`.

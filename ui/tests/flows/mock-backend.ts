@@ -204,7 +204,7 @@ function handle(cmd: string, args: Args): unknown {
       return settings;
     case "save_settings":
       settings = args.form as SettingsForm;
-      return null;
+      return { originsChanged: [] };
     case "save_prefs":
       settings = { ...settings, desktop: args.prefs as SettingsForm["desktop"] };
       return null;

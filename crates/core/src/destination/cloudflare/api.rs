@@ -170,25 +170,7 @@ pub async fn envelope(resp: Response, product: Product, what: &str) -> Result<Va
         .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
     let body = read_capped(resp, REPLY_CAP, product, what).await?;
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
-    let errors = parsed
-        .as_ref()
-        .and_then(|v| v.get("errors"))
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .map(|e| {
-                    (
-                        e.get("code").and_then(Value::as_u64).unwrap_or(0),
-                        e.get("message")
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string(),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
+    let errors = parsed.as_ref().map(error_items).unwrap_or_default();
     let success = parsed
         .as_ref()
         .and_then(|v| v.get("success"))
@@ -212,6 +194,62 @@ pub async fn envelope(resp: Response, product: Product, what: &str) -> Result<Va
     Err(failure(status, &errors, product, what).with_retry_after(retry_after))
 }
 
+/// The `(code, message)` pairs of an envelope's `errors`, with the items of each one's
+/// `error_chain` after it (Cloudflare nests the precise cause there: 6003 "Invalid request
+/// headers" carries 6111 "Invalid format for Authorization header").
+pub fn error_items(envelope: &Value) -> Vec<(u64, String)> {
+    fn walk(items: &Value, out: &mut Vec<(u64, String)>) {
+        for e in items.as_array().into_iter().flatten() {
+            out.push((
+                e.get("code").and_then(Value::as_u64).unwrap_or(0),
+                e.get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            ));
+            if let Some(chain) = e.get("error_chain") {
+                walk(chain, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(errors) = envelope.get("errors") {
+        walk(errors, &mut out);
+    }
+    out
+}
+
+/// What is wrong with the API token, read from Cloudflare's error codes (api-facts A.8, F):
+/// whatever the HTTP status, these codes mean the token must be fixed, never the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenProblem {
+    /// 1001 "Missing Authorization header", 9106 "Missing X-Auth-Key, X-Auth-Email or
+    /// Authorization headers".
+    Missing,
+    /// 6003 "Invalid request headers" with 6111 "Invalid format for Authorization header".
+    Malformed,
+    /// 1000 "Invalid API Token", 10001 "Unable to authenticate request", 10000
+    /// "Authentication error" (except on a 403, where it means a missing permission).
+    Refused,
+}
+
+fn token_problem(status: StatusCode, codes: &[u64]) -> Option<TokenProblem> {
+    let has = |c: u64| codes.contains(&c);
+    if has(1001) || has(9106) {
+        Some(TokenProblem::Missing)
+    } else if has(6003) || has(6111) {
+        Some(TokenProblem::Malformed)
+    } else if has(1000)
+        || has(10001)
+        || (has(10000) && status != StatusCode::FORBIDDEN)
+        || status == StatusCode::UNAUTHORIZED
+    {
+        Some(TokenProblem::Refused)
+    } else {
+        None
+    }
+}
+
 /// Map an HTTP status and Cloudflare error codes.
 pub fn failure(
     status: StatusCode,
@@ -230,24 +268,30 @@ pub fn failure(
     };
     let label = product.label();
     let has = |code: u64| errors.iter().any(|(c, _)| *c == code);
-    match status.as_u16() {
-        401 => Error::new(
+    let codes: Vec<u64> = errors.iter().map(|(c, _)| *c).collect();
+    if let Some(problem) = token_problem(status, &codes) {
+        let fix = match problem {
+            TokenProblem::Missing => {
+                "no API token reached Cloudflare: set the Cloudflare API token (CLOUDFLARE_API_TOKEN)"
+            }
+            TokenProblem::Malformed => {
+                "the Cloudflare API token (CLOUDFLARE_API_TOKEN) is not in a form Cloudflare reads: copy it again, without spaces, quotes or line breaks"
+            }
+            TokenProblem::Refused => {
+                "Cloudflare does not accept the API token (CLOUDFLARE_API_TOKEN): it may be mistyped, expired or revoked; check it or create a new one"
+            }
+        };
+        return Error::new(
             ErrorKind::Unauthenticated,
-            format!(
-                "{label} refused the API token while {what} ({detail}): check CLOUDFLARE_API_TOKEN; it may be mistyped, expired or revoked"
-            ),
-        ),
+            format!("{label} refused the request while {what} ({detail}): {fix}"),
+        );
+    }
+    match status.as_u16() {
         403 => Error::new(
             ErrorKind::PermissionDenied,
             format!(
                 "{label}: the API token may not do this ({what}: {detail}); give it the \"{}\" permission on the account in CLOUDFLARE_ACCOUNT_ID, or use another token",
                 product.permission(),
-            ),
-        ),
-        400 if has(1001) || has(6003) || has(6111) => Error::new(
-            ErrorKind::Unauthenticated,
-            format!(
-                "{label}: the API token is missing or malformed while {what} ({detail}); set CLOUDFLARE_API_TOKEN"
             ),
         ),
         404 => Error::new(
@@ -333,5 +377,73 @@ mod tests {
             )
             .is_temporary()
         );
+    }
+
+    /// Every code Cloudflare uses for a missing, malformed or refused token, at the statuses
+    /// it has been seen with, says "fix the token"; none reads as bad input.
+    #[test]
+    fn token_errors_say_fix_the_token_whatever_the_status() {
+        let cases: [(u16, &str, &str); 8] = [
+            (
+                400,
+                r#"{"errors":[{"code":1001,"message":"Missing \"Authorization\" header"}]}"#,
+                "no API token",
+            ),
+            (
+                400,
+                r#"{"errors":[{"code":9106,"message":"Missing X-Auth-Key, X-Auth-Email or Authorization headers"}]}"#,
+                "no API token",
+            ),
+            (
+                400,
+                r#"{"errors":[{"code":6003,"message":"Invalid request headers","error_chain":[{"code":6111,"message":"Invalid format for Authorization header"}]}]}"#,
+                "not in a form",
+            ),
+            (
+                400,
+                r#"{"errors":[{"code":6111,"message":"Invalid format for Authorization header"}]}"#,
+                "not in a form",
+            ),
+            (
+                403,
+                r#"{"errors":[{"code":1000,"message":"Invalid API Token"}]}"#,
+                "does not accept",
+            ),
+            (
+                400,
+                r#"{"errors":[{"code":10001,"message":"Unable to authenticate request"}]}"#,
+                "does not accept",
+            ),
+            (
+                401,
+                r#"{"errors":[{"code":10000,"message":"Authentication error"}]}"#,
+                "does not accept",
+            ),
+            (
+                400,
+                r#"{"errors":[{"code":10000,"message":"Authentication error"}]}"#,
+                "does not accept",
+            ),
+        ];
+        for (status, body, says) in cases {
+            let items = error_items(&serde_json::from_str(body).unwrap());
+            let err = failure(
+                StatusCode::from_u16(status).unwrap(),
+                &items,
+                Product::Images,
+                "uploading a.png",
+            );
+            assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{status} {body}");
+            assert!(err.message().contains(says), "{err}");
+            assert!(err.message().contains("CLOUDFLARE_API_TOKEN"), "{err}");
+        }
+        // A valid token without the permission stays a permission problem.
+        let err = failure(
+            StatusCode::FORBIDDEN,
+            &[(10000, "Authentication error".into())],
+            Product::Images,
+            "x",
+        );
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied);
     }
 }

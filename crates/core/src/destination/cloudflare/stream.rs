@@ -74,7 +74,7 @@ impl StreamDestination {
             m = m.with("thumbnailtimestamppct", &pct.to_string());
         }
         if let Some(days) = self.options.scheduled_deletion_days {
-            let when = chrono::Utc::now() + chrono::Duration::days(i64::from(days));
+            let when = scheduled_deletion(chrono::Utc::now(), days);
             m = m.with(
                 "scheduleddeletion",
                 &when.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -90,6 +90,22 @@ impl StreamDestination {
             .get(self.api.account_url(&format!("stream/{uid}")));
         self.api.call(req, Product::Stream, what).await
     }
+}
+
+/// How far from Stream's limits a scheduled deletion stays. Stream wants it 30 to 1,096 days
+/// after the video's `created`, which its clock sets after this request leaves: `now + 30 days`
+/// written to the second would land short of 30 days (api-facts B.2).
+const DELETION_MARGIN: chrono::Duration = chrono::Duration::hours(1);
+
+/// The deletion time for a video uploaded `now`, `days` days on, kept inside Stream's window
+/// with [`DELETION_MARGIN`] on either side.
+fn scheduled_deletion(
+    now: chrono::DateTime<chrono::Utc>,
+    days: u32,
+) -> chrono::DateTime<chrono::Utc> {
+    let earliest = now + chrono::Duration::days(30) + DELETION_MARGIN;
+    let latest = now + chrono::Duration::days(1096) - DELETION_MARGIN;
+    (now + chrono::Duration::days(i64::from(days))).clamp(earliest, latest)
 }
 
 /// Where the API token may go. Cloudflare answers a tus creation made with the token with a
@@ -126,18 +142,8 @@ fn tus_error(err: TusError, what: &str) -> Error {
         } => {
             let errors: Vec<(u64, String)> = serde_json::from_str::<Value>(&body)
                 .ok()
-                .and_then(|v| v.get("errors").and_then(Value::as_array).cloned())
-                .map(|items| {
-                    items
-                        .iter()
-                        .map(|e| {
-                            (
-                                e["code"].as_u64().unwrap_or(0),
-                                e["message"].as_str().unwrap_or("").to_string(),
-                            )
-                        })
-                        .collect()
-                })
+                .filter(|v| v.get("errors").is_some())
+                .map(|v| super::api::error_items(&v))
                 .unwrap_or_else(|| {
                     let text = body.trim();
                     if text.is_empty() {
@@ -339,5 +345,45 @@ impl VideoStore for StreamDestination {
             .as_str()
             .ok_or_else(|| Error::protocol("Cloudflare Stream returned no token"))?;
         Ok(hls.replacen(media_id, token, 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scheduled_deletion_stays_inside_streams_window_with_a_margin() {
+        let now = chrono::Utc::now();
+        let at_30 = scheduled_deletion(now, 30);
+        assert!(at_30 - now >= chrono::Duration::days(30) + DELETION_MARGIN);
+        let at_1096 = scheduled_deletion(now, 1096);
+        assert!(at_1096 - now <= chrono::Duration::days(1096) - DELETION_MARGIN);
+        assert_eq!(
+            scheduled_deletion(now, 90) - now,
+            chrono::Duration::days(90)
+        );
+    }
+
+    #[test]
+    fn the_token_goes_to_cloudflare_upload_hosts_over_https_only() {
+        let api = Url::parse("https://api.cloudflare.com/client/v4").unwrap();
+        let scope = token_scope(&api);
+        for (url, expected) in [
+            (
+                "https://edge-production.gateway.api.cloudflare.com/client/v4/accounts/a/media/u?tusv2=true",
+                true,
+            ),
+            (
+                "https://api.cloudflare.com/client/v4/accounts/a/stream/u",
+                true,
+            ),
+            ("http://edge-production.gateway.api.cloudflare.com/x", false),
+            ("https://upload.videodelivery.net/tus/u?tusv2=true", false),
+            ("https://uploads.example.com/tus/u", false),
+            ("http://127.0.0.1:8788/tus/u", false),
+        ] {
+            assert_eq!(scope.covers(&Url::parse(url).unwrap()), expected, "{url}");
+        }
     }
 }
