@@ -1,5 +1,6 @@
-//! ferry-cloudsim is faithful: its replies validate against Cloudflare's OpenAPI schemas, a
-//! third-party tus client (tuspy) uploads to its Stream endpoint, and it enforces Stream's
+//! ferry-cloudsim is faithful: its replies validate against Cloudflare's OpenAPI schemas,
+//! Cloudflare's official Python SDK calls every endpoint it serves and parses every answer, a
+//! third-party tus client (tuspy) uploads to its Stream upload origin, and it enforces Stream's
 //! chunk rules, case-insensitive metadata keys, the Images limits and token checks.
 
 use ferry_e2e::cloudsim::{ACCOUNT, CloudSim, EXPIRED, IMAGES_ONLY, TOKEN, curl};
@@ -458,4 +459,32 @@ fn basic_uploads_limits_and_the_processing_states() {
         .to_string();
     let (_, v) = call(&["-H", &auth(TOKEN), &api(&format!("stream/{uid}"))]);
     assert_eq!(v["result"]["status"]["state"], "pendingupload");
+}
+
+/// Cloudflare's own client (the `cloudflare` package on PyPI, types generated from Cloudflare's
+/// OpenAPI) against every endpoint the emulator serves: tokens, Images v1 and v2 (custom paths,
+/// edit with creator, blobs, keys, continuation), direct uploads, Stream tus creation (the bytes
+/// by tuspy on the upload origin), get, list with limit and after, playback tokens, delete, and
+/// the refusals (wrong, unauthorised and malformed tokens; an unknown path).
+#[test]
+fn cloudflares_official_sdk_agrees_with_the_emulator() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let (image, _) = png(dir.path(), "cover.png", 64, 64, 4_000);
+    let (video, _) = mp4(dir.path(), "clip.mp4", 6 * MIB + 10, 9);
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = Command::new("python3")
+        .arg(format!("{root}/support/sdk_check.py"))
+        .args([&sim.api, ACCOUNT, TOKEN, IMAGES_ONLY])
+        .arg(&image)
+        .arg(&video)
+        .output()
+        .expect("python3 with the cloudflare SDK (scripts/setup.sh --test)");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.contains("all SDK checks passed"), "{report}");
 }

@@ -76,6 +76,13 @@ impl VideoRecord {
         }
     }
 
+    fn ready_at(&self, sim: &Sim) -> Option<String> {
+        let uploaded = chrono::DateTime::parse_from_rfc3339(self.uploaded.as_deref()?).ok()?;
+        let at = uploaded.with_timezone(&chrono::Utc)
+            + chrono::Duration::from_std(sim.config.processing).ok()?;
+        Some(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    }
+
     pub fn to_json(&self, sim: &Sim) -> Value {
         let (state, pct, ready) = self.progress(sim);
         let delivery = format!("{}/stream-delivery/{}", sim.base, self.uid);
@@ -110,7 +117,8 @@ impl VideoRecord {
             v["uploaded"] = json!(u);
         }
         if ready {
-            v["readyToStreamAt"] = json!(self.uploaded);
+            // When it became playable: processing ends `processing` after the last byte.
+            v["readyToStreamAt"] = json!(self.ready_at(sim));
             v["preview"] = json!(format!("{delivery}/watch"));
             v["thumbnail"] = json!(format!("{delivery}/thumbnails/thumbnail.jpg"));
         }
@@ -441,10 +449,32 @@ pub async fn get(
     Ok(ok(record.to_json(&sim)))
 }
 
+/// The list's query, as Cloudflare's SDK sends it (cloudflare-python 5.x
+/// `types/stream/stream_list_params.py`; OAS24 `stream-videos-list-videos`): `after`/`start`
+/// and `before`/`end` bound `created`, `limit` is 1 to 1,000.
 #[derive(Deserialize)]
 pub struct ListQuery {
     search: Option<String>,
     asc: Option<bool>,
+    limit: Option<i64>,
+    after: Option<String>,
+    start: Option<String>,
+    before: Option<String>,
+    end: Option<String>,
+    creator: Option<String>,
+    status: Option<String>,
+}
+
+fn instant(name: &str, text: Option<&String>) -> Result<Option<String>, ApiError> {
+    let Some(text) = text else { return Ok(None) };
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| {
+            Some(
+                t.with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            )
+        })
+        .map_err(|_| ApiError::bad_request(10005, format!("{name} must be an RFC 3339 date-time")))
 }
 
 /// `GET /accounts/{account_id}/stream`.
@@ -455,6 +485,15 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
     require(&sim, &headers, &account, Scope::Stream)?;
+    let limit = q.limit.unwrap_or(1000);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request(
+            10005,
+            "limit must be between 1 and 1000",
+        ));
+    }
+    let after = instant("after", q.after.as_ref().or(q.start.as_ref()))?;
+    let before = instant("before", q.before.as_ref().or(q.end.as_ref()))?;
     let mut all: Vec<VideoRecord> = sim
         .videos
         .lock()
@@ -463,6 +502,15 @@ pub async fn list(
         .filter(|v| !expired(v))
         .cloned()
         .collect();
+    // Both sides are UTC with milliseconds, so text order is time order.
+    all.retain(|v| {
+        after.as_ref().is_none_or(|a| v.created > *a)
+            && before.as_ref().is_none_or(|b| v.created < *b)
+            && q.creator
+                .as_ref()
+                .is_none_or(|c| v.creator.as_ref() == Some(c))
+            && q.status.as_ref().is_none_or(|s| v.progress(&sim).0 == s)
+    });
     all.sort_by(|a, b| a.created.cmp(&b.created));
     if !q.asc.unwrap_or(false) {
         all.reverse();
@@ -476,11 +524,12 @@ pub async fn list(
         });
     }
     let total = all.len();
-    let videos: Vec<Value> = all.iter().take(1000).map(|v| v.to_json(&sim)).collect();
+    let limit = limit as usize;
+    let videos: Vec<Value> = all.iter().take(limit).map(|v| v.to_json(&sim)).collect();
     // Stream's list adds `range` and `total` beside `result`.
     Ok(axum::Json(json!({
         "success": true, "errors": [], "messages": [],
-        "result": videos, "range": total.min(1000), "total": total,
+        "result": videos, "range": total.min(limit), "total": total,
     }))
     .into_response())
 }
