@@ -239,3 +239,65 @@ fn the_router_images_lists_and_rate_limits_answer_as_cloudflare_does() {
         assert!(head.contains(h), "{h} in {text}");
     }
 }
+
+/// R2's own multipart rules, which the S3 server behind the emulator does not enforce: a client
+/// other than Ferry (boto3) is refused where R2 refuses it, and Ferry's multipart uploads pass.
+#[test]
+fn the_emulators_r2_refuses_what_r2_refuses_and_ferrys_parts_pass() {
+    let sim = CloudSim::start(100);
+    let script = r#"
+import sys, boto3, botocore
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2],
+                  aws_secret_access_key=sys.argv[3], region_name="auto")
+bucket = sys.argv[4]
+def attempt(sizes, number=None):
+    up = s3.create_multipart_upload(Bucket=bucket, Key="parts.bin")["UploadId"]
+    parts = []
+    try:
+        for i, size in enumerate(sizes, 1):
+            n = number or i
+            etag = s3.upload_part(Bucket=bucket, Key="parts.bin", UploadId=up, PartNumber=n, Body=b"x" * size)["ETag"]
+            parts.append({"PartNumber": n, "ETag": etag})
+        s3.complete_multipart_upload(Bucket=bucket, Key="parts.bin", UploadId=up, MultipartUpload={"Parts": parts})
+        return "ok"
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+MIB = 1024 * 1024
+print(attempt([6 * MIB, 5 * MIB, 100]))
+print(attempt([1 * MIB, 1 * MIB, 100]))
+print(attempt([100], number=10001))
+print(attempt([5 * MIB, 5 * MIB, 100]))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &sim.r2_endpoint])
+        .args([
+            ferry_e2e::servers::ACCESS_KEY,
+            ferry_e2e::servers::SECRET_KEY,
+            ferry_e2e::servers::BUCKET,
+        ])
+        .output()
+        .expect("python3 with boto3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        ["InvalidPart", "EntityTooSmall", "InvalidArgument", "ok"],
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Ferry's parts are equal but the last: R2 takes them.
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("lecture notes.pdf");
+    let bytes = ferry_e2e::data(17 * MIB + 123, 5);
+    std::fs::write(&doc, &bytes).unwrap();
+    let mut ferry = Ferry::cloudflare(&sim, TOKEN);
+    ferry.multipart_parts(5 * MIB);
+    let run = ferry.run_paths(&["upload", "--json"], &[&doc]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let job = &run.lines()[0];
+    let checker = ferry_e2e::checker::Checker::new(&sim.r2_endpoint, ferry_e2e::servers::BUCKET);
+    assert_eq!(
+        checker.sha256(job["key"].as_str().unwrap()),
+        ferry_e2e::sha256_hex(&bytes)
+    );
+}

