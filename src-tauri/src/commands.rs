@@ -386,16 +386,65 @@ pub async fn test_account(shell: State<'_, Arc<Shell>>, name: String) -> Reply<V
     })
     .await
     .map_err(|e| IpcError::internal(e.to_string()))??;
-    Ok(account
-        .test(CheckOptions::default())
-        .await
+    Ok(rows(account.test(CheckOptions::default()).await))
+}
+
+/// The full test of an account: a small file to each of its destinations, its link opened,
+/// then deleted (`ferry check --deep`). Runs the connection test first and stops there if it
+/// fails, so a wrong token is named rather than tried three times.
+#[tauri::command]
+pub async fn full_test_account(shell: State<'_, Arc<Shell>>, name: String) -> Reply<Vec<CheckRow>> {
+    let home = shell.home.clone();
+    let account = tokio::task::spawn_blocking(move || {
+        AccountDestinations::open(&home, &Keychain::default(), &name)
+    })
+    .await
+    .map_err(|e| IpcError::internal(e.to_string()))??;
+    let mut lines = account.test(CheckOptions::default()).await;
+    if lines.iter().all(|l| l.ok) {
+        lines.extend(account.round_trip(Default::default()).await);
+    }
+    Ok(rows(lines))
+}
+
+/// Test the setup the engine uses now (accounts, the environment, or the demo cloud); with
+/// `full`, also the full test of each destination.
+#[tauri::command]
+pub async fn test_setup(shell: State<'_, Arc<Shell>>, full: bool) -> Reply<Vec<CheckRow>> {
+    let engine = shell.session.engine();
+    let names = engine.destination_names();
+    if names.is_empty() {
+        engine.ensure_configured()?;
+    }
+    let mut lines = Vec::new();
+    let mut cloudflare_done = false;
+    for name in &names {
+        // Images and Stream share one token: its check runs once.
+        if name == "images" || name == "stream" {
+            if cloudflare_done {
+                continue;
+            }
+            cloudflare_done = true;
+        }
+        lines.extend(engine.check(name, CheckOptions::default()).await?);
+    }
+    if full && lines.iter().all(|l| l.ok) {
+        for name in &names {
+            lines.extend(engine.round_trip(name, Default::default()).await?);
+        }
+    }
+    Ok(rows(lines))
+}
+
+fn rows(lines: Vec<ferry_core::destination::cloudflare::CheckLine>) -> Vec<CheckRow> {
+    lines
         .into_iter()
         .map(|l| CheckRow {
             what: l.what,
             ok: l.ok,
             detail: l.detail,
         })
-        .collect())
+        .collect()
 }
 
 // ---- watched folders ----

@@ -58,6 +58,8 @@ pub fn run() {
             commands::remove_account,
             commands::set_default_account,
             commands::test_account,
+            commands::full_test_account,
+            commands::test_setup,
             commands::folders,
             commands::add_folder,
             commands::remove_folder,

@@ -301,3 +301,55 @@ print(attempt([5 * MIB, 5 * MIB, 100]))
         ferry_e2e::sha256_hex(&bytes)
     );
 }
+
+/// `ferry check --deep`: the full test a teacher or IT admin runs once with a real token. It
+/// uploads to Images, Stream (over tus, resuming between two chunks) and R2, opens each link,
+/// deletes everything it made, and says what to fix when a step fails.
+#[test]
+fn the_full_test_uploads_opens_and_cleans_up_everywhere() {
+    let sim = CloudSim::start(300);
+    let ferry = Ferry::cloudflare(&sim, TOKEN);
+    let run = ferry.run(&["check", "--deep"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    for step in [
+        "images: upload a small image",
+        "images: open the delivery link: the same bytes came back",
+        "images: delete it: deleted",
+        "stream: send a 6 MiB video in two chunks: every byte arrived; the second chunk resumed from the server's offset (5242880 bytes)",
+        "stream: wait until it plays",
+        "stream: open the playback link: the HLS manifest is served",
+        "stream: delete it: deleted",
+        "r2: upload a small file",
+        "r2: open its link: the same bytes came back",
+        "r2: delete it: deleted",
+    ] {
+        assert!(
+            run.stdout.contains(&format!("✓ {step}")),
+            "{step}\n{}",
+            run.stdout
+        );
+    }
+    assert!(!run.stdout.contains('✗'), "{}", run.stdout);
+    assert!(sim.images().is_empty(), "no image left behind");
+    assert!(sim.videos().is_empty(), "no video left behind");
+    let checker = ferry_e2e::checker::Checker::new(&sim.r2_endpoint, ferry_e2e::servers::BUCKET);
+    assert!(checker.list().is_empty(), "no object left behind");
+    assert!(ferry.status().is_empty(), "the full test queues nothing");
+
+    // A token that may not use Stream: the check names the permission and the full test waits.
+    let ferry = Ferry::cloudflare(&sim, cloudsim::IMAGES_ONLY);
+    let run = ferry.run(&["check", "--deep"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("✗ Stream: the token lacks the \"Stream: Edit\" permission"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("full test skipped: fix the problems above first"),
+        "{}",
+        run.stdout
+    );
+}

@@ -69,6 +69,11 @@ pub enum Command {
         /// Also write a tiny object to each bucket and delete it.
         #[arg(long)]
         write: bool,
+        /// The full test: upload a small image, a 6 MiB video (over tus, in two chunks) and a
+        /// small file, open each one's link, then delete all three. Everything it makes is
+        /// under `ferry-check/` and is removed again.
+        #[arg(long)]
+        deep: bool,
     },
     /// Watch folders and upload what lands in them, once each file is complete, until
     /// interrupted (Ctrl-C or SIGTERM; progress is kept). Folders given are remembered; with

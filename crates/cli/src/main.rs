@@ -203,6 +203,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Check {
             destinations,
             write,
+            deep,
         } => {
             let engine = open_engine()?;
             let names = if destinations.is_empty() {
@@ -213,6 +214,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             if names.is_empty() {
                 engine.ensure_configured()?;
             }
+            let round_trip_names = names.clone();
             let mut failed = false;
             let mut cloudflare_done = false;
             for name in names {
@@ -234,6 +236,18 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                     failed |= !line.ok;
                     println!("  {mark} {}: {}", line.what, line.detail);
                 }
+            }
+            if deep && !failed {
+                println!("full test (everything made here is deleted again):");
+                for name in &round_trip_names {
+                    for line in engine.round_trip(name, Default::default()).await? {
+                        let mark = if line.ok { "✓" } else { "✗" };
+                        failed |= !line.ok;
+                        println!("  {mark} {}: {}", line.what, line.detail);
+                    }
+                }
+            } else if deep {
+                println!("full test skipped: fix the problems above first");
             }
             Ok(exit(failed))
         }

@@ -45,6 +45,20 @@ impl AccountDestinations {
             })
     }
 
+    /// The full test of every destination the account configures (upload, open, delete).
+    pub async fn round_trip(
+        &self,
+        options: crate::destination::round_trip::RoundTripOptions,
+    ) -> Vec<CheckLine> {
+        let mut lines = Vec::new();
+        for name in self.destinations.names() {
+            if let Some(dest) = self.destinations.get(name) {
+                lines.extend(crate::destination::round_trip::round_trip(&dest, options).await);
+            }
+        }
+        lines
+    }
+
     /// Test every destination the account configures. Images and Stream share one token and
     /// are checked once.
     pub async fn test(&self, options: CheckOptions) -> Vec<CheckLine> {

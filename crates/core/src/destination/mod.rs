@@ -11,6 +11,7 @@
 pub mod bucket;
 pub mod check;
 pub mod cloudflare;
+pub mod round_trip;
 pub mod s3;
 pub mod setup;
 mod shapes;

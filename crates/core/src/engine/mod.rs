@@ -276,6 +276,16 @@ impl Engine {
         .await
     }
 
+    /// The full test of a destination: upload a small file, open its link, delete it
+    /// ([`crate::destination::round_trip`]).
+    pub async fn round_trip(
+        &self,
+        name: &str,
+        options: crate::destination::round_trip::RoundTripOptions,
+    ) -> Result<Vec<CheckLine>> {
+        Ok(crate::destination::round_trip::round_trip(&self.destination(name)?, options).await)
+    }
+
     /// Queue the files at `paths` (folders recursively): to `how.destination` if given, else
     /// each where the routing table sends it.
     pub fn add(&self, paths: &[PathBuf], how: &AddOptions<'_>) -> Result<Intake> {
