@@ -267,6 +267,11 @@ print(attempt([6 * MIB, 5 * MIB, 100]))
 print(attempt([1 * MIB, 1 * MIB, 100]))
 print(attempt([100], number=10001))
 print(attempt([5 * MIB, 5 * MIB, 100]))
+import hashlib
+md5s = b"".join(hashlib.md5(b"x" * n).digest() for n in [5 * MIB, 5 * MIB, 100])
+want = '"' + hashlib.md5(md5s).hexdigest() + '-3"'
+got = s3.head_object(Bucket=bucket, Key="parts.bin")["ETag"]
+print("etag " + ("ok" if got == want else got + " != " + want))
 "#;
     let out = std::process::Command::new("python3")
         .args(["-c", script, &sim.r2_endpoint])
@@ -280,7 +285,13 @@ print(attempt([5 * MIB, 5 * MIB, 100]))
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         text.lines().collect::<Vec<_>>(),
-        ["InvalidPart", "EntityTooSmall", "InvalidArgument", "ok"],
+        [
+            "InvalidPart",
+            "EntityTooSmall",
+            "InvalidArgument",
+            "ok",
+            "etag ok"
+        ],
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );

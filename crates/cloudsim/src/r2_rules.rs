@@ -10,6 +10,11 @@
 //!   length." (seen in github.com/apache/opendal/issues/2904 and
 //!   github.com/risingwavelabs/risingwave/issues/21637) and `EntityTooSmall` for a short part.
 //!
+//! - an object assembled from parts keeps the multipart ETag (the MD5 of the parts' MD5s, then
+//!   `-N`) on HEAD and GET, where rclone would answer the MD5 of the whole object
+//!   (developers.cloudflare.com/r2/objects/multipart-objects/, api-facts C.4). Kept in memory:
+//!   after an emulator restart such objects answer rclone's ETag again.
+//!
 //! Error replies use the S3 XML error shape R2 answers with.
 
 use bytes::Bytes;
@@ -34,9 +39,13 @@ pub const MAX_PARTS: u32 = 10_000;
 /// The largest CompleteMultipartUpload body read (10,000 parts of XML fit easily).
 const COMPLETE_BODY_CAP: usize = 4 * MIB as usize;
 
-/// Part sizes seen per upload id, by part number.
+/// Part sizes seen per upload id, by part number; and the multipart ETag of each object path
+/// assembled from parts.
 #[derive(Default)]
-struct Parts(Mutex<HashMap<String, BTreeMap<u32, u64>>>);
+struct Parts(
+    Mutex<HashMap<String, BTreeMap<u32, u64>>>,
+    Mutex<HashMap<String, String>>,
+);
 
 /// Start the rules layer on a free port of 127.0.0.1 in front of `upstream`
 /// (`http://127.0.0.1:PORT`); returns its base URL.
@@ -161,14 +170,48 @@ async fn handle(
         upstream.authority().ok_or("upstream without authority")?
     )
     .parse()?;
+    let path = target.split('?').next().unwrap_or_default().to_string();
     let resp = client.request(Request::from_parts(head, body)).await?;
-    if completing
-        && resp.status().is_success()
-        && let Some(id) = &upload_id
-    {
-        parts.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    let ok = resp.status().is_success();
+    if completing && ok {
+        if let Some(id) = &upload_id {
+            parts.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        }
+        // The reply names the assembled object's ETag: keep it for HEAD and GET.
+        let (head, body) = resp.into_parts();
+        let bytes = body.collect().await?.to_bytes();
+        let text = String::from_utf8_lossy(&bytes);
+        if let Some(etag) = text
+            .split("<ETag>")
+            .nth(1)
+            .and_then(|r| r.split("</ETag>").next())
+        {
+            let etag = etag.replace("&#34;", "\"").replace("&quot;", "\"");
+            multipart_etags(&parts).insert(path, etag);
+        }
+        return Ok(Response::from_parts(
+            head,
+            Full::new(bytes).map_err(|never| match never {}).boxed(),
+        ));
     }
-    Ok(resp.map(BodyExt::boxed))
+    let simple_write =
+        upload_id.is_none() && (method == hyper::Method::PUT || method == hyper::Method::DELETE);
+    if ok && simple_write {
+        multipart_etags(&parts).remove(&path);
+    }
+    let mut resp = resp.map(BodyExt::boxed);
+    if ok
+        && (method == hyper::Method::HEAD || method == hyper::Method::GET)
+        && let Some(etag) = multipart_etags(&parts).get(&path)
+        && let Ok(v) = hyper::header::HeaderValue::from_str(etag)
+    {
+        resp.headers_mut().insert(hyper::header::ETAG, v);
+    }
+    Ok(resp)
+}
+
+fn multipart_etags(parts: &Parts) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+    parts.1.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 async fn read_capped(body: Incoming) -> Result<Bytes, Failure> {
