@@ -22,7 +22,8 @@ echo "== cargo test"
 scripts/with-keyring.sh cargo test --locked -p ferry-core -p ferry-tus -p ferry-cloudsim -p ferry-cli -p ferry-e2e -p ferry-desktop
 echo "== UI flows (headless Chromium, mocked IPC)"
 (cd ui && npm run --silent mocks && npm run --silent flows)
-echo "== desktop window end to end (Xvfb, tauri-driver, ferry-cloudsim)"
+echo "== desktop window end to end (Xvfb, tauri-driver, ferry-cloudsim, GNOME Keyring)"
 cargo build --locked -p ferry-desktop -p ferry-cloudsim
-xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-concurrency=1 tests/gui/
+# Inside a keyring session too, so accounts added through the window's form reach a real keychain.
+scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-concurrency=1 tests/gui/
 echo "== all tests passed"

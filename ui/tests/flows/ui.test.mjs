@@ -131,7 +131,7 @@ test("accounts: the secret goes to Rust once and is never shown again", async ()
   assert.equal(added.secret, secret);
   assert.equal(added.fields.bucket, "course-media");
   await page.getByRole("heading", { name: /school-r2/ }).waitFor();
-  await page.getByRole("button", { name: "Test" }).click();
+  await page.locator("[data-account='school-r2']").getByRole("button", { name: "Test", exact: true }).click();
   await page.getByText("reachable, and these keys may write to it").waitFor();
   await shot(page, "accounts");
   const html = await page.content();
