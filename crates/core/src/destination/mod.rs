@@ -11,6 +11,8 @@
 pub mod bucket;
 pub mod check;
 pub mod cloudflare;
+#[cfg(test)]
+pub(crate) mod memory;
 pub mod round_trip;
 pub mod s3;
 pub mod setup;

@@ -55,14 +55,24 @@ impl Inner {
         progress.sent_restart();
         let hasher = crate::digest::RangeHasher::shared(0, job.file.size, job.file.size);
         let sent = self
-            .retrying(|_| {
+            .retrying(|attempt| {
                 counter.store(0, Ordering::Relaxed);
-                dest.upload(
-                    &spec,
-                    FileRange::new(&job.file.path, 0, job.file.size, &counter)
-                        .paced(&self.pace)
-                        .hashed(&hasher),
-                )
+                let body = FileRange::new(&job.file.path, 0, job.file.size, &counter)
+                    .paced(&self.pace)
+                    .hashed(&hasher);
+                let (spec, id, hash) = (&spec, &id, job.file.hash.as_str());
+                async move {
+                    // A failed attempt may have stored the image and lost the reply: look
+                    // before sending the bytes again.
+                    if attempt > 0
+                        && let Some(id) = id
+                        && let Some(found) = dest.find(id).await?
+                        && found.hash.as_deref() == Some(hash)
+                    {
+                        return Ok(found);
+                    }
+                    dest.upload(spec, body).await
+                }
             })
             .await;
         progress.end_part(1, sent.as_ref().ok().map(|_| job.file.size));

@@ -577,3 +577,6 @@ impl Inner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -208,14 +208,21 @@ impl Inner {
         let counter = progress.start_part(1);
         let hasher = crate::digest::RangeHasher::shared(0, job.file.size, job.file.size);
         let put = self
-            .retrying(|_| {
+            .retrying(|attempt| {
                 counter.store(0, Ordering::Relaxed);
-                dest.put(
-                    &spec,
-                    FileRange::new(&job.file.path, 0, job.file.size, &counter)
-                        .paced(&self.pace)
-                        .hashed(&hasher),
-                )
+                let body = FileRange::new(&job.file.path, 0, job.file.size, &counter)
+                    .paced(&self.pace)
+                    .hashed(&hasher);
+                let spec = &spec;
+                async move {
+                    // A failed attempt may have stored the object and lost the reply: a
+                    // conditional retry would then be refused as if another upload had taken
+                    // the key. Look first; our own content (hash and size) is ours.
+                    if attempt > 0 && !spec.overwrite && is_ours(dest, job).await? {
+                        return Ok(());
+                    }
+                    dest.put(spec, body).await
+                }
             })
             .await;
         progress.end_part(1, put.as_ref().ok().map(|_| job.file.size));
@@ -616,6 +623,15 @@ impl Inner {
 enum KeyChoice {
     Free(String),
     AlreadyOurs(String),
+}
+
+/// Whether the object at the job's key is this job's content (Ferry's hash in its metadata, and
+/// the size): an upload whose reply was lost.
+async fn is_ours(dest: &dyn ObjectStore, job: &UploadJob) -> Result<bool> {
+    Ok(matches!(
+        dest.head(&job.key).await?,
+        RemoteObject::Present { size, hash: Some(h) } if h == job.file.hash && size == job.file.size
+    ))
 }
 
 fn object_spec(job: &UploadJob) -> ObjectSpec {
