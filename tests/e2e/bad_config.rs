@@ -96,7 +96,7 @@ fn unknown_or_unconfigured_destinations_say_which_variables_to_set() {
     for (to, says) in [
         (
             "nowhere",
-            "known destinations are r2, s3, gcs, images and stream",
+            "known destinations are images, stream, r2, s3, gcs and tus",
         ),
         (
             "gcs",

@@ -2,9 +2,9 @@
 //! fields live in `accounts.toml`; the secret (API token or secret access key) lives only in the
 //! OS keychain, under the account's name.
 //!
-//! An account is another source of the same variables the seeds use (`CLOUDFLARE_ACCOUNT_ID`,
-//! `CLOUDFLARE_R2_BUCKET_NAME`…): the destinations are built from the environment first, then
-//! from the default account of each kind, so one code path reads both and the environment wins.
+//! An account is the other source of a provider's settings ([`crate::provider::Values`]): each
+//! provider is configured from the environment where it is set there, else from the default
+//! account of its kind; its secret goes from the keychain into a `Secret`, never into a map.
 
 use crate::credentials::Secret;
 use crate::keychain::Keychain;
@@ -58,73 +58,9 @@ impl AccountKind {
 
     /// The keychain field of the account's secret.
     pub fn secret_field(&self) -> &'static str {
-        match self {
-            AccountKind::Cloudflare { .. } => "api_token",
-            _ => "secret_access_key",
-        }
-    }
-
-    /// The variables this account stands for, secret included.
-    fn variables(&self, secret: &Secret) -> Vec<(&'static str, String)> {
-        let mut v = Vec::new();
-        let mut opt = |k: &'static str, value: &Option<String>| {
-            if let Some(x) = value {
-                v.push((k, x.clone()));
-            }
-        };
-        match self {
-            AccountKind::Cloudflare { api_base_url, .. } => {
-                opt("CLOUDFLARE_API_BASE_URL", api_base_url)
-            }
-            AccountKind::R2 {
-                public_base_url,
-                endpoint,
-                jurisdiction,
-                ..
-            } => {
-                opt("CLOUDFLARE_R2_PUBLIC_BASE_URL", public_base_url);
-                opt("CLOUDFLARE_R2_ENDPOINT", endpoint);
-                opt("CLOUDFLARE_R2_JURISDICTION", jurisdiction);
-            }
-            AccountKind::S3 {
-                endpoint,
-                public_base_url,
-                ..
-            } => {
-                opt("AWS_ENDPOINT_URL", endpoint);
-                opt("S3_PUBLIC_BASE_URL", public_base_url);
-            }
-        }
-        let s = secret.expose().to_string();
-        match self {
-            AccountKind::Cloudflare { account_id, .. } => {
-                v.push(("CLOUDFLARE_ACCOUNT_ID", account_id.clone()));
-                v.push(("CLOUDFLARE_API_TOKEN", s));
-            }
-            AccountKind::R2 {
-                account_id,
-                bucket,
-                access_key_id,
-                ..
-            } => {
-                v.push(("CLOUDFLARE_R2_ACCOUNT_ID", account_id.clone()));
-                v.push(("CLOUDFLARE_R2_BUCKET_NAME", bucket.clone()));
-                v.push(("CLOUDFLARE_R2_ACCESS_KEY_ID", access_key_id.clone()));
-                v.push(("CLOUDFLARE_R2_SECRET_ACCESS_KEY", s));
-            }
-            AccountKind::S3 {
-                bucket,
-                region,
-                access_key_id,
-                ..
-            } => {
-                v.push(("S3_BUCKET_NAME", bucket.clone()));
-                v.push(("AWS_REGION", region.clone()));
-                v.push(("AWS_ACCESS_KEY_ID", access_key_id.clone()));
-                v.push(("AWS_SECRET_ACCESS_KEY", s));
-            }
-        }
-        v
+        self.provider()
+            .secret_field()
+            .map_or("secret_access_key", |f| f.key)
     }
 }
 
@@ -254,25 +190,6 @@ impl Accounts {
         all.save(path)
     }
 
-    /// The variables one account stands for, its secret read from the keychain.
-    pub fn variables_of(
-        &self,
-        name: &str,
-        keychain: &Keychain,
-    ) -> Result<BTreeMap<String, String>> {
-        let account = self.accounts.get(name).ok_or_else(|| no_such(name))?;
-        let secret = keychain
-            .load(name, account.kind.secret_field())
-            .map_err(|e| e.context(format!("account {name}")))?
-            .ok_or_else(|| missing_secret(name, account))?;
-        Ok(account
-            .kind
-            .variables(&secret)
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect())
-    }
-
     /// The account used for each kind: the one marked default, else the first by name.
     pub fn defaults(&self) -> Vec<(&str, &Account)> {
         let mut chosen: BTreeMap<&str, (&str, &Account)> = BTreeMap::new();
@@ -287,25 +204,6 @@ impl Accounts {
         }
         chosen.into_values().collect()
     }
-
-    /// The variables the default accounts stand for, secrets read from the keychain. An account
-    /// whose secret cannot be read is reported, not skipped silently.
-    pub fn variables(&self, keychain: &Keychain) -> (BTreeMap<String, String>, Vec<Error>) {
-        let mut vars = BTreeMap::new();
-        let mut problems = Vec::new();
-        for (name, account) in self.defaults() {
-            match keychain.load(name, account.kind.secret_field()) {
-                Ok(Some(secret)) => {
-                    for (k, v) in account.kind.variables(&secret) {
-                        vars.insert(k.to_string(), v);
-                    }
-                }
-                Ok(None) => problems.push(missing_secret(name, account)),
-                Err(e) => problems.push(e.context(format!("account {name}"))),
-            }
-        }
-        (vars, problems)
-    }
 }
 
 fn no_such(name: &str) -> Error {
@@ -313,13 +211,6 @@ fn no_such(name: &str) -> Error {
         crate::ErrorKind::NotFound,
         format!("there is no account {name}; `ferry account list` shows them"),
     )
-}
-
-fn missing_secret(name: &str, account: &Account) -> Error {
-    Error::config(format!(
-        "account {name}: its {} is not in the OS keychain; store it again with `ferry account edit {name} --new-secret`",
-        account.kind.secret_field()
-    ))
 }
 
 #[cfg(test)]
@@ -354,9 +245,11 @@ account_id = "abc"
                 .is_err(),
             "secrets are not fields"
         );
-        let vars = all.accounts["school"].kind.variables(&Secret::new("shh"));
-        assert!(vars.contains(&("CLOUDFLARE_R2_BUCKET_NAME", "course-media".into())));
-        assert!(vars.contains(&("CLOUDFLARE_R2_SECRET_ACCESS_KEY", "shh".into())));
-        assert!(!toml::to_string(&all).unwrap().contains("shh"));
+        let fields = all.accounts["school"].kind.fields();
+        assert!(fields.contains(&("bucket", "course-media".into())));
+        assert!(
+            fields.iter().all(|(k, _)| *k != "secret_access_key"),
+            "an account's fields hold no secret: it is read from the keychain as a Secret"
+        );
     }
 }

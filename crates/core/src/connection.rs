@@ -20,15 +20,21 @@ impl AccountDestinations {
     /// The account `name` in `home`, its secret read from `keychain`.
     pub fn open(home: &FerryHome, keychain: &Keychain, name: &str) -> Result<Self> {
         let settings = Settings::load(&home.config_file())?;
-        let vars = Accounts::load(&home.accounts_file())?.variables_of(name, keychain)?;
-        let env = |k: &str| vars.get(k).cloned();
-        let (destinations, broken) = crate::destination::setup::from_env(&env, &settings);
-        if let Some((_, err)) = broken.into_iter().next() {
-            return Err(err.context(format!("account {name}")));
+        let accounts = Accounts::load(&home.accounts_file())?;
+        let account = accounts.accounts.get(name).ok_or_else(|| {
+            Error::new(
+                crate::ErrorKind::NotFound,
+                format!("there is no account {name}; `ferry account list` shows them"),
+            )
+        })?;
+        let values = crate::provider::Values::from_account(name, account, keychain)?;
+        let configured = crate::destination::setup::build(vec![Ok(values)], &settings);
+        if let Some((_, err)) = configured.broken.into_iter().next() {
+            return Err(err);
         }
         Ok(AccountDestinations {
-            destinations,
-            cloudflare: CloudflareConfig::from_env(&env)?,
+            destinations: configured.destinations,
+            cloudflare: configured.cloudflare,
         })
     }
 

@@ -30,6 +30,7 @@ pub mod origins;
 pub mod pace;
 pub mod parts;
 pub mod private;
+pub mod provider;
 pub mod queue;
 pub mod retry;
 pub mod route;

@@ -6,8 +6,8 @@
 
 use crate::classify::FileKind;
 use crate::destination::{Destination, Destinations};
-use crate::engine::{IMAGES, STREAM};
 use crate::imagecheck;
+use crate::provider::{IMAGES, STREAM};
 use crate::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;

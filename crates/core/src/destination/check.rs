@@ -5,7 +5,7 @@
 
 use crate::destination::Destination;
 use crate::destination::cloudflare::{self, CheckLine, CloudflareConfig};
-use crate::engine::STREAM;
+use crate::provider::STREAM;
 use crate::{Error, ErrorKind, Result};
 
 /// How far a check goes.

@@ -1,4 +1,4 @@
-//! Any tus 1.0 server as a [`VideoStore`] (destination `tus`, from `FERRY_TUS_ENDPOINT`): the
+//! Any tus 1.0 server as a [`VideoStore`] (destination `tus`, see [`crate::provider::tus`]): the
 //! same resumable flow as Stream without Cloudflare's chunk rules or processing. An upload is
 //! ready as soon as its last byte is in; its URL is the upload URL. Useful for self-hosted tus
 //! servers (tusd, @tus/server) and for measuring Ferry's tus client against other clients.
@@ -20,23 +20,18 @@ pub struct TusDestination {
 }
 
 impl TusDestination {
-    /// From `FERRY_TUS_ENDPOINT` (and `FERRY_TUS_CHUNK_MIB`); `None` when unset.
-    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>> {
-        let Some(text) = env("FERRY_TUS_ENDPOINT") else {
-            return Ok(None);
-        };
-        let endpoint = Url::parse(&text)
-            .map_err(|e| Error::config(format!("FERRY_TUS_ENDPOINT {text:?} is not a URL: {e}")))?;
+    /// The server these settings name ([`crate::provider::tus`]).
+    pub fn new(config: crate::provider::tus::TusConfig) -> Self {
         let mut chunks = ChunkPolicy::ANY;
-        if let Some(mib) = env("FERRY_TUS_CHUNK_MIB").and_then(|v| v.parse::<u64>().ok()) {
+        if let Some(mib) = config.chunk_mib {
             chunks = chunks.preferring(mib.max(1) * 1024 * 1024);
         }
-        Ok(Some(TusDestination {
-            name: "tus".into(),
-            endpoint,
+        TusDestination {
+            name: crate::provider::TUS.into(),
+            endpoint: config.endpoint,
             client: Client::new(Client::default_http()),
             chunks,
-        }))
+        }
     }
 }
 

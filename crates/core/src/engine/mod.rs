@@ -31,10 +31,13 @@ pub(crate) mod runs;
 use runs::Runs;
 
 /// Object stores tried, in order, for files that no other destination takes.
-const DEFAULT_ORDER: &[&str] = &["r2", "s3", "gcs"];
+const DEFAULT_ORDER: &[&str] = &[
+    crate::provider::R2,
+    crate::provider::S3,
+    crate::provider::GCS,
+];
 /// The Cloudflare destinations' names.
-pub const IMAGES: &str = "images";
-pub const STREAM: &str = "stream";
+pub use crate::provider::{IMAGES, STREAM};
 
 pub struct Engine {
     home: FerryHome,
@@ -104,22 +107,23 @@ impl Engine {
     pub fn open(home: FerryHome, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
         home.ensure()?;
         let settings = Settings::load(&home.config_file())?;
-        // Accounts stand for the same variables; the environment wins where both say something.
+        // Each provider from the environment where it is set there, else from its default
+        // account (the keychain is only asked when an account is needed).
         let accounts = crate::accounts::Accounts::load(&home.accounts_file())?;
-        let (from_accounts, problems) = if accounts.accounts.is_empty() {
-            (Default::default(), Vec::new())
-        } else {
-            accounts.variables(&crate::keychain::Keychain::default())
-        };
-        let combined = |k: &str| env(k).or_else(|| from_accounts.get(k).cloned());
-        let (destinations, mut broken) = crate::destination::setup::from_env(&combined, &settings);
-        for problem in problems {
-            broken.entry("account".to_string()).or_insert(problem);
-        }
-        let cloudflare = CloudflareConfig::from_env(&combined).ok().flatten();
-        let mut engine =
-            Self::with_parts(home, settings, destinations, broken, Arc::new(SystemClock))?;
-        engine.cloudflare = cloudflare;
+        let values = crate::destination::setup::values(
+            env,
+            &accounts,
+            &crate::keychain::Keychain::default(),
+        );
+        let configured = crate::destination::setup::build(values, &settings);
+        let mut engine = Self::with_parts(
+            home,
+            settings,
+            configured.destinations,
+            configured.broken,
+            Arc::new(SystemClock),
+        )?;
+        engine.cloudflare = configured.cloudflare;
         Ok(engine)
     }
 
@@ -192,18 +196,17 @@ impl Engine {
         if let Some(err) = self.broken.get(name) {
             return Err(err.clone());
         }
-        let hint = match name {
-            "r2" => {
-                "set CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_R2_ACCESS_KEY_ID, CLOUDFLARE_R2_SECRET_ACCESS_KEY and CLOUDFLARE_R2_BUCKET_NAME"
-            }
-            "s3" => {
-                "set S3_BUCKET_NAME, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION (and AWS_ENDPOINT_URL for S3-compatible stores)"
-            }
-            "gcs" => "set GCS_BUCKET_NAME, GCS_HMAC_ACCESS_KEY_ID and GCS_HMAC_SECRET",
-            IMAGES | STREAM => {
-                "set CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Images Write and Stream Edit)"
-            }
-            _ => "known destinations are r2, s3, gcs, images and stream",
+        let hint = match crate::provider::of_destination(name) {
+            Some(p) if p.account => format!(
+                "add a {} account (Accounts in the window, or `ferry account add`), or {}",
+                p.label,
+                p.setup_hint()
+            ),
+            Some(p) => p.setup_hint(),
+            None => format!(
+                "known destinations are {}",
+                crate::provider::join_and(&crate::provider::destination_names())
+            ),
         };
         Err(Error::config(format!(
             "destination {name:?} is not configured: {hint}"

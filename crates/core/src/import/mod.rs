@@ -9,6 +9,7 @@ pub mod profiles;
 
 use crate::accounts::{Account, AccountKind};
 use crate::credentials::Secret;
+use crate::provider::{PROVIDERS, Values};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -66,9 +67,6 @@ pub fn parse_dotenv(path: &Path, text: &str) -> Variables {
     out
 }
 
-/// Builds an account and its secret from a lookup of the variables a group needs.
-type Build<'a> = &'a dyn Fn(&dyn Fn(&str) -> String) -> (AccountKind, String);
-
 /// An account found in a set of variables, ready to add.
 pub struct Found {
     pub name: String,
@@ -82,133 +80,57 @@ pub struct Plan {
     pub skipped: Vec<String>,
 }
 
-/// Group variables into accounts (named after their kind).
+/// Group variables into accounts (named after their kind): one per provider that can be an
+/// account, read with that provider's own names ([`crate::provider`]), so a name that
+/// configures Ferry is a name import takes, and the other way round.
 pub fn plan(vars: &BTreeMap<String, String>) -> Plan {
-    let get = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| vars.get(*n).filter(|v| !v.is_empty()).cloned())
-    };
+    let env = |k: &str| vars.get(k).cloned();
     let mut found = Vec::new();
     let mut skipped = Vec::new();
-    let mut group =
-        |name: &str, present: bool, need: Vec<(&str, Option<String>)>, build: Build<'_>| {
-            if !present {
-                return;
-            }
-            let missing: Vec<&str> = need
-                .iter()
-                .filter(|(_, v)| v.is_none())
-                .map(|(n, _)| *n)
-                .collect();
-            if !missing.is_empty() {
-                skipped.push(format!("{name}: missing {}", missing.join(", ")));
-                return;
-            }
-            let lookup = |n: &str| {
-                need.iter()
-                    .find(|(k, _)| *k == n)
-                    .and_then(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
-            let (kind, secret) = build(&lookup);
-            found.push(Found {
-                name: name.to_string(),
-                account: Account {
-                    kind,
-                    default: false,
-                },
-                secret: Secret::new(secret),
-            });
+    for provider in PROVIDERS.iter().filter(|p| p.account) {
+        let Some(values) = Values::from_env(provider, &env) else {
+            continue;
         };
-
-    let cf_present = vars.contains_key("CLOUDFLARE_API_TOKEN");
-    group(
-        "cloudflare",
-        cf_present,
-        vec![
-            ("CLOUDFLARE_ACCOUNT_ID", get(&["CLOUDFLARE_ACCOUNT_ID"])),
-            ("CLOUDFLARE_API_TOKEN", get(&["CLOUDFLARE_API_TOKEN"])),
-        ],
-        &|v| {
-            (
-                AccountKind::Cloudflare {
-                    account_id: v("CLOUDFLARE_ACCOUNT_ID"),
-                    api_base_url: get(&["CLOUDFLARE_API_BASE_URL"]),
-                },
-                v("CLOUDFLARE_API_TOKEN"),
-            )
-        },
-    );
-    let r2_present = vars
-        .keys()
-        .any(|k| k.starts_with("CLOUDFLARE_R2_") || k.starts_with("R2_"));
-    group(
-        "r2",
-        r2_present,
-        vec![
-            (
-                "CLOUDFLARE_ACCOUNT_ID",
-                get(&[
-                    "CLOUDFLARE_R2_ACCOUNT_ID",
-                    "R2_ACCOUNT_ID",
-                    "CLOUDFLARE_ACCOUNT_ID",
-                ]),
-            ),
-            (
-                "CLOUDFLARE_R2_BUCKET_NAME",
-                get(&["CLOUDFLARE_R2_BUCKET_NAME", "R2_BUCKET_NAME"]),
-            ),
-            (
-                "CLOUDFLARE_R2_ACCESS_KEY_ID",
-                get(&["CLOUDFLARE_R2_ACCESS_KEY_ID", "R2_ACCESS_KEY_ID"]),
-            ),
-            (
-                "CLOUDFLARE_R2_SECRET_ACCESS_KEY",
-                get(&["CLOUDFLARE_R2_SECRET_ACCESS_KEY", "R2_SECRET_ACCESS_KEY"]),
-            ),
-        ],
-        &|v| {
-            (
-                AccountKind::R2 {
-                    account_id: v("CLOUDFLARE_ACCOUNT_ID"),
-                    bucket: v("CLOUDFLARE_R2_BUCKET_NAME"),
-                    access_key_id: v("CLOUDFLARE_R2_ACCESS_KEY_ID"),
-                    public_base_url: get(&[
-                        "CLOUDFLARE_R2_PUBLIC_BASE_URL",
-                        "CLOUDFLARE_R2_PUBLIC_URL",
-                        "R2_PUBLIC_URL",
-                    ]),
-                    endpoint: get(&["CLOUDFLARE_R2_ENDPOINT", "R2_ENDPOINT_URL"]),
-                    jurisdiction: get(&["CLOUDFLARE_R2_JURISDICTION"]),
-                },
-                v("CLOUDFLARE_R2_SECRET_ACCESS_KEY"),
-            )
-        },
-    );
-    let s3_present = vars.contains_key("S3_BUCKET_NAME");
-    group(
-        "s3",
-        s3_present,
-        vec![
-            ("S3_BUCKET_NAME", get(&["S3_BUCKET_NAME"])),
-            ("AWS_ACCESS_KEY_ID", get(&["AWS_ACCESS_KEY_ID"])),
-            ("AWS_SECRET_ACCESS_KEY", get(&["AWS_SECRET_ACCESS_KEY"])),
-        ],
-        &|v| {
-            (
-                AccountKind::S3 {
-                    bucket: v("S3_BUCKET_NAME"),
-                    region: get(&["AWS_REGION", "AWS_DEFAULT_REGION"])
-                        .unwrap_or_else(|| "us-east-1".into()),
-                    access_key_id: v("AWS_ACCESS_KEY_ID"),
-                    endpoint: get(&["AWS_ENDPOINT_URL", "S3_ENDPOINT_URL"]),
-                    public_base_url: get(&["S3_PUBLIC_BASE_URL", "S3_BUCKET_URL"]),
-                },
-                v("AWS_SECRET_ACCESS_KEY"),
-            )
-        },
-    );
+        let missing: Vec<&str> = provider
+            .fields
+            .iter()
+            .filter(|f| f.required)
+            .filter(|f| {
+                if f.secret {
+                    values.secret(f.key).is_none()
+                } else {
+                    values.get(f.key).is_none()
+                }
+            })
+            .map(|f| f.env[0])
+            .collect();
+        if !missing.is_empty() {
+            skipped.push(format!("{}: missing {}", provider.id, missing.join(", ")));
+            continue;
+        }
+        let kind = match AccountKind::from_values(&values) {
+            Ok(kind) => kind,
+            Err(e) => {
+                skipped.push(format!("{}: {}", provider.id, e.message()));
+                continue;
+            }
+        };
+        let Some(secret) = provider
+            .secret_field()
+            .and_then(|f| values.secret(f.key))
+            .cloned()
+        else {
+            continue;
+        };
+        found.push(Found {
+            name: provider.id.to_string(),
+            account: Account {
+                kind,
+                default: false,
+            },
+            secret,
+        });
+    }
     Plan { found, skipped }
 }
 

@@ -28,30 +28,9 @@ impl CloudflareConfig {
     /// From `CLOUDFLARE_ACCOUNT_ID`, `CLOUDFLARE_API_TOKEN` and optionally
     /// `CLOUDFLARE_API_BASE_URL`; `None` when no token is set (the account id alone serves R2).
     pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Self>> {
-        let get = |k: &str| {
-            env(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let Some(token) = get("CLOUDFLARE_API_TOKEN") else {
-            return Ok(None);
-        };
-        let account_id = get("CLOUDFLARE_ACCOUNT_ID").ok_or_else(|| {
-            Error::config("CLOUDFLARE_API_TOKEN is set but CLOUDFLARE_ACCOUNT_ID is not; set it to the account id shown in the Cloudflare dashboard")
-        })?;
-        let base_text =
-            get("CLOUDFLARE_API_BASE_URL").unwrap_or_else(|| DEFAULT_API_BASE.to_string());
-        let api_base = Url::parse(&base_text).map_err(|e| {
-            Error::config(format!(
-                "CLOUDFLARE_API_BASE_URL {base_text:?} is not a URL: {e}"
-            ))
-        })?;
-        check_api_base(&api_base)?;
-        Ok(Some(CloudflareConfig {
-            account_id,
-            token: Secret::new(token),
-            api_base,
-        }))
+        crate::provider::Values::from_env(&crate::provider::cloudflare::CLOUDFLARE_PROVIDER, env)
+            .map(|v| crate::provider::cloudflare::config(&v))
+            .transpose()
     }
 
     pub fn api(&self) -> Api {
@@ -65,7 +44,7 @@ impl CloudflareConfig {
 
 /// The API token travels with every request to the API base, so the base must be `https://`;
 /// plain `http://` is allowed only on this computer (the emulator in tests and the demo).
-fn check_api_base(base: &Url) -> Result<()> {
+pub(crate) fn check_api_base(base: &Url, named: &str) -> Result<()> {
     let loopback = match base.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -76,7 +55,7 @@ fn check_api_base(base: &Url) -> Result<()> {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
         _ => Err(Error::config(format!(
-            "CLOUDFLARE_API_BASE_URL {base} must start with https:// (the API token is sent to it); plain http:// is only allowed for 127.0.0.1 or localhost"
+            "{named} {base} must start with https:// (the API token is sent to it); plain http:// is only allowed for 127.0.0.1 or localhost"
         ))),
     }
 }

@@ -1,0 +1,415 @@
+//! The object stores: Cloudflare R2, Amazon S3 (or any S3-compatible store) and Google Cloud
+//! Storage through its XML API with HMAC keys. Their descriptions, and the one builder of an
+//! [`S3Config`] from [`Values`], whichever source the values came from.
+
+use super::{Field, GCS, Provider, R2, S3, Values};
+use crate::Result;
+use crate::destination::s3::{Flavor, S3Config};
+
+pub const R2_PROVIDER: Provider = Provider {
+    id: "r2",
+    label: "Cloudflare R2",
+    destinations: &[R2],
+    account: true,
+    fields: &[
+        Field {
+            key: "account_id",
+            label: "Account ID",
+            help: "The 32-character id in the Cloudflare dashboard's R2 overview; it locates the bucket.",
+            required: true,
+            secret: false,
+            // R2's own names first: a Cloudflare account id set for Images and Stream may be
+            // another account's.
+            env: &[
+                "CLOUDFLARE_R2_ACCOUNT_ID",
+                "R2_ACCOUNT_ID",
+                "CLOUDFLARE_ACCOUNT_ID",
+            ],
+            announces: false,
+        },
+        Field {
+            key: "bucket",
+            label: "Bucket",
+            help: "The bucket files go to.",
+            required: true,
+            secret: false,
+            env: &["CLOUDFLARE_R2_BUCKET_NAME", "R2_BUCKET_NAME"],
+            announces: true,
+        },
+        Field {
+            key: "access_key_id",
+            label: "Access key ID",
+            help: "From an R2 API token (R2 > Manage API tokens).",
+            required: true,
+            secret: false,
+            env: &["CLOUDFLARE_R2_ACCESS_KEY_ID", "R2_ACCESS_KEY_ID"],
+            announces: true,
+        },
+        Field {
+            key: "secret_access_key",
+            label: "Secret access key",
+            help: "Shown once when the R2 API token is made; kept in the OS keychain.",
+            required: true,
+            secret: true,
+            env: &["CLOUDFLARE_R2_SECRET_ACCESS_KEY", "R2_SECRET_ACCESS_KEY"],
+            announces: true,
+        },
+        Field {
+            key: "public_base_url",
+            label: "Public base URL",
+            help: "The bucket's custom domain or r2.dev address, for links that never expire.",
+            required: false,
+            secret: false,
+            env: &[
+                "CLOUDFLARE_R2_PUBLIC_BASE_URL",
+                "CLOUDFLARE_R2_PUBLIC_URL",
+                "R2_PUBLIC_URL",
+            ],
+            announces: false,
+        },
+        Field {
+            key: "endpoint",
+            label: "Endpoint",
+            help: "Only to reach R2 at another address than the account's.",
+            required: false,
+            secret: false,
+            env: &["CLOUDFLARE_R2_ENDPOINT", "R2_ENDPOINT_URL"],
+            announces: false,
+        },
+        Field {
+            key: "jurisdiction",
+            label: "Jurisdiction",
+            help: "eu or fedramp for buckets created in those jurisdictions.",
+            required: false,
+            secret: false,
+            env: &["CLOUDFLARE_R2_JURISDICTION"],
+            announces: false,
+        },
+    ],
+};
+
+pub const S3_PROVIDER: Provider = Provider {
+    id: "s3",
+    label: "Amazon S3 or S3-compatible",
+    destinations: &[S3],
+    account: true,
+    fields: &[
+        Field {
+            key: "bucket",
+            label: "Bucket",
+            help: "The bucket files go to.",
+            required: true,
+            secret: false,
+            env: &["S3_BUCKET_NAME"],
+            announces: true,
+        },
+        Field {
+            key: "access_key_id",
+            label: "Access key ID",
+            help: "An IAM user's (or the store's) access key.",
+            required: true,
+            secret: false,
+            env: &["AWS_ACCESS_KEY_ID"],
+            announces: false,
+        },
+        Field {
+            key: "secret_access_key",
+            label: "Secret access key",
+            help: "Kept in the OS keychain.",
+            required: true,
+            secret: true,
+            env: &["AWS_SECRET_ACCESS_KEY"],
+            announces: false,
+        },
+        Field {
+            key: "region",
+            label: "Region",
+            help: "The bucket's region, such as eu-west-3 (us-east-1 when unset).",
+            required: false,
+            secret: false,
+            env: &["AWS_REGION", "AWS_DEFAULT_REGION"],
+            announces: false,
+        },
+        Field {
+            key: "endpoint",
+            label: "Endpoint",
+            help: "For S3-compatible stores (MinIO, Wasabi, Backblaze B2…); empty for Amazon S3.",
+            required: false,
+            secret: false,
+            env: &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "S3_ENDPOINT_URL"],
+            announces: false,
+        },
+        Field {
+            key: "public_base_url",
+            label: "Public base URL",
+            help: "A CDN or website address in front of the bucket, for links that never expire.",
+            required: false,
+            secret: false,
+            env: &["S3_PUBLIC_BASE_URL", "S3_BUCKET_URL"],
+            announces: false,
+        },
+        Field {
+            key: "session_token",
+            label: "Session token",
+            help: "Temporary credentials' session token (environment only).",
+            required: false,
+            secret: true,
+            env: &["AWS_SESSION_TOKEN"],
+            announces: false,
+        },
+        Field {
+            key: "force_path_style",
+            label: "Path-style addresses",
+            help: "true to address the bucket in the path (most S3-compatible stores).",
+            required: false,
+            secret: false,
+            env: &["S3_FORCE_PATH_STYLE"],
+            announces: false,
+        },
+    ],
+};
+
+pub const GCS_PROVIDER: Provider = Provider {
+    id: "gcs",
+    label: "Google Cloud Storage",
+    destinations: &[GCS],
+    account: false,
+    fields: &[
+        Field {
+            key: "bucket",
+            label: "Bucket",
+            help: "The bucket files go to.",
+            required: true,
+            secret: false,
+            env: &["GCS_BUCKET_NAME"],
+            announces: true,
+        },
+        Field {
+            key: "access_key_id",
+            label: "HMAC access key",
+            help: "An HMAC key of the bucket's service account (Cloud Storage > Settings > Interoperability).",
+            required: true,
+            secret: false,
+            env: &["GCS_HMAC_ACCESS_KEY_ID"],
+            announces: false,
+        },
+        Field {
+            key: "secret_access_key",
+            label: "HMAC secret",
+            help: "The HMAC key's secret.",
+            required: true,
+            secret: true,
+            env: &["GCS_HMAC_SECRET"],
+            announces: false,
+        },
+        Field {
+            key: "endpoint",
+            label: "Endpoint",
+            help: "Only to reach Cloud Storage at another address.",
+            required: false,
+            secret: false,
+            env: &["GCS_ENDPOINT_URL"],
+            announces: false,
+        },
+        Field {
+            key: "public_base_url",
+            label: "Public base URL",
+            help: "An address in front of the bucket, for links that never expire.",
+            required: false,
+            secret: false,
+            env: &["GCS_PUBLIC_BASE_URL"],
+            announces: false,
+        },
+    ],
+};
+
+fn trim_slash(s: &str) -> String {
+    s.trim_end_matches('/').to_string()
+}
+
+/// The object store these values configure.
+pub fn config(v: &Values) -> Result<S3Config> {
+    match v.provider.id {
+        "r2" => r2(v),
+        "gcs" => gcs(v),
+        _ => s3(v),
+    }
+}
+
+fn r2(v: &Values) -> Result<S3Config> {
+    let bucket = v.need("bucket")?.to_string();
+    let access_key_id = v.need("access_key_id")?.to_string();
+    let secret_access_key = v.need_secret("secret_access_key")?.clone();
+    let endpoint = match (v.get("endpoint"), v.get("account_id")) {
+        (Some(endpoint), _) => endpoint.to_string(),
+        (None, Some(account)) => {
+            let jurisdiction = v
+                .get("jurisdiction")
+                .map(|j| format!(".{j}"))
+                .unwrap_or_default();
+            format!("https://{account}{jurisdiction}.r2.cloudflarestorage.com")
+        }
+        (None, None) => return Err(v.missing("account_id")),
+    };
+    Ok(S3Config {
+        name: R2.into(),
+        flavor: Flavor::R2,
+        endpoint: Some(trim_slash(&endpoint)),
+        region: "auto".into(),
+        bucket,
+        access_key_id,
+        secret_access_key,
+        session_token: None,
+        path_style: true,
+        public_base_url: v.get("public_base_url").map(trim_slash),
+    })
+}
+
+fn s3(v: &Values) -> Result<S3Config> {
+    let endpoint = v.get("endpoint").map(trim_slash);
+    let path_style = match v.get("force_path_style") {
+        Some("1" | "true" | "yes") => true,
+        Some(_) => false,
+        None => endpoint.is_some(),
+    };
+    Ok(S3Config {
+        name: S3.into(),
+        flavor: if endpoint.is_some() {
+            Flavor::Generic
+        } else {
+            Flavor::Aws
+        },
+        region: v.get("region").unwrap_or("us-east-1").to_string(),
+        bucket: v.need("bucket")?.to_string(),
+        access_key_id: v.need("access_key_id")?.to_string(),
+        secret_access_key: v.need_secret("secret_access_key")?.clone(),
+        session_token: v.secret("session_token").cloned(),
+        endpoint,
+        path_style,
+        public_base_url: v.get("public_base_url").map(trim_slash),
+    })
+}
+
+fn gcs(v: &Values) -> Result<S3Config> {
+    Ok(S3Config {
+        name: GCS.into(),
+        flavor: Flavor::Gcs,
+        endpoint: Some(
+            v.get("endpoint")
+                .map(trim_slash)
+                .unwrap_or_else(|| "https://storage.googleapis.com".into()),
+        ),
+        region: "auto".into(),
+        bucket: v.need("bucket")?.to_string(),
+        access_key_id: v.need("access_key_id")?.to_string(),
+        secret_access_key: v.need_secret("secret_access_key")?.clone(),
+        session_token: None,
+        path_style: true,
+        public_base_url: v.get("public_base_url").map(trim_slash),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parts::PartRules;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn from_env(p: &'static Provider, pairs: &[(&str, &str)]) -> Option<Result<S3Config>> {
+        Values::from_env(p, &env(pairs)).map(|v| config(&v))
+    }
+
+    #[test]
+    fn r2_from_seed_000_names() {
+        let cfg = from_env(
+            &R2_PROVIDER,
+            &[
+                ("CLOUDFLARE_ACCOUNT_ID", "acc123"),
+                ("CLOUDFLARE_R2_ACCESS_KEY_ID", "AK"),
+                ("CLOUDFLARE_R2_SECRET_ACCESS_KEY", "SK-very-secret"),
+                ("CLOUDFLARE_R2_BUCKET_NAME", "skillstream-media"),
+                (
+                    "CLOUDFLARE_R2_PUBLIC_BASE_URL",
+                    "https://media.skillstream.world/",
+                ),
+            ],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            cfg.endpoint.as_deref(),
+            Some("https://acc123.r2.cloudflarestorage.com")
+        );
+        assert_eq!(cfg.region, "auto");
+        assert_eq!(
+            cfg.public_base_url.as_deref(),
+            Some("https://media.skillstream.world")
+        );
+        assert_eq!(cfg.part_rules(), PartRules::R2);
+        assert!(cfg.checksums_when_required());
+        assert!(!format!("{cfg:?}").contains("SK-very-secret"));
+        assert!(!cfg.target().contains("SK-very-secret"));
+    }
+
+    #[test]
+    fn r2_missing_pieces_are_named() {
+        let err = from_env(
+            &R2_PROVIDER,
+            &[
+                ("CLOUDFLARE_R2_ACCESS_KEY_ID", "AK"),
+                ("CLOUDFLARE_R2_BUCKET_NAME", "b"),
+            ],
+        )
+        .unwrap()
+        .unwrap_err();
+        assert!(
+            err.message().contains("CLOUDFLARE_R2_SECRET_ACCESS_KEY"),
+            "{err}"
+        );
+        assert!(from_env(&R2_PROVIDER, &[]).is_none());
+    }
+
+    #[test]
+    fn s3_with_and_without_endpoint() {
+        let aws = from_env(
+            &S3_PROVIDER,
+            &[
+                ("S3_BUCKET_NAME", "echcoahing"),
+                ("AWS_ACCESS_KEY_ID", "AK"),
+                ("AWS_SECRET_ACCESS_KEY", "SK"),
+                ("AWS_REGION", "eu-north-1"),
+            ],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(aws.flavor, Flavor::Aws);
+        assert!(!aws.path_style);
+        assert!(!aws.checksums_when_required());
+        let local = from_env(
+            &S3_PROVIDER,
+            &[
+                ("S3_BUCKET_NAME", "b"),
+                ("AWS_ACCESS_KEY_ID", "AK"),
+                ("AWS_SECRET_ACCESS_KEY", "SK"),
+                ("S3_ENDPOINT_URL", "http://127.0.0.1:9000/"),
+            ],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            local.flavor,
+            Flavor::Generic,
+            "S3_ENDPOINT_URL configures too"
+        );
+        assert!(local.path_style);
+        assert_eq!(local.target(), "s3|http://127.0.0.1:9000|b");
+    }
+}
