@@ -215,3 +215,47 @@ fn a_dotenv_file_is_imported_saying_what_was_taken_and_skipped() {
     );
     assert_eq!(ferry.run(&["account", "remove", "r2"]).code, 0);
 }
+
+/// Each provider takes its settings from one source. An R2 account keeps its own account id
+/// when the environment names another Cloudflare account for Images and Stream (before, the
+/// environment's id won and the bucket was looked for in the wrong account); and a keychain
+/// account's missing piece is named as the account's, not as an environment variable.
+#[test]
+fn an_r2_account_keeps_its_own_account_id_beside_a_cloudflare_environment() {
+    let mut ferry = Ferry::with_env(&[
+        ("CLOUDFLARE_ACCOUNT_ID", "0000000000000000000000000000ccff"),
+        ("CLOUDFLARE_API_TOKEN", "env-token-for-images"),
+        ("CLOUDFLARE_API_BASE_URL", "http://127.0.0.1:9/client/v4"),
+    ]);
+    ferry.with_keychain();
+    let added = ferry.run_input(
+        &[
+            "account",
+            "add",
+            "school-r2-own-id",
+            "--kind",
+            "r2",
+            "--account-id",
+            "1111111111111111111111111111aaaa",
+            "--bucket",
+            "course-media",
+            "--access-key-id",
+            "AKR2",
+            "--secret-stdin",
+        ],
+        "r2-secret-value\n",
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let check = ferry.run(&["check", "r2"]);
+    assert!(
+        check
+            .stdout
+            .contains("r2|https://1111111111111111111111111111aaaa.r2.cloudflarestorage.com|course-media"),
+        "{}\n{}",
+        check.stdout,
+        check.stderr
+    );
+    assert!(!check.stdout.contains("ccff.r2.cloudflarestorage.com"));
+    let removed = ferry.run(&["account", "remove", "school-r2-own-id"]);
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+}
