@@ -329,6 +329,17 @@ pub async fn accounts(shell: State<'_, Arc<Shell>>) -> Reply<Vec<AccountRow>> {
 }
 
 /// Store a new account (its secret in the OS keychain) and reopen the engine with it.
+/// The kinds of account the form offers, each with its fields, from the core's provider
+/// descriptions (the same ones the CLI, import and the engine's messages read).
+#[tauri::command]
+pub fn account_kinds() -> Vec<AccountKindForm> {
+    ferry_core::provider::PROVIDERS
+        .iter()
+        .filter(|p| p.account)
+        .map(|p| AccountKindForm::from(*p))
+        .collect()
+}
+
 #[tauri::command]
 pub async fn add_account(shell: State<'_, Arc<Shell>>, account: NewAccount) -> Reply<()> {
     let mut map = serde_json::Map::new();

@@ -298,6 +298,50 @@ pub struct AccountRow {
     pub fields: BTreeMap<String, String>,
 }
 
+/// A kind of account the form offers, from the core's provider description.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountKindForm {
+    /// `cloudflare`, `r2`, `s3`.
+    pub id: String,
+    pub label: String,
+    /// Every field an account keeps, the secret last.
+    pub fields: Vec<FieldForm>,
+}
+
+/// One field of the account form.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldForm {
+    pub key: String,
+    pub label: String,
+    pub help: String,
+    pub required: bool,
+    /// Asked in a password box, kept in the OS keychain, never shown again.
+    pub secret: bool,
+}
+
+impl From<&ferry_core::provider::Provider> for AccountKindForm {
+    fn from(p: &ferry_core::provider::Provider) -> Self {
+        let mut fields: Vec<FieldForm> = p
+            .account_fields()
+            .map(|f| FieldForm {
+                key: f.key.into(),
+                label: f.label.into(),
+                help: f.help.into(),
+                required: f.required,
+                secret: f.secret,
+            })
+            .collect();
+        fields.sort_by_key(|f| f.secret);
+        AccountKindForm {
+            id: p.id.into(),
+            label: p.label.into(),
+            fields,
+        }
+    }
+}
+
 /// A new account from the form. Deserialise-only: the secret never travels back.
 #[derive(Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -426,6 +470,8 @@ pub fn typescript() -> String {
         FolderRow::decl(),
         DeletionRow::decl(),
         SettingsForm::decl(),
+        AccountKindForm::decl(),
+        FieldForm::decl(),
         OriginChange::decl(),
         SettingsSaved::decl(),
         DesktopPrefs::decl(),

@@ -58,6 +58,7 @@ pub fn run() {
             commands::remove_account,
             commands::set_default_account,
             commands::test_account,
+            commands::account_kinds,
             commands::full_test_account,
             commands::test_setup,
             commands::folders,

@@ -248,9 +248,9 @@ fn an_r2_account_keeps_its_own_account_id_beside_a_cloudflare_environment() {
     assert_eq!(added.code, 0, "{}", added.stderr);
     let check = ferry.run(&["check", "r2"]);
     assert!(
-        check
-            .stdout
-            .contains("r2|https://1111111111111111111111111111aaaa.r2.cloudflarestorage.com|course-media"),
+        check.stdout.contains(
+            "r2|https://1111111111111111111111111111aaaa.r2.cloudflarestorage.com|course-media"
+        ),
         "{}\n{}",
         check.stdout,
         check.stderr

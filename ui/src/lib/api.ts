@@ -3,6 +3,7 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
+  AccountKindForm,
   AccountRow,
   DesktopPrefs,
   CheckRow,
@@ -61,6 +62,7 @@ export const api = {
   removeAccount: (name: string) => call<boolean>("remove_account", { name }),
   setDefaultAccount: (name: string) => call<void>("set_default_account", { name }),
   testAccount: (name: string) => call<CheckRow[]>("test_account", { name }),
+  accountKinds: () => call<AccountKindForm[]>("account_kinds"),
   fullTestAccount: (name: string) => call<CheckRow[]>("full_test_account", { name }),
   testSetup: (full: boolean) => call<CheckRow[]>("test_setup", { full }),
   folders: () => call<FolderRow[]>("folders"),

@@ -83,6 +83,22 @@ bandwidthLimitKib: number, keyTemplate: string, linkExpirySecs: number, streamAl
  */
 startAtLogin: boolean, desktop: DesktopPrefs, };
 
+export type AccountKindForm = { 
+/**
+ * `cloudflare`, `r2`, `s3`.
+ */
+id: string, label: string, 
+/**
+ * Every field an account keeps, the secret last.
+ */
+fields: Array<FieldForm>, };
+
+export type FieldForm = { key: string, label: string, help: string, required: boolean, 
+/**
+ * Asked in a password box, kept in the OS keychain, never shown again.
+ */
+secret: boolean, };
+
 export type OriginChange = { given: string, kept: string, };
 
 export type SettingsSaved = { originsChanged: Array<OriginChange>, };

@@ -200,6 +200,24 @@ function handle(cmd: string, args: Args): unknown {
     case "remove_folder":
       folders.splice(folders.findIndex((x) => x.root === args.root), 1);
       return true;
+    case "account_kinds": {
+      // What the core's provider descriptions give (a subset: the mock's kinds).
+      const f = (key: string, label: string, required = true, secret = false) => ({ key, label, help: label, required, secret });
+      return [
+        { id: "cloudflare", label: "Cloudflare Images + Stream", fields: [f("account_id", "Account ID"), f("api_base_url", "API base URL", false), f("api_token", "API token", true, true)] },
+        {
+          id: "r2",
+          label: "Cloudflare R2",
+          fields: [
+            f("account_id", "Account ID"),
+            f("bucket", "Bucket"),
+            f("access_key_id", "Access key ID"),
+            f("public_base_url", "Public base URL", false),
+            f("secret_access_key", "Secret access key", true, true),
+          ],
+        },
+      ];
+    }
     case "test_setup":
     case "full_test_account":
       return [{ what: "images: upload a small image", ok: true, detail: "stored as ferry-check/x/round-trip.png" }];

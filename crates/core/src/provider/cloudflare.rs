@@ -20,6 +20,7 @@ pub const CLOUDFLARE_PROVIDER: Provider = Provider {
             secret: false,
             env: &["CLOUDFLARE_ACCOUNT_ID"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "api_token",
@@ -29,6 +30,7 @@ pub const CLOUDFLARE_PROVIDER: Provider = Provider {
             secret: true,
             env: &["CLOUDFLARE_API_TOKEN"],
             announces: true,
+            env_only: false,
         },
         Field {
             key: "api_base_url",
@@ -38,6 +40,7 @@ pub const CLOUDFLARE_PROVIDER: Provider = Provider {
             secret: false,
             env: &["CLOUDFLARE_API_BASE_URL"],
             announces: false,
+            env_only: false,
         },
     ],
 };

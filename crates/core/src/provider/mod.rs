@@ -43,6 +43,8 @@ pub struct Field {
     /// Whether setting this field in the environment means the provider is meant to be used
     /// (an account id alone, shared with another provider, does not).
     pub announces: bool,
+    /// Read from the environment only; an account does not keep it (a session token).
+    pub env_only: bool,
 }
 
 /// A provider's description.
@@ -89,6 +91,11 @@ pub fn destination_names() -> Vec<&'static str> {
 }
 
 impl Provider {
+    /// The fields an account of this provider keeps (the secret among them).
+    pub fn account_fields(&self) -> impl Iterator<Item = &'static Field> {
+        self.fields.iter().filter(|f| !f.env_only)
+    }
+
     pub fn field(&self, key: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.key == key)
     }

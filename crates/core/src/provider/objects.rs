@@ -26,6 +26,7 @@ pub const R2_PROVIDER: Provider = Provider {
                 "CLOUDFLARE_ACCOUNT_ID",
             ],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "bucket",
@@ -35,6 +36,7 @@ pub const R2_PROVIDER: Provider = Provider {
             secret: false,
             env: &["CLOUDFLARE_R2_BUCKET_NAME", "R2_BUCKET_NAME"],
             announces: true,
+            env_only: false,
         },
         Field {
             key: "access_key_id",
@@ -44,6 +46,7 @@ pub const R2_PROVIDER: Provider = Provider {
             secret: false,
             env: &["CLOUDFLARE_R2_ACCESS_KEY_ID", "R2_ACCESS_KEY_ID"],
             announces: true,
+            env_only: false,
         },
         Field {
             key: "secret_access_key",
@@ -53,6 +56,7 @@ pub const R2_PROVIDER: Provider = Provider {
             secret: true,
             env: &["CLOUDFLARE_R2_SECRET_ACCESS_KEY", "R2_SECRET_ACCESS_KEY"],
             announces: true,
+            env_only: false,
         },
         Field {
             key: "public_base_url",
@@ -66,6 +70,7 @@ pub const R2_PROVIDER: Provider = Provider {
                 "R2_PUBLIC_URL",
             ],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "endpoint",
@@ -75,6 +80,7 @@ pub const R2_PROVIDER: Provider = Provider {
             secret: false,
             env: &["CLOUDFLARE_R2_ENDPOINT", "R2_ENDPOINT_URL"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "jurisdiction",
@@ -84,6 +90,7 @@ pub const R2_PROVIDER: Provider = Provider {
             secret: false,
             env: &["CLOUDFLARE_R2_JURISDICTION"],
             announces: false,
+            env_only: false,
         },
     ],
 };
@@ -102,6 +109,7 @@ pub const S3_PROVIDER: Provider = Provider {
             secret: false,
             env: &["S3_BUCKET_NAME"],
             announces: true,
+            env_only: false,
         },
         Field {
             key: "access_key_id",
@@ -111,6 +119,7 @@ pub const S3_PROVIDER: Provider = Provider {
             secret: false,
             env: &["AWS_ACCESS_KEY_ID"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "secret_access_key",
@@ -120,6 +129,7 @@ pub const S3_PROVIDER: Provider = Provider {
             secret: true,
             env: &["AWS_SECRET_ACCESS_KEY"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "region",
@@ -129,6 +139,7 @@ pub const S3_PROVIDER: Provider = Provider {
             secret: false,
             env: &["AWS_REGION", "AWS_DEFAULT_REGION"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "endpoint",
@@ -138,6 +149,7 @@ pub const S3_PROVIDER: Provider = Provider {
             secret: false,
             env: &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "S3_ENDPOINT_URL"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "public_base_url",
@@ -147,6 +159,7 @@ pub const S3_PROVIDER: Provider = Provider {
             secret: false,
             env: &["S3_PUBLIC_BASE_URL", "S3_BUCKET_URL"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "session_token",
@@ -156,6 +169,7 @@ pub const S3_PROVIDER: Provider = Provider {
             secret: true,
             env: &["AWS_SESSION_TOKEN"],
             announces: false,
+            env_only: true,
         },
         Field {
             key: "force_path_style",
@@ -165,6 +179,7 @@ pub const S3_PROVIDER: Provider = Provider {
             secret: false,
             env: &["S3_FORCE_PATH_STYLE"],
             announces: false,
+            env_only: true,
         },
     ],
 };
@@ -183,6 +198,7 @@ pub const GCS_PROVIDER: Provider = Provider {
             secret: false,
             env: &["GCS_BUCKET_NAME"],
             announces: true,
+            env_only: false,
         },
         Field {
             key: "access_key_id",
@@ -192,6 +208,7 @@ pub const GCS_PROVIDER: Provider = Provider {
             secret: false,
             env: &["GCS_HMAC_ACCESS_KEY_ID"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "secret_access_key",
@@ -201,6 +218,7 @@ pub const GCS_PROVIDER: Provider = Provider {
             secret: true,
             env: &["GCS_HMAC_SECRET"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "endpoint",
@@ -210,6 +228,7 @@ pub const GCS_PROVIDER: Provider = Provider {
             secret: false,
             env: &["GCS_ENDPOINT_URL"],
             announces: false,
+            env_only: false,
         },
         Field {
             key: "public_base_url",
@@ -219,6 +238,7 @@ pub const GCS_PROVIDER: Provider = Provider {
             secret: false,
             env: &["GCS_PUBLIC_BASE_URL"],
             announces: false,
+            env_only: false,
         },
     ],
 };

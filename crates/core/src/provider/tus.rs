@@ -18,6 +18,7 @@ pub const TUS_PROVIDER: Provider = Provider {
             secret: false,
             env: &["FERRY_TUS_ENDPOINT"],
             announces: true,
+            env_only: false,
         },
         Field {
             key: "chunk_mib",
@@ -27,6 +28,7 @@ pub const TUS_PROVIDER: Provider = Provider {
             secret: false,
             env: &["FERRY_TUS_CHUNK_MIB"],
             announces: false,
+            env_only: false,
         },
     ],
 };
