@@ -70,7 +70,11 @@ impl TusServer {
             .trim()
             .strip_prefix("listening ")
             .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("tus server did not start: {line:?}"));
+            .unwrap_or_else(|| {
+                panic!(
+                    "the {which:?} tus server did not start ({line:?}); run the tests with scripts/env.sh sourced, whose Python has tuspyserver (scripts/setup.sh --test)"
+                )
+            });
         TusServer {
             child,
             endpoint: format!("http://127.0.0.1:{port}/files"),

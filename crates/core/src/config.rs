@@ -75,10 +75,11 @@ impl FerryHome {
     }
 }
 
-/// What to do when a file changed between being queued and being uploaded.
+/// What to do when a file changed between being queued and being uploaded (a watched folder's
+/// answer to a file that changes after its upload is [`crate::watch::ChangePolicy`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum ChangePolicy {
+pub enum QueuedFileChange {
     /// Fail the job with a message; the user retries to upload the new version.
     Fail,
     /// Take the new version and start the upload again.
@@ -105,7 +106,7 @@ pub struct Settings {
     pub default_destination: Option<String>,
     /// Lifetime of presigned URLs stored with jobs on private buckets, in seconds (≤ 7 days).
     pub link_expiry_secs: u64,
-    pub on_change: ChangePolicy,
+    pub on_change: QueuedFileChange,
     pub retry_attempts: u32,
     pub retry_base_ms: u64,
     pub retry_max_secs: u64,
@@ -169,7 +170,7 @@ impl Default for Settings {
             prefix: String::new(),
             default_destination: None,
             link_expiry_secs: 7 * 24 * 3600,
-            on_change: ChangePolicy::Fail,
+            on_change: QueuedFileChange::Fail,
             retry_attempts: 6,
             retry_base_ms: 500,
             retry_max_secs: 30,

@@ -35,7 +35,18 @@ impl RetryPolicy {
     /// The delay before attempt `attempt + 1` after `error` on attempt `attempt` (1-based), or
     /// `None` when giving up. `unit` is a uniform draw in [0, 1).
     pub fn delay(&self, attempt: u32, error: &Error, unit: f64) -> Option<Duration> {
-        if !error.is_temporary() || attempt >= self.max_attempts {
+        self.delay_if(attempt, error, unit, error.is_temporary())
+    }
+
+    /// [`RetryPolicy::delay`] for an error the caller judged worth retrying (`retryable`).
+    fn delay_if(
+        &self,
+        attempt: u32,
+        error: &Error,
+        unit: f64,
+        retryable: bool,
+    ) -> Option<Duration> {
+        if !retryable || attempt >= self.max_attempts {
             return None;
         }
         let exp = self
@@ -50,11 +61,48 @@ impl RetryPolicy {
         }
     }
 
-    /// Run `op` until it succeeds, fails permanently, or attempts run out.
+    /// Run `op` until it succeeds, fails permanently, or attempts run out. Attempts count from 1.
     pub async fn run<T, F, Fut>(
         &self,
         clock: &dyn Clock,
         rng: &mut fastrand::Rng,
+        op: F,
+    ) -> Result<T>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.run_judged(clock, rng, Error::is_temporary, op).await
+    }
+
+    /// Run a question (a request that changes nothing: HEAD, a GET, a list): besides temporary
+    /// errors, a reply that broke the protocol (a proxy's page in place of the server's) is
+    /// worth asking again, since asking twice costs nothing. A write's garbled reply is not
+    /// retried blindly; its caller asks the server what happened instead.
+    pub async fn run_question<T, F, Fut>(
+        &self,
+        clock: &dyn Clock,
+        rng: &mut fastrand::Rng,
+        op: F,
+    ) -> Result<T>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.run_judged(
+            clock,
+            rng,
+            |e| e.is_temporary() || e.kind() == crate::ErrorKind::Protocol,
+            op,
+        )
+        .await
+    }
+
+    async fn run_judged<T, F, Fut>(
+        &self,
+        clock: &dyn Clock,
+        rng: &mut fastrand::Rng,
+        retryable: fn(&Error) -> bool,
         mut op: F,
     ) -> Result<T>
     where
@@ -65,13 +113,13 @@ impl RetryPolicy {
         loop {
             match op(attempt).await {
                 Ok(value) => return Ok(value),
-                Err(err) => match self.delay(attempt, &err, rng.f64()) {
+                Err(err) => match self.delay_if(attempt, &err, rng.f64(), retryable(&err)) {
                     Some(delay) => {
                         tracing::debug!(attempt, ?delay, error = %err, "retrying");
                         clock.sleep(delay).await;
                         attempt += 1;
                     }
-                    None if err.is_temporary() => {
+                    None if retryable(&err) => {
                         return Err(err.note(format!(
                             "gave up after {attempt} attempts; check the connection, then retry"
                         )));
@@ -214,5 +262,39 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unauthenticated);
         assert!(clock.slept().is_empty());
+    }
+
+    /// A garbled reply (a protocol error) is asked again when the request was a question, and
+    /// never when it was a write; its kind is the same either way.
+    #[tokio::test]
+    async fn a_garbled_reply_is_asked_again_only_for_a_question() {
+        let garbled = || Error::new(ErrorKind::Protocol, "a proxy's page");
+        let clock = ManualClock::new(SystemTime::UNIX_EPOCH);
+        let mut rng = fastrand::Rng::with_seed(1);
+        let mut calls = 0;
+        let answered = policy()
+            .run_question(&clock, &mut rng, |attempt| {
+                calls += 1;
+                async move {
+                    if attempt < 3 {
+                        Err(garbled())
+                    } else {
+                        Ok(attempt)
+                    }
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!((answered, calls), (3, 3));
+        let clock = ManualClock::new(SystemTime::UNIX_EPOCH);
+        let err = policy()
+            .run(&clock, &mut rng, |_| async { Err::<(), _>(garbled()) })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol, "not relabelled");
+        assert!(
+            clock.slept().is_empty(),
+            "a write is not sent again blindly"
+        );
     }
 }

@@ -44,8 +44,10 @@ pub enum Decision {
     Fail,
 }
 
-/// The retry rule: network errors, 5xx and 429 retry; 409 reconciles; a vanished upload starts
-/// again; other 4xx and protocol violations fail.
+/// The retry rule: network errors, 5xx, 408 and 429 retry, and so does a success without what
+/// tus requires (a proxy's page in place of the server's reply; asking again costs at most an
+/// empty upload the server expires); 409 reconciles; a vanished upload starts again; other
+/// 4xx fail; a reply that breaks the protocol reconciles.
 pub fn decide(err: &TusError) -> Decision {
     match err {
         TusError::Network(_) => Decision::Retry,
@@ -54,6 +56,7 @@ pub fn decide(err: &TusError) -> Decision {
         TusError::Status { status, .. } => {
             let s = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             if s.is_server_error()
+                || s.is_success()
                 || s == StatusCode::TOO_MANY_REQUESTS
                 || s == StatusCode::REQUEST_TIMEOUT
             {
@@ -86,6 +89,8 @@ mod tests {
         assert_eq!(decide(&status(500)), Decision::Retry);
         assert_eq!(decide(&status(503)), Decision::Retry);
         assert_eq!(decide(&status(429)), Decision::Retry);
+        assert_eq!(decide(&status(408)), Decision::Retry);
+        assert_eq!(decide(&status(200)), Decision::Retry, "a proxy's page");
         assert_eq!(decide(&TusError::OffsetMismatch), Decision::Reconcile);
         assert_eq!(decide(&TusError::Gone(404)), Decision::Restart);
         assert_eq!(decide(&TusError::Gone(410)), Decision::Restart);

@@ -14,6 +14,8 @@ pub mod cloudflare;
 #[cfg(test)]
 pub(crate) mod memory;
 pub mod round_trip;
+mod tus_kind;
+pub(crate) use tus_kind::kind_of as tus_kind;
 pub mod s3;
 pub mod setup;
 mod shapes;

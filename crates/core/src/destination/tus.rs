@@ -35,46 +35,22 @@ impl TusDestination {
     }
 }
 
+/// A tus failure as an engine error: the kind from the one retry rule
+/// ([`crate::destination::tus_kind`]), the message naming what was being done.
 fn map(err: TusError, what: &str) -> Error {
-    match err {
-        TusError::Network(m) => Error::new(ErrorKind::Network, format!("tus: {what}: {m}")),
-        TusError::Gone(c) => Error::new(
-            ErrorKind::NotFound,
-            format!("tus: the upload is gone (HTTP {c}) while {what}"),
-        ),
-        TusError::OffsetMismatch => Error::new(
-            ErrorKind::Precondition,
-            format!("tus: offset mismatch while {what}"),
-        ),
-        TusError::Status {
-            status,
-            body,
-            retry_after,
-        } => {
-            let kind = match status {
-                401 => ErrorKind::Unauthenticated,
-                403 => ErrorKind::PermissionDenied,
-                413 => ErrorKind::TooLarge,
-                429 => ErrorKind::RateLimited,
-                s if s >= 500 => ErrorKind::Server,
-                // A success without what tus requires (a proxy's page): asking again costs at
-                // most an empty upload the server expires.
-                200..=299 => ErrorKind::Server,
-                _ => ErrorKind::InvalidInput,
-            };
+    let kind = crate::destination::tus_kind(&err);
+    let retry_after = match &err {
+        TusError::Status { retry_after, .. } => retry_after.map(Duration::from_secs),
+        _ => None,
+    };
+    let detail = match err {
+        TusError::Status { status, body, .. } => {
             let body: String = body.chars().take(300).collect();
-            Error::new(
-                kind,
-                format!("tus server answered HTTP {status} while {what}: {body}"),
-            )
-            .with_retry_after(retry_after.map(Duration::from_secs))
+            format!("the tus server answered HTTP {status}: {body}")
         }
-        TusError::Protocol(m) => Error::protocol(format!("tus: {what}: {m}")),
-        TusError::File(e) => Error::new(
-            ErrorKind::Io,
-            format!("reading the file failed while {what}: {e}"),
-        ),
-    }
+        other => other.to_string(),
+    };
+    Error::new(kind, format!("tus: {detail} (while {what})")).with_retry_after(retry_after)
 }
 
 fn parse(text: &str) -> Result<Url> {
@@ -133,11 +109,8 @@ impl VideoStore for TusDestination {
         match self.client.status(&parse(upload_url)?).await {
             Ok(s) => Ok(Some(s.offset)),
             Err(TusError::Gone(_)) => Ok(None),
-            // HEAD changes nothing, so a garbled reply (a proxy's page) is worth asking again.
-            Err(TusError::Protocol(m)) => Err(Error::new(
-                ErrorKind::Network,
-                format!("tus: the reply to asking for the offset was malformed ({m})"),
-            )),
+            // A garbled reply stays a protocol error: the scheduler asks again, as it does
+            // for any question.
             Err(e) => Err(map(e, "asking for the offset")),
         }
     }

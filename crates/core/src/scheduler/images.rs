@@ -3,7 +3,7 @@
 //! id is taken by other content). Sending is marked in the queue first, so that after a crash
 //! the image is looked for (by id, or by content hash for private images) instead of sent twice.
 
-use super::{Inner, Outcome, Progress, asked_again};
+use super::{Inner, Outcome, Progress};
 use crate::destination::{FileRange, ImageSpec, ImageStore, StoredImage};
 use crate::job::{ResumeState, UploadJob, UploadResult};
 use crate::keys::numbered_variant;
@@ -31,7 +31,7 @@ impl Inner {
 
         if matches!(job.resume, Some(ResumeState::ImagePost)) && !dest.custom_ids() {
             // A private image has a server-chosen id: look for our content among recent ones.
-            if let Some(found) = self.retrying(|_| dest.find_by_hash(&job.file.hash)).await? {
+            if let Some(found) = self.asking(|_| dest.find_by_hash(&job.file.hash)).await? {
                 return self.image_done(dest, found).await;
             }
         }
@@ -64,7 +64,7 @@ impl Inner {
                 async move {
                     // A failed attempt may have stored the image and lost the reply: look
                     // before sending the bytes again.
-                    if attempt > 0
+                    if attempt > 1
                         && let Some(id) = id
                         && let Some(found) = dest.find(id).await?
                         && found.hash.as_deref() == Some(hash)
@@ -109,9 +109,7 @@ impl Inner {
     async fn image_done(&self, dest: &dyn ImageStore, image: StoredImage) -> Result<Outcome> {
         // Making the link asks the API for the image's variants: a question, so retried.
         let expiry = self.settings.link_expiry();
-        let url = self
-            .retrying(|_| async { dest.url(&image.id, expiry).await.map_err(asked_again) })
-            .await?;
+        let url = self.asking(|_| dest.url(&image.id, expiry)).await?;
         Ok(Outcome::Done(
             UploadResult {
                 remote_id: image.id,
@@ -130,7 +128,7 @@ impl Inner {
             } else {
                 numbered_variant(&job.key, n)
             };
-            let found = self.retrying(|_| dest.find(&id)).await?;
+            let found = self.asking(|_| dest.find(&id)).await?;
             if n > 0
                 && (found.is_none()
                     || found.as_ref().and_then(|f| f.hash.as_deref())

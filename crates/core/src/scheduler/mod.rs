@@ -352,16 +352,6 @@ fn let_go_of_polling(active: &HashMap<JobId, Running>) {
     }
 }
 
-/// A question to the server (a lookup, a link) changes nothing there, so a garbled reply to it
-/// is worth asking again: its protocol error becomes a temporary one.
-pub(super) fn asked_again(err: Error) -> Error {
-    if err.kind() == ErrorKind::Protocol {
-        Error::new(ErrorKind::Server, err.message().to_string())
-    } else {
-        err
-    }
-}
-
 impl Inner {
     fn now(&self) -> i64 {
         self.clock.unix_secs()
@@ -446,6 +436,19 @@ impl Inner {
         self.retry.run(self.clock.as_ref(), &mut rng, op).await
     }
 
+    /// [`Inner::retrying`] for a question (HEAD, GET, a list): a garbled reply is asked again
+    /// too ([`crate::retry::RetryPolicy::run_question`]).
+    async fn asking<T, F, Fut>(&self, op: F) -> Result<T>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let mut rng = fastrand::Rng::new();
+        self.retry
+            .run_question(self.clock.as_ref(), &mut rng, op)
+            .await
+    }
+
     /// Tell the user something worth knowing about `job` that is not a failure, and keep it in
     /// the job's history.
     fn notice(&self, job: &UploadJob, message: &str) {
@@ -497,7 +500,7 @@ impl Inner {
     ) -> Result<UploadJob> {
         *versions += 1;
         let job = self.take_new_version(job).await?;
-        if self.settings.on_change != crate::config::ChangePolicy::Restart
+        if self.settings.on_change != crate::config::QueuedFileChange::Restart
             || *versions > MAX_NEW_VERSIONS
         {
             return Err(err);
@@ -523,7 +526,7 @@ impl Inner {
         match crate::fileinfo::ensure_unchanged(&job.file) {
             Ok(()) => Ok(false),
             Err(err)
-                if self.settings.on_change == crate::config::ChangePolicy::Restart
+                if self.settings.on_change == crate::config::QueuedFileChange::Restart
                     && err.kind() == ErrorKind::Precondition =>
             {
                 Ok(true)

@@ -2,7 +2,7 @@
 //! resumed from the server's list of parts after a crash. Keys are never overwritten: an
 //! occupied key gets a numbered variant, unless what is there is this very content.
 
-use super::{Inner, Outcome, Progress, asked_again};
+use super::{Inner, Outcome, Progress};
 use crate::destination::{Completion, FileRange, ObjectSpec, ObjectStore, RemoteObject};
 use crate::fileinfo;
 use crate::job::{ConfirmedPart, JobState, ResumeState, UploadJob, UploadResult};
@@ -121,7 +121,7 @@ impl Inner {
         }) = job.resume.clone()
         {
             let listed = self
-                .retrying(|_| dest.list_parts(&job.key, &upload_id))
+                .asking(|_| dest.list_parts(&job.key, &upload_id))
                 .await?;
             match listed {
                 Some(server_parts) => {
@@ -135,7 +135,7 @@ impl Inner {
                     if let RemoteObject::Present {
                         size,
                         hash: Some(h),
-                    } = self.retrying(|_| dest.head(&job.key)).await?
+                    } = self.asking(|_| dest.head(&job.key)).await?
                         && h == job.file.hash
                         && size == job.file.size
                     {
@@ -215,10 +215,11 @@ impl Inner {
                     .hashed(&hasher);
                 let spec = &spec;
                 async move {
-                    // A failed attempt may have stored the object and lost the reply: a
+                    // (Attempts count from 1.) A failed attempt may have stored the object and
+                    // lost the reply: a
                     // conditional retry would then be refused as if another upload had taken
                     // the key. Look first; our own content (hash and size) is ours.
-                    if attempt > 0 && !spec.overwrite && is_ours(dest, job).await? {
+                    if attempt > 1 && !spec.overwrite && is_ours(dest, job).await? {
                         return Ok(());
                     }
                     dest.put(spec, body).await
@@ -273,7 +274,7 @@ impl Inner {
     async fn free_key(&self, job: &UploadJob, dest: &dyn ObjectStore) -> Result<KeyChoice> {
         if job.overwrite {
             // The key is this file's own earlier upload, to be replaced.
-            return Ok(match self.retrying(|_| dest.head(&job.key)).await? {
+            return Ok(match self.asking(|_| dest.head(&job.key)).await? {
                 RemoteObject::Present {
                     size,
                     hash: Some(h),
@@ -289,7 +290,7 @@ impl Inner {
             } else {
                 numbered_variant(&job.key, n)
             };
-            match self.retrying(|_| dest.head(&key)).await? {
+            match self.asking(|_| dest.head(&key)).await? {
                 RemoteObject::Absent => {
                     if n > 0 {
                         self.queue.set_key(job.id, &key, self.now())?;
@@ -375,7 +376,7 @@ impl Inner {
             }
             Err(err) => {
                 // A lost reply to a completion that did happen shows as NoSuchUpload on retry.
-                let ours = matches!(self.retrying(|_| dest.head(&job.key)).await, Ok(RemoteObject::Present { size, hash: Some(ref h) }) if *h == job.file.hash && size == job.file.size);
+                let ours = matches!(self.asking(|_| dest.head(&job.key)).await, Ok(RemoteObject::Present { size, hash: Some(ref h) }) if *h == job.file.hash && size == job.file.size);
                 if !ours {
                     if err.kind() == ErrorKind::UploadLost {
                         return Ok(Tried::Lost(LostAt::Completing, err));
@@ -484,14 +485,7 @@ impl Inner {
         if err.kind() == ErrorKind::UploadLost {
             return err;
         }
-        match self
-            .retrying(|_| async {
-                dest.list_parts(&job.key, upload_id)
-                    .await
-                    .map_err(asked_again)
-            })
-            .await
-        {
+        match self.asking(|_| dest.list_parts(&job.key, upload_id)).await {
             Ok(None) => Error::new(
                 ErrorKind::UploadLost,
                 format!("{}; the server no longer has the upload", err.message()),
@@ -506,10 +500,7 @@ impl Inner {
     /// unique per job, so these are this job's own. Best effort: a store that cannot list
     /// uploads leaves them to its lifecycle rule (`ferry bucket lifecycle`).
     async fn abort_strays(&self, job: &UploadJob, dest: &dyn ObjectStore, ours: &str) {
-        let open = match self
-            .retrying(|_| async { dest.open_uploads(&job.key).await.map_err(asked_again) })
-            .await
-        {
+        let open = match self.asking(|_| dest.open_uploads(&job.key)).await {
             Ok(open) => open,
             Err(e) => {
                 tracing::debug!(job = %job.id, error = %e, "could not list open uploads");
@@ -544,7 +535,7 @@ impl Inner {
     /// Check what the server holds before saying "done", when its completion reply could not
     /// vouch for the object.
     async fn check_completed(&self, job: &UploadJob, dest: &dyn ObjectStore) -> Result<()> {
-        match self.retrying(|_| dest.head(&job.key)).await? {
+        match self.asking(|_| dest.head(&job.key)).await? {
             RemoteObject::Present { size, .. } if size == job.file.size => {}
             RemoteObject::Present { size, .. } => {
                 return Err(Error::protocol(format!(

@@ -3,7 +3,7 @@
 //! the video. A crash resumes from the server's offset (HEAD); an upload the server forgot
 //! starts again, and says so; a job killed while processing goes back to polling.
 
-use super::{Inner, Outcome, Progress, asked_again};
+use super::{Inner, Outcome, Progress};
 use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
 use crate::events::Event;
 use crate::fileinfo;
@@ -129,7 +129,7 @@ impl Inner {
                     // A garbled reply (a proxy's page instead of the server's) leaves the same
                     // doubt, and the same question settles it (ferry_tus::decide).
                     reconciles += 1;
-                    match self.retrying(|_| dest.offset(&upload.upload_url)).await? {
+                    match self.asking(|_| dest.offset(&upload.upload_url)).await? {
                         Some(server) => {
                             state.1 = server;
                             progress.confirmed.store(server, Ordering::Relaxed);
@@ -182,7 +182,7 @@ impl Inner {
                 // whatever a later question would say.
                 return Ok((upload, *saved));
             }
-            match self.retrying(|_| dest.offset(upload_url)).await? {
+            match self.asking(|_| dest.offset(upload_url)).await? {
                 Some(offset) => return Ok((upload, offset)),
                 None => {
                     // Gone: finished before a crash (then the video exists and is past
@@ -266,17 +266,11 @@ impl Inner {
                 id: job.id,
                 pct: None,
             });
-            match self.retrying(|_| dest.processing(&upload.media_id)).await? {
+            match self.asking(|_| dest.processing(&upload.media_id)).await? {
                 Processing::Ready { mut links } => {
                     // May ask the API (a signed playback token): a question, so retried.
                     let expiry = self.settings.link_expiry();
-                    let url = self
-                        .retrying(|_| async {
-                            dest.url(&upload.media_id, expiry)
-                                .await
-                                .map_err(asked_again)
-                        })
-                        .await?;
+                    let url = self.asking(|_| dest.url(&upload.media_id, expiry)).await?;
                     links.entry("hls".into()).or_insert_with(|| url.clone());
                     return Ok(Outcome::Done(
                         UploadResult {

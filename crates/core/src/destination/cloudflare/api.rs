@@ -314,6 +314,18 @@ pub fn failure(
             ErrorKind::UnsupportedType,
             format!("{label}: file type not accepted ({detail})"),
         ),
+        408 => Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "{label} timed out waiting for the request while {what} ({detail}); will retry"
+            ),
+        ),
+        // Only a tus exchange brings a success here: one without what tus requires (a proxy's
+        // page), asked again as ferry_tus::decide says.
+        s if (200..300).contains(&s) => Error::new(
+            ErrorKind::Server,
+            format!("{label} answered HTTP {s} without what was asked while {what}; will retry"),
+        ),
         429 => Error::new(
             ErrorKind::RateLimited,
             format!("{label} asked us to slow down while {what} ({detail}); will retry"),

@@ -206,12 +206,8 @@ impl ImageStore for ImagesDestination {
             Ok(v) if v["draft"].as_bool() == Some(true) => Ok(None),
             Ok(v) => stored(&v).map(Some),
             Err(e) if e.kind() == crate::ErrorKind::NotFound => Ok(None),
-            // A lookup changes nothing, so a garbled reply (a proxy's page) is worth asking
-            // again; an upload's garbled reply is not retried blindly.
-            Err(e) if e.kind() == crate::ErrorKind::Protocol => Err(Error::new(
-                crate::ErrorKind::Server,
-                e.message().to_string(),
-            )),
+            // A garbled reply stays a protocol error: the scheduler asks again, as it does for
+            // any question (an upload's garbled reply is not retried blindly).
             Err(e) => Err(e),
         }
     }

@@ -229,13 +229,8 @@ impl VideoStore for StreamDestination {
         match self.tus.status(&parse_url(upload_url)?).await {
             Ok(s) => Ok(Some(s.offset)),
             Err(TusError::Gone(_)) => Ok(None),
-            // HEAD changes nothing, so a garbled reply (a proxy's page) is worth asking again.
-            Err(TusError::Protocol(m)) => Err(Error::new(
-                ErrorKind::Network,
-                format!(
-                    "Cloudflare Stream: the reply to asking how much of the video arrived was malformed ({m})"
-                ),
-            )),
+            // A garbled reply stays a protocol error: the scheduler asks again, as it does
+            // for any question.
             Err(e) => Err(tus_error(e, "asking how much of the video arrived")),
         }
     }
@@ -351,6 +346,31 @@ impl VideoStore for StreamDestination {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stream's tus failures follow the one retry rule: temporary exactly when
+    /// `ferry_tus::decide` says retry, whatever the status.
+    #[test]
+    fn tus_failures_follow_the_one_retry_rule() {
+        for status in 200..=599u16 {
+            let err = TusError::Status {
+                status,
+                body: String::new(),
+                retry_after: None,
+            };
+            let retry = ferry_tus::decide(&err) == ferry_tus::Decision::Retry;
+            assert_eq!(tus_error(err, "x").is_temporary(), retry, "HTTP {status}");
+        }
+        for err in [
+            TusError::Network("reset".into()),
+            TusError::Gone(410),
+            TusError::OffsetMismatch,
+            TusError::Protocol("garbled".into()),
+        ] {
+            let retry = ferry_tus::decide(&err) == ferry_tus::Decision::Retry;
+            let kind = tus_error(err, "x").kind();
+            assert_eq!(kind.is_temporary(), retry, "{kind:?}");
+        }
+    }
 
     #[test]
     fn scheduled_deletion_stays_inside_streams_window_with_a_margin() {
