@@ -29,9 +29,13 @@ use tokio::task::JoinHandle;
 /// Where a session reads its variables (the process environment, or a test's map).
 pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
+/// How a session opens an engine: [`Engine::open`], or a test's engine on in-memory stores.
+pub(crate) type Opener = Arc<dyn Fn(FerryHome, &Env) -> Result<Engine> + Send + Sync>;
+
 pub struct Session {
     home: FerryHome,
     env: Env,
+    open: Opener,
     engine: RwLock<Arc<Engine>>,
     events: broadcast::Sender<Event>,
     runs: Arc<Runs>,
@@ -68,12 +72,18 @@ impl Session {
     /// Open the engine in `home` and start uploading and watching (on the current tokio
     /// runtime).
     pub fn start(home: FerryHome, env: Env) -> Result<Arc<Session>> {
-        let engine = Engine::open(home.clone(), &*env)?;
+        Session::start_with(home, env, Arc::new(|home, env| Engine::open(home, &**env)))
+    }
+
+    /// [`Session::start`] with engines opened by `open`.
+    pub(crate) fn start_with(home: FerryHome, env: Env, open: Opener) -> Result<Arc<Session>> {
+        let engine = open(home.clone(), &env)?;
         let events = engine.event_sender();
         let runs = engine.runs().clone();
         let session = Arc::new(Session {
             home,
             env,
+            open,
             engine: RwLock::new(Arc::new(engine)),
             events,
             runs,
@@ -115,10 +125,10 @@ impl Session {
     /// new configuration is broken, the old engine keeps running and the error is returned.
     pub async fn reload(&self) -> Result<()> {
         let _one_at_a_time = self.reloading.lock().await;
-        let (home, env) = (self.home.clone(), self.env.clone());
+        let (home, env, open) = (self.home.clone(), self.env.clone(), self.open.clone());
         let (events, runs) = (self.events.clone(), self.runs.clone());
         let fresh = tokio::task::spawn_blocking(move || {
-            Engine::open(home, &*env).map(|e| e.succeeding(events, runs))
+            open(home, &env).map(|e| e.succeeding(events, runs))
         })
         .await
         .map_err(|e| Error::new(ErrorKind::Io, format!("opening the engine stopped: {e}")))??;

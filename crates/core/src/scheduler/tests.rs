@@ -1,6 +1,7 @@
-//! The scheduler and the engine on in-memory destinations ([`crate::destination::memory`]) and
-//! the manual clock: every flow, retries, pause, cancel, a crash mid-upload, dedup and the
-//! concurrency limit, with no server and no sleeping through backoffs.
+//! The scheduler, the engine and the session on in-memory destinations
+//! ([`crate::destination::memory`]) and the manual clock: every flow, retries, pause, cancel, a
+//! crash mid-upload, dedup, the concurrency limit, and the session's hand-over on reload, with
+//! no server and no sleeping through backoffs.
 
 use crate::ErrorKind;
 use crate::clock::ManualClock;
@@ -67,6 +68,42 @@ impl Bench {
             Arc::new(self.clock.clone()),
         )
         .unwrap()
+    }
+
+    /// A session whose engines (the first and every reload's) use this bench's stores and read
+    /// the settings from the home, as `Engine::open` does.
+    fn session(self: &Arc<Self>) -> Arc<crate::session::Session> {
+        let bench = self.clone();
+        let open: crate::session::Opener = Arc::new(move |home, _env| {
+            let settings = Settings::load(&home.config_file())?;
+            let mut destinations = Destinations::default();
+            destinations.insert(Destination::Objects(bench.objects.clone()));
+            destinations.insert(Destination::Videos(bench.videos.clone()));
+            destinations.insert(Destination::Images(bench.images.clone()));
+            Engine::with_parts(
+                home,
+                settings,
+                destinations,
+                Default::default(),
+                Arc::new(bench.clock.clone()),
+            )
+        });
+        let home = FerryHome::at(self.dir.path().join("home"));
+        let env: crate::session::Env = Arc::new(|_| None);
+        crate::session::Session::start_with(home, env, open).unwrap()
+    }
+
+    /// Write ferry.toml (part sizes small enough for multipart on a few MiB).
+    fn write_settings(&self, extra: &str) {
+        let home = FerryHome::at(self.dir.path().join("home"));
+        home.ensure().unwrap();
+        std::fs::write(
+            home.config_file(),
+            format!(
+                "multipart_threshold = 5242880\npart_size = 5242880\nretry_base_ms = 100\n{extra}"
+            ),
+        )
+        .unwrap();
     }
 
     fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
@@ -490,4 +527,76 @@ async fn a_video_upload_that_expired_while_ferry_was_down_starts_again() {
         Some(bytes)
     );
     assert_eq!(bench.videos.count(), 1);
+}
+
+async fn until_done(engine: &Engine, id: JobId) -> UploadJob {
+    for _ in 0..3000 {
+        let j = job(engine, id);
+        if j.state.is_terminal() {
+            return j;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("job {id:?} did not finish: {:?}", job(engine, id));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_hands_over_without_waiting_or_sending_anything_twice() {
+    let bench = Arc::new(Bench::new());
+    bench.write_settings("part_concurrency = 1\n");
+    let large = data(12 * MIB, 21);
+    let big = bench.file("lecture.bin", &large);
+    let hold = bench.script.hold("upload_part");
+    let session = bench.session();
+    let big_id = add(&session.engine(), &[&big])[0];
+    hold.arrivals(1).await;
+
+    // A settings change while a part is held: the reload returns at once.
+    bench.write_settings("part_concurrency = 1\nfile_concurrency = 3\n");
+    tokio::time::timeout(Duration::from_secs(5), session.reload())
+        .await
+        .expect("a reload never waits on an upload")
+        .unwrap();
+    assert_eq!(session.engine().settings().file_concurrency, 3);
+
+    // The new engine takes new work while the old one still holds its part.
+    let small = bench.file("notes.txt", b"week 1 notes");
+    let small_id = add(&session.engine(), &[&small])[0];
+    let j = until_done(&session.engine(), small_id).await;
+    assert_eq!(j.state, JobState::Done, "{:?}", j.error);
+    assert_eq!(job(&session.engine(), big_id).state, JobState::Uploading);
+
+    bench.script.release("upload_part");
+    let j = until_done(&session.engine(), big_id).await;
+    assert_eq!(j.state, JobState::Done, "{:?}", j.error);
+    assert_eq!(bench.objects.object(&j.key), Some(large));
+    assert_eq!(
+        bench.script.count("upload_part"),
+        3,
+        "no part sent by both engines: {:?}",
+        bench.script.calls()
+    );
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_returns_at_once_and_the_next_session_finishes_the_work() {
+    let bench = Arc::new(Bench::new());
+    bench.write_settings("part_concurrency = 1\n");
+    let large = data(11 * MIB, 22);
+    let path = bench.file("capture.bin", &large);
+    let hold = bench.script.hold("upload_part");
+    let session = bench.session();
+    let id = add(&session.engine(), &[&path])[0];
+    hold.arrivals(1).await;
+    tokio::time::timeout(Duration::from_secs(5), session.stop())
+        .await
+        .expect("stop never waits on an upload");
+    bench.script.release("upload_part");
+
+    let session = bench.session();
+    let j = until_done(&session.engine(), id).await;
+    assert_eq!(j.state, JobState::Done, "{:?}", j.error);
+    assert_eq!(bench.objects.object(&j.key), Some(large));
+    session.stop().await;
 }
