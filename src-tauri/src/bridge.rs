@@ -65,7 +65,17 @@ impl Bridge {
             loop {
                 let event = match rx.recv().await {
                     Ok(e) => e,
-                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Lagged(missed)) => {
+                        // Events were missed (the window or tray fell behind): the queue is
+                        // the truth. Recount from it and have the window read it again.
+                        tracing::debug!(missed, "events missed; resyncing from the queue");
+                        last_progress.clear();
+                        if let Ok(jobs) = session.engine().jobs() {
+                            on_status(tally.resync(jobs.iter().map(|j| (j.id.0, j.state))));
+                        }
+                        bridge.send(UiEvent::Reloaded);
+                        continue;
+                    }
                     Err(RecvError::Closed) => break,
                 };
                 if let Event::Progress {
@@ -134,6 +144,32 @@ struct Tally {
 }
 
 impl Tally {
+    /// Start again from the queue after missed events: what runs now, and what failed. The
+    /// batch's counts restart (its alert may have been among the missed events).
+    fn resync(
+        &mut self,
+        jobs: impl IntoIterator<Item = (i64, ferry_core::job::JobState)>,
+    ) -> Status {
+        use ferry_core::job::JobState;
+        self.active.clear();
+        self.failed_total = 0;
+        for (id, state) in jobs {
+            match state {
+                JobState::Uploading | JobState::Processing => {
+                    self.active.insert(id);
+                }
+                JobState::Failed => self.failed_total += 1,
+                _ => {}
+            }
+        }
+        self.uploaded = 0;
+        self.failed = 0;
+        Status {
+            uploading: self.active.len(),
+            failed: self.failed_total,
+        }
+    }
+
     /// Take `event` into account; returns the new tray status when it changed, and alerts.
     fn note(
         &mut self,
@@ -264,5 +300,34 @@ mod tests {
             .0,
             None
         );
+    }
+
+    #[test]
+    fn missed_events_are_made_good_from_the_queue() {
+        use ferry_core::job::JobState;
+        let mut t = Tally::default();
+        let none = |_| None;
+        // Job 1 started; its end and job 2's whole life were among the missed events.
+        t.note(
+            &Event::Started {
+                id: JobId(1),
+                total: 10,
+            },
+            &none,
+        );
+        let status = t.resync([
+            (1, JobState::Done),
+            (2, JobState::Failed),
+            (3, JobState::Uploading),
+            (4, JobState::Queued),
+        ]);
+        assert_eq!(
+            status,
+            Status {
+                uploading: 1,
+                failed: 1
+            }
+        );
+        assert!(t.active.contains(&3) && !t.active.contains(&1));
     }
 }

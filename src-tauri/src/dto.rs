@@ -199,7 +199,8 @@ pub enum UiEvent {
         path: String,
         held: u32,
     },
-    /// The engine was reopened (accounts, settings or folders changed): reload everything.
+    /// The engine was reopened (accounts, settings or folders changed), or events were missed
+    /// (the window fell behind): reload everything from the queue.
     Reloaded,
 }
 

@@ -1,8 +1,10 @@
 //! Progress bars on a terminal (indicatif), driven by engine events; when piped (or with
-//! `--json`) only the engine's notices, on standard error.
+//! `--json`) only the engine's notices, on standard error. Bars that fell behind the events
+//! (a lagging receiver) are set right from the queue.
 
 use ferry_core::Engine;
 use ferry_core::events::Event;
+use ferry_core::job::JobState;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -28,6 +30,7 @@ pub fn spawn(engine: &Engine, quiet: bool) -> Option<tokio::task::JoinHandle<()>
         .into_iter()
         .map(|j| (j.id.0, j.display_name))
         .collect();
+    let jobs = engine.job_reader();
     Some(tokio::spawn(async move {
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
         let style = ProgressStyle::with_template("{prefix:30!} {bar:30} {bytes:>10}/{total_bytes:<10} {binary_bytes_per_sec:>12} {eta:>4} {msg}")
@@ -72,7 +75,17 @@ pub fn spawn(engine: &Engine, quiet: bool) -> Option<tokio::task::JoinHandle<()>
                     }
                 }
                 Ok(_) => {}
-                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Lagged(_)) => {
+                    // Missed events may have ended jobs: the queue says which bars are over.
+                    bars.retain(|id, bar| {
+                        let running = jobs(ferry_core::job::JobId(*id))
+                            .is_some_and(|j| !j.state.is_terminal() && j.state != JobState::Paused);
+                        if !running {
+                            bar.finish_and_clear();
+                        }
+                        running
+                    });
+                }
                 Err(RecvError::Closed) => break,
             }
         }
