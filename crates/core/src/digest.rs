@@ -28,11 +28,17 @@ struct Subtree {
     cv: ChainingValue,
 }
 
-/// The aligned subtrees `[start, end)` splits into, largest first from the left; `total` is the
-/// file's size (only the file's last chunk may be partial).
-fn subtrees(start: u64, end: u64) -> Vec<(u64, u64)> {
+/// The aligned subtrees inside `[start, end)`, largest first from the left. Only whole chunks
+/// count, except the file's last (`end == file_size`): a range that starts or ends inside a
+/// chunk (a tus server may confirm any offset) leaves those bytes to be hashed from the disk.
+fn subtrees(start: u64, end: u64, file_size: u64) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
-    let mut at = start;
+    let mut at = start.next_multiple_of(CHUNK);
+    let end = if end == file_size {
+        end
+    } else {
+        end - end % CHUNK
+    };
     while at < end {
         let left = end - at;
         if left <= CHUNK {
@@ -95,7 +101,7 @@ impl RangeHasher {
             self.pending.clear();
         } else {
             self.whole = None;
-            self.pending = subtrees(self.start, self.end);
+            self.pending = subtrees(self.start, self.end, self.file_size);
             self.pending.reverse();
         }
     }
@@ -116,14 +122,23 @@ impl RangeHasher {
             whole.update(bytes);
             return;
         }
+        let mut pos = offset;
         while !bytes.is_empty() {
             let (_, len, hasher) = match &mut self.current {
                 Some(c) => c,
                 None => {
-                    let Some((at, len)) = self.pending.pop() else {
-                        self.next = u64::MAX; // more bytes than the range holds
+                    // Bytes before the next aligned subtree (or after the last) are not
+                    // hashed here: the digest reads them from the disk.
+                    let Some(&(at, len)) = self.pending.last() else {
                         return;
                     };
+                    if pos < at {
+                        let skip = ((at - pos) as usize).min(bytes.len());
+                        bytes = &bytes[skip..];
+                        pos += skip as u64;
+                        continue;
+                    }
+                    self.pending.pop();
                     let mut h = blake3::Hasher::new();
                     h.set_input_offset(at);
                     self.current.insert((at, len, h))
@@ -133,6 +148,7 @@ impl RangeHasher {
             let take = ((*len - filled) as usize).min(bytes.len());
             hasher.update(&bytes[..take]);
             bytes = &bytes[take..];
+            pos += take as u64;
             if hasher.count() == *len {
                 let (at, len, hasher) = self.current.take().expect("current subtree");
                 let cv = hasher.finalize_non_root();
@@ -142,7 +158,7 @@ impl RangeHasher {
     }
 
     fn complete(&self) -> bool {
-        self.next == self.end
+        self.next == self.end && self.current.is_none() && self.pending.is_empty()
     }
 }
 
@@ -325,6 +341,31 @@ mod tests {
         let mut digest = SentDigest::default();
         digest.confirmed(&range);
         assert_eq!(digest.root(Path::new("/x"), size).unwrap(), Some(expected));
+    }
+
+    /// A tus server may confirm any offset: chunks that start and end inside BLAKE3 chunks
+    /// still give the file's hash (their unaligned edges read from the disk), and never panic.
+    #[test]
+    fn unaligned_ranges_give_the_files_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("capture.bin");
+        let data = bytes((3 << 20) + 777);
+        std::fs::write(&path, &data).unwrap();
+        let size = data.len() as u64;
+        let cuts = [0, 1_234_567, 1_235_000, 2_097_152 + 3, size];
+        let mut digest = SentDigest::default();
+        for w in cuts.windows(2) {
+            let (start, end) = (w[0], w[1]);
+            let range = Arc::new(Mutex::new(RangeHasher::new(start, end - start, size)));
+            for (i, p) in data[start as usize..end as usize].chunks(5000).enumerate() {
+                range.lock().unwrap().update(start + (i * 5000) as u64, p);
+            }
+            digest.confirmed(&range);
+        }
+        assert_eq!(
+            digest.root(&path, size).unwrap(),
+            Some(blake3::hash(&data).to_hex().to_string())
+        );
     }
 
     #[test]

@@ -40,6 +40,19 @@ const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, 
 
 /// Run `f` with commits fsynced before they return (`synchronous = FULL`), then go back to
 /// relaxed commits, whatever `f` did.
+/// Run queue work (SQLite, and the fsync its durable commits wait for) where it cannot stall
+/// the async runtime: on a multi-threaded runtime's worker the thread is first handed over as a
+/// blocking one (`block_in_place`), so uploads, progress and the window's commands keep their
+/// workers; elsewhere (a current-thread runtime, a plain thread) it just runs.
+pub(crate) fn off_async<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 fn durably<T>(conn: &mut Connection, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     let out = f(conn);
@@ -111,45 +124,53 @@ impl Queue {
 
     /// Queue many jobs in one durable transaction; returns their ids in order.
     pub fn enqueue(&self, jobs: &[NewJob], now: i64) -> Result<Vec<JobId>> {
-        let mut conn = self.conn();
-        durably(&mut conn, |conn| {
-            let tx = conn.transaction()?;
-            let ids = insert_jobs(&tx, jobs, now)?;
-            tx.commit()?;
-            Ok(ids)
+        off_async(|| {
+            let mut conn = self.conn();
+            durably(&mut conn, |conn| {
+                let tx = conn.transaction()?;
+                let ids = insert_jobs(&tx, jobs, now)?;
+                tx.commit()?;
+                Ok(ids)
+            })
         })
     }
 
     /// Record, durably, the remote upload a job has just started (before its first byte), so
     /// that no power loss can make Ferry start a second one and leave this one behind.
     pub fn record_remote_upload(&self, id: JobId, resume: &ResumeState, now: i64) -> Result<()> {
-        let mut conn = self.conn();
-        let text = serde_json::to_string(resume).expect("resume state serializes");
-        durably(&mut conn, |conn| {
-            let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE jobs SET resume = ?1, bytes_done = 0, updated_at = ?2 WHERE id = ?3",
-                params![text, now, id.0],
-            )?;
-            tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
-            tx.commit()?;
-            Ok(())
+        off_async(|| {
+            let mut conn = self.conn();
+            let text = serde_json::to_string(resume).expect("resume state serializes");
+            durably(&mut conn, |conn| {
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "UPDATE jobs SET resume = ?1, bytes_done = 0, updated_at = ?2 WHERE id = ?3",
+                    params![text, now, id.0],
+                )?;
+                tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+                tx.commit()?;
+                Ok(())
+            })
         })
     }
 
     pub fn get(&self, id: JobId) -> Result<Option<UploadJob>> {
-        let conn = self.conn();
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-        Ok(conn.query_row(&sql, [id.0], job_from_row).optional()?)
+        off_async(|| {
+            let conn = self.conn();
+            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+            Ok(conn.query_row(&sql, [id.0], job_from_row).optional()?)
+        })
     }
 
     /// All jobs, oldest first.
     pub fn list(&self) -> Result<Vec<UploadJob>> {
-        let conn = self.conn();
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id");
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map([], job_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        off_async(|| {
+            let conn = self.conn();
+            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id");
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map([], job_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// Jobs that still have work to do (queued, or uploading/processing when a process died),
@@ -160,24 +181,28 @@ impl Queue {
 
     /// Unfinished jobs queued after `after` (by id, which grows with time).
     pub fn unfinished_after(&self, after: JobId) -> Result<Vec<UploadJob>> {
-        let conn = self.conn();
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ('queued','uploading','processing') AND id > ?1 ORDER BY id"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([after.0], job_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        off_async(|| {
+            let conn = self.conn();
+            let sql = format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ('queued','uploading','processing') AND id > ?1 ORDER BY id"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map([after.0], job_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// The most recent done job for `path`, for `ferry url PATH`.
     pub fn latest_done_for_path(&self, path: &Path) -> Result<Option<UploadJob>> {
-        let conn = self.conn();
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE path = ?1 AND state = 'done' ORDER BY id DESC LIMIT 1"
-        );
-        Ok(conn
-            .query_row(&sql, [path_text(path)], job_from_row)
-            .optional()?)
+        off_async(|| {
+            let conn = self.conn();
+            let sql = format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE path = ?1 AND state = 'done' ORDER BY id DESC LIMIT 1"
+            );
+            Ok(conn
+                .query_row(&sql, [path_text(path)], job_from_row)
+                .optional()?)
+        })
     }
 
     /// A done job that uploaded the same content to the same place, other than `except`.
@@ -187,70 +212,82 @@ impl Queue {
         target: &str,
         except: JobId,
     ) -> Result<Option<UploadJob>> {
-        let conn = self.conn();
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE hash = ?1 AND target = ?2 AND state = 'done' \
-             AND duplicate_of IS NULL AND id != ?3 ORDER BY id LIMIT 1"
-        );
-        Ok(conn
-            .query_row(&sql, params![hash, target, except.0], job_from_row)
-            .optional()?)
+        off_async(|| {
+            let conn = self.conn();
+            let sql = format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE hash = ?1 AND target = ?2 AND state = 'done' \
+                 AND duplicate_of IS NULL AND id != ?3 ORDER BY id LIMIT 1"
+            );
+            Ok(conn
+                .query_row(&sql, params![hash, target, except.0], job_from_row)
+                .optional()?)
+        })
     }
 
     pub fn state(&self, id: JobId) -> Result<Option<JobState>> {
-        let conn = self.conn();
-        let text: Option<String> = conn
-            .query_row("SELECT state FROM jobs WHERE id = ?1", [id.0], |r| r.get(0))
-            .optional()?;
-        Ok(text.and_then(|t| JobState::parse(&t)))
+        off_async(|| {
+            let conn = self.conn();
+            let text: Option<String> = conn
+                .query_row("SELECT state FROM jobs WHERE id = ?1", [id.0], |r| r.get(0))
+                .optional()?;
+            Ok(text.and_then(|t| JobState::parse(&t)))
+        })
     }
 
     /// Move a job to `to` if it is in one of `from`; returns whether it moved. This is how a job
     /// is claimed and how pause/cancel race safely with the scheduler.
     pub fn transition(&self, id: JobId, from: &[JobState], to: JobState, now: i64) -> Result<bool> {
-        let conn = self.conn();
-        let from_list: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
-        let sql = format!(
-            "UPDATE jobs SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state IN ({})",
-            from_list.join(",")
-        );
-        Ok(conn.execute(&sql, params![to.as_str(), now, id.0])? == 1)
+        off_async(|| {
+            let conn = self.conn();
+            let from_list: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
+            let sql = format!(
+                "UPDATE jobs SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state IN ({})",
+                from_list.join(",")
+            );
+            Ok(conn.execute(&sql, params![to.as_str(), now, id.0])? == 1)
+        })
     }
 
     /// Count one more attempt for the job.
     pub fn bump_attempts(&self, id: JobId, now: i64) -> Result<u32> {
-        let conn = self.conn();
-        conn.execute(
-            "UPDATE jobs SET attempts = attempts + 1, updated_at = ?1 WHERE id = ?2",
-            params![now, id.0],
-        )?;
-        Ok(
-            conn.query_row("SELECT attempts FROM jobs WHERE id = ?1", [id.0], |r| {
-                r.get(0)
-            })?,
-        )
+        off_async(|| {
+            let conn = self.conn();
+            conn.execute(
+                "UPDATE jobs SET attempts = attempts + 1, updated_at = ?1 WHERE id = ?2",
+                params![now, id.0],
+            )?;
+            Ok(
+                conn.query_row("SELECT attempts FROM jobs WHERE id = ?1", [id.0], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
     }
 
     /// Change the object key (before any byte is sent), e.g. to avoid an existing object.
     pub fn set_key(&self, id: JobId, key: &str, now: i64) -> Result<()> {
-        let mut conn = self.conn();
-        durably(&mut conn, |conn| {
-            conn.execute(
-                "UPDATE jobs SET object_key = ?1, updated_at = ?2 WHERE id = ?3",
-                params![key, now, id.0],
-            )?;
-            Ok(())
+        off_async(|| {
+            let mut conn = self.conn();
+            durably(&mut conn, |conn| {
+                conn.execute(
+                    "UPDATE jobs SET object_key = ?1, updated_at = ?2 WHERE id = ?3",
+                    params![key, now, id.0],
+                )?;
+                Ok(())
+            })
         })
     }
 
     /// Take a new version of the file (change policy "restart").
     pub fn update_snapshot(&self, id: JobId, file: &FileSnapshot, now: i64) -> Result<()> {
-        let conn = self.conn();
-        conn.execute(
-            "UPDATE jobs SET size = ?1, mtime_ns = ?2, hash = ?3, bytes_done = 0, updated_at = ?4 WHERE id = ?5",
-            params![file.size as i64, file.mtime_ns, file.hash, now, id.0],
-        )?;
-        Ok(())
+        off_async(|| {
+            let conn = self.conn();
+            conn.execute(
+                "UPDATE jobs SET size = ?1, mtime_ns = ?2, hash = ?3, bytes_done = 0, updated_at = ?4 WHERE id = ?5",
+                params![file.size as i64, file.mtime_ns, file.hash, now, id.0],
+            )?;
+            Ok(())
+        })
     }
 
     /// Record the offset a tus server confirmed, with the resume state that holds it.
@@ -261,86 +298,96 @@ impl Queue {
         offset: u64,
         now: i64,
     ) -> Result<()> {
-        let conn = self.conn();
-        let text = serde_json::to_string(resume).expect("resume state serializes");
-        conn.execute(
-            "UPDATE jobs SET resume = ?1, bytes_done = ?2, updated_at = ?3 WHERE id = ?4",
-            params![text, offset as i64, now, id.0],
-        )?;
-        Ok(())
+        off_async(|| {
+            let conn = self.conn();
+            let text = serde_json::to_string(resume).expect("resume state serializes");
+            conn.execute(
+                "UPDATE jobs SET resume = ?1, bytes_done = ?2, updated_at = ?3 WHERE id = ?4",
+                params![text, offset as i64, now, id.0],
+            )?;
+            Ok(())
+        })
     }
 
     /// Record the remote upload session; committed before the first byte is sent.
     pub fn set_resume(&self, id: JobId, resume: Option<&ResumeState>, now: i64) -> Result<()> {
-        let conn = self.conn();
-        let text = resume.map(|r| serde_json::to_string(r).expect("resume state serializes"));
-        let tx = conn.unchecked_transaction()?;
-        tx.execute(
-            "UPDATE jobs SET resume = ?1, updated_at = ?2 WHERE id = ?3",
-            params![text, now, id.0],
-        )?;
-        if resume.is_none() {
-            tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
-        }
-        tx.commit()?;
-        Ok(())
+        off_async(|| {
+            let conn = self.conn();
+            let text = resume.map(|r| serde_json::to_string(r).expect("resume state serializes"));
+            let tx = conn.unchecked_transaction()?;
+            tx.execute(
+                "UPDATE jobs SET resume = ?1, updated_at = ?2 WHERE id = ?3",
+                params![text, now, id.0],
+            )?;
+            if resume.is_none() {
+                tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Commit one confirmed part and the job's progress together.
     pub fn confirm_part(&self, id: JobId, part: &ConfirmedPart, now: i64) -> Result<u64> {
-        let conn = self.conn();
-        let tx = conn.unchecked_transaction()?;
-        tx.execute(
-            "INSERT OR REPLACE INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
-            params![id.0, part.number, part.etag, part.size as i64],
-        )?;
-        let done: i64 = tx.query_row(
-            "SELECT COALESCE(SUM(size), 0) FROM parts WHERE job_id = ?1",
-            [id.0],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
-            params![done, now, id.0],
-        )?;
-        tx.commit()?;
-        Ok(done as u64)
+        off_async(|| {
+            let conn = self.conn();
+            let tx = conn.unchecked_transaction()?;
+            tx.execute(
+                "INSERT OR REPLACE INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
+                params![id.0, part.number, part.etag, part.size as i64],
+            )?;
+            let done: i64 = tx.query_row(
+                "SELECT COALESCE(SUM(size), 0) FROM parts WHERE job_id = ?1",
+                [id.0],
+                |r| r.get(0),
+            )?;
+            tx.execute(
+                "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
+                params![done, now, id.0],
+            )?;
+            tx.commit()?;
+            Ok(done as u64)
+        })
     }
 
     /// Replace the confirmed parts with the server's list (after ListParts on resume).
     pub fn replace_parts(&self, id: JobId, parts: &[ConfirmedPart], now: i64) -> Result<()> {
-        let conn = self.conn();
-        let tx = conn.unchecked_transaction()?;
-        tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
-        let mut total = 0u64;
-        for part in parts {
+        off_async(|| {
+            let conn = self.conn();
+            let tx = conn.unchecked_transaction()?;
+            tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+            let mut total = 0u64;
+            for part in parts {
+                tx.execute(
+                    "INSERT INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
+                    params![id.0, part.number, part.etag, part.size as i64],
+                )?;
+                total += part.size;
+            }
             tx.execute(
-                "INSERT INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
-                params![id.0, part.number, part.etag, part.size as i64],
+                "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
+                params![total as i64, now, id.0],
             )?;
-            total += part.size;
-        }
-        tx.execute(
-            "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
-            params![total as i64, now, id.0],
-        )?;
-        tx.commit()?;
-        Ok(())
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     pub fn parts(&self, id: JobId) -> Result<Vec<ConfirmedPart>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT part_number, etag, size FROM parts WHERE job_id = ?1 ORDER BY part_number",
-        )?;
-        let rows = stmt.query_map([id.0], |r| {
-            Ok(ConfirmedPart {
-                number: r.get(0)?,
-                etag: r.get(1)?,
-                size: r.get::<_, i64>(2)? as u64,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        off_async(|| {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached(
+                "SELECT part_number, etag, size FROM parts WHERE job_id = ?1 ORDER BY part_number",
+            )?;
+            let rows = stmt.query_map([id.0], |r| {
+                Ok(ConfirmedPart {
+                    number: r.get(0)?,
+                    etag: r.get(1)?,
+                    size: r.get::<_, i64>(2)? as u64,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// Finish a job: result written, resume state and parts dropped, in one transaction.
@@ -351,78 +398,88 @@ impl Queue {
         duplicate_of: Option<JobId>,
         now: i64,
     ) -> Result<()> {
-        let conn = self.conn();
-        let tx = conn.unchecked_transaction()?;
-        tx.execute(
-            "UPDATE jobs SET state = 'done', remote_id = ?1, url = ?2, duplicate_of = ?3, \
-             bytes_done = size, resume = NULL, error_code = NULL, error_message = NULL, \
-             updated_at = ?4, links = ?6 WHERE id = ?5",
-            params![
-                result.remote_id,
-                result.url,
-                duplicate_of.map(|j| j.0),
-                now,
-                id.0,
-                (!result.links.is_empty())
-                    .then(|| serde_json::to_string(&result.links).unwrap_or_default()),
-            ],
-        )?;
-        tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
-        tx.commit()?;
-        Ok(())
+        off_async(|| {
+            let conn = self.conn();
+            let tx = conn.unchecked_transaction()?;
+            tx.execute(
+                "UPDATE jobs SET state = 'done', remote_id = ?1, url = ?2, duplicate_of = ?3, \
+                 bytes_done = size, resume = NULL, error_code = NULL, error_message = NULL, \
+                 updated_at = ?4, links = ?6 WHERE id = ?5",
+                params![
+                    result.remote_id,
+                    result.url,
+                    duplicate_of.map(|j| j.0),
+                    now,
+                    id.0,
+                    (!result.links.is_empty())
+                        .then(|| serde_json::to_string(&result.links).unwrap_or_default()),
+                ],
+            )?;
+            tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Fail a job, keeping its resume state so that a retry can continue where it stopped.
     pub fn finish_failed(&self, id: JobId, error: &Error, now: i64) -> Result<()> {
-        let conn = self.conn();
-        conn.execute(
-            "UPDATE jobs SET state = 'failed', error_code = ?1, error_message = ?2, updated_at = ?3 \
-             WHERE id = ?4",
-            params![error.kind().code(), error.message(), now, id.0],
-        )?;
-        Ok(())
+        off_async(|| {
+            let conn = self.conn();
+            conn.execute(
+                "UPDATE jobs SET state = 'failed', error_code = ?1, error_message = ?2, updated_at = ?3 \
+                 WHERE id = ?4",
+                params![error.kind().code(), error.message(), now, id.0],
+            )?;
+            Ok(())
+        })
     }
 
     /// Other done jobs whose links lead to the object `job` uploaded: its duplicates, and
     /// versions at the same key on the same target.
     pub fn sharing(&self, job: &UploadJob) -> Result<Vec<UploadJob>> {
-        let remote = job
-            .result
-            .as_ref()
-            .map(|r| r.remote_id.clone())
-            .unwrap_or_else(|| job.key.clone());
-        let conn = self.conn();
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE id != ?1 AND state = 'done' \
-             AND (duplicate_of = ?1 OR (target = ?2 AND remote_id = ?3)) ORDER BY id"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![job.id.0, job.target, remote], job_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        off_async(|| {
+            let remote = job
+                .result
+                .as_ref()
+                .map(|r| r.remote_id.clone())
+                .unwrap_or_else(|| job.key.clone());
+            let conn = self.conn();
+            let sql = format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE id != ?1 AND state = 'done' \
+                 AND (duplicate_of = ?1 OR (target = ?2 AND remote_id = ?3)) ORDER BY id"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![job.id.0, job.target, remote], job_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// Add a notice to a job's history (kept with the job, shown with it).
     pub fn add_note(&self, id: JobId, message: &str, now: i64) -> Result<()> {
-        self.conn().execute(
-            "UPDATE jobs SET notes = json_insert(COALESCE(notes, '[]'), '$[#]', \
-             json_object('at', ?1, 'message', ?2)) WHERE id = ?3",
-            params![now, message, id.0],
-        )?;
-        Ok(())
+        off_async(|| {
+            self.conn().execute(
+                "UPDATE jobs SET notes = json_insert(COALESCE(notes, '[]'), '$[#]', \
+                 json_object('at', ?1, 'message', ?2)) WHERE id = ?3",
+                params![now, message, id.0],
+            )?;
+            Ok(())
+        })
     }
 
     /// Put failed (or cancelled) jobs back in the queue; returns how many moved.
     pub fn requeue(&self, ids: &[JobId], now: i64) -> Result<usize> {
-        let conn = self.conn();
-        let mut moved = 0;
-        for id in ids {
-            moved += conn.execute(
-                "UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, \
-                 attempts = 0, updated_at = ?1 WHERE id = ?2 AND state IN ('failed','cancelled','paused')",
-                params![now, id.0],
-            )?;
-        }
-        Ok(moved)
+        off_async(|| {
+            let conn = self.conn();
+            let mut moved = 0;
+            for id in ids {
+                moved += conn.execute(
+                    "UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, \
+                     attempts = 0, updated_at = ?1 WHERE id = ?2 AND state IN ('failed','cancelled','paused')",
+                    params![now, id.0],
+                )?;
+            }
+            Ok(moved)
+        })
     }
 }
 

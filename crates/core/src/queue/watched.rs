@@ -4,7 +4,7 @@
 //! job". It is written in the same transaction as the job, so after any crash either both
 //! exist (the file will not be taken again) or neither does (it will be) — never one alone.
 
-use super::{Queue, insert_jobs};
+use super::{Queue, insert_jobs, off_async};
 use crate::Result;
 use crate::job::{FileSnapshot, JobId, NewJob};
 use rusqlite::{OptionalExtension, params};
@@ -97,66 +97,76 @@ fn record_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<FileRecord>
 impl Queue {
     /// Add a folder, or update its options; its id.
     pub fn watch_folder(&self, root: &Path, options: &str, now: i64) -> Result<i64> {
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO watched_folders (root, options, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(root) DO UPDATE SET options = excluded.options",
-            params![root.to_string_lossy(), options, now],
-        )?;
-        Ok(conn.query_row(
-            "SELECT id FROM watched_folders WHERE root = ?1",
-            [root.to_string_lossy()],
-            |r| r.get(0),
-        )?)
+        off_async(|| {
+            let conn = self.conn();
+            conn.execute(
+                "INSERT INTO watched_folders (root, options, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(root) DO UPDATE SET options = excluded.options",
+                params![root.to_string_lossy(), options, now],
+            )?;
+            Ok(conn.query_row(
+                "SELECT id FROM watched_folders WHERE root = ?1",
+                [root.to_string_lossy()],
+                |r| r.get(0),
+            )?)
+        })
     }
 
     pub fn watched_folders(&self) -> Result<Vec<WatchedFolderRow>> {
-        let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT id, root, options FROM watched_folders ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(WatchedFolderRow {
-                id: r.get(0)?,
-                root: PathBuf::from(r.get::<_, String>(1)?),
-                options: r.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        off_async(|| {
+            let conn = self.conn();
+            let mut stmt =
+                conn.prepare_cached("SELECT id, root, options FROM watched_folders ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(WatchedFolderRow {
+                    id: r.get(0)?,
+                    root: PathBuf::from(r.get::<_, String>(1)?),
+                    options: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// Stop watching a folder and forget its records (its jobs stay); false if unknown.
     pub fn forget_folder(&self, root: &Path) -> Result<bool> {
-        let conn = self.conn();
-        let n = conn.execute(
-            "DELETE FROM watched_folders WHERE root = ?1",
-            [root.to_string_lossy()],
-        )?;
-        Ok(n > 0)
+        off_async(|| {
+            let conn = self.conn();
+            let n = conn.execute(
+                "DELETE FROM watched_folders WHERE root = ?1",
+                [root.to_string_lossy()],
+            )?;
+            Ok(n > 0)
+        })
     }
 
     /// Every record of a folder, by path relative to its root.
     pub fn file_records(&self, folder_id: i64) -> Result<HashMap<String, FileRecord>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT rel_path, {RECORD_COLUMNS} FROM watched_files WHERE folder_id = ?1"
-        ))?;
-        let rows = stmt.query_map([folder_id], |r| {
-            Ok((r.get::<_, String>(0)?, record_from(r, 1)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        off_async(|| {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT rel_path, {RECORD_COLUMNS} FROM watched_files WHERE folder_id = ?1"
+            ))?;
+            let rows = stmt.query_map([folder_id], |r| {
+                Ok((r.get::<_, String>(0)?, record_from(r, 1)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     pub fn file_record(&self, folder_id: i64, rel_path: &str) -> Result<Option<FileRecord>> {
-        let conn = self.conn();
-        Ok(conn
-            .query_row(
-                &format!(
-                    "SELECT {RECORD_COLUMNS} FROM watched_files WHERE folder_id = ?1 AND rel_path = ?2"
-                ),
-                params![folder_id, rel_path],
-                |r| record_from(r, 0),
-            )
-            .optional()?)
+        off_async(|| {
+            let conn = self.conn();
+            Ok(conn
+                .query_row(
+                    &format!(
+                        "SELECT {RECORD_COLUMNS} FROM watched_files WHERE folder_id = ?1 AND rel_path = ?2"
+                    ),
+                    params![folder_id, rel_path],
+                    |r| record_from(r, 0),
+                )
+                .optional()?)
+        })
     }
 
     /// In one transaction: queue `jobs` (each for a file at a relative path) and record them,
@@ -168,42 +178,44 @@ impl Queue {
         unchanged: &[(String, FileSnapshot)],
         now: i64,
     ) -> Result<Vec<JobId>> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let new_jobs: Vec<NewJob> = jobs.iter().map(|(_, j)| j.clone()).collect();
-        let ids = insert_jobs(&tx, &new_jobs, now)?;
-        {
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO watched_files (folder_id, rel_path, size, mtime_ns, hash, job_id, deleted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
-                 ON CONFLICT(folder_id, rel_path) DO UPDATE SET size = excluded.size,
-                   mtime_ns = excluded.mtime_ns, hash = excluded.hash,
-                   job_id = coalesce(excluded.job_id, job_id), deleted = 0,
-                   deleted_at = NULL, remote = NULL",
-            )?;
-            for ((rel, job), id) in jobs.iter().zip(&ids) {
-                upsert.execute(params![
-                    folder_id,
-                    rel,
-                    job.file.size as i64,
-                    job.file.mtime_ns,
-                    job.file.hash,
-                    id.0
-                ])?;
+        off_async(|| {
+            let mut conn = self.conn();
+            let tx = conn.transaction()?;
+            let new_jobs: Vec<NewJob> = jobs.iter().map(|(_, j)| j.clone()).collect();
+            let ids = insert_jobs(&tx, &new_jobs, now)?;
+            {
+                let mut upsert = tx.prepare_cached(
+                    "INSERT INTO watched_files (folder_id, rel_path, size, mtime_ns, hash, job_id, deleted)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
+                     ON CONFLICT(folder_id, rel_path) DO UPDATE SET size = excluded.size,
+                       mtime_ns = excluded.mtime_ns, hash = excluded.hash,
+                       job_id = coalesce(excluded.job_id, job_id), deleted = 0,
+                       deleted_at = NULL, remote = NULL",
+                )?;
+                for ((rel, job), id) in jobs.iter().zip(&ids) {
+                    upsert.execute(params![
+                        folder_id,
+                        rel,
+                        job.file.size as i64,
+                        job.file.mtime_ns,
+                        job.file.hash,
+                        id.0
+                    ])?;
+                }
+                for (rel, file) in unchanged {
+                    upsert.execute(params![
+                        folder_id,
+                        rel,
+                        file.size as i64,
+                        file.mtime_ns,
+                        file.hash,
+                        Option::<i64>::None
+                    ])?;
+                }
             }
-            for (rel, file) in unchanged {
-                upsert.execute(params![
-                    folder_id,
-                    rel,
-                    file.size as i64,
-                    file.mtime_ns,
-                    file.hash,
-                    Option::<i64>::None
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok(ids)
+            tx.commit()?;
+            Ok(ids)
+        })
     }
 
     /// Note that a file is gone from its folder; its record (and job) are kept. When the folder
@@ -216,16 +228,18 @@ impl Queue {
         mirror: bool,
         now: i64,
     ) -> Result<Option<FileRecord>> {
-        let record = self.file_record(folder_id, rel_path)?;
-        if let Some(r) = record.as_ref().filter(|r| !r.deleted) {
-            let fate = (mirror && r.job_id.is_some()).then_some(RemoteFate::Due.as_str());
-            self.conn().execute(
-                "UPDATE watched_files SET deleted = 1, deleted_at = ?3, remote = ?4 \
-                 WHERE folder_id = ?1 AND rel_path = ?2",
-                params![folder_id, rel_path, now, fate],
-            )?;
-        }
-        Ok(record)
+        off_async(|| {
+            let record = self.file_record(folder_id, rel_path)?;
+            if let Some(r) = record.as_ref().filter(|r| !r.deleted) {
+                let fate = (mirror && r.job_id.is_some()).then_some(RemoteFate::Due.as_str());
+                self.conn().execute(
+                    "UPDATE watched_files SET deleted = 1, deleted_at = ?3, remote = ?4 \
+                     WHERE folder_id = ?1 AND rel_path = ?2",
+                    params![folder_id, rel_path, now, fate],
+                )?;
+            }
+            Ok(record)
+        })
     }
 
     /// Remote copies of a folder's gone files whose fate is one of `fates`.
@@ -234,25 +248,27 @@ impl Queue {
         folder_id: i64,
         fates: &[RemoteFate],
     ) -> Result<Vec<PendingDeletion>> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT rel_path, job_id, coalesce(deleted_at, 0), remote FROM watched_files \
-             WHERE folder_id = ?1 AND deleted = 1 AND job_id IS NOT NULL AND remote IS NOT NULL \
-             ORDER BY rel_path",
-        )?;
-        let rows = stmt.query_map([folder_id], |r| {
-            Ok(PendingDeletion {
-                rel_path: r.get(0)?,
-                job_id: JobId(r.get(1)?),
-                deleted_at: r.get(2)?,
-                fate: RemoteFate::parse(&r.get::<_, String>(3)?).unwrap_or(RemoteFate::Kept),
-            })
-        })?;
-        let all: Vec<PendingDeletion> = rows.collect::<rusqlite::Result<_>>()?;
-        Ok(all
-            .into_iter()
-            .filter(|d| fates.contains(&d.fate))
-            .collect())
+        off_async(|| {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached(
+                "SELECT rel_path, job_id, coalesce(deleted_at, 0), remote FROM watched_files \
+                 WHERE folder_id = ?1 AND deleted = 1 AND job_id IS NOT NULL AND remote IS NOT NULL \
+                 ORDER BY rel_path",
+            )?;
+            let rows = stmt.query_map([folder_id], |r| {
+                Ok(PendingDeletion {
+                    rel_path: r.get(0)?,
+                    job_id: JobId(r.get(1)?),
+                    deleted_at: r.get(2)?,
+                    fate: RemoteFate::parse(&r.get::<_, String>(3)?).unwrap_or(RemoteFate::Kept),
+                })
+            })?;
+            let all: Vec<PendingDeletion> = rows.collect::<rusqlite::Result<_>>()?;
+            Ok(all
+                .into_iter()
+                .filter(|d| fates.contains(&d.fate))
+                .collect())
+        })
     }
 
     /// Set the fate of gone files' remote copies: `to` for those now `from`, or for the one at
@@ -264,24 +280,28 @@ impl Queue {
         from: &[RemoteFate],
         to: RemoteFate,
     ) -> Result<usize> {
-        let conn = self.conn();
-        let mut n = 0;
-        for f in from {
-            n += conn.execute(
-                "UPDATE watched_files SET remote = ?3 WHERE folder_id = ?1 AND deleted = 1 \
-                 AND remote = ?2 AND (?4 IS NULL OR rel_path = ?4)",
-                params![folder_id, f.as_str(), to.as_str(), rel_path],
-            )?;
-        }
-        Ok(n)
+        off_async(|| {
+            let conn = self.conn();
+            let mut n = 0;
+            for f in from {
+                n += conn.execute(
+                    "UPDATE watched_files SET remote = ?3 WHERE folder_id = ?1 AND deleted = 1 \
+                     AND remote = ?2 AND (?4 IS NULL OR rel_path = ?4)",
+                    params![folder_id, f.as_str(), to.as_str(), rel_path],
+                )?;
+            }
+            Ok(n)
+        })
     }
 
     /// How many files of a folder Ferry knows, gone or not.
     pub fn record_count(&self, folder_id: i64) -> Result<usize> {
-        Ok(self.conn().query_row(
-            "SELECT count(*) FROM watched_files WHERE folder_id = ?1",
-            [folder_id],
-            |r| r.get::<_, i64>(0),
-        )? as usize)
+        off_async(|| {
+            Ok(self.conn().query_row(
+                "SELECT count(*) FROM watched_files WHERE folder_id = ?1",
+                [folder_id],
+                |r| r.get::<_, i64>(0),
+            )? as usize)
+        })
     }
 }
