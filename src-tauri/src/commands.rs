@@ -342,18 +342,33 @@ pub fn account_kinds() -> Vec<AccountKindForm> {
 
 #[tauri::command]
 pub async fn add_account(shell: State<'_, Arc<Shell>>, account: NewAccount) -> Reply<()> {
-    let mut map = serde_json::Map::new();
-    map.insert("kind".into(), account.kind.clone().into());
-    for (k, v) in account.fields {
-        let v = v.trim().to_string();
-        if !v.is_empty() {
-            map.insert(k, v.into());
-        }
+    // Read with the provider's description, as the CLI and import do.
+    let provider = ferry_core::provider::provider(&account.kind)
+        .filter(|p| p.account)
+        .ok_or_else(|| IpcError {
+            code: "invalid_input".into(),
+            message: format!("there is no kind of account called {:?}", account.kind),
+        })?;
+    let values = ferry_core::provider::Values::from_fields(
+        provider,
+        &account.name,
+        account.fields.iter().map(|(k, v)| (k.as_str(), v.clone())),
+    )?;
+    if let Some(field) = provider
+        .account_fields()
+        .find(|f| f.required && !f.secret && values.get(f.key).is_none())
+    {
+        return Err(IpcError {
+            code: "invalid_input".into(),
+            message: format!(
+                "account {}: the {} is required ({})",
+                account.name,
+                field.label.to_lowercase(),
+                field.help
+            ),
+        });
     }
-    let kind: AccountKind = serde_json::from_value(map.into()).map_err(|e| IpcError {
-        code: "invalid_input".into(),
-        message: format!("account {}: {e}", account.name),
-    })?;
+    let kind = AccountKind::from_values(&values)?;
     let secret = ferry_core::credentials::Secret::new(account.secret);
     let path = shell.home.accounts_file();
     let name = account.name;

@@ -9,6 +9,7 @@ use ferry_core::connection::AccountDestinations;
 use ferry_core::credentials::Secret;
 use ferry_core::destination::check::CheckOptions;
 use ferry_core::keychain::Keychain;
+use ferry_core::provider::{Provider, Values};
 use ferry_core::{Error, Result};
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -154,117 +155,83 @@ fn list(path: &std::path::Path, keychain: &Keychain, json: bool) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-/// The fields of a new account of `kind`; each required one must be given.
+/// The flags given, by the provider field they set (`--account-id` sets `account_id`).
+fn given(f: AccountFields) -> Vec<(&'static str, Option<String>)> {
+    vec![
+        ("account_id", f.account_id),
+        ("bucket", f.bucket),
+        ("access_key_id", f.access_key_id),
+        ("region", f.region),
+        ("endpoint", f.endpoint),
+        ("public_base_url", f.public_base_url),
+        ("jurisdiction", f.jurisdiction),
+        ("api_base_url", f.api_base_url),
+    ]
+}
+
+fn flag(key: &str) -> String {
+    format!("--{}", key.replace('_', "-"))
+}
+
+/// Refuse a flag the provider's accounts do not keep.
+fn applies(p: &Provider, key: &str) -> Result<()> {
+    if p.account_fields().any(|f| f.key == key && !f.secret) {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "{} does not apply to a {} account",
+        flag(key),
+        p.id
+    )))
+}
+
+/// The fields of a new account of `kind`, read with its provider's description: each required
+/// field must be given, a flag of another kind is refused.
 fn new_kind(name: &str, kind: AccountKindArg, f: AccountFields) -> Result<AccountKind> {
-    let need = |v: Option<String>, flag: &str| {
-        v.filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-            Error::input(format!(
-                "account {name}: --{flag} is required for this kind"
-            ))
-        })
-    };
-    let kind = match kind {
-        AccountKindArg::Cloudflare => AccountKind::Cloudflare {
-            account_id: need(f.account_id, "account-id")?,
-            api_base_url: f.api_base_url,
-        },
-        AccountKindArg::R2 => AccountKind::R2 {
-            account_id: need(f.account_id, "account-id")?,
-            bucket: need(f.bucket, "bucket")?,
-            access_key_id: need(f.access_key_id, "access-key-id")?,
-            public_base_url: f.public_base_url,
-            endpoint: f.endpoint,
-            jurisdiction: f.jurisdiction,
-        },
-        AccountKindArg::S3 => AccountKind::S3 {
-            bucket: need(f.bucket, "bucket")?,
-            region: f.region.unwrap_or_else(|| "us-east-1".into()),
-            access_key_id: need(f.access_key_id, "access-key-id")?,
-            endpoint: f.endpoint,
-            public_base_url: f.public_base_url,
-        },
-    };
-    Ok(kind)
+    let p = kind.provider();
+    let mut fields = Vec::new();
+    for (key, value) in given(f) {
+        if let Some(v) = value {
+            applies(p, key).map_err(|e| e.context(format!("account {name}")))?;
+            fields.push((key, v));
+        }
+    }
+    let values = Values::from_fields(p, name, fields)?;
+    for field in p.account_fields().filter(|f| f.required && !f.secret) {
+        if values.get(field.key).is_none() {
+            return Err(Error::input(format!(
+                "account {name}: {} is required for a {} account ({})",
+                flag(field.key),
+                p.label,
+                field.help
+            )));
+        }
+    }
+    AccountKind::from_values(&values)
 }
 
 /// Apply the given fields to an existing account. A required field cannot be emptied; an
 /// optional one is cleared by an empty value; a field of another kind is refused by name.
 fn edit_kind(name: &str, kind: &mut AccountKind, f: AccountFields) -> Result<()> {
-    fn required(slot: &mut String, value: Option<String>, flag: &str, name: &str) -> Result<()> {
-        match value {
-            Some(v) if v.trim().is_empty() => Err(Error::input(format!(
-                "account {name}: --{flag} cannot be empty"
-            ))),
-            Some(v) => {
-                *slot = v;
-                Ok(())
+    let p = kind.provider();
+    let mut fields: std::collections::BTreeMap<&str, String> = kind.fields().into_iter().collect();
+    for (key, value) in given(f) {
+        let Some(v) = value else { continue };
+        applies(p, key).map_err(|e| e.context(format!("account {name}")))?;
+        let required = p.field(key).is_some_and(|f| f.required);
+        if v.trim().is_empty() {
+            if required {
+                return Err(Error::input(format!(
+                    "account {name}: {} cannot be empty",
+                    flag(key)
+                )));
             }
-            None => Ok(()),
-        }
-    }
-    fn optional(slot: &mut Option<String>, value: Option<String>) {
-        if let Some(v) = value {
-            *slot = (!v.trim().is_empty()).then_some(v);
-        }
-    }
-    let kind_name = kind.name();
-    let refuse = |flag: &str, given: bool| {
-        if given {
-            Err(Error::input(format!(
-                "account {name}: --{flag} does not apply to a {kind_name} account"
-            )))
+            fields.remove(key);
         } else {
-            Ok(())
-        }
-    };
-    match kind {
-        AccountKind::Cloudflare {
-            account_id,
-            api_base_url,
-        } => {
-            refuse("bucket", f.bucket.is_some())?;
-            refuse("access-key-id", f.access_key_id.is_some())?;
-            refuse("region", f.region.is_some())?;
-            refuse("endpoint", f.endpoint.is_some())?;
-            refuse("public-base-url", f.public_base_url.is_some())?;
-            refuse("jurisdiction", f.jurisdiction.is_some())?;
-            required(account_id, f.account_id, "account-id", name)?;
-            optional(api_base_url, f.api_base_url);
-        }
-        AccountKind::R2 {
-            account_id,
-            bucket,
-            access_key_id,
-            public_base_url,
-            endpoint,
-            jurisdiction,
-        } => {
-            refuse("region", f.region.is_some())?;
-            refuse("api-base-url", f.api_base_url.is_some())?;
-            required(account_id, f.account_id, "account-id", name)?;
-            required(bucket, f.bucket, "bucket", name)?;
-            required(access_key_id, f.access_key_id, "access-key-id", name)?;
-            optional(public_base_url, f.public_base_url);
-            optional(endpoint, f.endpoint);
-            optional(jurisdiction, f.jurisdiction);
-        }
-        AccountKind::S3 {
-            bucket,
-            region,
-            access_key_id,
-            endpoint,
-            public_base_url,
-        } => {
-            refuse("account-id", f.account_id.is_some())?;
-            refuse("jurisdiction", f.jurisdiction.is_some())?;
-            refuse("api-base-url", f.api_base_url.is_some())?;
-            required(bucket, f.bucket, "bucket", name)?;
-            required(region, f.region, "region", name)?;
-            required(access_key_id, f.access_key_id, "access-key-id", name)?;
-            optional(endpoint, f.endpoint);
-            optional(public_base_url, f.public_base_url);
+            fields.insert(key, v);
         }
     }
+    *kind = AccountKind::from_values(&Values::from_fields(p, name, fields)?)?;
     Ok(())
 }
 

@@ -320,6 +320,18 @@ pub enum AccountKindArg {
     S3,
 }
 
+impl AccountKindArg {
+    /// The provider description this kind of account follows.
+    pub fn provider(self) -> &'static ferry_core::provider::Provider {
+        let id = match self {
+            AccountKindArg::Cloudflare => "cloudflare",
+            AccountKindArg::R2 => "r2",
+            AccountKindArg::S3 => "s3",
+        };
+        ferry_core::provider::provider(id).expect("every account kind has a provider")
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
     Raw,

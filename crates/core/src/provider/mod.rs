@@ -209,6 +209,31 @@ impl Values {
         Ok(values)
     }
 
+    /// An account's plain fields as given by a form or flags (key → text), before it is saved:
+    /// blanks are dropped; a key the provider's accounts do not keep is refused.
+    pub fn from_fields<'a>(
+        provider: &'static Provider,
+        account: &str,
+        fields: impl IntoIterator<Item = (&'a str, String)>,
+    ) -> Result<Values> {
+        let mut values = Values::empty(provider, Source::Account(account.to_string()));
+        for (key, value) in fields {
+            let field = provider
+                .account_fields()
+                .find(|f| f.key == key && !f.secret)
+                .ok_or_else(|| {
+                    Error::input(format!(
+                        "account {account}: a {} account has no {key}",
+                        provider.id
+                    ))
+                })?;
+            if !value.trim().is_empty() {
+                values.set(field, value.trim().to_string());
+            }
+        }
+        Ok(values)
+    }
+
     fn empty(provider: &'static Provider, source: Source) -> Values {
         Values {
             provider,
