@@ -6,6 +6,7 @@
 //! branch on the kind, never on message text.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What went wrong, in terms a caller can branch on. The set grows only when a caller needs to
@@ -84,13 +85,25 @@ impl ErrorKind {
     }
 }
 
-/// An engine error: a kind, a human message, and an optional server-requested delay.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An engine error: a kind, a human message, an optional server-requested delay, and the
+/// lower-level error it came from (kept for logs and debugging; decisions read the kind).
+#[derive(Debug, Clone)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
     retry_after: Option<Duration>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+/// Two errors are the same when they say the same thing; where they came from does not count.
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        (self.kind, &self.message, self.retry_after)
+            == (other.kind, &other.message, other.retry_after)
+    }
+}
+
+impl Eq for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -100,7 +113,14 @@ impl Error {
             kind,
             message: message.into(),
             retry_after: None,
+            source: None,
         }
+    }
+
+    /// Keep the error this one was mapped from.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     /// Attach the delay a server asked for (HTTP `Retry-After`).
@@ -163,6 +183,11 @@ impl Error {
 
     /// Map a local I/O error on `path` to an error that says what to do.
     pub fn from_io(path: &std::path::Path, err: &std::io::Error) -> Self {
+        let source = std::io::Error::new(err.kind(), err.to_string());
+        Error::io_message(path, err).with_source(source)
+    }
+
+    fn io_message(path: &std::path::Path, err: &std::io::Error) -> Self {
         use std::io::ErrorKind as K;
         let shown = path.display();
         match err.kind() {
@@ -202,11 +227,24 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<rusqlite::Error> for Error {
     fn from(err: rusqlite::Error) -> Self {
-        match &err {
+        let mapped = Error::from_sqlite(&err);
+        mapped.with_source(err)
+    }
+}
+
+impl Error {
+    fn from_sqlite(err: &rusqlite::Error) -> Self {
+        match err {
             rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::DiskFull => {
                 Error::new(
                     ErrorKind::Queue,
@@ -275,5 +313,18 @@ mod tests {
                 "{looped}"
             );
         }
+    }
+
+    #[test]
+    fn errors_keep_their_source_and_compare_by_what_they_say() {
+        use std::error::Error as _;
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "EACCES");
+        let err = Error::from_io(std::path::Path::new("/tmp/a.pdf"), &io);
+        assert_eq!(
+            err.source().map(|s| s.to_string()).as_deref(),
+            Some("EACCES")
+        );
+        let plain = Error::new(err.kind(), err.message());
+        assert_eq!(err, plain, "the source is not part of what an error says");
     }
 }

@@ -43,14 +43,16 @@ fn map(err: TusError, what: &str) -> Error {
         TusError::Status { retry_after, .. } => retry_after.map(Duration::from_secs),
         _ => None,
     };
-    let detail = match err {
+    let detail = match &err {
         TusError::Status { status, body, .. } => {
             let body: String = body.chars().take(300).collect();
             format!("the tus server answered HTTP {status}: {body}")
         }
         other => other.to_string(),
     };
-    Error::new(kind, format!("tus: {detail} (while {what})")).with_retry_after(retry_after)
+    Error::new(kind, format!("tus: {detail} (while {what})"))
+        .with_retry_after(retry_after)
+        .with_source(err)
 }
 
 fn parse(text: &str) -> Result<Url> {

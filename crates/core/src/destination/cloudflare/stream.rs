@@ -122,6 +122,10 @@ pub(crate) fn token_scope(api_base: &Url) -> ferry_tus::HeaderScope {
 
 /// Map a tus failure to an engine error.
 fn tus_error(err: TusError, what: &str) -> Error {
+    mapped(&err, what).with_source(err)
+}
+
+fn mapped(err: &TusError, what: &str) -> Error {
     match err {
         TusError::Network(m) => Error::new(
             ErrorKind::Network,
@@ -140,7 +144,7 @@ fn tus_error(err: TusError, what: &str) -> Error {
             body,
             retry_after,
         } => {
-            let errors: Vec<(u64, String)> = serde_json::from_str::<Value>(&body)
+            let errors: Vec<(u64, String)> = serde_json::from_str::<Value>(body)
                 .ok()
                 .filter(|v| v.get("errors").is_some())
                 .map(|v| super::api::error_items(&v))
@@ -152,7 +156,7 @@ fn tus_error(err: TusError, what: &str) -> Error {
                         vec![(0, text.chars().take(300).collect())]
                     }
                 });
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
             failure(status, &errors, Product::Stream, what)
                 .with_retry_after(retry_after.map(Duration::from_secs))
         }
