@@ -12,7 +12,7 @@ use ferry_core::destination::check::CheckOptions;
 use ferry_core::job::JobId;
 use ferry_core::keychain::Keychain;
 use ferry_core::manifest::{self, ManifestFormat};
-use ferry_core::queue::RemoteFate;
+use ferry_core::RemoteFate;
 use ferry_core::urlfmt::UrlFormat;
 use ferry_core::watch::{self, ChangePolicy, FolderOptions};
 use ferry_core::{Engine, Error};

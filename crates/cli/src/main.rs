@@ -19,7 +19,7 @@ use ferry_core::config::FerryHome;
 use ferry_core::destination::check::CheckOptions;
 use ferry_core::events::Event;
 use ferry_core::job::{JobError, JobId, JobState, UploadJob};
-use ferry_core::scheduler::JobFilter;
+use ferry_core::JobFilter;
 use ferry_core::urlfmt::UrlFormat;
 use ferry_core::{Engine, Error, ErrorKind};
 use std::collections::{HashMap, HashSet};

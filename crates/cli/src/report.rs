@@ -1,7 +1,7 @@
 //! How results look on the terminal and as JSON lines. The JSON fields are a contract that
 //! scripts and later tests rely on: `path`, `destination`, `state`, `key`, `url`, `error`.
 
-use ferry_core::intake::Rejected;
+use ferry_core::Rejected;
 use ferry_core::job::{JobState, UploadJob};
 use serde_json::{Value, json};
 

@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+#[cfg(test)]
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -41,17 +42,20 @@ impl Clock for SystemClock {
 
 /// A clock that only moves when told to. `sleep` returns at once and records the delay, so a
 /// test can assert the exact schedule of retries.
+#[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     inner: Arc<Mutex<ManualState>>,
 }
 
+#[cfg(test)]
 #[derive(Debug)]
 struct ManualState {
     now: SystemTime,
     slept: Vec<Duration>,
 }
 
+#[cfg(test)]
 impl ManualClock {
     pub fn new(start: SystemTime) -> Self {
         ManualClock {
@@ -62,16 +66,13 @@ impl ManualClock {
         }
     }
 
-    pub fn advance(&self, by: Duration) {
-        self.inner.lock().expect("clock lock").now += by;
-    }
-
     /// Every delay passed to `sleep` so far, in order.
     pub fn slept(&self) -> Vec<Duration> {
         self.inner.lock().expect("clock lock").slept.clone()
     }
 }
 
+#[cfg(test)]
 impl Clock for ManualClock {
     fn now(&self) -> SystemTime {
         self.inner.lock().expect("clock lock").now

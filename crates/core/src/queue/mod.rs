@@ -18,7 +18,7 @@
 mod schema;
 mod watched;
 
-pub use watched::{FileRecord, PendingDeletion, RemoteFate, WatchedFolderRow};
+pub use watched::{PendingDeletion, RemoteFate};
 
 use crate::job::{
     ConfirmedPart, FileSnapshot, JobError, JobId, JobState, NewJob, ResumeState, UploadJob,
@@ -96,6 +96,7 @@ impl Queue {
     }
 
     /// An in-memory queue, for tests.
+    #[cfg(test)]
     pub fn open_in_memory() -> Result<Self> {
         Self::setup(Connection::open_in_memory()?)
     }
@@ -373,6 +374,7 @@ impl Queue {
         })
     }
 
+    #[cfg(test)]
     pub fn parts(&self, id: JobId) -> Result<Vec<ConfirmedPart>> {
         off_async(|| {
             let conn = self.conn();
