@@ -4,6 +4,7 @@
 
 use crate::dto::*;
 use crate::shell::Shell;
+use ferry_core::RemoteFate;
 use ferry_core::accounts::{Account, AccountKind, Accounts};
 use ferry_core::config::SettingsEdit;
 use ferry_core::connection::AccountDestinations;
@@ -12,7 +13,6 @@ use ferry_core::destination::check::CheckOptions;
 use ferry_core::job::JobId;
 use ferry_core::keychain::Keychain;
 use ferry_core::manifest::{self, ManifestFormat};
-use ferry_core::RemoteFate;
 use ferry_core::urlfmt::UrlFormat;
 use ferry_core::watch::{self, ChangePolicy, FolderOptions};
 use ferry_core::{Engine, Error};

@@ -259,3 +259,69 @@ fn an_r2_account_keeps_its_own_account_id_beside_a_cloudflare_environment() {
     let removed = ferry.run(&["account", "remove", "school-r2-own-id"]);
     assert_eq!(removed.code, 0, "{}", removed.stderr);
 }
+
+/// Google Cloud Storage as an account (its HMAC secret in the keychain), from the same provider
+/// description as the environment's `GCS_*` names; here against rclone's S3 server standing in
+/// for Cloud Storage's XML API.
+#[test]
+fn a_gcs_account_in_the_keychain_uploads() {
+    let server = S3Server::rclone();
+    let mut ferry = Ferry::with_env(&[]);
+    ferry.with_keychain();
+    let added = ferry.run_input(
+        &[
+            "account",
+            "add",
+            "school-gcs",
+            "--kind",
+            "gcs",
+            "--bucket",
+            "course-media",
+            "--access-key-id",
+            ACCESS_KEY,
+            "--endpoint",
+            &server.endpoint,
+            "--secret-stdin",
+        ],
+        &format!("{SECRET_KEY}\n"),
+    );
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let refused = ferry.run_input(
+        &[
+            "account",
+            "add",
+            "bad-gcs",
+            "--kind",
+            "gcs",
+            "--bucket",
+            "b",
+            "--region",
+            "x",
+            "--secret-stdin",
+        ],
+        "s\n",
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("--region does not apply to a gcs account"),
+        "{}",
+        refused.stderr
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reading list.pdf");
+    let bytes = data(200_000, 31);
+    std::fs::write(&path, &bytes).unwrap();
+    let run = ferry.run_paths(&["upload", "--json", "--to", "gcs"], &[&path]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let line = run.lines().remove(0);
+    assert_eq!(line["destination"], "gcs");
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert_eq!(
+        checker.sha256(line["key"].as_str().unwrap()),
+        sha256_hex(&bytes)
+    );
+    let removed = ferry.run(&["account", "remove", "school-gcs"]);
+    assert_eq!(removed.code, 0, "{}", removed.stderr);
+}

@@ -138,10 +138,10 @@ pub struct AccountFields {
     /// Cloudflare account id (cloudflare, r2).
     #[arg(long)]
     pub account_id: Option<String>,
-    /// Bucket (r2, s3).
+    /// Bucket (r2, s3, gcs).
     #[arg(long)]
     pub bucket: Option<String>,
-    /// Access key id (r2, s3).
+    /// Access key id (r2, s3; the HMAC access key for gcs).
     #[arg(long)]
     pub access_key_id: Option<String>,
     /// Region (s3; default us-east-1).
@@ -150,7 +150,7 @@ pub struct AccountFields {
     /// Endpoint of an S3-compatible store, or of R2 (default: from the account id).
     #[arg(long)]
     pub endpoint: Option<String>,
-    /// Public base URL for links (r2, s3).
+    /// Public base URL for links (r2, s3, gcs).
     #[arg(long)]
     pub public_base_url: Option<String>,
     /// R2 jurisdiction (eu, fedramp).
@@ -318,6 +318,7 @@ pub enum AccountKindArg {
     Cloudflare,
     R2,
     S3,
+    Gcs,
 }
 
 impl AccountKindArg {
@@ -327,6 +328,7 @@ impl AccountKindArg {
             AccountKindArg::Cloudflare => "cloudflare",
             AccountKindArg::R2 => "r2",
             AccountKindArg::S3 => "s3",
+            AccountKindArg::Gcs => "gcs",
         };
         ferry_core::provider::provider(id).expect("every account kind has a provider")
     }

@@ -4,9 +4,9 @@
 //! continues it.
 
 use crate::args::{FolderArgs, OnChange};
-use ferry_core::events::Event;
-use ferry_core::RemoteFate;
 use ferry_core::JobFilter;
+use ferry_core::RemoteFate;
+use ferry_core::events::Event;
 use ferry_core::watch::run::WatchTiming;
 use ferry_core::watch::{self, ChangePolicy, FolderOptions};
 use ferry_core::{Engine, Error, Result};

@@ -35,6 +35,15 @@ pub enum AccountKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         jurisdiction: Option<String>,
     },
+    /// Google Cloud Storage through its XML API: an HMAC key; the secret is its secret.
+    Gcs {
+        bucket: String,
+        access_key_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        public_base_url: Option<String>,
+    },
     /// AWS S3 or any S3-compatible store: the secret is the secret access key.
     S3 {
         bucket: String,
@@ -53,6 +62,7 @@ impl AccountKind {
             AccountKind::Cloudflare { .. } => "cloudflare",
             AccountKind::R2 { .. } => "r2",
             AccountKind::S3 { .. } => "s3",
+            AccountKind::Gcs { .. } => "gcs",
         }
     }
 

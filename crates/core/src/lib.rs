@@ -40,7 +40,7 @@ pub mod urlfmt;
 pub mod watch;
 
 pub use engine::{AddOptions, Engine, Intake};
+pub use error::{Error, ErrorKind, Result};
 pub use intake::Rejected;
 pub use queue::RemoteFate;
 pub use scheduler::JobFilter;
-pub use error::{Error, ErrorKind, Result};

@@ -338,6 +338,12 @@ impl AccountKind {
                 endpoint: opt("endpoint"),
                 jurisdiction: opt("jurisdiction"),
             },
+            "gcs" => AccountKind::Gcs {
+                bucket: v.need("bucket")?.to_string(),
+                access_key_id: v.need("access_key_id")?.to_string(),
+                endpoint: opt("endpoint"),
+                public_base_url: opt("public_base_url"),
+            },
             "s3" => AccountKind::S3 {
                 bucket: v.need("bucket")?.to_string(),
                 region: v.get("region").unwrap_or("us-east-1").to_string(),
@@ -359,6 +365,7 @@ impl AccountKind {
             AccountKind::Cloudflare { .. } => &cloudflare::CLOUDFLARE_PROVIDER,
             AccountKind::R2 { .. } => &objects::R2_PROVIDER,
             AccountKind::S3 { .. } => &objects::S3_PROVIDER,
+            AccountKind::Gcs { .. } => &objects::GCS_PROVIDER,
         }
     }
 
@@ -390,6 +397,17 @@ impl AccountKind {
                 opt("endpoint", endpoint);
                 opt("jurisdiction", jurisdiction);
                 out.push(("account_id", account_id.clone()));
+                out.push(("bucket", bucket.clone()));
+                out.push(("access_key_id", access_key_id.clone()));
+            }
+            AccountKind::Gcs {
+                bucket,
+                access_key_id,
+                endpoint,
+                public_base_url,
+            } => {
+                opt("endpoint", endpoint);
+                opt("public_base_url", public_base_url);
                 out.push(("bucket", bucket.clone()));
                 out.push(("access_key_id", access_key_id.clone()));
             }
@@ -460,6 +478,12 @@ mod tests {
                 region: "r".into(),
                 access_key_id: "k".into(),
                 endpoint: Some("https://e".into()),
+                public_base_url: Some("https://p".into()),
+            },
+            AccountKind::Gcs {
+                bucket: "b".into(),
+                access_key_id: "GOOG1E".into(),
+                endpoint: None,
                 public_base_url: Some("https://p".into()),
             },
         ];

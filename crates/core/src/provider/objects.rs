@@ -188,7 +188,7 @@ pub const GCS_PROVIDER: Provider = Provider {
     id: "gcs",
     label: "Google Cloud Storage",
     destinations: &[GCS],
-    account: false,
+    account: true,
     fields: &[
         Field {
             key: "bucket",
