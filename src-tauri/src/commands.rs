@@ -438,25 +438,15 @@ pub async fn full_test_account(shell: State<'_, Arc<Shell>>, name: String) -> Re
 #[tauri::command]
 pub async fn test_setup(shell: State<'_, Arc<Shell>>, full: bool) -> Reply<Vec<CheckRow>> {
     let engine = shell.session.engine();
-    let names = engine.destination_names();
-    if names.is_empty() {
-        engine.ensure_configured()?;
-    }
-    let mut lines = Vec::new();
-    let mut cloudflare_done = false;
-    for name in &names {
-        // Images and Stream share one token: its check runs once.
-        if name == "images" || name == "stream" {
-            if cloudflare_done {
-                continue;
-            }
-            cloudflare_done = true;
-        }
-        lines.extend(engine.check(name, CheckOptions::default()).await?);
-    }
+    let mut lines: Vec<_> = engine
+        .check_named(&[], CheckOptions::default())
+        .await?
+        .into_iter()
+        .flat_map(|(_, lines)| lines)
+        .collect();
     if full && lines.iter().all(|l| l.ok) {
-        for name in &names {
-            lines.extend(engine.round_trip(name, Default::default()).await?);
+        for name in engine.destination_names() {
+            lines.extend(engine.round_trip(&name, Default::default()).await?);
         }
     }
     Ok(rows(lines))

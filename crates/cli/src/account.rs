@@ -75,13 +75,9 @@ pub async fn run(action: AccountAction) -> Result<ExitCode> {
             let account = AccountDestinations::open(&home, &keychain, &name)?;
             let lines = account.test(CheckOptions { write_probe: write }).await;
             println!("{name}:");
-            let mut failed = false;
-            for line in &lines {
-                failed |= !line.ok;
-                let mark = if line.ok { "✓" } else { "✗" };
-                println!("  {mark} {}: {}", line.what, line.detail);
-            }
-            Ok(crate::exit(failed || lines.is_empty()))
+            let none = lines.is_empty();
+            let all_ok = crate::show_checks(lines);
+            Ok(crate::exit(!all_ok || none))
         }
         AccountAction::List { json } => list(&path, &keychain, json),
         AccountAction::Import {

@@ -206,45 +206,23 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             deep,
         } => {
             let engine = open_engine()?;
-            let names = if destinations.is_empty() {
+            let mut failed = false;
+            for (group, lines) in engine
+                .check_named(&destinations, CheckOptions { write_probe: write })
+                .await?
+            {
+                println!("{group}:");
+                failed |= !show_checks(lines);
+            }
+            let round_trip_names = if destinations.is_empty() {
                 engine.destination_names()
             } else {
                 destinations
             };
-            if names.is_empty() {
-                engine.ensure_configured()?;
-            }
-            let round_trip_names = names.clone();
-            let mut failed = false;
-            let mut cloudflare_done = false;
-            for name in names {
-                // Images and Stream share one account and token: check them once.
-                if name == "images" || name == "stream" {
-                    if cloudflare_done {
-                        continue;
-                    }
-                    cloudflare_done = true;
-                    println!("cloudflare (images, stream):");
-                } else {
-                    println!("{name}:");
-                }
-                for line in engine
-                    .check(&name, CheckOptions { write_probe: write })
-                    .await?
-                {
-                    let mark = if line.ok { "✓" } else { "✗" };
-                    failed |= !line.ok;
-                    println!("  {mark} {}: {}", line.what, line.detail);
-                }
-            }
             if deep && !failed {
                 println!("full test (everything made here is deleted again):");
                 for name in &round_trip_names {
-                    for line in engine.round_trip(name, Default::default()).await? {
-                        let mark = if line.ok { "✓" } else { "✗" };
-                        failed |= !line.ok;
-                        println!("  {mark} {}: {}", line.what, line.detail);
-                    }
+                    failed |= !show_checks(engine.round_trip(name, Default::default()).await?);
                 }
             } else if deep {
                 println!("full test skipped: fix the problems above first");
@@ -386,4 +364,15 @@ pub(crate) fn exit(failed: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Print check lines, one per step; whether all passed.
+fn show_checks(lines: Vec<ferry_core::destination::cloudflare::CheckLine>) -> bool {
+    let mut ok = true;
+    for line in lines {
+        let mark = if line.ok { "✓" } else { "✗" };
+        ok &= line.ok;
+        println!("  {mark} {}: {}", line.what, line.detail);
+    }
+    ok
 }

@@ -279,6 +279,39 @@ impl Engine {
         .await
     }
 
+    /// Test the connection of the destinations `names` (every configured one when empty),
+    /// grouped as shown to the user: Images and Stream share one token and are checked once,
+    /// under "cloudflare (images, stream)".
+    pub async fn check_named(
+        &self,
+        names: &[String],
+        options: CheckOptions,
+    ) -> Result<Vec<(String, Vec<CheckLine>)>> {
+        let names = if names.is_empty() {
+            self.destination_names()
+        } else {
+            names.to_vec()
+        };
+        if names.is_empty() {
+            self.ensure_configured()?;
+        }
+        let mut groups = Vec::new();
+        let mut cloudflare_done = false;
+        for name in names {
+            let label = if name == IMAGES || name == STREAM {
+                if cloudflare_done {
+                    continue;
+                }
+                cloudflare_done = true;
+                format!("cloudflare ({IMAGES}, {STREAM})")
+            } else {
+                name.clone()
+            };
+            groups.push((label, self.check(&name, options).await?));
+        }
+        Ok(groups)
+    }
+
     /// The full test of a destination: upload a small file, open its link, delete it
     /// ([`crate::destination::round_trip`]).
     pub async fn round_trip(
