@@ -153,6 +153,12 @@ fn add(engine: &Engine, paths: &[&Path]) -> Vec<JobId> {
     intake.queued
 }
 
+/// Run the engine in the background, as a process would.
+fn spawn_run(engine: &Arc<Engine>) -> tokio::task::JoinHandle<crate::Result<()>> {
+    let engine = engine.clone();
+    tokio::spawn(async move { engine.run(JobFilter::All).await })
+}
+
 fn job(engine: &Engine, id: JobId) -> UploadJob {
     engine.job(id).unwrap().unwrap()
 }
@@ -259,10 +265,7 @@ async fn a_crash_before_completion_resumes_without_sending_a_part_again() {
         let engine = Arc::new(bench.engine(Bench::settings()));
         let id = add(&engine, &[&path])[0];
         let hold = bench.script.hold("complete");
-        let running = {
-            let engine = engine.clone();
-            tokio::spawn(async move { engine.run(JobFilter::All).await })
-        };
+        let running = spawn_run(&engine);
         hold.arrivals(1).await;
         // The process dies here: every part is with the server, the completion is not.
         running.abort();
@@ -292,10 +295,7 @@ async fn cancelling_mid_upload_leaves_nothing_behind() {
     }));
     let id = add(&engine, &[&bench.file("big.bin", &data(12 * MIB, 6))])[0];
     let hold = bench.script.hold("upload_part");
-    let running = {
-        let engine = engine.clone();
-        tokio::spawn(async move { engine.run(JobFilter::All).await })
-    };
+    let running = spawn_run(&engine);
     hold.arrivals(1).await;
     assert_eq!(engine.cancel(&[id]).await.unwrap(), 1);
     bench.script.release("upload_part");
@@ -319,10 +319,7 @@ async fn a_paused_upload_continues_later_from_its_confirmed_parts() {
     let bytes = data(12 * MIB, 7);
     let id = add(&engine, &[&bench.file("big.bin", &bytes)])[0];
     let hold = bench.script.hold("upload_part");
-    let running = {
-        let engine = engine.clone();
-        tokio::spawn(async move { engine.run(JobFilter::All).await })
-    };
+    let running = spawn_run(&engine);
     hold.arrivals(1).await;
     engine.pause(&[id]).unwrap();
     bench.script.release("upload_part");
@@ -356,10 +353,7 @@ async fn no_more_files_than_allowed_are_sent_at_once() {
     let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let ids = add(&engine, &refs);
     let hold = bench.script.hold("put");
-    let running = {
-        let engine = engine.clone();
-        tokio::spawn(async move { engine.run(JobFilter::All).await })
-    };
+    let running = spawn_run(&engine);
     hold.arrivals(2).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(
@@ -500,10 +494,7 @@ async fn a_video_upload_that_expired_while_ferry_was_down_starts_again() {
         let engine = Arc::new(bench.engine(Bench::settings()));
         let id = add(&engine, &[&path])[0];
         let hold = bench.script.hold("send");
-        let running = {
-            let engine = engine.clone();
-            tokio::spawn(async move { engine.run(JobFilter::All).await })
-        };
+        let running = spawn_run(&engine);
         hold.arrivals(1).await;
         running.abort();
         let _ = running.await;
