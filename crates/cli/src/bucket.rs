@@ -2,45 +2,22 @@
 //! apply them with `--apply`. Only Ferry's own rule is replaced; other rules are kept.
 
 use crate::args::{BucketAction, BucketTarget};
+use ferry_core::Result;
+use ferry_core::bucket::Bucket;
 use ferry_core::config::{FerryHome, Settings};
 use ferry_core::connection::AccountDestinations;
-use ferry_core::destination::Destination;
-use ferry_core::destination::ObjectStore;
-use ferry_core::destination::bucket::{CorsRule, check_origin, merge_cors};
+use ferry_core::destination::bucket::Lifecycle;
 use ferry_core::keychain::Keychain;
-use ferry_core::{Error, Result};
 use std::process::ExitCode;
-use std::sync::Arc;
 
-/// The object store the command is about, and a label for it.
-fn store(target: &BucketTarget) -> Result<(Arc<dyn ObjectStore>, String)> {
-    let dest = match &target.account {
+/// The bucket the command is about: an account's, or the engine's (`--to`, else the default).
+fn bucket(target: &BucketTarget) -> Result<Bucket> {
+    match &target.account {
         Some(name) => {
             let home = FerryHome::from_env()?;
-            AccountDestinations::open(&home, &Keychain::default(), name)?.object_store(name)?
+            AccountDestinations::open(&home, &Keychain::default(), name)?.bucket(name)
         }
-        None => {
-            let engine = crate::open_engine()?;
-            let name = match &target.to {
-                Some(to) => to.clone(),
-                None => engine.default_objects().ok_or_else(|| {
-                    Error::config(
-                        "no R2, S3 or GCS destination is configured; add an account or pass --account NAME",
-                    )
-                })?,
-            };
-            engine.destination(&name)?
-        }
-    };
-    match dest {
-        Destination::Objects(store) => {
-            let label = store.target();
-            Ok((store, label))
-        }
-        other => Err(Error::input(format!(
-            "{} is not a bucket; name r2, s3 or gcs",
-            other.name()
-        ))),
+        None => crate::open_engine()?.bucket(target.to.as_deref()),
     }
 }
 
@@ -62,17 +39,9 @@ pub async fn run(action: BucketAction) -> Result<ExitCode> {
             } else {
                 origins
             };
-            if origins.is_empty() {
-                return Err(Error::input(
-                    "name the course sites that show these files: --origin https://courses.example.edu (repeatable)",
-                ));
-            }
-            for origin in &origins {
-                check_origin(origin).map_err(Error::input)?;
-            }
-            let (store, label) = store(&target)?;
-            let current = store.cors().await?;
-            let proposed = merge_cors(&current, CorsRule::for_sites(&origins, allow_upload));
+            let bucket = bucket(&target)?;
+            let label = bucket.label();
+            let (current, proposed) = bucket.proposed_cors(&origins, allow_upload).await?;
             println!("CORS policy of {label}, now:\n{}", pretty(&current));
             if !apply {
                 println!(
@@ -81,8 +50,7 @@ pub async fn run(action: BucketAction) -> Result<ExitCode> {
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            store.set_cors(&proposed).await?;
-            let written = store.cors().await?;
+            let written = bucket.set_cors(&proposed).await?;
             println!("Written; the bucket now says:\n{}", pretty(&written));
             Ok(crate::exit(written != proposed))
         }
@@ -91,9 +59,9 @@ pub async fn run(action: BucketAction) -> Result<ExitCode> {
             abort_incomplete_days,
             apply,
         } => {
-            let (store, label) = store(&target)?;
-            let current = store.lifecycle().await?;
-            let describe = |l: &ferry_core::destination::bucket::Lifecycle| {
+            let bucket = bucket(&target)?;
+            let current = bucket.lifecycle().await?;
+            let describe = |l: &Lifecycle| {
                 let ours = match l.abort_incomplete_days {
                     Some(d) => format!("incomplete uploads are aborted after {d} day(s)"),
                     None => "no rule aborts incomplete uploads".to_string(),
@@ -103,15 +71,14 @@ pub async fn run(action: BucketAction) -> Result<ExitCode> {
                     l.other_rules.len()
                 )
             };
-            println!("Lifecycle of {label}: {}", describe(&current));
+            println!("Lifecycle of {}: {}", bucket.label(), describe(&current));
             if !apply {
                 println!(
                     "Run again with --apply to abort incomplete multipart uploads after {abort_incomplete_days} day(s)."
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            store.set_abort_incomplete(abort_incomplete_days).await?;
-            let written = store.lifecycle().await?;
+            let written = bucket.set_abort_incomplete(abort_incomplete_days).await?;
             println!("Written; now: {}", describe(&written));
             Ok(crate::exit(
                 written.abort_incomplete_days != Some(abort_incomplete_days),

@@ -38,8 +38,13 @@ impl AccountDestinations {
         })
     }
 
-    /// The account's object store (R2, S3 or GCS), for bucket helpers.
-    pub fn object_store(&self, name: &str) -> Result<Destination> {
+    /// The account's bucket (R2, S3 or GCS), for the bucket helpers.
+    pub fn bucket(&self, name: &str) -> Result<crate::bucket::Bucket> {
+        crate::bucket::Bucket::of(self.object_store(name)?)
+    }
+
+    /// The account's object store (R2, S3 or GCS).
+    fn object_store(&self, name: &str) -> Result<Destination> {
         self.destinations
             .names()
             .filter_map(|n| self.destinations.get(n))

@@ -6,6 +6,7 @@
 //! knows nothing of Tauri or of any user interface.
 
 pub mod accounts;
+pub mod bucket;
 pub(crate) mod classify;
 pub(crate) mod clock;
 pub mod config;

@@ -279,6 +279,19 @@ impl Engine {
         .await
     }
 
+    /// The bucket of the object store `name`, or of the default one when `None`.
+    pub fn bucket(&self, name: Option<&str>) -> Result<crate::bucket::Bucket> {
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => self.default_objects().ok_or_else(|| {
+                Error::config(
+                    "no R2, S3 or GCS destination is configured; add an account or pass --account NAME",
+                )
+            })?,
+        };
+        crate::bucket::Bucket::of(self.destination(&name)?)
+    }
+
     /// Test the connection of the destinations `names` (every configured one when empty),
     /// grouped as shown to the user: Images and Stream share one token and are checked once,
     /// under "cloudflare (images, stream)".
