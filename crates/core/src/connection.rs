@@ -74,19 +74,11 @@ impl AccountDestinations {
     /// are checked once.
     pub async fn test(&self, options: CheckOptions) -> Vec<CheckLine> {
         let mut lines = Vec::new();
-        let mut cloudflare_done = false;
-        for name in self.destinations.names() {
-            let Some(dest) = self.destinations.get(name) else {
+        let names: Vec<&str> = self.destinations.names().collect();
+        for (_, name) in check::checked_once(&names) {
+            let Some(dest) = self.destinations.get(&name) else {
                 continue;
             };
-            if matches!(dest, Destination::Images(_) | Destination::Videos(_))
-                && self.cloudflare.is_some()
-            {
-                if cloudflare_done {
-                    continue;
-                }
-                cloudflare_done = true;
-            }
             match check::check(&dest, self.cloudflare.as_ref(), options).await {
                 Ok(found) => lines.extend(found),
                 Err(e) => lines.push(CheckLine {

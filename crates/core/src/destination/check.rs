@@ -30,6 +30,26 @@ fn line(what: impl Into<String>, outcome: Result<&str>) -> CheckLine {
     }
 }
 
+/// Which destinations a connection test checks, under what label: each once, except Images
+/// and Stream, which share one account and token and are checked together once.
+pub(crate) fn checked_once<S: AsRef<str>>(names: &[S]) -> Vec<(String, String)> {
+    use crate::provider::IMAGES;
+    let mut out = Vec::new();
+    let mut cloudflare_done = false;
+    for name in names.iter().map(AsRef::as_ref) {
+        if name == IMAGES || name == STREAM {
+            if cloudflare_done {
+                continue;
+            }
+            cloudflare_done = true;
+            out.push((format!("cloudflare ({IMAGES}, {STREAM})"), name.to_string()));
+        } else {
+            out.push((name.to_string(), name.to_string()));
+        }
+    }
+    out
+}
+
 /// Check `dest`. Cloudflare products need the account's `cloudflare` configuration.
 pub async fn check(
     dest: &Destination,
@@ -73,5 +93,18 @@ pub async fn check(
             }
             Ok(lines)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_and_stream_are_checked_once_and_every_other_destination_on_its_own() {
+        let got = checked_once(&["images", "r2", "stream", "tus"]);
+        let labels: Vec<&str> = got.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["cloudflare (images, stream)", "r2", "tus"]);
+        assert_eq!(got[0].1, "images");
     }
 }

@@ -309,17 +309,7 @@ impl Engine {
             self.ensure_configured()?;
         }
         let mut groups = Vec::new();
-        let mut cloudflare_done = false;
-        for name in names {
-            let label = if name == IMAGES || name == STREAM {
-                if cloudflare_done {
-                    continue;
-                }
-                cloudflare_done = true;
-                format!("cloudflare ({IMAGES}, {STREAM})")
-            } else {
-                name.clone()
-            };
+        for (label, name) in crate::destination::check::checked_once(&names) {
             groups.push((label, self.check(&name, options).await?));
         }
         Ok(groups)
