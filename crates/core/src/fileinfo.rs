@@ -129,20 +129,18 @@ pub fn ensure_unchanged(snapshot: &FileSnapshot) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn temp_file(content: &[u8]) -> std::path::PathBuf {
-        let path = std::env::temp_dir().join(format!(
-            "ferry-fileinfo-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
+    /// A file in its own temporary folder, removed when the guard drops.
+    fn temp_file(content: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lesson.bin");
         std::fs::write(&path, content).unwrap();
-        path
+        (dir, path)
     }
 
     #[test]
     fn snapshot_hashes_the_whole_file() {
         let content: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
-        let path = temp_file(&content);
+        let (_dir, path) = temp_file(&content);
         let snap = snapshot(&path).unwrap();
         assert_eq!(snap.size, content.len() as u64);
         assert_eq!(snap.hash, blake3::hash(&content).to_hex().to_string());
@@ -154,7 +152,7 @@ mod tests {
 
     #[test]
     fn changes_and_deletions_are_detected() {
-        let path = temp_file(b"version one");
+        let (_dir, path) = temp_file(b"version one");
         let snap = snapshot(&path).unwrap();
         std::fs::write(&path, b"version two, longer").unwrap();
         let err = ensure_unchanged(&snap).unwrap_err();

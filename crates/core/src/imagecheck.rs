@@ -89,10 +89,9 @@ mod tests {
 
     #[test]
     fn limits_are_checked_one_by_one() {
-        let dir = std::env::temp_dir().join(format!("ferry-imgcheck-{}", fastrand::u64(..)));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let case = |name: &str, bytes: Vec<u8>| {
-            let p = dir.join(name);
+            let p = dir.path().join(name);
             std::fs::write(&p, bytes).unwrap();
             p
         };
@@ -111,15 +110,13 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::UnsupportedType);
         let broken = case("broken.png", b"\x89PNG\r\n\x1a\n".to_vec());
         assert!(check(&broken, "image/png", 8, &LIMITS).is_err());
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn each_limit_accepts_its_exact_value_and_refuses_one_more() {
-        let dir = std::env::temp_dir().join(format!("ferry-imgedge-{}", fastrand::u64(..)));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let file = |name: &str, w: u32, h: u32| {
-            let p = dir.join(name);
+            let p = dir.path().join(name);
             std::fs::write(&p, png(w, h)).unwrap();
             p
         };
@@ -138,6 +135,5 @@ mod tests {
         check(&small, "image/png", LIMITS.max_bytes, &LIMITS).unwrap();
         let e = check(&small, "image/png", LIMITS.max_bytes + 1, &LIMITS).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::TooLarge);
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -152,7 +152,7 @@ fn dedup_finds_done_content_at_the_same_target_only() {
 #[test]
 fn a_damaged_database_is_reported_not_replaced() {
     let dir = tempdir();
-    let path = dir.join("ferry.db");
+    let path = dir.path().join("ferry.db");
     std::fs::write(&path, vec![0x5a; 8192]).unwrap();
     let err = Queue::open(&path)
         .err()
@@ -166,7 +166,7 @@ fn a_damaged_database_is_reported_not_replaced() {
 #[test]
 fn reopening_keeps_jobs_and_schema() {
     let dir = tempdir();
-    let path = dir.join("ferry.db");
+    let path = dir.path().join("ferry.db");
     {
         let q = Queue::open(&path).unwrap();
         q.enqueue(&[new_job(1)], 0).unwrap();
@@ -175,14 +175,9 @@ fn reopening_keeps_jobs_and_schema() {
     assert_eq!(q.list().unwrap().len(), 1);
 }
 
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "ferry-queue-test-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A temporary folder, removed when the guard drops.
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
 }
 
 #[test]
