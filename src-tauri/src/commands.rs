@@ -4,12 +4,11 @@
 
 use crate::dto::*;
 use crate::shell::Shell;
+use ferry_core::CheckOptions;
 use ferry_core::RemoteFate;
 use ferry_core::accounts::{Account, AccountKind, Accounts};
 use ferry_core::config::SettingsEdit;
 use ferry_core::connection::AccountDestinations;
-use ferry_core::destination::Destination;
-use ferry_core::destination::check::CheckOptions;
 use ferry_core::job::JobId;
 use ferry_core::keychain::Keychain;
 use ferry_core::manifest::{self, ManifestFormat};
@@ -48,14 +47,10 @@ pub async fn overview(shell: State<'_, Arc<Shell>>) -> Reply<Overview> {
         .destination_names()
         .into_iter()
         .filter_map(|name| {
-            let shape = match engine.destination(&name).ok()? {
-                Destination::Objects(_) => "objects",
-                Destination::Images(_) => "images",
-                Destination::Videos(_) => "videos",
-            };
+            let shape = engine.shape_of(&name).ok()?;
             Some(DestinationInfo {
                 name,
-                shape: shape.into(),
+                shape: shape.as_str().into(),
             })
         })
         .collect();
@@ -452,7 +447,7 @@ pub async fn test_setup(shell: State<'_, Arc<Shell>>, full: bool) -> Reply<Vec<C
     Ok(rows(lines))
 }
 
-fn rows(lines: Vec<ferry_core::destination::cloudflare::CheckLine>) -> Vec<CheckRow> {
+fn rows(lines: Vec<ferry_core::CheckLine>) -> Vec<CheckRow> {
     lines
         .into_iter()
         .map(|l| CheckRow {

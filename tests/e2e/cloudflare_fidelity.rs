@@ -1,13 +1,10 @@
 //! Where ferry-cloudsim is as strict as Cloudflare, and Ferry copes as it must with the real
 //! service (issue 15): scheduled deletion at Stream's 30-day minimum, custom image ids with
-//! slashes, every way a token can be refused, image lookups past the first list page, the API
-//! router's answer to a path it cannot route, Images list bounds and rate-limit headers. Each
-//! rule here cites its source in the emulator's code and in tests/reference/README.md.
+//! slashes, every way a token can be refused, the API router's answer to a path it cannot
+//! route, Images list bounds and rate-limit headers. (Image lookups past the first list page are
+//! tested in the core, against the emulator run in process.) Each rule here cites its source in
+//! the emulator's code and in tests/reference/README.md.
 
-use ferry_core::credentials::Secret;
-use ferry_core::destination::ImageStore;
-use ferry_core::destination::cloudflare::api::Api;
-use ferry_core::destination::cloudflare::{ImagesDestination, ImagesOptions};
 use ferry_e2e::cloudsim::{self, ACCOUNT, CloudSim, TOKEN, curl};
 use ferry_e2e::ferry::Ferry;
 use ferry_e2e::media::{mp4, png};
@@ -167,36 +164,6 @@ fn every_token_refusal_carries_cloudflares_codes_and_ferry_says_fix_the_token() 
         assert!(!message.contains(token), "the token is never repeated");
         assert_eq!(ferry.status()[0]["state"], "failed", "kept in the queue");
     }
-}
-
-#[tokio::test]
-async fn finding_an_image_by_its_content_follows_the_list_past_the_first_page() {
-    let sim = CloudSim::start_with(100, 0, None, &["--list-page-max", "10"]);
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("{}/accounts/{ACCOUNT}/images/v1", sim.api);
-    for i in 0..25 {
-        let (image, _) = png(dir.path(), &format!("p{i}.png"), 8, 8, 500 + i);
-        let (s, text) = call(&[
-            "-H",
-            &format!("Authorization: Bearer {TOKEN}"),
-            "-F",
-            &format!("file=@{}", image.display()),
-            "-F",
-            &format!("metadata={}", json!({"ferry_hash": format!("hash-{i}")})),
-            &url,
-        ]);
-        assert_eq!(s, 200, "{text}");
-    }
-    let api = Api::new(
-        sim.api.parse().unwrap(),
-        ACCOUNT.into(),
-        Secret::new(TOKEN.to_string()),
-    );
-    let images = ImagesDestination::new("images", api, ImagesOptions::default());
-    // Newest first, ten a page: the oldest is on the third page.
-    let found = images.find_by_hash("hash-0").await.unwrap();
-    assert!(found.is_some(), "the oldest image is found on a later page");
-    assert!(images.find_by_hash("hash-none").await.unwrap().is_none());
 }
 
 #[test]

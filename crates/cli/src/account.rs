@@ -3,11 +3,11 @@
 //! printed.
 
 use crate::args::{AccountAction, AccountFields, AccountKindArg};
+use ferry_core::CheckOptions;
 use ferry_core::accounts::{Account, AccountKind, Accounts};
 use ferry_core::config::FerryHome;
 use ferry_core::connection::AccountDestinations;
 use ferry_core::credentials::Secret;
-use ferry_core::destination::check::CheckOptions;
 use ferry_core::keychain::Keychain;
 use ferry_core::provider::{Provider, Values};
 use ferry_core::{Error, Result};

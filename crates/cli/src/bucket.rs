@@ -2,11 +2,11 @@
 //! apply them with `--apply`. Only Ferry's own rule is replaced; other rules are kept.
 
 use crate::args::{BucketAction, BucketTarget};
+use ferry_core::Lifecycle;
 use ferry_core::Result;
 use ferry_core::bucket::Bucket;
 use ferry_core::config::{FerryHome, Settings};
 use ferry_core::connection::AccountDestinations;
-use ferry_core::destination::bucket::Lifecycle;
 use ferry_core::keychain::Keychain;
 use std::process::ExitCode;
 

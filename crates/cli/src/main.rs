@@ -15,9 +15,9 @@ mod watch;
 use args::{Cli, Command, Format};
 use clap::Parser;
 use ferry_core::AddOptions;
+use ferry_core::CheckOptions;
 use ferry_core::JobFilter;
 use ferry_core::config::FerryHome;
-use ferry_core::destination::check::CheckOptions;
 use ferry_core::events::Event;
 use ferry_core::job::{JobError, JobId, JobState, UploadJob};
 use ferry_core::urlfmt::UrlFormat;
@@ -367,7 +367,7 @@ pub(crate) fn exit(failed: bool) -> ExitCode {
 }
 
 /// Print check lines, one per step; whether all passed.
-fn show_checks(lines: Vec<ferry_core::destination::cloudflare::CheckLine>) -> bool {
+fn show_checks(lines: Vec<ferry_core::CheckLine>) -> bool {
     let mut ok = true;
     for line in lines {
         let mark = if line.ok { "✓" } else { "✗" };

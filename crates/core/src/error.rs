@@ -87,7 +87,7 @@ impl ErrorKind {
 
 /// An engine error: a kind, a human message, an optional server-requested delay, and the
 /// lower-level error it came from (kept for logs and debugging; decisions read the kind).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
@@ -104,6 +104,22 @@ impl PartialEq for Error {
 }
 
 impl Eq for Error {}
+
+/// Debug output shows the source as text, never its `Debug` form: a library's debug output can
+/// hold a whole reply, headers and all.
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind).field("message", &self.message);
+        if let Some(delay) = self.retry_after {
+            d.field("retry_after", &delay);
+        }
+        if let Some(source) = &self.source {
+            d.field("source", &format_args!("{source}"));
+        }
+        d.finish()
+    }
+}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

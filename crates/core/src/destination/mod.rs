@@ -242,7 +242,37 @@ pub enum Destination {
     Images(Arc<dyn ImageStore>),
 }
 
+/// What kind of store a destination is, for front ends that show or group destinations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Keys and bytes: S3, R2, GCS.
+    Objects,
+    /// Cloudflare Images.
+    Images,
+    /// Cloudflare Stream or a tus server.
+    Videos,
+}
+
+impl Shape {
+    /// The word the window's data uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Shape::Objects => "objects",
+            Shape::Images => "images",
+            Shape::Videos => "videos",
+        }
+    }
+}
+
 impl Destination {
+    pub fn shape(&self) -> Shape {
+        match self {
+            Destination::Objects(_) => Shape::Objects,
+            Destination::Videos(_) => Shape::Videos,
+            Destination::Images(_) => Shape::Images,
+        }
+    }
+
     pub fn name(&self) -> &str {
         match self {
             Destination::Objects(d) => d.name(),

@@ -188,8 +188,13 @@ impl Engine {
         self.clock.unix_secs()
     }
 
+    /// The shape of the destination named `name`, or a message saying how to configure it.
+    pub fn shape_of(&self, name: &str) -> Result<crate::Shape> {
+        self.destination(name).map(|d| d.shape())
+    }
+
     /// The destination named `name`, or a message saying how to configure it.
-    pub fn destination(&self, name: &str) -> Result<Destination> {
+    pub(crate) fn destination(&self, name: &str) -> Result<Destination> {
         if let Some(dest) = self.destinations.get(name) {
             return Ok(dest);
         }

@@ -106,13 +106,14 @@ impl Api {
         product: Product,
         what: &str,
     ) -> Result<Response> {
-        req.send().await.map_err(|e| transport(&e, product, what))
+        req.send().await.map_err(|e| transport(e, product, what))
     }
 }
 
-/// Map a transport failure (no reply).
-pub fn transport(e: &reqwest::Error, product: Product, what: &str) -> Error {
-    let chain = ferry_tus::redact::error_text(e);
+/// Map a transport failure (no reply). The failure is kept as the source without its URL (an
+/// upload URL can carry a one-time token).
+pub fn transport(e: reqwest::Error, product: Product, what: &str) -> Error {
+    let chain = ferry_tus::redact::error_text(&e);
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else if e.is_builder() {
@@ -127,6 +128,7 @@ pub fn transport(e: &reqwest::Error, product: Product, what: &str) -> Error {
             product.label()
         ),
     )
+    .with_source(e.without_url())
 }
 
 /// The largest API reply read: a page of images or videos is far smaller.
@@ -143,7 +145,7 @@ async fn read_capped(
     while let Some(chunk) = resp
         .chunk()
         .await
-        .map_err(|e| transport(&e, product, what))?
+        .map_err(|e| transport(e, product, what))?
     {
         if body.len() + chunk.len() > cap {
             return Err(Error::new(
@@ -344,6 +346,24 @@ pub fn failure(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_transport_failure_keeps_its_source_without_the_url() {
+        // A port nothing listens on: bind one, then free it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url = format!("http://127.0.0.1:{port}/upload?token=one-time-secret");
+        let e = reqwest::Client::new().get(&url).send().await.unwrap_err();
+        let err = transport(e, Product::Stream, "sending a chunk");
+        assert_eq!(err.kind(), ErrorKind::Network);
+        let source = std::error::Error::source(&err).expect("the failure is kept");
+        let chain = format!("{source} {err:?}");
+        assert!(!chain.contains("one-time-secret"), "{chain}");
+        assert!(!err.message().contains("one-time-secret"), "{err}");
+    }
 
     #[test]
     fn failures_name_what_to_fix() {

@@ -3,6 +3,8 @@
 //! probes each product so a missing permission is named before the first upload.
 
 pub mod api;
+#[cfg(test)]
+mod emulated;
 pub mod images;
 pub mod stream;
 

@@ -8,15 +8,23 @@ use crate::{Error, ErrorKind};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
-/// Describe an SDK failure of `what` (e.g. "uploading part 3") against destination `dest`.
+/// Describe an SDK failure of `what` (e.g. "uploading part 3") against destination `dest`; the
+/// SDK's error stays attached as the source.
 pub fn map<E>(err: SdkError<E, HttpResponse>, dest: &str, bucket: &str, what: &str) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    match &err {
+    describe(&err, dest, bucket, what).with_source(err)
+}
+
+fn describe<E>(err: &SdkError<E, HttpResponse>, dest: &str, bucket: &str, what: &str) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match err {
         SdkError::ConstructionFailure(_) => Error::config(format!(
             "{dest}: could not build the request for {what}: {}",
-            source_chain(&err)
+            source_chain(err)
         )),
         SdkError::TimeoutError(_) => Error::new(
             ErrorKind::Timeout,
@@ -33,7 +41,7 @@ where
                     ErrorKind::Io,
                     format!(
                         "{dest}: reading the file failed while {what}: {}",
-                        source_chain(&err)
+                        source_chain(err)
                     ),
                 );
             }
@@ -41,7 +49,7 @@ where
                 kind,
                 format!(
                     "{dest}: could not reach the server while {what} ({})",
-                    source_chain(&err)
+                    source_chain(err)
                 ),
             )
         }
@@ -49,7 +57,7 @@ where
             ErrorKind::Network,
             format!(
                 "{dest}: the server's reply was cut off or malformed while {what} ({})",
-                source_chain(&err)
+                source_chain(err)
             ),
         ),
         SdkError::ServiceError(service) => {
@@ -75,7 +83,7 @@ where
         }
         _ => Error::new(
             ErrorKind::Network,
-            format!("{dest}: {what} failed: {}", source_chain(&err)),
+            format!("{dest}: {what} failed: {}", source_chain(err)),
         ),
     }
 }
@@ -232,6 +240,16 @@ fn key_variables(dest: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sdks_error_is_kept_as_the_source() {
+        let err: SdkError<aws_sdk_s3::operation::head_object::HeadObjectError, HttpResponse> =
+            SdkError::timeout_error("no reply within 30 s");
+        let mapped = map(err, "r2", "course-files", "checking the object");
+        assert_eq!(mapped.kind(), ErrorKind::Timeout);
+        assert!(std::error::Error::source(&mapped).is_some());
+        assert!(format!("{mapped:?}").contains("source"), "{mapped:?}");
+    }
 
     #[test]
     fn status_table() {
