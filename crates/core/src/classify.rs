@@ -109,13 +109,33 @@ pub fn kind_of(content_type: &str) -> FileKind {
     }
 }
 
+/// Document formats that are zip files inside: Office Open XML, OpenDocument, EPUB.
+const ZIP_DOCUMENTS: &[&str] = &[
+    "application/epub+zip",
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+];
+
 /// The content type of `head` (the file's first bytes), falling back to the extension of `name`.
+/// A zip whose name says it is an office document or an e-book is that document: sniffing
+/// finds such files only when their parts come in a particular order, and Word, LibreOffice and
+/// e-book tools write them in different ones.
 pub fn content_type_of(head: &[u8], name: &str) -> String {
+    let by_name = mime_guess::from_path(name).first_raw();
     if let Some(found) = infer::get(head) {
-        return found.mime_type().to_string();
+        let sniffed = found.mime_type();
+        return match by_name {
+            Some(named) if sniffed == "application/zip" && ZIP_DOCUMENTS.contains(&named) => {
+                named.to_string()
+            }
+            _ => sniffed.to_string(),
+        };
     }
-    mime_guess::from_path(name)
-        .first_raw()
+    by_name
         .map(str::to_string)
         .unwrap_or_else(|| "application/octet-stream".to_string())
 }
@@ -145,6 +165,32 @@ mod tests {
             (PDF, "scan.jpg", "application/pdf", FileKind::Document),
             (MP4, "lesson.bin", "video/mp4", FileKind::Video),
             (ZIP, "bundle.zip", "application/zip", FileKind::Archive),
+            (
+                ZIP,
+                "Week 1 notes.docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                FileKind::Document,
+            ),
+            (
+                ZIP,
+                "grades.ODS",
+                "application/vnd.oasis.opendocument.spreadsheet",
+                FileKind::Document,
+            ),
+            (
+                ZIP,
+                "slides.pptx",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                FileKind::Document,
+            ),
+            (
+                ZIP,
+                "reader.epub",
+                "application/epub+zip",
+                FileKind::Document,
+            ),
+            // A PNG named like a document is still a PNG: only zips take their name's word.
+            (PNG, "fake.docx", "image/png", FileKind::Image),
             (
                 b"just some text",
                 "notes.txt",
