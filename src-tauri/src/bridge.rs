@@ -99,7 +99,7 @@ impl Bridge {
                         .job(JobId(id))
                         .ok()
                         .flatten()
-                        .map(|j| JobRow::from(&j))
+                        .map(|j| JobRow::of(&j, &engine))
                 };
                 let (status, alerts) = tally.note(&event, &row);
                 if matches!(

@@ -9,7 +9,7 @@ use ferry_core::RemoteFate;
 use ferry_core::accounts::{Account, AccountKind, Accounts};
 use ferry_core::config::SettingsEdit;
 use ferry_core::connection::AccountDestinations;
-use ferry_core::job::JobId;
+use ferry_core::job::{JobId, JobState};
 use ferry_core::keychain::Keychain;
 use ferry_core::manifest::{self, ManifestFormat};
 use ferry_core::urlfmt::UrlFormat;
@@ -69,7 +69,10 @@ pub async fn overview(shell: State<'_, Arc<Shell>>) -> Reply<Overview> {
 
 #[tauri::command]
 pub async fn jobs(shell: State<'_, Arc<Shell>>) -> Reply<Vec<JobRow>> {
-    blocking(&shell, |e| Ok(e.jobs()?.iter().map(JobRow::from).collect())).await
+    blocking(&shell, |e| {
+        Ok(e.jobs()?.iter().map(|j| JobRow::of(j, e)).collect())
+    })
+    .await
 }
 
 /// Start sending engine events to the window over `channel` (replacing an earlier one: a
@@ -100,7 +103,7 @@ pub async fn add_paths(
             .queued
             .iter()
             .filter_map(|id| e.job(*id).ok().flatten())
-            .map(|j| JobRow::from(&j))
+            .map(|j| JobRow::of(&j, e))
             .collect();
         Ok(IntakeReport {
             queued,
@@ -192,16 +195,20 @@ async fn link_text(
     id: i64,
     format: &str,
     expires_secs: Option<u64>,
-) -> Reply<String> {
+) -> Reply<LinkText> {
     let format = url_format(format)?;
     let engine = shell.session.engine();
     let job = engine.job(JobId(id))?.ok_or_else(|| IpcError {
         code: "not_found".into(),
         message: format!("there is no job {id}"),
     })?;
-    Ok(engine
+    let link = engine
         .link(&job, format, expires_secs.map(Duration::from_secs))
-        .await?)
+        .await?;
+    Ok(LinkText {
+        text: link.text,
+        expires_at: link.expires_at,
+    })
 }
 
 /// The text to paste for a job: its URL as raw, Markdown, HTML or a Stream embed; a signed
@@ -212,7 +219,7 @@ pub async fn link(
     id: i64,
     format: String,
     expires_secs: Option<u64>,
-) -> Reply<String> {
+) -> Reply<LinkText> {
     link_text(&shell, id, &format, expires_secs).await
 }
 
@@ -224,17 +231,58 @@ pub async fn copy_link(
     id: i64,
     format: String,
     expires_secs: Option<u64>,
-) -> Reply<String> {
-    let text = link_text(&shell, id, &format, expires_secs).await?;
-    shell.copy(&text)?;
-    Ok(text)
+) -> Reply<LinkText> {
+    let link = link_text(&shell, id, &format, expires_secs).await?;
+    shell.copy(&link.text)?;
+    Ok(link)
+}
+
+/// Put the links of the given done jobs on the clipboard, one per line, each in `preferred`
+/// where it fits the job and in the job's own default otherwise (a PDF has no player).
+#[tauri::command]
+pub async fn copy_links(
+    shell: State<'_, Arc<Shell>>,
+    ids: Vec<i64>,
+    preferred: String,
+) -> Reply<CopiedLinks> {
+    let preferred = url_format(&preferred)?;
+    let engine = shell.session.engine();
+    let mut lines = Vec::new();
+    let mut first_expiry: Option<i64> = None;
+    for id in ids {
+        let Some(job) = engine.job(JobId(id))? else {
+            continue;
+        };
+        let formats = engine.link_choices(&job).formats;
+        if job.state != JobState::Done || formats.is_empty() {
+            continue;
+        }
+        let format = if formats.contains(&preferred) {
+            preferred
+        } else {
+            formats[0]
+        };
+        let link = engine.link(&job, format, None).await?;
+        first_expiry = match (first_expiry, link.expires_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        lines.push(link.text);
+    }
+    if !lines.is_empty() {
+        shell.copy(&lines.join("\n"))?;
+    }
+    Ok(CopiedLinks {
+        count: lines.len() as u32,
+        first_expiry,
+    })
 }
 
 /// Open a job's link in the browser. Only web links are opened: whatever a destination hands
 /// back, the system's opener is never asked to run a file or another scheme.
 #[tauri::command]
 pub async fn open_link(shell: State<'_, Arc<Shell>>, id: i64) -> Reply<()> {
-    let url = link_text(&shell, id, "raw", None).await?;
+    let url = link_text(&shell, id, "raw", None).await?.text;
     if !is_web_link(&url) {
         return Err(IpcError {
             code: "invalid_input".into(),

@@ -6,6 +6,7 @@
 //! The TypeScript side (`ui/src/lib/bindings.ts`) is generated from these types by ts-rs; a test
 //! fails when it is stale.
 
+use ferry_core::Engine;
 use ferry_core::events::Event;
 use ferry_core::job::{JobState, UploadJob};
 use serde::{Deserialize, Serialize};
@@ -69,11 +70,34 @@ pub struct JobRow {
     pub created_at: i64,
     #[ts(type = "number")]
     pub updated_at: i64,
+    /// The link formats that fit this job, the default first; empty until it is done.
+    #[ts(type = "Array<\"raw\" | \"markdown\" | \"html\" | \"iframe\">")]
+    pub formats: Vec<String>,
+    /// Its destination is private: each link copied is signed and stops working after a while.
+    pub expiring: bool,
+}
+
+impl JobRow {
+    /// The row of `j`, with the link choices `engine` gives it.
+    pub fn of(j: &UploadJob, engine: &Engine) -> Self {
+        let mut row = JobRow::from(j);
+        if j.state == JobState::Done {
+            let choices = engine.link_choices(j);
+            row.formats = choices
+                .formats
+                .iter()
+                .map(|f| f.as_str().to_string())
+                .collect();
+            row.expiring = choices.expiring;
+        }
+        row
+    }
 }
 
 impl From<&UploadJob> for JobRow {
     fn from(j: &UploadJob) -> Self {
         let result = j.result.clone().unwrap_or_default();
+        let path = j.file.path.display().to_string();
         let bytes_done = if j.state == JobState::Done {
             j.file.size
         } else {
@@ -82,7 +106,6 @@ impl From<&UploadJob> for JobRow {
         JobRow {
             id: j.id.0,
             name: j.display_name.clone(),
-            path: j.file.path.display().to_string(),
             folder: j
                 .file
                 .path
@@ -99,17 +122,45 @@ impl From<&UploadJob> for JobRow {
             size: j.file.size,
             bytes_done,
             state: j.state.as_str().to_string(),
+            // The row names the file: its message starts with what happened, not the path.
             error: j.error.as_ref().map(|e| IpcError {
                 code: e.code.clone(),
-                message: e.message.clone(),
+                message: e
+                    .message
+                    .strip_prefix(&format!("{path}: "))
+                    .unwrap_or(&e.message)
+                    .to_string(),
             }),
             url: result.url,
             links: result.links,
             duplicate_of: j.duplicate_of.map(|d| d.0),
             created_at: j.created_at,
             updated_at: j.updated_at,
+            formats: Vec::new(),
+            expiring: false,
+            path,
         }
     }
+}
+
+/// A link to paste, and when it stops working.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkText {
+    pub text: String,
+    /// Unix seconds; `None`: the link does not expire.
+    #[ts(type = "number | null")]
+    pub expires_at: Option<i64>,
+}
+
+/// Several links copied at once, one per line.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CopiedLinks {
+    pub count: u32,
+    /// When the first of them stops working (Unix seconds); `None`: none expires.
+    #[ts(type = "number | null")]
+    pub first_expiry: Option<i64>,
 }
 
 /// A path that could not be queued.
@@ -177,6 +228,18 @@ pub enum UiEvent {
         id: Option<i64>,
         message: String,
     },
+    /// A request for the job failed for a reason that may pass; it is tried again in `in_ms`.
+    #[serde(rename_all = "camelCase")]
+    Retrying {
+        #[ts(type = "number")]
+        id: i64,
+        attempt: u32,
+        attempts: u32,
+        #[ts(type = "number")]
+        in_ms: u64,
+        code: String,
+        message: String,
+    },
     #[serde(rename_all = "camelCase")]
     Folder {
         root: String,
@@ -230,6 +293,21 @@ impl UiEvent {
             },
             Event::Notice { id, message } => UiEvent::Notice {
                 id: Some(id.0),
+                message: message.clone(),
+            },
+            Event::Retrying {
+                id,
+                attempt,
+                attempts,
+                delay,
+                code,
+                message,
+            } => UiEvent::Retrying {
+                id: id.0,
+                attempt: *attempt,
+                attempts: *attempts,
+                in_ms: delay.as_millis() as u64,
+                code: code.to_string(),
                 message: message.clone(),
             },
             Event::FolderScanned {
@@ -460,6 +538,8 @@ pub fn typescript() -> String {
     let decls = [
         IpcError::decl(),
         JobRow::decl(),
+        LinkText::decl(),
+        CopiedLinks::decl(),
         RejectedPath::decl(),
         IntakeReport::decl(),
         DestinationInfo::decl(),

@@ -51,6 +51,7 @@ pub fn run() {
             commands::delete_remote,
             commands::link,
             commands::copy_link,
+            commands::copy_links,
             commands::open_link,
             commands::export_manifest,
             commands::accounts,

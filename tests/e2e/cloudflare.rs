@@ -339,8 +339,38 @@ fn private_videos_and_images_get_signed_links() {
         403,
         "a private video does not play without a token"
     );
+    // A video is pasted as its player, signed like its playlist: the link is the watch page,
+    // the HTML and the embed are the player's iframe (a <video> of an HLS playlist plays only
+    // in Safari).
     let fresh = ferry.run(&["url", &v["id"].to_string(), "--expires", "2h"]);
-    assert_eq!(fetch(fresh.stdout.trim()).0, 200);
+    let watch = fresh.stdout.trim();
+    assert!(watch.ends_with("/watch") && !watch.contains(uid), "{watch}");
+    assert_eq!(fetch(watch).0, 200);
+    assert!(fresh.stderr.contains("stops working"), "{}", fresh.stderr);
+    for format in ["html", "iframe"] {
+        let embed = ferry.run(&["url", &v["id"].to_string(), "--format", format]);
+        assert_eq!(embed.code, 0, "{}", embed.stderr);
+        let src = embed.stdout.split("src=\"").nth(1).unwrap();
+        let src = src.split('"').next().unwrap();
+        assert!(src.ends_with("/iframe") && !src.contains(uid), "{src}");
+        let (code, page) = fetch(src);
+        assert_eq!(code, 200, "{format}: {src}");
+        assert!(
+            String::from_utf8_lossy(&page).contains("<video"),
+            "{format}"
+        );
+    }
+    let bare_player = format!("{}/stream-delivery/{uid}/iframe", sim.base);
+    assert_eq!(fetch(&bare_player).0, 403, "the player needs the token too");
+    // An image has no player to embed.
+    let i = by_name(&lines, "answers.png");
+    let no_embed = ferry.run(&["url", &i["id"].to_string(), "--format", "iframe"]);
+    assert_eq!(no_embed.code, 2, "{}", no_embed.stdout);
+    assert!(
+        no_embed.stderr.contains("only Stream videos"),
+        "{}",
+        no_embed.stderr
+    );
     // Stream signs playback for at most 24 hours: a longer "expiring" link is refused, not
     // quietly shortened.
     let long = ferry.run(&["url", &v["id"].to_string(), "--expires", "2d"]);

@@ -171,7 +171,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 Format::Html => UrlFormat::Html,
                 Format::Iframe => UrlFormat::Iframe,
             };
-            println!("{}", engine.link(&job, format, expires).await?);
+            let link = engine.link(&job, format, expires).await?;
+            println!("{}", link.text);
+            if let Some(when) = link
+                .expires_at
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            {
+                eprintln!(
+                    "This link stops working at {} (UTC).",
+                    when.format("%Y-%m-%d %H:%M")
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Account { action } => account::run(action).await,

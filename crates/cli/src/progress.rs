@@ -51,6 +51,21 @@ pub fn spawn(engine: &Engine, quiet: bool) -> Option<tokio::task::JoinHandle<()>
                 Ok(Event::Progress { id, bytes_done, .. }) => {
                     if let Some(bar) = bars.get(&id.0) {
                         bar.set_position(bytes_done);
+                        bar.set_message("");
+                    }
+                }
+                Ok(Event::Retrying {
+                    id,
+                    attempt,
+                    attempts,
+                    delay,
+                    ..
+                }) => {
+                    if let Some(bar) = bars.get(&id.0) {
+                        bar.set_message(format!(
+                            "retrying in {:.0} s ({attempt} of {attempts} attempts failed)",
+                            delay.as_secs_f64().ceil()
+                        ));
                     }
                 }
                 Ok(Event::Notice { message, .. }) => {

@@ -40,6 +40,16 @@ pub enum Event {
         id: JobId,
         message: String,
     },
+    /// A request for the job failed for a reason that may pass (the network, a busy server);
+    /// it is tried again after `delay`. `attempt` of `attempts` failed.
+    Retrying {
+        id: JobId,
+        attempt: u32,
+        attempts: u32,
+        delay: std::time::Duration,
+        code: &'static str,
+        message: String,
+    },
     Cancelled {
         id: JobId,
     },

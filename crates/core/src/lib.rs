@@ -44,7 +44,7 @@ pub use destination::Shape;
 pub use destination::bucket::Lifecycle;
 pub use destination::check::CheckOptions;
 pub use destination::cloudflare::CheckLine;
-pub use engine::{AddOptions, Engine, Intake};
+pub use engine::{AddOptions, Engine, Intake, Link, LinkChoices};
 pub use error::{Error, ErrorKind, Result};
 pub use intake::Rejected;
 pub use queue::RemoteFate;

@@ -62,17 +62,20 @@ impl RetryPolicy {
     }
 
     /// Run `op` until it succeeds, fails permanently, or attempts run out. Attempts count from 1.
+    /// `waiting` hears of each wait before it starts.
     pub async fn run<T, F, Fut>(
         &self,
         clock: &dyn Clock,
         rng: &mut fastrand::Rng,
+        waiting: &(dyn Fn(Wait<'_>) + Sync),
         op: F,
     ) -> Result<T>
     where
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        self.run_judged(clock, rng, Error::is_temporary, op).await
+        self.run_judged(clock, rng, Error::is_temporary, waiting, op)
+            .await
     }
 
     /// Run a question (a request that changes nothing: HEAD, a GET, a list): besides temporary
@@ -83,6 +86,7 @@ impl RetryPolicy {
         &self,
         clock: &dyn Clock,
         rng: &mut fastrand::Rng,
+        waiting: &(dyn Fn(Wait<'_>) + Sync),
         op: F,
     ) -> Result<T>
     where
@@ -93,6 +97,7 @@ impl RetryPolicy {
             clock,
             rng,
             |e| e.is_temporary() || e.kind() == crate::ErrorKind::Protocol,
+            waiting,
             op,
         )
         .await
@@ -103,6 +108,7 @@ impl RetryPolicy {
         clock: &dyn Clock,
         rng: &mut fastrand::Rng,
         retryable: fn(&Error) -> bool,
+        waiting: &(dyn Fn(Wait<'_>) + Sync),
         mut op: F,
     ) -> Result<T>
     where
@@ -116,6 +122,12 @@ impl RetryPolicy {
                 Err(err) => match self.delay_if(attempt, &err, rng.f64(), retryable(&err)) {
                     Some(delay) => {
                         tracing::debug!(attempt, ?delay, error = %err, "retrying");
+                        waiting(Wait {
+                            failed_attempt: attempt,
+                            attempts: self.max_attempts,
+                            delay,
+                            error: &err,
+                        });
                         clock.sleep(delay).await;
                         attempt += 1;
                     }
@@ -129,6 +141,16 @@ impl RetryPolicy {
             }
         }
     }
+}
+
+/// A wait before trying again: which attempt failed, of how many, how long until the next, and
+/// why.
+#[derive(Debug, Clone, Copy)]
+pub struct Wait<'a> {
+    pub failed_attempt: u32,
+    pub attempts: u32,
+    pub delay: Duration,
+    pub error: &'a Error,
 }
 
 /// Parse an HTTP `Retry-After` value: delta-seconds or an HTTP date.
@@ -227,7 +249,7 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(1);
         let mut calls = 0;
         let out = policy()
-            .run(&clock, &mut rng, |attempt| {
+            .run(&clock, &mut rng, &|_| {}, |attempt| {
                 calls += 1;
                 async move {
                     if attempt < 3 {
@@ -255,7 +277,7 @@ mod tests {
         let clock = ManualClock::new(SystemTime::UNIX_EPOCH);
         let mut rng = fastrand::Rng::with_seed(1);
         let err = policy()
-            .run(&clock, &mut rng, |_| async {
+            .run(&clock, &mut rng, &|_| {}, |_| async {
                 Err::<(), _>(Error::new(ErrorKind::Unauthenticated, "bad key"))
             })
             .await
@@ -273,7 +295,7 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(1);
         let mut calls = 0;
         let answered = policy()
-            .run_question(&clock, &mut rng, |attempt| {
+            .run_question(&clock, &mut rng, &|_| {}, |attempt| {
                 calls += 1;
                 async move {
                     if attempt < 3 {
@@ -288,7 +310,9 @@ mod tests {
         assert_eq!((answered, calls), (3, 3));
         let clock = ManualClock::new(SystemTime::UNIX_EPOCH);
         let err = policy()
-            .run(&clock, &mut rng, |_| async { Err::<(), _>(garbled()) })
+            .run(&clock, &mut rng, &|_| {}, |_| async {
+                Err::<(), _>(garbled())
+            })
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Protocol, "not relabelled");

@@ -12,6 +12,15 @@ pub enum UrlFormat {
 }
 
 impl UrlFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrlFormat::Raw => "raw",
+            UrlFormat::Markdown => "markdown",
+            UrlFormat::Html => "html",
+            UrlFormat::Iframe => "iframe",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "raw" => Some(UrlFormat::Raw),

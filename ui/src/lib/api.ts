@@ -12,6 +12,8 @@ import type {
   IntakeReport,
   IpcError,
   JobRow,
+  LinkText,
+  CopiedLinks,
   NewAccount,
   Overview,
   SettingsForm,
@@ -19,7 +21,8 @@ import type {
   UiEvent,
 } from "./bindings";
 
-export type LinkFormat = "raw" | "markdown" | "html" | "iframe";
+import type { LinkFormat } from "./jobs";
+export type { LinkFormat };
 
 /** Every failure from Rust is an IpcError; anything else (a bug, a lost IPC) is wrapped as one. */
 export function asIpcError(e: unknown): IpcError {
@@ -52,9 +55,11 @@ export const api = {
   resumeAll: () => call<number>("resume_all"),
   cancel: (ids: number[]) => call<number>("cancel", { ids }),
   deleteRemote: (ids: number[]) => call<number>("delete_remote", { ids }),
-  link: (id: number, format: LinkFormat, expiresSecs: number | null = null) => call<string>("link", { id, format, expiresSecs }),
+  link: (id: number, format: LinkFormat, expiresSecs: number | null = null) => call<LinkText>("link", { id, format, expiresSecs }),
   copyLink: (id: number, format: LinkFormat, expiresSecs: number | null = null) =>
-    call<string>("copy_link", { id, format, expiresSecs }),
+    call<LinkText>("copy_link", { id, format, expiresSecs }),
+  /** Each done job's link on its own line, in `preferred` where it fits the job, else the job's default. */
+  copyLinks: (ids: number[], preferred: LinkFormat) => call<CopiedLinks>("copy_links", { ids, preferred }),
   openLink: (id: number) => call<void>("open_link", { id }),
   exportManifest: (ids: number[], format: "csv" | "json") => call<string | null>("export_manifest", { ids, format }),
   accounts: () => call<AccountRow[]>("accounts"),

@@ -7,7 +7,27 @@ export type JobRow = { id: number, name: string, path: string,
 /**
  * The folder the file was added from (its parent), for filtering by course.
  */
-folder: string, kind: "image" | "video" | "audio" | "document" | "archive" | "other", destination: string, key: string, size: number, bytesDone: number, state: "queued" | "uploading" | "processing" | "paused" | "done" | "failed" | "cancelled" | "deleted", error: IpcError | null, url: string | null, links: { [key in string]?: string }, duplicateOf: number | null, createdAt: number, updatedAt: number, };
+folder: string, kind: "image" | "video" | "audio" | "document" | "archive" | "other", destination: string, key: string, size: number, bytesDone: number, state: "queued" | "uploading" | "processing" | "paused" | "done" | "failed" | "cancelled" | "deleted", error: IpcError | null, url: string | null, links: { [key in string]?: string }, duplicateOf: number | null, createdAt: number, updatedAt: number, 
+/**
+ * The link formats that fit this job, the default first; empty until it is done.
+ */
+formats: Array<"raw" | "markdown" | "html" | "iframe">, 
+/**
+ * Its destination is private: each link copied is signed and stops working after a while.
+ */
+expiring: boolean, };
+
+export type LinkText = { text: string, 
+/**
+ * Unix seconds; `None`: the link does not expire.
+ */
+expiresAt: number | null, };
+
+export type CopiedLinks = { count: number, 
+/**
+ * When the first of them stops working (Unix seconds); `None`: none expires.
+ */
+firstExpiry: number | null, };
 
 export type RejectedPath = { path: string, error: IpcError, };
 
@@ -33,7 +53,7 @@ problems: Array<IpcError>,
  */
 demo: boolean, home: string, };
 
-export type UiEvent = { "type": "job", job: JobRow, } | { "type": "progress", id: number, bytesDone: number, total: number, } | { "type": "processing", id: number, pct: number | null, } | { "type": "notice", id: number | null, message: string, } | { "type": "folder", root: string, files: number, pending: number, tookMs: number, } | { "type": "problem", path: string | null, message: string, } | { "type": "queued", count: number, } | { "type": "deletions", path: string, held: number, } | { "type": "reloaded" };
+export type UiEvent = { "type": "job", job: JobRow, } | { "type": "progress", id: number, bytesDone: number, total: number, } | { "type": "processing", id: number, pct: number | null, } | { "type": "notice", id: number | null, message: string, } | { "type": "retrying", id: number, attempt: number, attempts: number, inMs: number, code: string, message: string, } | { "type": "folder", root: string, files: number, pending: number, tookMs: number, } | { "type": "problem", path: string | null, message: string, } | { "type": "queued", count: number, } | { "type": "deletions", path: string, held: number, } | { "type": "reloaded" };
 
 export type AccountRow = { name: string, 
 /**

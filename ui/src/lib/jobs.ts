@@ -18,19 +18,30 @@ export interface Filter {
 
 export const NO_FILTER: Filter = { search: "", destination: "", state: "", folder: "", sinceSecs: 0 };
 
-/** Jobs by id, plus a speed meter per uploading job. */
+/** A job waiting to try again: until when (ms since the epoch), and why. */
+export interface RetryWait {
+  untilMs: number;
+  attempt: number;
+  attempts: number;
+  message: string;
+}
+
+/** Jobs by id, plus a speed meter per uploading job and the wait of each job about to retry. */
 export class JobTable {
   rows = new Map<number, JobRow>();
   processingPct = new Map<number, number | null>();
+  retries = new Map<number, RetryWait>();
   private meters = new Map<number, SpeedMeter>();
 
   replaceAll(rows: JobRow[]): void {
     this.rows = new Map(rows.map((r) => [r.id, r]));
     this.meters.clear();
+    this.retries.clear();
   }
 
   upsert(row: JobRow): void {
     this.rows.set(row.id, row);
+    this.retries.delete(row.id);
     if (row.state !== "uploading") this.meters.delete(row.id);
   }
 
@@ -49,7 +60,18 @@ export class JobTable {
           this.meters.set(event.id, meter);
         }
         meter.add(nowMs, event.bytesDone);
+        if (event.bytesDone > row.bytesDone) this.retries.delete(event.id);
         this.rows.set(event.id, { ...row, bytesDone: event.bytesDone, size: event.total || row.size, state: "uploading" });
+        return true;
+      }
+      case "retrying": {
+        if (!this.rows.has(event.id)) return false;
+        this.retries.set(event.id, {
+          untilMs: nowMs + event.inMs,
+          attempt: event.attempt,
+          attempts: event.attempts,
+          message: event.message,
+        });
         return true;
       }
       case "processing": {
@@ -105,8 +127,13 @@ export function filterRows(rows: JobRow[], f: Filter, nowSecs: number): JobRow[]
   return rows.filter((r) => matches(r, f, nowSecs));
 }
 
-/** Which actions a row offers, by state. */
-export function actionsFor(row: JobRow): Array<"pause" | "resume" | "cancel" | "retry" | "copy" | "open" | "delete"> {
+export type RowAction = "pause" | "resume" | "cancel" | "retry" | "copy" | "more" | "details";
+
+/**
+ * Which actions a row shows, by state. Opening, other formats and deleting from the cloud sit
+ * behind "More…", one step away from Copy, so no slip of the mouse breaks a course's links.
+ */
+export function actionsFor(row: JobRow): RowAction[] {
   switch (row.state) {
     case "queued":
     case "uploading":
@@ -116,14 +143,31 @@ export function actionsFor(row: JobRow): Array<"pause" | "resume" | "cancel" | "
     case "paused":
       return ["resume", "cancel"];
     case "failed":
-      return ["retry", "cancel"];
+      return ["retry", "details", "cancel"];
     case "cancelled":
       return ["retry"];
     case "done":
-      return row.duplicateOf === null ? ["copy", "open", "delete"] : ["copy", "open"];
+      return ["copy", "more"];
     default:
       return [];
   }
+}
+
+export type LinkFormat = "raw" | "markdown" | "html" | "iframe";
+
+/** The format a row's Copy uses: the preferred one where it fits the row, else the row's own default. */
+export function copyFormat(row: JobRow, preferred: string): LinkFormat | null {
+  const fallback = row.formats[0];
+  if (fallback === undefined) return null;
+  return row.formats.includes(preferred as LinkFormat) ? (preferred as LinkFormat) : fallback;
+}
+
+/** An error message as what happened and what to do: the fix follows the last "; " (Ferry's messages end with it). */
+export function splitError(message: string): { what: string; fix: string | null } {
+  const at = message.lastIndexOf("; ");
+  if (at < 0) return { what: message, fix: null };
+  const fix = message.slice(at + 2).trim();
+  return { what: message.slice(0, at).trim(), fix: fix ? fix.charAt(0).toUpperCase() + fix.slice(1) : null };
 }
 
 /** The row-window a virtual list renders: first index and count, with `overscan` rows either side. */

@@ -43,8 +43,10 @@ class AppState {
   /** Bumped when a folder's held deletions change, so the Folders screen reads them again. */
   deletionsVersion = $state(0);
   problems = $state<string[]>([]);
-  linkFormat = $state<LinkFormat | "signed">("raw");
-  expirySecs = $state(86400);
+  /** The link format Copy uses where it fits a row (a PDF has no player: it takes its own default). */
+  linkFormat = $state<LinkFormat>("raw");
+  /** Dialogs open now: toasts show inside the top one, above its backdrop. */
+  dialogs = $state(0);
   loaded = $state(false);
   table = new JobTable();
   private pending: UiEvent[] = [];
@@ -63,7 +65,8 @@ class AppState {
       await this.refresh();
       const settings = await api.settings();
       this.prefs = settings.desktop;
-      this.linkFormat = (settings.desktop.linkFormat as LinkFormat) || "raw";
+      const preferred = settings.desktop.linkFormat;
+      this.linkFormat = preferred === "markdown" || preferred === "html" || preferred === "iframe" ? preferred : "raw";
     } catch (e) {
       this.fail(asIpcError(e));
     } finally {
@@ -151,6 +154,19 @@ class AppState {
     const id = ++this.toastId;
     this.toasts = [...this.toasts.slice(-4), { id, kind, text }];
     setTimeout(() => this.dismiss(id), kind === "error" ? 12000 : 5000);
+  }
+
+  /** Copy a job's link and say how long it works. */
+  async copyLink(id: number, format: LinkFormat, expiresSecs: number | null = null): Promise<boolean> {
+    const link = await this.act(() => api.copyLink(id, format, expiresSecs));
+    if (link === undefined) return false;
+    this.toast("info", link.expiresAt ? this.t("job.copiedUntil", { when: this.when(link.expiresAt) }) : this.t("job.copiedForever"));
+    return true;
+  }
+
+  /** A moment as the user reads it, in their language (`secs`: Unix seconds). */
+  when(secs: number): string {
+    return new Intl.DateTimeFormat(this.lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(secs * 1000));
   }
 
   /** Change the window's preferences and keep them. */

@@ -62,8 +62,15 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     duplicateOf: null,
     createdAt: Math.floor(Date.now() / 1000),
     updatedAt: Math.floor(Date.now() / 1000),
+    formats: [],
+    expiring: false,
     ...extra,
   };
+}
+
+/** The link formats the engine gives a done job: a Stream video is pasted as its player. */
+function formatsOf(job: JobRow): JobRow["formats"] {
+  return job.destination === "stream" ? ["iframe", "raw", "markdown"] : ["raw", "html", "markdown"];
 }
 
 /** Upload `job` in four progress steps, then finish (or fail, when told to). */
@@ -79,8 +86,8 @@ function run(job: JobRow) {
     const failure = failNext;
     failNext = null;
     const done: JobRow = failure
-      ? { ...job, state: "failed", error: { code: "permission_denied", message: `${job.path}: ${failure}` } }
-      : { ...job, state: "done", bytesDone: job.size, url: `https://media.example.com/${job.key}` };
+      ? { ...job, state: "failed", error: { code: "permission_denied", message: failure } }
+      : { ...job, state: "done", bytesDone: job.size, url: `https://media.example.com/${job.key}`, formats: formatsOf(job), expiring: false };
     jobs.set(job.id, done);
     send({ type: "job", job: done });
   };
@@ -155,9 +162,15 @@ function handle(cmd: string, args: Args): unknown {
     case "link": {
       const job = jobs.get(args.id as number);
       if (!job) throw { code: "not_found", message: `there is no job ${String(args.id)}` };
-      const text = link(job, args.format as string, (args.expiresSecs as number | null) ?? null);
+      const expires = (args.expiresSecs as number | null) ?? (job.expiring ? 604800 : null);
+      const text = link(job, args.format as string, expires);
       if (cmd === "copy_link") clipboard = text;
-      return text;
+      return { text, expiresAt: expires ? Math.floor(Date.now() / 1000) + expires : null };
+    }
+    case "copy_links": {
+      const texts = ids.map((id) => jobs.get(id)).filter((j): j is JobRow => j?.state === "done").map((j) => link(j, "raw", null));
+      clipboard = texts.join("\n");
+      return { count: texts.length, firstExpiry: null };
     }
     case "delete_remote":
       for (const id of ids) {
@@ -250,7 +263,7 @@ const control = {
   /** `n` finished jobs at once, as a long history looks after a reload. */
   seed(n: number) {
     for (let i = 0; i < n; i++) {
-      const job = makeJob(`/courses/Course ${i % 20}/Module ${i % 7}/file ${i}.pdf`, { state: "done", bytesDone: 4_000_000 });
+      const job = makeJob(`/courses/Course ${i % 20}/Module ${i % 7}/file ${i}.pdf`, { state: "done", bytesDone: 4_000_000, formats: ["raw", "html", "markdown"] });
       jobs.set(job.id, { ...job, url: `https://media.example.com/${job.key}` });
     }
   },

@@ -38,14 +38,23 @@ test("first run: the welcome leads to the queue; adding files shows progress, th
   assert.match(await intro.locator(".url").textContent(), /^https:\/\/media\.example\.com\/documents\/intro\.pdf$/);
 
   await page.getByRole("radio", { name: "Markdown" }).check({ force: true });
-  await intro.getByRole("button", { name: "Copy link" }).click();
+  await intro.getByRole("button", { name: "Copy Markdown" }).click();
   await intro.getByText("Copied").waitFor();
   assert.equal(await page.evaluate(() => globalThis.ferryMock.clipboard), "[intro.pdf](https://media.example.com/documents/intro.pdf)");
 
-  await page.getByRole("radio", { name: "Signed link" }).check({ force: true });
-  await page.getByRole("combobox").filter({ hasText: "1 day" }).selectOption({ label: "7 days" });
+  // A PDF has no player: with "Player embed" preferred, its Copy still gives its link.
+  await page.getByRole("radio", { name: "Player embed" }).check({ force: true });
   await intro.getByRole("button", { name: "Copy link" }).click();
-  assert.deepEqual((await calls(page, "copy_link")).at(-1), { id: 1, format: "raw", expiresSecs: 604800 });
+  assert.deepEqual((await calls(page, "copy_link")).at(-1), { id: 1, format: "raw", expiresSecs: null });
+  // Every format that fits, with the text it copies, under More….
+  await intro.getByRole("button", { name: "More…" }).click();
+  const links = page.getByRole("dialog", { name: "Links for intro.pdf" });
+  await links.getByRole("textbox", { name: "HTML" }).waitFor();
+  assert.equal(await links.getByRole("textbox", { name: "Player embed" }).count(), 0, "no player for a PDF");
+  await links.locator("[data-copy=html]").click();
+  assert.equal(await page.evaluate(() => globalThis.ferryMock.clipboard), '<a href="https://media.example.com/documents/intro.pdf">intro.pdf</a>');
+  await shot(page, "links");
+  await page.keyboard.press("Escape");
   assert.deepEqual(page.errors, []);
 });
 
@@ -59,8 +68,12 @@ test("a failed upload shows what went wrong and retries with one click", async (
   await page.getByRole("button", { name: "Add files…" }).click();
   const row = page.getByRole("listitem", { name: /diagram\.png, Failed/ });
   await row.waitFor();
-  assert.match(await row.getByRole("alert").textContent(), /diagram\.png: Cloudflare Images: .*Images Write/);
+  assert.match(await row.getByRole("alert").textContent(), /Cloudflare Images: .*Images Write/);
   await shot(page, "failed");
+  await row.getByRole("button", { name: "Details…" }).click();
+  const details = page.getByRole("dialog", { name: "diagram.png" });
+  assert.equal(await details.locator("dd").last().textContent(), "Give it Images Write");
+  await page.keyboard.press("Escape");
   await row.getByRole("button", { name: "Retry" }).click();
   await page.getByRole("listitem", { name: /diagram\.png, Done/ }).waitFor();
   assert.deepEqual((await calls(page, "retry")).at(-1), { ids: [1] });
@@ -69,14 +82,22 @@ test("a failed upload shows what went wrong and retries with one click", async (
 test("deleting from the cloud asks first, and cancelling keeps the file", async () => {
   const page = await open(b, site.url, "ferryMock.skipWelcome(); ferryMock.seed(3);");
   const row = page.getByRole("listitem", { name: /file 2\.pdf/ });
-  await row.getByRole("button", { name: "Delete from cloud" }).click();
-  const dialog = page.getByRole("dialog", { name: "Delete from cloud" });
-  await dialog.getByText("Links to it stop working").waitFor();
-  await page.keyboard.press("Escape");
+  assert.equal(await row.getByRole("button", { name: /Delete/ }).count(), 0, "no delete beside Copy");
+  await row.getByRole("button", { name: "More…" }).click();
+  const links = page.getByRole("dialog", { name: "Links for file 2.pdf" });
+  await links.getByRole("button", { name: "Delete from cloud…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Delete from cloud…" });
+  await dialog.getByText("broken link").waitFor();
+  // The safe choice has the focus: Enter keeps the file.
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Keep it");
+  await page.keyboard.press("Enter");
   await dialog.waitFor({ state: "detached" });
-  assert.equal((await calls(page, "delete_remote")).length, 0, "Escape deletes nothing");
-  await row.getByRole("button", { name: "Delete from cloud" }).click();
-  await dialog.getByRole("button", { name: "Delete from cloud" }).click();
+  await page.keyboard.press("Escape");
+  await links.waitFor({ state: "detached" });
+  assert.equal((await calls(page, "delete_remote")).length, 0, "Enter and Escape delete nothing");
+  await row.getByRole("button", { name: "More…" }).click();
+  await links.getByRole("button", { name: "Delete from cloud…" }).click();
+  await dialog.getByRole("button", { name: "Delete from cloud…" }).click();
   assert.deepEqual((await calls(page, "delete_remote")).at(-1), { ids: [3] });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobRow } from "../../src/lib/bindings";
-import { actionsFor, filterRows, JobTable, NO_FILTER, visibleRange } from "../../src/lib/jobs";
+import { actionsFor, copyFormat, filterRows, JobTable, NO_FILTER, splitError, visibleRange } from "../../src/lib/jobs";
 
 function row(id: number, extra: Partial<JobRow> = {}): JobRow {
   return {
@@ -20,6 +20,8 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     duplicateOf: null,
     createdAt: 1_000_000,
     updatedAt: 1_000_000,
+    formats: [],
+    expiring: false,
     ...extra,
   };
 }
@@ -76,15 +78,44 @@ describe("actions", () => {
     ["queued", ["pause", "cancel"]],
     ["uploading", ["pause", "cancel"]],
     ["paused", ["resume", "cancel"]],
-    ["failed", ["retry", "cancel"]],
-    ["done", ["copy", "open", "delete"]],
+    ["failed", ["retry", "details", "cancel"]],
+    ["done", ["copy", "more"]],
     ["deleted", []],
   ] as const)("a %s job offers %j", (state, want) => {
     expect(actionsFor(row(1, { state }))).toEqual(want);
   });
 
-  it("a duplicate cannot delete what another job uploaded", () => {
-    expect(actionsFor(row(2, { state: "done", duplicateOf: 1 }))).toEqual(["copy", "open"]);
+  it("Copy takes the preferred format where it fits, else the row's default", () => {
+    const video = row(4, { state: "done", formats: ["iframe", "raw", "markdown"] });
+    const pdf = row(5, { state: "done", formats: ["raw", "html", "markdown"] });
+    expect(copyFormat(video, "iframe")).toBe("iframe");
+    expect(copyFormat(video, "html")).toBe("iframe");
+    expect(copyFormat(video, "markdown")).toBe("markdown");
+    expect(copyFormat(pdf, "iframe")).toBe("raw");
+    expect(copyFormat(pdf, "html")).toBe("html");
+    expect(copyFormat(row(6, { state: "failed" }), "raw")).toBeNull();
+  });
+
+  it("an error reads as what happened, then what to do", () => {
+    expect(splitError("stream: the token was refused; create a new token with Stream: Edit")).toEqual({
+      what: "stream: the token was refused",
+      fix: "Create a new token with Stream: Edit",
+    });
+    expect(splitError("the server did not answer")).toEqual({ what: "the server did not answer", fix: null });
+  });
+});
+
+describe("retries", () => {
+  it("a retrying job shows its wait until bytes move again", () => {
+    const t = new JobTable();
+    t.replaceAll([row(7, { state: "uploading" })]);
+    t.apply({ type: "retrying", id: 7, attempt: 2, attempts: 6, inMs: 4000, code: "network", message: "could not reach the server" }, 1000);
+    expect(t.retries.get(7)).toEqual({ untilMs: 5000, attempt: 2, attempts: 6, message: "could not reach the server" });
+    t.apply({ type: "progress", id: 7, bytesDone: 0, total: 1000 }, 2000);
+    expect(t.retries.has(7)).toBe(true);
+    t.apply({ type: "progress", id: 7, bytesDone: 10, total: 1000 }, 3000);
+    expect(t.retries.has(7)).toBe(false);
+    expect(t.apply({ type: "retrying", id: 99, attempt: 1, attempts: 6, inMs: 1, code: "x", message: "y" }, 0)).toBe(false);
   });
 });
 

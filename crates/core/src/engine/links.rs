@@ -4,6 +4,7 @@
 use super::Engine;
 use crate::destination::Destination;
 use crate::job::{JobId, JobState, UploadJob};
+use crate::urlfmt::{UrlFormat, format_url};
 use crate::{Error, ErrorKind, Result};
 use std::path::Path;
 use std::time::Duration;
@@ -23,12 +24,16 @@ impl Engine {
         })
     }
 
-    /// The delivery URL of a done job. `expires` asks for a link that stops working after that
-    /// long: only a private destination can give one, and no longer than it allows; a public
-    /// destination is refused rather than handing back a permanent link under an expiring
-    /// label. Without `expires`, a private destination's link lasts the configured lifetime
-    /// (within what it allows).
-    pub async fn url(&self, job: &UploadJob, expires: Option<Duration>) -> Result<String> {
+    /// The delivery URL of a done job, and how long it lasts when it expires. `expires` asks
+    /// for a link that stops working after that long: only a private destination can give one,
+    /// and no longer than it allows; a public destination is refused rather than handing back a
+    /// permanent link under an expiring label. Without `expires`, a private destination's link
+    /// lasts the configured lifetime (within what it allows).
+    async fn delivery_url(
+        &self,
+        job: &UploadJob,
+        expires: Option<Duration>,
+    ) -> Result<(String, Option<Duration>)> {
         if job.state != JobState::Done {
             return Err(Error::new(
                 ErrorKind::Precondition,
@@ -46,66 +51,123 @@ impl Engine {
             .unwrap_or_else(|| job.key.clone());
         let dest = self.destinations.get(&job.destination);
         if let Some(asked) = expires {
-            let dest = dest.ok_or_else(|| {
-                Error::config(format!(
-                    "destination {:?} is not configured, so no link can be signed",
-                    job.destination
-                ))
-            })?;
+            let dest = dest.ok_or_else(|| not_configured(job))?;
             check_lifetime(job, &dest, asked)?;
-            return dest.url(&key, asked).await;
+            return Ok((dest.url(&key, asked).await?, Some(asked)));
         }
         match dest {
             Some(dest) if !dest.is_public() => {
                 let lifetime = self.settings.link_expiry().min(dest.max_link_lifetime());
-                dest.url(&key, lifetime).await
+                Ok((dest.url(&key, lifetime).await?, Some(lifetime)))
             }
             Some(dest @ Destination::Videos(_))
                 if job.result.as_ref().is_none_or(|r| r.url.is_none()) =>
             {
-                dest.url(&key, self.settings.link_expiry()).await
+                Ok((dest.url(&key, self.settings.link_expiry()).await?, None))
             }
             _ => job
                 .result
                 .as_ref()
                 .and_then(|r| r.url.clone())
-                .ok_or_else(|| {
-                    Error::config(format!(
-                        "destination {:?} is not configured, so no link can be signed",
-                        job.destination
-                    ))
-                }),
+                .map(|url| (url, None))
+                .ok_or_else(|| not_configured(job)),
         }
     }
 
+    /// The ways a done job's link can be pasted: the formats that fit what it is and where it
+    /// went, the default first, and whether its links stop working after a while.
+    pub fn link_choices(&self, job: &UploadJob) -> LinkChoices {
+        let formats = if is_stream_video(job) {
+            vec![UrlFormat::Iframe, UrlFormat::Raw, UrlFormat::Markdown]
+        } else {
+            vec![UrlFormat::Raw, UrlFormat::Html, UrlFormat::Markdown]
+        };
+        let expiring = self
+            .destinations
+            .get(&job.destination)
+            .is_some_and(|d| !d.is_public());
+        LinkChoices { formats, expiring }
+    }
+
     /// The link to paste for a done job, in `format`; `expires` asks for a signed link of that
-    /// lifetime. Only Stream videos have a player to embed.
+    /// lifetime. A Stream video is pasted as its player: its link is the watch page (an HLS
+    /// playlist opens in no browser but Safari) and its HTML the player embed, both signed when
+    /// the video needs it. Only Stream videos have a player to embed.
     pub async fn link(
         &self,
         job: &UploadJob,
-        format: crate::urlfmt::UrlFormat,
+        format: UrlFormat,
         expires: Option<Duration>,
-    ) -> Result<String> {
-        use crate::urlfmt::{UrlFormat, format_url};
-        let url = match format {
-            UrlFormat::Iframe => {
-                if job.state != JobState::Done {
-                    return self.url(job, expires).await;
+    ) -> Result<Link> {
+        let (url, lasts) = self.delivery_url(job, expires).await?;
+        let expires_at = lasts.map(|d| self.now() + d.as_secs() as i64);
+        let text = if is_stream_video(job) {
+            let page = |name: &str| {
+                player_page(&url, name)
+                    .or_else(|| job.result.as_ref()?.links.get(name).cloned())
+                    .unwrap_or_else(|| url.clone())
+            };
+            match format {
+                UrlFormat::Iframe | UrlFormat::Html => format_url(
+                    &page("iframe"),
+                    &job.display_name,
+                    job.kind,
+                    UrlFormat::Iframe,
+                ),
+                UrlFormat::Raw | UrlFormat::Markdown => {
+                    format_url(&page("watch"), &job.display_name, job.kind, format)
                 }
-                job.result
-                    .as_ref()
-                    .and_then(|r| r.links.get("iframe").cloned())
-                    .ok_or_else(|| {
-                        Error::input(format!(
-                            "{}: only Stream videos have an embeddable player; copy the HTML link instead",
-                            job.display_name
-                        ))
-                    })?
             }
-            _ => self.url(job, expires).await?,
+        } else if format == UrlFormat::Iframe {
+            return Err(Error::input(format!(
+                "{}: only Stream videos have an embeddable player; copy the link or the HTML instead",
+                job.display_name
+            )));
+        } else {
+            format_url(&url, &job.display_name, job.kind, format)
         };
-        Ok(format_url(&url, &job.display_name, job.kind, format))
+        Ok(Link { text, expires_at })
     }
+}
+
+/// A link ready to paste, and when it stops working (Unix seconds; `None`: it does not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub text: String,
+    pub expires_at: Option<i64>,
+}
+
+/// How a done job's link can be pasted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkChoices {
+    /// The formats that fit the job, the default first.
+    pub formats: Vec<UrlFormat>,
+    /// Its destination is private: every link is signed and stops working after a while.
+    pub expiring: bool,
+}
+
+/// A Stream video, which has a player (a tus server's video is a plain file).
+fn is_stream_video(job: &UploadJob) -> bool {
+    job.result
+        .as_ref()
+        .is_some_and(|r| r.links.contains_key("iframe"))
+}
+
+/// Stream's `watch` or `iframe` page beside an HLS playlist URL, keeping its id or its signed
+/// token (Cloudflare: a token stands in for the video id in every playback URL).
+fn player_page(hls: &str, page: &str) -> Option<String> {
+    let base = hls
+        .split('?')
+        .next()?
+        .strip_suffix("/manifest/video.m3u8")?;
+    Some(format!("{base}/{page}"))
+}
+
+fn not_configured(job: &UploadJob) -> Error {
+    Error::config(format!(
+        "destination {:?} is not configured, so no link can be signed",
+        job.destination
+    ))
 }
 
 /// Whether `dest` can give `job` a link that stops working after `asked`.
@@ -143,5 +205,31 @@ fn describe(d: Duration) -> String {
         format!("{} hours", secs / 3600)
     } else {
         format!("{} minutes", secs.div_ceil(60))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::player_page;
+
+    #[test]
+    fn the_player_sits_beside_the_playlist_with_its_id_or_token() {
+        let base = "https://customer-abc.cloudflarestream.com";
+        assert_eq!(
+            player_page(&format!("{base}/uid123/manifest/video.m3u8"), "iframe").as_deref(),
+            Some(&*format!("{base}/uid123/iframe"))
+        );
+        assert_eq!(
+            player_page(
+                &format!("{base}/eyJ.tok.en/manifest/video.m3u8?x=1"),
+                "watch"
+            )
+            .as_deref(),
+            Some(&*format!("{base}/eyJ.tok.en/watch"))
+        );
+        assert_eq!(
+            player_page(&format!("{base}/uid123/video.mp4"), "watch"),
+            None
+        );
     }
 }

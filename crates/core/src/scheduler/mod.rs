@@ -33,6 +33,11 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, broadcast};
 use tokio::task::{AbortHandle, JoinSet};
 
+tokio::task_local! {
+    /// The job the current task uploads, so a retry deep in a flow can say whose it is.
+    static CURRENT_JOB: JobId;
+}
+
 /// Which jobs a run takes care of.
 #[derive(Debug, Clone)]
 pub enum JobFilter {
@@ -256,11 +261,11 @@ impl Scheduler {
                 let inner = self.inner.clone();
                 let id = job.id;
                 let task_progress = progress.clone();
-                let handle = running.spawn(async move {
+                let handle = running.spawn(CURRENT_JOB.scope(id, async move {
                     let _claim = claim;
                     inner.run_job(job, task_progress).await;
                     id
-                });
+                }));
                 tasks.insert(handle.id(), id);
                 active.insert(
                     id,
@@ -433,7 +438,10 @@ impl Inner {
         Fut: std::future::Future<Output = Result<T>>,
     {
         let mut rng = fastrand::Rng::new();
-        self.retry.run(self.clock.as_ref(), &mut rng, op).await
+        let waiting = |w: crate::retry::Wait<'_>| self.waiting(w);
+        self.retry
+            .run(self.clock.as_ref(), &mut rng, &waiting, op)
+            .await
     }
 
     /// [`Inner::retrying`] for a question (HEAD, GET, a list): a garbled reply is asked again
@@ -444,9 +452,25 @@ impl Inner {
         Fut: std::future::Future<Output = Result<T>>,
     {
         let mut rng = fastrand::Rng::new();
+        let waiting = |w: crate::retry::Wait<'_>| self.waiting(w);
         self.retry
-            .run_question(self.clock.as_ref(), &mut rng, op)
+            .run_question(self.clock.as_ref(), &mut rng, &waiting, op)
             .await
+    }
+
+    /// Tell listeners that the current job waits to try again, and why.
+    fn waiting(&self, wait: crate::retry::Wait<'_>) {
+        let Ok(id) = CURRENT_JOB.try_with(|id| *id) else {
+            return;
+        };
+        let _ = self.events.send(Event::Retrying {
+            id,
+            attempt: wait.failed_attempt,
+            attempts: wait.attempts,
+            delay: wait.delay,
+            code: wait.error.kind().code(),
+            message: wait.error.to_string(),
+        });
     }
 
     /// Tell the user something worth knowing about `job` that is not a failure, and keep it in

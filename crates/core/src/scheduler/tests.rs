@@ -9,6 +9,7 @@ use crate::config::{FerryHome, Settings};
 use crate::destination::memory::{MemoryImages, MemoryObjects, MemoryVideos, Script};
 use crate::destination::{Destination, Destinations};
 use crate::engine::{AddOptions, Engine};
+use crate::events::Event;
 use crate::job::{JobId, JobState, UploadJob};
 use crate::scheduler::JobFilter;
 use std::path::{Path, PathBuf};
@@ -197,6 +198,7 @@ async fn temporary_failures_are_retried_after_a_backoff_and_the_job_finishes() {
     let bench = Bench::new();
     let engine = bench.engine(Bench::settings());
     bench.script.fail("put", ErrorKind::Server, 2);
+    let mut events = engine.subscribe();
     let ids = add(&engine, &[&bench.file("a.txt", b"alpha")]);
     engine.run(JobFilter::All).await.unwrap();
     assert_eq!(job(&engine, ids[0]).state, JobState::Done);
@@ -211,6 +213,28 @@ async fn temporary_failures_are_retried_after_a_backoff_and_the_job_finishes() {
         slept.iter().all(|d| *d <= Duration::from_secs(60)),
         "{slept:?}"
     );
+    // Each wait is announced for the job, with how long it lasts and why.
+    let mut waits = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let Event::Retrying {
+            id,
+            attempt,
+            attempts,
+            delay,
+            code,
+            ..
+        } = event
+        {
+            assert_eq!(id, ids[0]);
+            assert_eq!(code, ErrorKind::Server.code());
+            waits.push((attempt, attempts, delay));
+        }
+    }
+    let announced: Vec<_> = waits.iter().map(|w| w.2).collect();
+    assert_eq!(announced, slept, "every wait announced, as long as it was");
+    assert_eq!(waits[0].0, 1);
+    assert_eq!(waits[1].0, 2);
+    assert!(waits.iter().all(|w| w.1 == 6), "{waits:?}");
 }
 
 #[tokio::test]
