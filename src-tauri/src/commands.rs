@@ -371,7 +371,26 @@ pub async fn accounts(shell: State<'_, Arc<Shell>>) -> Reply<Vec<AccountRow>> {
         .collect())
 }
 
-/// Store a new account (its secret in the OS keychain) and reopen the engine with it.
+/// What the environment Ferry was started in sets up (shown read-only beside the accounts: an
+/// account of the same kind is not used while the environment sets that provider).
+#[tauri::command]
+pub fn environment_accounts() -> Vec<EnvironmentRow> {
+    ferry_core::provider::from_environment(&|name| std::env::var(name).ok())
+        .into_iter()
+        .map(|found| EnvironmentRow {
+            kind: found.provider.id.into(),
+            label: found.provider.label.into(),
+            fields: found
+                .fields
+                .iter()
+                .map(|(f, v)| (f.label.to_string(), v.clone()))
+                .collect(),
+            variables: found.variables.iter().map(|v| v.to_string()).collect(),
+            secret_set: found.secret_set,
+        })
+        .collect()
+}
+
 /// The kinds of account the form offers, each with its fields, from the core's provider
 /// descriptions (the same ones the CLI, import and the engine's messages read).
 #[tauri::command]
@@ -383,6 +402,7 @@ pub fn account_kinds() -> Vec<AccountKindForm> {
         .collect()
 }
 
+/// Store a new account (its secret in the OS keychain) and reopen the engine with it.
 #[tauri::command]
 pub async fn add_account(shell: State<'_, Arc<Shell>>, account: NewAccount) -> Reply<()> {
     // Read with the provider's description, as the CLI and import do.

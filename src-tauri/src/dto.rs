@@ -377,6 +377,20 @@ pub struct AccountRow {
     pub fields: BTreeMap<String, String>,
 }
 
+/// A provider the environment sets: shown read-only, with the variables that set it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentRow {
+    /// The provider's id (`cloudflare`, `r2`…) and its name for people.
+    pub kind: String,
+    pub label: String,
+    /// Plain fields set, as (label, value); never the secret.
+    pub fields: Vec<(String, String)>,
+    /// The environment variables that set it, by name.
+    pub variables: Vec<String>,
+    pub secret_set: bool,
+}
+
 /// A kind of account the form offers, from the core's provider description.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -546,6 +560,7 @@ pub fn typescript() -> String {
         Overview::decl(),
         UiEvent::decl(),
         AccountRow::decl(),
+        EnvironmentRow::decl(),
         NewAccount::decl(),
         CheckRow::decl(),
         FolderRow::decl(),

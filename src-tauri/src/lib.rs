@@ -60,6 +60,7 @@ pub fn run() {
             commands::set_default_account,
             commands::test_account,
             commands::account_kinds,
+            commands::environment_accounts,
             commands::full_test_account,
             commands::test_setup,
             commands::folders,

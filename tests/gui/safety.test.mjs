@@ -49,13 +49,16 @@ test("a dropped folder leaves hidden files out, lists them, and takes them on re
   await session.waitFor(`[data-job="${env}"] .state[data-state="done"]`, { timeoutMs: 30000 });
 });
 
-test("a public file's link cannot be copied as one that expires; the window says why", async () => {
+test("a public file's link is never offered as one that expires, and the engine refuses to make one", async () => {
   const id = await desktop.rowFor("lab 1.pdf");
-  await session.click('.linkbar input[value="signed"]');
-  await session.click(`[data-job="${id}"] button[data-action="copy"]`);
-  const toast = await session.waitFor('[role="alert"], .toast', { test: (t) => /never expire/.test(t), timeoutMs: 10000 });
-  assert.ok(toast);
-  await session.click('.linkbar input[value="raw"]');
+  assert.equal(await session.exec(`return document.querySelector('[data-job="${id}"] [data-testid="expiring"]');`), null, "a public link is not marked as expiring");
+  await session.click(`[data-job="${id}"] button[data-action="more"]`);
+  await session.waitFor('dialog[open] li[data-format="raw"]');
+  assert.equal(await session.exec(`return document.querySelectorAll('dialog[open] [data-testid="lifetime"]').length;`), 0, "no lifetime to choose");
+  await session.click("dialog[open] .actions button:last-child");
+  // Asked anyway (as a script could), the engine refuses and says why.
+  const asked = await desktop.invoke("copy_link", { id: Number(id), format: "raw", expiresSecs: 3600 });
+  assert.match(asked.err?.message ?? "", /never expire/, JSON.stringify(asked));
 });
 
 test("many files deleted at once keep their copies until the teacher decides", async () => {

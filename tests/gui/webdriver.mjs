@@ -84,6 +84,18 @@ export class Session {
     }
   }
 
+  /** Press and release `key` (a WebDriver key code such as "\uE007" for Enter) on whatever has the focus. */
+  async press(key) {
+    await this.cmd("POST", "/actions", {
+      actions: [{ type: "key", id: "keyboard", actions: [{ type: "keyDown", value: key }, { type: "keyUp", value: key }] }],
+    });
+  }
+
+  /** The text of the focused element. */
+  async focusedText() {
+    return this.exec("return document.activeElement?.textContent?.trim() ?? null;");
+  }
+
   /** A PNG of the window, after two animation frames so the last click has painted. */
   async screenshot() {
     await this.execAsync("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));");

@@ -109,6 +109,25 @@ impl Accounts {
         std::fs::rename(&tmp, path).map_err(|e| Error::from_io(path, &e))
     }
 
+    /// An account name people choose ("My school storage", "Médiathèque"): letters, digits, spaces,
+    /// `-`, `_` and `.`, at most 64 characters, not starting or ending with a space. It names the
+    /// keychain entries and the `--account` flag, so nothing there needs quoting rules of its own.
+    pub fn check_name(name: &str) -> Result<()> {
+        let fits = !name.is_empty()
+            && name.chars().count() <= 64
+            && name.trim() == name
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'));
+        if fits {
+            Ok(())
+        } else {
+            Err(Error::input(format!(
+                "account name {name:?}: use letters, digits, spaces, '-', '_' and '.' (64 at most, no space at either end)"
+            )))
+        }
+    }
+
     /// Add or replace an account: the secret goes to the keychain first, so a file never names
     /// an account whose secret was not stored.
     pub fn add(
@@ -118,15 +137,7 @@ impl Accounts {
         account: Account,
         secret: &Secret,
     ) -> Result<()> {
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(Error::input(format!(
-                "account name {name:?}: use letters, digits, '-' and '_'"
-            )));
-        }
+        Self::check_name(name)?;
         if secret.is_empty() {
             return Err(Error::input(format!(
                 "account {name}: the {} is empty",
@@ -226,6 +237,32 @@ fn no_such(name: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_names_are_what_people_type() {
+        for good in [
+            "school",
+            "My school storage",
+            "Médiathèque 2027",
+            "r2.backup",
+            "a-b_c",
+        ] {
+            assert!(Accounts::check_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            " padded",
+            "trailing ",
+            "a/b",
+            "quote\"",
+            "tab\tname",
+            &"x".repeat(65),
+        ] {
+            let err = Accounts::check_name(bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{bad}");
+            assert!(err.message().contains("letters, digits, spaces"), "{err}");
+        }
+    }
 
     #[test]
     fn the_file_holds_no_secret_and_defaults_are_chosen_per_kind() {

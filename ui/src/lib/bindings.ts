@@ -65,6 +65,20 @@ kind: string, isDefault: boolean,
  */
 fields: { [key in string]?: string }, };
 
+export type EnvironmentRow = { 
+/**
+ * The provider's id (`cloudflare`, `r2`…) and its name for people.
+ */
+kind: string, label: string, 
+/**
+ * Plain fields set, as (label, value); never the secret.
+ */
+fields: Array<[string, string]>, 
+/**
+ * The environment variables that set it, by name.
+ */
+variables: Array<string>, secretSet: boolean, };
+
 export type NewAccount = { name: string, kind: string, fields: { [key in string]?: string }, secret: string, makeDefault: boolean, };
 
 export type CheckRow = { what: string, ok: boolean, detail: string, };

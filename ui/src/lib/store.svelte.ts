@@ -45,6 +45,8 @@ class AppState {
   problems = $state<string[]>([]);
   /** The link format Copy uses where it fits a row (a PDF has no player: it takes its own default). */
   linkFormat = $state<LinkFormat>("raw");
+  /** Files are being dragged over the window. */
+  hovering = $state(false);
   /** Dialogs open now: toasts show inside the top one, above its backdrop. */
   dialogs = $state(0);
   loaded = $state(false);

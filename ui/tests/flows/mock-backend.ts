@@ -184,6 +184,8 @@ function handle(cmd: string, args: Args): unknown {
       return "/tmp/course-manifest.csv";
     case "accounts":
       return accounts;
+    case "environment_accounts":
+      return [];
     case "add_account": {
       const a = args.account as { name: string; kind: string; fields: Record<string, string>; makeDefault: boolean };
       accounts.push({ name: a.name, kind: a.kind, isDefault: a.makeDefault, fields: a.fields });

@@ -66,7 +66,7 @@ pub fn parse_ini(path: &Path, text: &str) -> Ini {
     ini
 }
 
-/// Account names are letters, digits, '-' and '_'.
+/// Imported account names keep to letters, digits, '-' and '_' (a safe subset of [`crate::accounts::Accounts::check_name`]).
 fn account_name(prefix: &str, profile: &str) -> String {
     let slug: String = profile
         .chars()

@@ -153,6 +153,48 @@ impl std::fmt::Debug for Values {
     }
 }
 
+/// A provider the environment sets, as a front end shows it: the variables that set it and its
+/// plain values. Its secret is only said to be set, never shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromEnvironment {
+    pub provider: &'static Provider,
+    /// Each plain field set, with its value.
+    pub fields: Vec<(&'static Field, String)>,
+    /// The variable that set each field, the secret's included, in the description's order.
+    pub variables: Vec<&'static str>,
+    pub secret_set: bool,
+}
+
+/// The providers the environment sets (those a variable announces), as the engine reads them.
+pub fn from_environment(env: &dyn Fn(&str) -> Option<String>) -> Vec<FromEnvironment> {
+    PROVIDERS
+        .iter()
+        .filter_map(|p| {
+            let values = Values::from_env(p, env)?;
+            let mut found = FromEnvironment {
+                provider: p,
+                fields: Vec::new(),
+                variables: Vec::new(),
+                secret_set: false,
+            };
+            for field in p.fields {
+                let set = field
+                    .env
+                    .iter()
+                    .find(|name| env(name).is_some_and(|v| !v.trim().is_empty()));
+                let Some(name) = set else { continue };
+                found.variables.push(name);
+                if field.secret {
+                    found.secret_set = values.secret(field.key).is_some();
+                } else if let Some(v) = values.get(field.key) {
+                    found.fields.push((field, v.to_string()));
+                }
+            }
+            Some(found)
+        })
+        .collect()
+}
+
 impl Values {
     /// The adapter from the environment: each field from the first of its names that is set
     /// (blank counts as unset). `None` when no field that announces the provider is set.
@@ -517,5 +559,32 @@ mod tests {
         // An account id alone does not announce R2.
         let only_id = |k: &str| (k == "CLOUDFLARE_ACCOUNT_ID").then(|| "x".to_string());
         assert!(Values::from_env(&objects::R2_PROVIDER, &only_id).is_none());
+    }
+
+    #[test]
+    fn what_the_environment_sets_is_listed_without_its_secret() {
+        let env = |k: &str| match k {
+            "R2_BUCKET_NAME" => Some("media".to_string()),
+            "CLOUDFLARE_R2_ACCESS_KEY_ID" => Some("AK".to_string()),
+            "R2_SECRET_ACCESS_KEY" => Some("sk-123".to_string()),
+            "CLOUDFLARE_ACCOUNT_ID" => Some("cfacct".to_string()),
+            _ => None,
+        };
+        let found = from_environment(&env);
+        assert_eq!(found.len(), 1, "only R2 is announced: {found:?}");
+        let r2 = &found[0];
+        assert_eq!(r2.provider.id, "r2");
+        assert!(r2.secret_set);
+        let shown: Vec<_> = r2.fields.iter().map(|(f, v)| (f.key, v.as_str())).collect();
+        assert!(shown.contains(&("bucket", "media")), "{shown:?}");
+        assert!(shown.contains(&("account_id", "cfacct")), "{shown:?}");
+        assert!(!shown.iter().any(|(_, v)| v.contains("sk-123")));
+        for name in [
+            "R2_BUCKET_NAME",
+            "R2_SECRET_ACCESS_KEY",
+            "CLOUDFLARE_ACCOUNT_ID",
+        ] {
+            assert!(r2.variables.contains(&name), "{name} in {:?}", r2.variables);
+        }
     }
 }

@@ -75,7 +75,7 @@ pub const R2_PROVIDER: Provider = Provider {
         Field {
             key: "endpoint",
             label: "Endpoint",
-            help: "Only to reach R2 at another address than the account's.",
+            help: "Leave empty: Ferry uses your account's own R2 address. Fill in only if Cloudflare gave you another one.",
             required: false,
             secret: false,
             env: &["CLOUDFLARE_R2_ENDPOINT", "R2_ENDPOINT_URL"],
@@ -85,7 +85,7 @@ pub const R2_PROVIDER: Provider = Provider {
         Field {
             key: "jurisdiction",
             label: "Jurisdiction",
-            help: "eu or fedramp for buckets created in those jurisdictions.",
+            help: "Leave empty unless the bucket was made in the EU or FedRAMP jurisdiction (its page in the Cloudflare dashboard says so); then eu or fedramp.",
             required: false,
             secret: false,
             env: &["CLOUDFLARE_R2_JURISDICTION"],

@@ -1,0 +1,78 @@
+// The Accounts screen as a teacher meets it, in the real window with a real Secret Service:
+// what the environment sets shows read-only with the variables that set it (never a secret);
+// a name with spaces is taken; a refused name is explained inside the form, above its backdrop;
+// cards name their fields in words, not keys.
+//
+// Run by scripts/test.sh inside scripts/with-keyring.sh and xvfb-run.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { Desktop, R2_KEY, R2_SECRET, TOKEN, until } from "./harness.mjs";
+
+const desktop = new Desktop();
+let session;
+
+before(async () => {
+  session = await desktop.start();
+  await desktop.skipWelcome();
+  await session.click('button[data-view="accounts"]');
+});
+
+after(() => desktop.stop());
+
+const type = async (css, text) => {
+  const el = await session.waitFor(css);
+  await session.cmd("POST", `/element/${el}/clear`, {});
+  await session.cmd("POST", `/element/${el}/value`, { text });
+};
+
+test("what the environment sets shows read-only, with its variables and without its secrets", async () => {
+  await session.waitFor('[data-environment="cloudflare"]');
+  const cloudflare = await session.textOf('[data-environment="cloudflare"]');
+  assert.match(cloudflare, /Set by .*CLOUDFLARE_API_TOKEN/, cloudflare);
+  assert.match(cloudflare, /set, kept out of sight/, cloudflare);
+  const r2 = await session.textOf('[data-environment="r2"]');
+  assert.match(r2, /course-media/, r2);
+  assert.match(r2, /CLOUDFLARE_R2_SECRET_ACCESS_KEY/, r2);
+  const page = await session.exec("return document.body.innerText;");
+  for (const secret of [TOKEN, R2_SECRET]) assert.ok(!page.includes(secret), "no secret on screen");
+  assert.ok(!page.includes("No account yet"), "the environment's setup counts as set up");
+  await desktop.shot("accounts-01-environment");
+});
+
+test("an account named as people name things is kept, and its card speaks in words", async (t) => {
+  if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
+    t.skip("no Secret Service: scripts/test.sh runs the window tests inside scripts/with-keyring.sh");
+    return;
+  }
+  await session.click("header.toolbar button.primary");
+  await session.waitFor("dialog[open] form");
+  await session.click("dialog[open] select[data-kind] option[value='r2']");
+  const help = await session.textOf("dialog[open] form");
+  assert.match(help, /Leave empty unless the bucket was made in the EU/, "Jurisdiction is explained");
+  assert.match(help, /Leave empty: Ferry uses your account's own R2 address/, "Endpoint is explained");
+
+  // A name the keychain cannot take is explained inside the form, above the dialog's backdrop.
+  await type("dialog[open] input[data-account-name]", "school/backup");
+  await type("dialog[open] input[data-field='account_id']", "0123456789abcdef0123456789abcdef");
+  await type("dialog[open] input[data-field='bucket']", "course-media");
+  await type("dialog[open] input[data-field='access_key_id']", R2_KEY);
+  await type("dialog[open] input[data-secret]", R2_SECRET);
+  await session.click("dialog[open] button[type='submit']");
+  await until("the refusal inside the dialog", () =>
+    session.exec("return [...document.querySelectorAll('dialog[open] .toast')].some((t) => t.textContent.includes('letters, digits, spaces'));"),
+  );
+  await desktop.shot("accounts-02-name-refused");
+
+  await type("dialog[open] input[data-account-name]", "My school storage");
+  await type("dialog[open] input[data-secret]", R2_SECRET);
+  await session.click("dialog[open] button[type='submit']");
+  const card = "[data-account='My school storage']";
+  await session.waitFor(card, { timeoutMs: 15000 });
+  const text = await session.textOf(card);
+  assert.match(text, /Access key ID/, text);
+  assert.match(text, /Bucket/, text);
+  assert.ok(!/access_key_id|account_id/.test(text), `no raw field names: ${text}`);
+  assert.ok(!text.includes(R2_SECRET), "the secret is never shown");
+  await desktop.shot("accounts-03-card");
+});
