@@ -11,7 +11,7 @@ use ferry_core::config::SettingsEdit;
 use ferry_core::connection::AccountDestinations;
 use ferry_core::job::{JobId, JobState};
 use ferry_core::keychain::Keychain;
-use ferry_core::manifest::{self, ManifestFormat};
+use ferry_core::manifest::ManifestFormat;
 use ferry_core::urlfmt::UrlFormat;
 use ferry_core::watch::{self, ChangePolicy, FolderOptions};
 use ferry_core::{Engine, Error};
@@ -320,15 +320,16 @@ pub async fn export_manifest(
         }
     };
     let wanted = self::ids(&ids);
-    let text = blocking(&shell, move |e| {
-        let jobs: Vec<_> = e
-            .jobs()?
+    let jobs = blocking(&shell, move |e| {
+        Ok(e.jobs()?
             .into_iter()
             .filter(|j| wanted.is_empty() || wanted.contains(&j.id))
-            .collect();
-        Ok(manifest::render(&manifest::entries(&jobs), format))
+            .collect::<Vec<_>>())
     })
     .await?;
+    // Links made now, so the file's links work when it is opened (signed ones until the expiry
+    // written beside them).
+    let text = shell.session.engine().manifest(&jobs, format).await;
     let ext = match format {
         ManifestFormat::Csv => "csv",
         ManifestFormat::Json => "json",

@@ -133,6 +133,17 @@ test("Export manifest asks where to save (Rust's dialog), and writes the file th
   const csv = readFileSync(target, "utf8");
   assert.match(csv, /Week 2 slides\.pdf/, csv);
   assert.match(csv, /reading list\.txt/, csv);
+  // Links made at export work now (the bucket is private: signed, their expiry beside them),
+  // and dates read as dates.
+  const [header, ...rows] = csv.trim().split("\n");
+  assert.equal(header, "path,name,kind,destination,key,url,size,uploaded_at,expires_at");
+  for (const line of rows) {
+    const cells = line.split(",");
+    const [url, , uploaded, expires] = cells.slice(-4);
+    assert.match(uploaded, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, line);
+    assert.equal((await fetch(url)).status, 200, `the manifest's link opens: ${url}`);
+    if (url.includes("X-Amz-Signature=")) assert.match(expires, /^\d{4}-\d\d-\d\dT/, `a signed link says when it stops working: ${line}`);
+  }
 });
 
 test("the page cannot choose where a manifest is written", async () => {

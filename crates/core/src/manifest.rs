@@ -1,6 +1,8 @@
 //! A course manifest: which local file became which URL, as CSV or JSON, for pasting links in
 //! bulk or keeping a record next to the course. Only uploaded files are listed; a file uploaded
-//! twice appears once per upload, newest last, so the manifest reads like the history.
+//! twice appears once per upload, newest last, so the manifest reads like the history. Dates are
+//! written as RFC 3339 (UTC), which spreadsheets and people both read; the engine fills each
+//! entry's link fresh at export ([`crate::Engine::manifest`]), with when it stops working.
 
 use crate::job::{JobState, UploadJob};
 use serde::Serialize;
@@ -21,9 +23,23 @@ pub struct ManifestEntry {
     pub key: String,
     pub url: String,
     pub size: u64,
-    pub uploaded_at: i64,
+    /// RFC 3339, UTC.
+    pub uploaded_at: String,
+    /// When `url` stops working (RFC 3339, UTC); `None`: it does not.
+    pub expires_at: Option<String>,
     /// Other links (Stream's `hls`, `iframe`…, image variants).
     pub links: std::collections::BTreeMap<String, String>,
+    #[serde(skip)]
+    pub(crate) uploaded_unix: i64,
+    #[serde(skip)]
+    pub(crate) job: crate::job::JobId,
+}
+
+/// `secs` (Unix) as RFC 3339 in UTC, to the second.
+pub fn rfc3339(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
 }
 
 /// The entries for `jobs`: done ones only, oldest first.
@@ -45,12 +61,15 @@ pub fn entries(jobs: &[UploadJob]) -> Vec<ManifestEntry> {
                 },
                 url: result.url.unwrap_or_default(),
                 size: j.file.size,
-                uploaded_at: j.updated_at,
+                uploaded_at: rfc3339(j.updated_at),
+                expires_at: None,
                 links: result.links,
+                uploaded_unix: j.updated_at,
+                job: j.id,
             }
         })
         .collect();
-    out.sort_by_key(|e| e.uploaded_at);
+    out.sort_by_key(|e| e.uploaded_unix);
     out
 }
 
@@ -60,7 +79,8 @@ pub fn render(entries: &[ManifestEntry], format: ManifestFormat) -> String {
             serde_json::to_string_pretty(entries).expect("manifest entries serialise") + "\n"
         }
         ManifestFormat::Csv => {
-            let mut out = String::from("path,name,kind,destination,key,url,size,uploaded_at\n");
+            let mut out =
+                String::from("path,name,kind,destination,key,url,size,uploaded_at,expires_at\n");
             for e in entries {
                 let row = [
                     csv_field(&e.path),
@@ -70,7 +90,8 @@ pub fn render(entries: &[ManifestEntry], format: ManifestFormat) -> String {
                     csv_field(&e.key),
                     csv_field(&e.url),
                     e.size.to_string(),
-                    e.uploaded_at.to_string(),
+                    e.uploaded_at.clone(),
+                    e.expires_at.clone().unwrap_or_default(),
                 ];
                 out.push_str(&row.join(","));
                 out.push('\n');
@@ -99,6 +120,12 @@ fn csv_field(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_as_people_and_spreadsheets_read_them() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_796_688_000), "2026-12-08T00:00:00Z");
+    }
 
     #[test]
     fn csv_fields_are_quoted_and_defused() {

@@ -130,6 +130,37 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// A manifest of `jobs` (done ones only) whose links work now: each is made fresh (a signed
+    /// one lasts the configured lifetime, and its expiry is written beside it; a Stream video's
+    /// is its watch page). A job whose link cannot be made now keeps the one recorded at upload.
+    pub async fn manifest(
+        &self,
+        jobs: &[UploadJob],
+        format: crate::manifest::ManifestFormat,
+    ) -> String {
+        use crate::manifest::{entries, render, rfc3339};
+        let mut listed = entries(jobs);
+        let by_id: std::collections::HashMap<JobId, &UploadJob> =
+            jobs.iter().map(|j| (j.id, j)).collect();
+        for entry in &mut listed {
+            let Some(job) = by_id.get(&entry.job) else {
+                continue;
+            };
+            match self.link(job, UrlFormat::Raw, None).await {
+                Ok(link) => {
+                    entry.url = link.text;
+                    entry.expires_at = link.expires_at.map(rfc3339);
+                }
+                Err(e) => {
+                    tracing::warn!(job = %job.id, error = %e, "manifest: kept the recorded link")
+                }
+            }
+        }
+        render(&listed, format)
+    }
+}
+
 /// A link ready to paste, and when it stops working (Unix seconds; `None`: it does not).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
