@@ -110,9 +110,14 @@ pub async fn add_paths(
             rejected: intake
                 .rejected
                 .into_iter()
-                .map(|r| RejectedPath {
-                    path: r.path.display().to_string(),
-                    error: r.error.into(),
+                .map(|r| {
+                    let path = r.path.display().to_string();
+                    let mut error = IpcError::from(r.error);
+                    // The window shows the path beside the message: say it once.
+                    if let Some(rest) = error.message.strip_prefix(&format!("{path}: ")) {
+                        error.message = rest.to_string();
+                    }
+                    RejectedPath { path, error }
                 })
                 .collect(),
             notes: intake.notes,

@@ -1,7 +1,7 @@
 // The Accounts screen as a teacher meets it, in the real window with a real Secret Service:
 // what the environment sets shows read-only with the variables that set it (never a secret);
 // a name with spaces is taken; a refused name is explained inside the form, above its backdrop;
-// cards name their fields in words, not keys.
+// cards name their fields in words, not keys. A theme saved in Settings stays the one shown.
 //
 // Run by scripts/test.sh inside scripts/with-keyring.sh and xvfb-run.
 
@@ -75,4 +75,20 @@ test("an account named as people name things is kept, and its card speaks in wor
   assert.ok(!/access_key_id|account_id/.test(text), `no raw field names: ${text}`);
   assert.ok(!text.includes(R2_SECRET), "the secret is never shown");
   await desktop.shot("accounts-03-card");
+});
+
+test("a theme saved in Settings is the one the field shows, then and later", async () => {
+  await session.click('button[data-view="settings"]');
+  await session.waitFor("select[data-setting='theme']");
+  await session.click("select[data-setting='theme'] option[value='dark']");
+  await session.click("form.settings button[type='submit']");
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+  const shown = () => session.exec("const s = document.querySelector(\"select[data-setting='theme']\"); return [s.value, s.selectedOptions[0]?.textContent];");
+  assert.deepEqual(await shown(), ["dark", "Dark"], "right after saving");
+  assert.equal(await session.exec("return document.documentElement.dataset.theme;"), "dark");
+  await session.click('button[data-view="queue"]');
+  await session.click('button[data-view="settings"]');
+  await session.waitFor("select[data-setting='theme']");
+  assert.deepEqual(await shown(), ["dark", "Dark"], "after coming back");
+  await desktop.shot("settings-dark");
 });

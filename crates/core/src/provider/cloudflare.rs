@@ -1,8 +1,9 @@
 //! Cloudflare Images and Stream: one account id and one API token for both, and the API's base
 //! URL (the emulator's in tests and the demo). Builds a [`CloudflareConfig`].
 
-use super::{Field, IMAGES, Provider, STREAM, Values};
+use super::{Field, IMAGES, Provider, STREAM, Source, Values};
 use crate::Result;
+use crate::destination::cloudflare::api::Naming;
 use crate::destination::cloudflare::{CloudflareConfig, DEFAULT_API_BASE};
 use url::Url;
 
@@ -57,9 +58,65 @@ pub fn config(v: &Values) -> Result<CloudflareConfig> {
         ))
     })?;
     crate::destination::cloudflare::check_api_base(&api_base, &v.name_of("api_base_url"))?;
+    let naming = match &v.source {
+        Source::Environment => Naming {
+            token: format!("the API token in {}", v.name_of("api_token")),
+            account: format!("the account in {}", v.name_of("account_id")),
+        },
+        Source::Account(name) => Naming {
+            token: format!("the API token of account {name} (Accounts)"),
+            account: format!("the Cloudflare account that account {name} names"),
+        },
+    };
     Ok(CloudflareConfig {
         account_id,
         token,
         api_base,
+        naming,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::destination::cloudflare::api::{Product, failure};
+
+    fn refused(v: &Values) -> String {
+        let api = config(v).unwrap().api();
+        failure(
+            reqwest::StatusCode::UNAUTHORIZED,
+            &[(10001, "Unable to authenticate request".into())],
+            Product::Images,
+            "uploading cover.png",
+            api.naming(),
+        )
+        .to_string()
+    }
+
+    #[test]
+    fn messages_name_the_token_where_the_user_set_it() {
+        let token = CLOUDFLARE_PROVIDER.secret_field().unwrap();
+        let mut from_account = Values::from_fields(
+            &CLOUDFLARE_PROVIDER,
+            "school",
+            [("account_id", "0123456789abcdef0123456789abcdef".to_string())],
+        )
+        .unwrap();
+        from_account.set(token, "tok".into());
+        let said = refused(&from_account);
+        assert!(said.contains("the API token of account school"), "{said}");
+        assert!(
+            !said.contains("CLOUDFLARE_"),
+            "no variable the user never set: {said}"
+        );
+
+        let env = |k: &str| match k {
+            "CLOUDFLARE_API_TOKEN" => Some("tok".to_string()),
+            "CLOUDFLARE_ACCOUNT_ID" => Some("0123456789abcdef0123456789abcdef".to_string()),
+            _ => None,
+        };
+        let from_env = Values::from_env(&CLOUDFLARE_PROVIDER, &env).unwrap();
+        let said = refused(&from_env);
+        assert!(said.contains("CLOUDFLARE_API_TOKEN"), "{said}");
+    }
 }

@@ -539,7 +539,7 @@ impl Inner {
             RemoteObject::Present { size, .. } if size == job.file.size => {}
             RemoteObject::Present { size, .. } => {
                 return Err(Error::protocol(format!(
-                    "the server reports {size} bytes for the completed object instead of {}; will retry",
+                    "the server reports {size} bytes for the completed object instead of {}; Ferry tries again by itself",
                     job.file.size
                 )));
             }

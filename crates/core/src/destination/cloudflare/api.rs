@@ -44,6 +44,27 @@ pub struct Api {
     pub base: Url,
     pub account_id: String,
     token: Secret,
+    naming: Naming,
+}
+
+/// How messages name the token and the account: as the user set them, the environment's
+/// variable or the Ferry account that holds them (a desktop user never set
+/// `CLOUDFLARE_API_TOKEN` and should not be told to check it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Naming {
+    /// e.g. "the API token in CLOUDFLARE_API_TOKEN", "the API token of account school".
+    pub token: String,
+    /// e.g. "the account in CLOUDFLARE_ACCOUNT_ID".
+    pub account: String,
+}
+
+impl Default for Naming {
+    fn default() -> Self {
+        Naming {
+            token: "the API token in CLOUDFLARE_API_TOKEN".into(),
+            account: "the account in CLOUDFLARE_ACCOUNT_ID".into(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Api {
@@ -69,7 +90,18 @@ impl Api {
             base,
             account_id,
             token,
+            naming: Naming::default(),
         }
+    }
+
+    /// The same API, naming the token and account as `naming` says in its messages.
+    pub fn named(mut self, naming: Naming) -> Self {
+        self.naming = naming;
+        self
+    }
+
+    pub fn naming(&self) -> &Naming {
+        &self.naming
     }
 
     pub fn token(&self) -> &Secret {
@@ -96,7 +128,7 @@ impl Api {
     /// Send an authenticated request and return the envelope's `result`.
     pub async fn call(&self, req: RequestBuilder, product: Product, what: &str) -> Result<Value> {
         let resp = self.send(self.authed(req), product, what).await?;
-        envelope(resp, product, what).await
+        envelope(resp, product, what, &self.naming).await
     }
 
     /// Send a request; transport failures become errors, any HTTP status is returned.
@@ -163,7 +195,12 @@ async fn read_capped(
 }
 
 /// Read a reply: the `result` of a successful envelope, or the mapped failure.
-pub async fn envelope(resp: Response, product: Product, what: &str) -> Result<Value> {
+pub async fn envelope(
+    resp: Response,
+    product: Product,
+    what: &str,
+    naming: &Naming,
+) -> Result<Value> {
     let status = resp.status();
     let retry_after = resp
         .headers()
@@ -185,7 +222,7 @@ pub async fn envelope(resp: Response, product: Product, what: &str) -> Result<Va
     if status.is_success() {
         let snippet = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
         return Err(if success == Some(false) {
-            failure(StatusCode::BAD_REQUEST, &errors, product, what)
+            failure(StatusCode::BAD_REQUEST, &errors, product, what, naming)
         } else {
             Error::protocol(format!(
                 "{}: the reply to {what} is not Cloudflare's JSON envelope (starts with {snippet:?}); retry later",
@@ -193,7 +230,7 @@ pub async fn envelope(resp: Response, product: Product, what: &str) -> Result<Va
             ))
         });
     }
-    Err(failure(status, &errors, product, what).with_retry_after(retry_after))
+    Err(failure(status, &errors, product, what, naming).with_retry_after(retry_after))
 }
 
 /// The `(code, message)` pairs of an envelope's `errors`, with the items of each one's
@@ -258,6 +295,7 @@ pub fn failure(
     errors: &[(u64, String)],
     product: Product,
     what: &str,
+    naming: &Naming,
 ) -> Error {
     let detail = if errors.is_empty() {
         format!("HTTP {}", status.as_u16())
@@ -272,16 +310,17 @@ pub fn failure(
     let has = |code: u64| errors.iter().any(|(c, _)| *c == code);
     let codes: Vec<u64> = errors.iter().map(|(c, _)| *c).collect();
     if let Some(problem) = token_problem(status, &codes) {
+        let token = &naming.token;
         let fix = match problem {
             TokenProblem::Missing => {
-                "no API token reached Cloudflare: set the Cloudflare API token (CLOUDFLARE_API_TOKEN)"
+                format!("no API token reached Cloudflare: set {token}")
             }
-            TokenProblem::Malformed => {
-                "the Cloudflare API token (CLOUDFLARE_API_TOKEN) is not in a form Cloudflare reads: copy it again, without spaces, quotes or line breaks"
-            }
-            TokenProblem::Refused => {
-                "Cloudflare does not accept the API token (CLOUDFLARE_API_TOKEN): it may be mistyped, expired or revoked; check it or create a new one"
-            }
+            TokenProblem::Malformed => format!(
+                "{token} is not in a form Cloudflare reads: copy it again, without spaces, quotes or line breaks"
+            ),
+            TokenProblem::Refused => format!(
+                "Cloudflare does not accept {token}: it may be mistyped, expired or revoked; check it or create a new one"
+            ),
         };
         return Error::new(
             ErrorKind::Unauthenticated,
@@ -292,8 +331,10 @@ pub fn failure(
         403 => Error::new(
             ErrorKind::PermissionDenied,
             format!(
-                "{label}: the API token may not do this ({what}: {detail}); give it the \"{}\" permission on the account in CLOUDFLARE_ACCOUNT_ID, or use another token",
+                "{label}: {} may not do this ({what}: {detail}); give it the \"{}\" permission on {}, or use another token",
+                naming.token,
                 product.permission(),
+                naming.account,
             ),
         ),
         404 => Error::new(
@@ -319,22 +360,28 @@ pub fn failure(
         408 => Error::new(
             ErrorKind::Timeout,
             format!(
-                "{label} timed out waiting for the request while {what} ({detail}); will retry"
+                "{label} gave up waiting for the request while {what} ({detail}); this usually passes: check the connection, Ferry tries again by itself"
             ),
         ),
         // Only a tus exchange brings a success here: one without what tus requires (a proxy's
         // page), asked again as ferry_tus::decide says.
         s if (200..300).contains(&s) => Error::new(
             ErrorKind::Server,
-            format!("{label} answered HTTP {s} without what was asked while {what}; will retry"),
+            format!(
+                "{label} answered HTTP {s} without what was asked while {what} (a proxy or network filter may be in the way); Ferry tries again by itself"
+            ),
         ),
         429 => Error::new(
             ErrorKind::RateLimited,
-            format!("{label} asked us to slow down while {what} ({detail}); will retry"),
+            format!(
+                "{label} asked Ferry to slow down while {what} ({detail}); Ferry waits and tries again by itself"
+            ),
         ),
         s if s >= 500 => Error::new(
             ErrorKind::Server,
-            format!("{label} failed while {what} ({detail}); will retry"),
+            format!(
+                "{label} had a problem on its side while {what} ({detail}); this usually passes: Ferry tries again by itself"
+            ),
         ),
         _ => Error::new(
             ErrorKind::InvalidInput,
@@ -346,6 +393,16 @@ pub fn failure(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::failure`] naming things as the environment does.
+    fn failure(
+        status: StatusCode,
+        errors: &[(u64, String)],
+        product: Product,
+        what: &str,
+    ) -> Error {
+        super::failure(status, errors, product, what, &Naming::default())
+    }
 
     #[tokio::test]
     async fn a_transport_failure_keeps_its_source_without_the_url() {

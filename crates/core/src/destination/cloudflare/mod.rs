@@ -24,6 +24,8 @@ pub struct CloudflareConfig {
     pub account_id: String,
     pub token: Secret,
     pub api_base: Url,
+    /// How messages name the token and the account: as the user set them.
+    pub naming: api::Naming,
 }
 
 impl CloudflareConfig {
@@ -41,6 +43,7 @@ impl CloudflareConfig {
             self.account_id.clone(),
             self.token.clone(),
         )
+        .named(self.naming.clone())
     }
 }
 

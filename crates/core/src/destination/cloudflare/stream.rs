@@ -4,7 +4,7 @@
 //! API's own origin and to https hosts under cloudflare.com, see [`token_scope`]),
 //! processing read from `GET /stream/{uid}`, signed playback through `POST /stream/{uid}/token`.
 
-use super::api::{Api, Product, failure};
+use super::api::{Api, Naming, Product, failure};
 use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
 use crate::{Error, ErrorKind, Result};
 use async_trait::async_trait;
@@ -121,11 +121,11 @@ pub(crate) fn token_scope(api_base: &Url) -> ferry_tus::HeaderScope {
 }
 
 /// Map a tus failure to an engine error.
-fn tus_error(err: TusError, what: &str) -> Error {
-    mapped(&err, what).with_source(err)
+fn tus_error(err: TusError, what: &str, naming: &Naming) -> Error {
+    mapped(&err, what, naming).with_source(err)
 }
 
-fn mapped(err: &TusError, what: &str) -> Error {
+fn mapped(err: &TusError, what: &str, naming: &Naming) -> Error {
     match err {
         TusError::Network(m) => Error::new(
             ErrorKind::Network,
@@ -157,7 +157,7 @@ fn mapped(err: &TusError, what: &str) -> Error {
                     }
                 });
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
-            failure(status, &errors, Product::Stream, what)
+            failure(status, &errors, Product::Stream, what, naming)
                 .with_retry_after(retry_after.map(Duration::from_secs))
         }
         TusError::Protocol(m) => Error::protocol(format!(
@@ -210,7 +210,7 @@ impl VideoStore for StreamDestination {
                 &HeaderMap::new(),
             )
             .await
-            .map_err(|e| tus_error(e, &what))?;
+            .map_err(|e| tus_error(e, &what, self.api.naming()))?;
         // The uid comes from this header; the Location is a tokenised URL not to be parsed.
         let media_id = created
             .headers
@@ -235,7 +235,11 @@ impl VideoStore for StreamDestination {
             Err(TusError::Gone(_)) => Ok(None),
             // A garbled reply stays a protocol error: the scheduler asks again, as it does
             // for any question.
-            Err(e) => Err(tus_error(e, "asking how much of the video arrived")),
+            Err(e) => Err(tus_error(
+                e,
+                "asking how much of the video arrived",
+                self.api.naming(),
+            )),
         }
     }
 
@@ -243,7 +247,7 @@ impl VideoStore for StreamDestination {
         self.tus
             .patch(&parse_url(upload_url)?, offset, body.into())
             .await
-            .map_err(|e| tus_error(e, &format!("sending bytes {offset}+")))
+            .map_err(|e| tus_error(e, &format!("sending bytes {offset}+"), self.api.naming()))
     }
 
     async fn abandon(&self, upload: &VideoUpload) -> Result<()> {
@@ -312,9 +316,14 @@ impl VideoStore for StreamDestination {
         if resp.status().is_success() {
             return Ok(());
         }
-        super::api::envelope(resp, Product::Stream, "deleting the video")
-            .await
-            .map(|_| ())
+        super::api::envelope(
+            resp,
+            Product::Stream,
+            "deleting the video",
+            self.api.naming(),
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn url(&self, media_id: &str, expires: Duration) -> Result<String> {
@@ -362,7 +371,11 @@ mod tests {
                 retry_after: None,
             };
             let retry = ferry_tus::decide(&err) == ferry_tus::Decision::Retry;
-            assert_eq!(tus_error(err, "x").is_temporary(), retry, "HTTP {status}");
+            assert_eq!(
+                tus_error(err, "x", &Naming::default()).is_temporary(),
+                retry,
+                "HTTP {status}"
+            );
         }
         for err in [
             TusError::Network("reset".into()),
@@ -371,7 +384,7 @@ mod tests {
             TusError::Protocol("garbled".into()),
         ] {
             let retry = ferry_tus::decide(&err) == ferry_tus::Decision::Retry;
-            let kind = tus_error(err, "x").kind();
+            let kind = tus_error(err, "x", &Naming::default()).kind();
             assert_eq!(kind.is_temporary(), retry, "{kind:?}");
         }
     }
