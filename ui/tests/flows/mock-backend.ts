@@ -276,5 +276,16 @@ const control = {
   skipWelcome() {
     settings = { ...settings, desktop: { ...settings.desktop, welcomeDone: true } };
   },
+  /** The window's language and theme, as saved preferences. */
+  prefs(language: string, theme = "light") {
+    settings = { ...settings, desktop: { ...settings.desktop, language, theme } };
+  },
+  /** A job that failed with `message`, and an account and a watched folder, so every screen has something to show. */
+  furnish(message: string) {
+    const failed = makeJob("/courses/Biology/diagram.png", { state: "failed", error: { code: "permission_denied", message } });
+    jobs.set(failed.id, failed);
+    accounts.push({ name: "My school storage", kind: "r2", isDefault: true, fields: { account_id: "0123456789abcdef0123456789abcdef", bucket: "course-media", access_key_id: "AKIA-EXAMPLE" } });
+    folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false });
+  },
 };
 (globalThis as unknown as { ferryMock: typeof control }).ferryMock = control;
