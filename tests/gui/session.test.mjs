@@ -65,6 +65,8 @@ test("watching a folder and saving settings answer at once while a large upload 
 
   // Save a changed setting.
   await session.click('button[data-view="settings"]');
+  // The engine's knobs wait behind Advanced.
+  await session.click('[data-testid="advanced"] summary');
   const box = await session.waitFor("input[data-setting='file-concurrency']");
   await session.cmd("POST", `/element/${box}/clear`, {});
   await session.cmd("POST", `/element/${box}/value`, { text: "3" });

@@ -192,7 +192,11 @@ test("watch folders: turning on mirrored deletions asks for confirmation", async
 test("settings: French and the dark theme apply at once and are saved", async () => {
   const page = await open(b, site.url, "ferryMock.skipWelcome();");
   await page.keyboard.press("Alt+5");
-  await page.getByLabel("Upload limit in KB/s (0: no limit)").fill("2048");
+  await page.getByLabel("Upload speed limit in KB/s (0: no limit)").fill("2048");
+  // The engine's knobs wait behind Advanced, each with a sentence of help.
+  await page.getByText("Advanced").click();
+  await page.getByLabel("Files at once").fill("3");
+  assert.match(await page.locator("#help-files").textContent(), /side by side/);
   await page.getByLabel("Language").selectOption("fr");
   await page.getByLabel("Theme").selectOption("dark");
   await page.getByRole("button", { name: "Save" }).click();
@@ -202,6 +206,7 @@ test("settings: French and the dark theme apply at once and are saved", async ()
   const saved = (await calls(page, "save_settings")).at(-1).form;
   assert.equal(saved.desktop.language, "fr");
   assert.equal(saved.bandwidthLimitKib, 2048);
+  assert.equal(saved.fileConcurrency, 3);
   await shot(page, "settings-fr-dark");
 });
 
