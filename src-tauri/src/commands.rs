@@ -554,6 +554,9 @@ pub async fn folders(shell: State<'_, Arc<Shell>>) -> Reply<Vec<FolderRow>> {
                 template: f.options.template,
                 on_change: policy_name(f.options.on_change).into(),
                 mirror_deletions: f.options.mirror_deletions,
+                include: f.options.include,
+                exclude: f.options.exclude,
+                default_ignores: f.options.default_ignores,
             })
             .collect())
     })
@@ -569,16 +572,32 @@ pub async fn add_folder(shell: State<'_, Arc<Shell>>, folder: FolderRow) -> Repl
         _ => ChangePolicy::NewVersion,
     };
     let blank = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
-    let options = FolderOptions {
-        destination: blank(folder.destination),
-        prefix: blank(folder.prefix),
-        template: blank(folder.template),
-        on_change,
-        mirror_deletions: folder.mirror_deletions,
-        ..FolderOptions::default()
+    let globs = |list: Vec<String>| -> Vec<String> {
+        list.into_iter()
+            .map(|g| g.trim().to_string())
+            .filter(|g| !g.is_empty())
+            .collect()
     };
     let root = PathBuf::from(folder.root);
     blocking(&shell, move |e| {
+        // What the window does not show (routing rules given from the CLI) is kept as it was:
+        // editing a folder here never widens what it uploads behind the user's back.
+        let kept = watch::folders(e)?
+            .into_iter()
+            .find(|f| f.root == root)
+            .map(|f| f.options)
+            .unwrap_or_default();
+        let options = FolderOptions {
+            destination: blank(folder.destination),
+            prefix: blank(folder.prefix),
+            template: blank(folder.template),
+            include: globs(folder.include),
+            exclude: globs(folder.exclude),
+            default_ignores: folder.default_ignores,
+            on_change,
+            mirror_deletions: folder.mirror_deletions,
+            ..kept
+        };
         watch::add_folder(e, &root, options).map(|_| ())
     })
     .await?;

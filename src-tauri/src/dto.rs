@@ -466,6 +466,19 @@ pub struct FolderRow {
     /// `new-version`, `ignore` or `overwrite`.
     pub on_change: String,
     pub mirror_deletions: bool,
+    /// Only files matching one of these globs are taken (empty: all).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Files matching one of these globs are left out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Hidden, temporary and system files are left out.
+    #[serde(default = "yes")]
+    pub default_ignores: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The remote copy of a file gone from a mirroring folder, waiting for its fate.

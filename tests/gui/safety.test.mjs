@@ -1,7 +1,8 @@
 // What Ferry refuses, in the real window: folders dropped with hidden files leave them out and
 // say so (one click takes them too); a link to a public file cannot be copied as "expiring";
 // many files deleted at once from a mirroring folder keep their copies in the cloud until the
-// teacher decides, in the Watch folders screen.
+// teacher decides, in the Watch folders screen; a folder edited in the window keeps what it
+// leaves out, and its confirmations focus Cancel.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -82,4 +83,40 @@ test("many files deleted at once keep their copies until the teacher decides", a
   await until("the three copies deleted", async () => (await jobs()).filter((j) => j.state === "deleted").length === 3, 30000);
   const kept = (await jobs()).find((j) => j.name === "sheet 0.pdf");
   assert.equal(kept.state, "done", "the file still in the folder keeps its copy");
+});
+
+test("a folder edited in the window keeps what it leaves out; its confirmations focus Cancel", async () => {
+  const folder = join(desktop.work, "Chemistry");
+  mkdirSync(folder, { recursive: true });
+  // Set up as the CLI would: drafts left out.
+  const add = await desktop.invoke("add_folder", {
+    folder: { root: folder, destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true },
+  });
+  assert.ok(!add.err, JSON.stringify(add.err));
+  const card = `[data-folder-root="${folder}"]`;
+  await session.click('button[data-view="folders"]');
+  await session.waitFor(`${card} input[data-folder="exclude"]`);
+  assert.equal(await session.exec(`return document.querySelector('${card} input[data-folder="exclude"]').value;`), "*.docx");
+
+  // Change another option in the window: the exclusion stays.
+  await session.exec(`const s = document.querySelector('${card} select[data-folder="on-change"]'); s.value = "ignore"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  await until("the change saved", async () => {
+    const listed = (await desktop.invoke("folders")).ok.find((f) => f.root === folder);
+    return listed?.onChange === "ignore" ? listed : null;
+  }).then((listed) => assert.deepEqual(listed.exclude, ["*.docx"], "editing kept the exclusion"));
+
+  // Mirrored deletions ask first, with Cancel focused: Enter changes nothing.
+  await session.click(`${card} input[data-folder="mirror"]`);
+  await session.waitFor("dialog[open] button.primary");
+  await until("Cancel to take the focus", async () => (await session.focusedText()) === "Cancel");
+  await session.press("\uE007");
+  await until("the question to close", async () => (await session.exec("return document.querySelectorAll('dialog[open]').length;")) === 0);
+  assert.equal((await desktop.invoke("folders")).ok.find((f) => f.root === folder).mirrorDeletions, false);
+
+  // The folder at work: the sheet goes up, the draft never does.
+  writeFileSync(join(folder, "draft answers.docx"), "PK\u0003\u0004 draft");
+  writeFileSync(join(folder, "sheet.pdf"), "%PDF-1.4 sheet");
+  await until("the sheet uploaded", async () => (await jobs()).some((j) => j.name === "sheet.pdf" && j.state === "done"), 60000);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.ok(!(await jobs()).some((j) => j.name === "draft answers.docx"), "the left-out draft was not uploaded");
 });

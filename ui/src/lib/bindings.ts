@@ -91,7 +91,19 @@ destination: string | null, prefix: string | null, template: string | null,
 /**
  * `new-version`, `ignore` or `overwrite`.
  */
-onChange: string, mirrorDeletions: boolean, };
+onChange: string, mirrorDeletions: boolean, 
+/**
+ * Only files matching one of these globs are taken (empty: all).
+ */
+include: Array<string>, 
+/**
+ * Files matching one of these globs are left out.
+ */
+exclude: Array<string>, 
+/**
+ * Hidden, temporary and system files are left out.
+ */
+defaultIgnores: boolean, };
 
 export type DeletionRow = { 
 /**

@@ -45,6 +45,8 @@ class AppState {
   problems = $state<string[]>([]);
   /** The link format Copy uses where it fits a row (a PDF has no player: it takes its own default). */
   linkFormat = $state<LinkFormat>("raw");
+  /** Bumped when the engine was reopened (accounts, settings or folders changed, maybe from the CLI): screens that list them read them again. */
+  reloads = $state(0);
   /** Files are being dragged over the window. */
   hovering = $state(false);
   /** Dialogs open now: toasts show inside the top one, above its backdrop. */
@@ -117,6 +119,7 @@ class AppState {
         if (e.held) this.toast("error", this.t("folders.heldToast", { n: e.held, root: e.path }));
       } else if (e.type === "reloaded" || e.type === "queued") {
         refresh = true;
+        if (e.type === "reloaded") this.reloads++;
       }
     }
     if (changed) this.version++;

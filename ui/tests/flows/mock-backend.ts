@@ -285,7 +285,7 @@ const control = {
     const failed = makeJob("/courses/Biology/diagram.png", { state: "failed", error: { code: "permission_denied", message } });
     jobs.set(failed.id, failed);
     accounts.push({ name: "My school storage", kind: "r2", isDefault: true, fields: { account_id: "0123456789abcdef0123456789abcdef", bucket: "course-media", access_key_id: "AKIA-EXAMPLE" } });
-    folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false });
+    folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true });
   },
 };
 (globalThis as unknown as { ferryMock: typeof control }).ferryMock = control;
