@@ -147,6 +147,18 @@ pub async fn pick(
         .collect())
 }
 
+/// The file to import accounts from, chosen in the native dialog; `None` when cancelled.
+#[tauri::command]
+pub async fn pick_import_file(
+    app: tauri::AppHandle,
+    shell: State<'_, Arc<Shell>>,
+) -> Reply<Option<String>> {
+    let language = shell.prefs().language;
+    Ok(crate::pickers::open_import(&app, &language)
+        .await
+        .map(|p| p.display().to_string()))
+}
+
 #[tauri::command]
 pub async fn pause(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
     let ids = self::ids(&ids);
@@ -395,6 +407,94 @@ pub fn environment_accounts() -> Vec<EnvironmentRow> {
             secret_set: found.secret_set,
         })
         .collect()
+}
+
+fn import_sources(request: &ImportRequest) -> Reply<ferry_core::import::sources::Sources> {
+    use ferry_core::import::sources::Sources;
+    let path = request
+        .path
+        .as_ref()
+        .filter(|p| !p.trim().is_empty())
+        .map(PathBuf::from);
+    let bucket = request.bucket.clone().filter(|b| !b.trim().is_empty());
+    Ok(match request.from.as_str() {
+        "dotenv" => Sources {
+            files: vec![path.ok_or_else(|| IpcError {
+                code: "invalid_input".into(),
+                message: "choose the .env file to import".into(),
+            })?],
+            ..Sources::default()
+        },
+        "aws" => Sources {
+            aws: true,
+            bucket,
+            ..Sources::default()
+        },
+        "rclone" => Sources {
+            rclone: true,
+            rclone_config: path,
+            bucket,
+            ..Sources::default()
+        },
+        other => {
+            return Err(IpcError {
+                code: "invalid_input".into(),
+                message: format!("there is nothing to import from {other:?}"),
+            });
+        }
+    })
+}
+
+/// What importing from `request` would add and skip, without writing anything. Secrets stay in
+/// Rust: the preview names each account and its plain fields only.
+#[tauri::command]
+pub async fn import_preview(
+    shell: State<'_, Arc<Shell>>,
+    request: ImportRequest,
+) -> Reply<ImportPreview> {
+    let sources = import_sources(&request)?;
+    let plan = ferry_core::import::sources::plan_from(&sources)?;
+    let existing = Accounts::load(&shell.home.accounts_file())?;
+    Ok(ImportPreview {
+        found: plan
+            .found
+            .iter()
+            .map(|f| {
+                let provider = f.account.kind.provider();
+                ImportFound {
+                    name: f.name.clone(),
+                    label: provider.label.into(),
+                    fields: f
+                        .account
+                        .kind
+                        .fields()
+                        .into_iter()
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(k, v)| {
+                            let label = provider.field(k).map(|x| x.label).unwrap_or(k);
+                            (label.to_string(), v)
+                        })
+                        .collect(),
+                    replaces: existing.accounts.contains_key(&f.name),
+                }
+            })
+            .collect(),
+        skipped: plan.skipped,
+    })
+}
+
+/// Import from `request`: every account found is added (its secret to the OS keychain), then
+/// the engine reopens with them. Returns the names added.
+#[tauri::command]
+pub async fn import_accounts(
+    shell: State<'_, Arc<Shell>>,
+    request: ImportRequest,
+) -> Reply<Vec<String>> {
+    let sources = import_sources(&request)?;
+    let plan = ferry_core::import::sources::plan_from(&sources)?;
+    plan.apply(&shell.home.accounts_file(), &Keychain::default())?;
+    shell.reload().await?;
+    Ok(plan.found.iter().map(|f| f.name.clone()).collect())
 }
 
 /// The kinds of account the form offers, each with its fields, from the core's provider

@@ -391,6 +391,38 @@ pub struct EnvironmentRow {
     pub secret_set: bool,
 }
 
+/// Where the window imports accounts from.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportRequest {
+    /// `dotenv` (a `.env` file at `path`), `aws` (the AWS CLI's files) or `rclone` (its
+    /// configuration, at `path` or where rclone keeps it).
+    pub from: String,
+    pub path: Option<String>,
+    /// The bucket the AWS or rclone credentials are for (their files name none).
+    pub bucket: Option<String>,
+}
+
+/// What an import would do: the accounts it would add (never their secrets) and what it skips.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPreview {
+    pub found: Vec<ImportFound>,
+    pub skipped: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportFound {
+    pub name: String,
+    /// The provider's name for people.
+    pub label: String,
+    /// Plain fields as (label, value).
+    pub fields: Vec<(String, String)>,
+    /// An account of this name exists and would be replaced.
+    pub replaces: bool,
+}
+
 /// A kind of account the form offers, from the core's provider description.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -574,6 +606,9 @@ pub fn typescript() -> String {
         UiEvent::decl(),
         AccountRow::decl(),
         EnvironmentRow::decl(),
+        ImportRequest::decl(),
+        ImportPreview::decl(),
+        ImportFound::decl(),
         NewAccount::decl(),
         CheckRow::decl(),
         FolderRow::decl(),

@@ -16,9 +16,11 @@ fn title(language: &str, what: What) -> &'static str {
         ("fr", What::Files) => "Ajouter des fichiers à envoyer",
         ("fr", What::Folders) => "Choisir un dossier",
         ("fr", What::Save) => "Enregistrer le manifeste du cours",
+        ("fr", What::Import) => "Choisir le fichier d'où importer des comptes",
         (_, What::Files) => "Add files to upload",
         (_, What::Folders) => "Choose a folder",
         (_, What::Save) => "Save the course manifest",
+        (_, What::Import) => "Choose the file to import accounts from",
     }
 }
 
@@ -27,6 +29,7 @@ enum What {
     Files,
     Folders,
     Save,
+    Import,
 }
 
 fn builder(app: &AppHandle, language: &str, what: What) -> FileDialogBuilder<tauri::Wry> {
@@ -63,6 +66,16 @@ pub async fn open(app: &AppHandle, language: &str, folders: bool) -> Vec<PathBuf
         builder(app, language, What::Files).pick_files(send);
     }
     rx.await.unwrap_or_default()
+}
+
+/// The one file to import accounts from (a `.env`, rclone's configuration); `None` when the
+/// dialog was cancelled. Hidden files are listed: a `.env` is one.
+pub async fn open_import(app: &AppHandle, language: &str) -> Option<PathBuf> {
+    let (tx, rx) = oneshot::channel();
+    builder(app, language, What::Import).pick_file(move |chosen| {
+        let _ = tx.send(chosen.and_then(|p| p.into_path().ok()));
+    });
+    rx.await.ok().flatten()
 }
 
 /// Where to save a file named `name` (extension `ext`); `None` when cancelled.

@@ -1,13 +1,16 @@
 // The Accounts screen as a teacher meets it, in the real window with a real Secret Service:
 // what the environment sets shows read-only with the variables that set it (never a secret);
 // a name with spaces is taken; a refused name is explained inside the form, above its backdrop;
-// cards name their fields in words, not keys. A theme saved in Settings stays the one shown.
+// cards name their fields in words, not keys; a .env file is imported after a preview that shows
+// no secret. A theme saved in Settings stays the one shown.
 //
 // Run by scripts/test.sh inside scripts/with-keyring.sh and xvfb-run.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Desktop, R2_KEY, R2_SECRET, TOKEN, until } from "./harness.mjs";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Desktop, R2_KEY, R2_SECRET, TOKEN, keyboard, sleep, until, windowsNamed } from "./harness.mjs";
 
 const desktop = new Desktop();
 let session;
@@ -91,4 +94,49 @@ test("a theme saved in Settings is the one the field shows, then and later", asy
   await session.waitFor("select[data-setting='theme']");
   assert.deepEqual(await shown(), ["dark", "Dark"], "after coming back");
   await desktop.shot("settings-dark");
+});
+
+test("a .env file is imported after a preview that names what it adds and skips, never a secret", async (t) => {
+  if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
+    t.skip("no Secret Service: scripts/test.sh runs the window tests inside scripts/with-keyring.sh");
+    return;
+  }
+  const env = join(desktop.work, "course.env");
+  writeFileSync(
+    env,
+    [
+      "# the course platform's settings (seed 002)",
+      "R2_ACCOUNT_ID=0123456789abcdef0123456789abcdef",
+      "R2_BUCKET_NAME=spring-term",
+      `R2_ACCESS_KEY_ID=${R2_KEY}`,
+      `R2_SECRET_ACCESS_KEY=${R2_SECRET}`,
+      "CLOUDFLARE_API_TOKEN=only-a-token",
+      "",
+    ].join("\n"),
+  );
+  await session.click('button[data-view="accounts"]');
+  await session.click('[data-testid="import-open"]');
+  await session.click('[data-testid="import-choose"]');
+  const title = "Choose the file to import accounts from";
+  const id = await until(`the "${title}" dialog`, () => windowsNamed(title)[0], 20000);
+  await sleep(700);
+  keyboard(id, "key", "ctrl+l");
+  await sleep(400);
+  keyboard(id, "type", env);
+  await sleep(600);
+  keyboard(id, "key", "Return");
+  await session.waitFor('[data-testid="import-path"]', { test: (t) => t.endsWith("course.env") });
+  await session.click('[data-testid="import-look"]');
+  await session.waitFor('[data-testid="import-preview"] [data-import="r2"]');
+  const preview = await session.textOf('[data-testid="import-preview"]');
+  assert.match(preview, /spring-term/, preview);
+  assert.match(preview, /cloudflare: missing CLOUDFLARE_ACCOUNT_ID/, "what is skipped says why");
+  for (const secret of [R2_SECRET, "only-a-token"]) assert.ok(!preview.includes(secret), "no secret in the preview");
+  await desktop.shot("accounts-04-import-preview");
+  await session.click('[data-testid="import-run"]');
+  await session.waitFor("[data-account='r2']", { timeoutMs: 15000 });
+  const card = await session.textOf("[data-account='r2']");
+  assert.match(card, /spring-term/, card);
+  const listed = (await desktop.invoke("accounts")).ok.find((a) => a.name === "r2");
+  assert.equal(listed.fields.bucket, "spring-term");
 });

@@ -92,7 +92,7 @@ pub async fn run(action: AccountAction) -> Result<ExitCode> {
         } => crate::import::run(
             &path,
             &keychain,
-            crate::import::Sources {
+            ferry_core::import::sources::Sources {
                 files,
                 from_env,
                 aws,

@@ -79,6 +79,33 @@ fields: Array<[string, string]>,
  */
 variables: Array<string>, secretSet: boolean, };
 
+export type ImportRequest = { 
+/**
+ * `dotenv` (a `.env` file at `path`), `aws` (the AWS CLI's files) or `rclone` (its
+ * configuration, at `path` or where rclone keeps it).
+ */
+from: string, path: string | null, 
+/**
+ * The bucket the AWS or rclone credentials are for (their files name none).
+ */
+bucket: string | null, };
+
+export type ImportPreview = { found: Array<ImportFound>, skipped: Array<string>, };
+
+export type ImportFound = { name: string, 
+/**
+ * The provider's name for people.
+ */
+label: string, 
+/**
+ * Plain fields as (label, value).
+ */
+fields: Array<[string, string]>, 
+/**
+ * An account of this name exists and would be replaced.
+ */
+replaces: boolean, };
+
 export type NewAccount = { name: string, kind: string, fields: { [key in string]?: string }, secret: string, makeDefault: boolean, };
 
 export type CheckRow = { what: string, ok: boolean, detail: string, };

@@ -52,6 +52,14 @@ const PLACES = [
     await p.locator('dialog[open] button[data-action="delete"]').click();
   }],
   ["failure-details", async (p) => p.locator('[data-job] button[data-action="details"]').first().click()],
+  ["import-preview", async (p) => {
+    await p.keyboard.press("Alt+4");
+    await p.evaluate(() => globalThis.ferryMock.pickNext(["/home/t/course/.env"]));
+    await p.locator('[data-testid="import-open"]').click();
+    await p.locator('[data-testid="import-choose"]').click();
+    await p.locator('[data-testid="import-look"]').click();
+    await p.locator('[data-testid="import-preview"]').waitFor();
+  }],
   ["add-account", async (p) => {
     await p.keyboard.press("Alt+4");
     await p.locator("header.toolbar button.primary").click();

@@ -186,6 +186,15 @@ function handle(cmd: string, args: Args): unknown {
       return accounts;
     case "environment_accounts":
       return [];
+    case "pick_import_file":
+      return pickResult[0] ?? null;
+    case "import_preview":
+      return {
+        found: [{ name: "r2", label: "Cloudflare R2", fields: [["Account ID", "0123456789abcdef0123456789abcdef"], ["Bucket", "course-media"]], replaces: false }],
+        skipped: ["cloudflare: missing CLOUDFLARE_ACCOUNT_ID"],
+      };
+    case "import_accounts":
+      return ["r2"];
     case "add_account": {
       const a = args.account as { name: string; kind: string; fields: Record<string, string>; makeDefault: boolean };
       accounts.push({ name: a.name, kind: a.kind, isDefault: a.makeDefault, fields: a.fields });

@@ -6,6 +6,7 @@
 //! [`profiles`] does the same for the AWS CLI's and rclone's INI files.
 
 pub mod profiles;
+pub mod sources;
 
 use crate::accounts::{Account, AccountKind};
 use crate::credentials::Secret;
