@@ -2,7 +2,7 @@
 //! Storage through its XML API with HMAC keys. Their descriptions, and the one builder of an
 //! [`S3Config`] from [`Values`], whichever source the values came from.
 
-use super::{Field, GCS, Provider, R2, S3, Values};
+use super::{Field, GCS, Provider, R2, S3, Source, Values};
 use crate::Result;
 use crate::destination::s3::{Flavor, S3Config};
 
@@ -249,11 +249,20 @@ fn trim_slash(s: &str) -> String {
 
 /// The object store these values configure.
 pub fn config(v: &Values) -> Result<S3Config> {
-    match v.provider.id {
+    let mut config = match v.provider.id {
         "r2" => r2(v),
         "gcs" => gcs(v),
         _ => s3(v),
-    }
+    }?;
+    config.keys_named = match &v.source {
+        Source::Environment => format!(
+            "the keys in {} and {}",
+            v.name_of("access_key_id"),
+            v.name_of("secret_access_key")
+        ),
+        Source::Account(name) => format!("the keys of account {name} (Accounts)"),
+    };
+    Ok(config)
 }
 
 fn r2(v: &Values) -> Result<S3Config> {
@@ -282,6 +291,7 @@ fn r2(v: &Values) -> Result<S3Config> {
         session_token: None,
         path_style: true,
         public_base_url: v.get("public_base_url").map(trim_slash),
+        keys_named: String::new(),
     })
 }
 
@@ -307,6 +317,7 @@ fn s3(v: &Values) -> Result<S3Config> {
         endpoint,
         path_style,
         public_base_url: v.get("public_base_url").map(trim_slash),
+        keys_named: String::new(),
     })
 }
 
@@ -326,6 +337,7 @@ fn gcs(v: &Values) -> Result<S3Config> {
         session_token: None,
         path_style: true,
         public_base_url: v.get("public_base_url").map(trim_slash),
+        keys_named: String::new(),
     })
 }
 
@@ -431,5 +443,48 @@ mod tests {
         );
         assert!(local.path_style);
         assert_eq!(local.target(), "s3|http://127.0.0.1:9000|b");
+    }
+
+    #[test]
+    fn refused_keys_are_named_where_the_user_set_them() {
+        use crate::destination::s3::errors::{Where, from_status};
+        let refused = |v: &Values| {
+            let c = config(v).unwrap();
+            let at = Where {
+                dest: &c.name,
+                bucket: &c.bucket,
+                keys: &c.keys_named,
+            };
+            from_status(403, "InvalidAccessKeyId", "", &at, "uploading").to_string()
+        };
+        let mut account = Values::from_fields(
+            &R2_PROVIDER,
+            "My school storage",
+            [
+                ("account_id", "0123456789abcdef0123456789abcdef".to_string()),
+                ("bucket", "course-media".to_string()),
+                ("access_key_id", "AK".to_string()),
+            ],
+        )
+        .unwrap();
+        account.set(R2_PROVIDER.secret_field().unwrap(), "sk".into());
+        let said = refused(&account);
+        assert!(
+            said.contains("the keys of account My school storage"),
+            "{said}"
+        );
+        assert!(!said.contains("CLOUDFLARE_"), "{said}");
+
+        let env = |k: &str| match k {
+            "AWS_ACCESS_KEY_ID" => Some("AK".to_string()),
+            "AWS_SECRET_ACCESS_KEY" => Some("sk".to_string()),
+            "S3_BUCKET_NAME" => Some("b".to_string()),
+            _ => None,
+        };
+        let said = refused(&Values::from_env(&S3_PROVIDER, &env).unwrap());
+        assert!(
+            said.contains("check the keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+            "{said}"
+        );
     }
 }

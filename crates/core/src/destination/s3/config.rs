@@ -31,6 +31,8 @@ pub struct S3Config {
     pub path_style: bool,
     /// Base of public URLs (custom domain or r2.dev), without a trailing slash.
     pub public_base_url: Option<String>,
+    /// How messages name the keys: as the user set them (the variables, or the Ferry account).
+    pub keys_named: String,
 }
 
 impl S3Config {

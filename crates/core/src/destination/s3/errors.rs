@@ -10,17 +10,27 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 /// Describe an SDK failure of `what` (e.g. "uploading part 3") against destination `dest`; the
 /// SDK's error stays attached as the source.
-pub fn map<E>(err: SdkError<E, HttpResponse>, dest: &str, bucket: &str, what: &str) -> Error
+pub fn map<E>(err: SdkError<E, HttpResponse>, at: &Where<'_>, what: &str) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    describe(&err, dest, bucket, what).with_source(err)
+    describe(&err, at, what).with_source(err)
 }
 
-fn describe<E>(err: &SdkError<E, HttpResponse>, dest: &str, bucket: &str, what: &str) -> Error
+/// The destination an error happened at, as messages name it: its name, its bucket, and its
+/// keys as the user set them (the variables, or the Ferry account that holds them).
+#[derive(Debug, Clone, Copy)]
+pub struct Where<'a> {
+    pub dest: &'a str,
+    pub bucket: &'a str,
+    pub keys: &'a str,
+}
+
+fn describe<E>(err: &SdkError<E, HttpResponse>, at: &Where<'_>, what: &str) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    let dest = at.dest;
     match err {
         SdkError::ConstructionFailure(_) => Error::config(format!(
             "{dest}: could not build the request for {what}: {}",
@@ -78,8 +88,7 @@ where
                     return skewed(dest, off);
                 }
             }
-            from_status(status, code, server_message, dest, bucket, what)
-                .with_retry_after(retry_after)
+            from_status(status, code, server_message, at, what).with_retry_after(retry_after)
         }
         _ => Error::new(
             ErrorKind::Network,
@@ -123,10 +132,10 @@ pub fn from_status(
     status: u16,
     code: &str,
     server_message: &str,
-    dest: &str,
-    bucket: &str,
+    at: &Where<'_>,
     what: &str,
 ) -> Error {
+    let (dest, bucket) = (at.dest, at.bucket);
     let detail = if server_message.is_empty() {
         code.to_string()
     } else {
@@ -153,8 +162,8 @@ pub fn from_status(
         | (401, _) => (
             ErrorKind::Unauthenticated,
             format!(
-                "{dest}: the access key or secret key was refused ({detail}); check the keys ({})",
-                key_variables(dest)
+                "{dest}: the access key or secret key was refused ({detail}); check {}",
+                at.keys
             ),
         ),
         (_, "NoSuchBucket") => (
@@ -228,24 +237,21 @@ fn source_chain(err: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// The variables that hold a destination's keys, for messages.
-fn key_variables(dest: &str) -> &'static str {
-    match dest {
-        "r2" => "CLOUDFLARE_R2_ACCESS_KEY_ID and CLOUDFLARE_R2_SECRET_ACCESS_KEY",
-        "gcs" => "GCS_HMAC_ACCESS_KEY_ID and GCS_HMAC_SECRET",
-        _ => "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const R2_BUCKET: Where<'static> = Where {
+        dest: "r2",
+        bucket: "bucket",
+        keys: "the keys of account school (Accounts)",
+    };
 
     #[test]
     fn the_sdks_error_is_kept_as_the_source() {
         let err: SdkError<aws_sdk_s3::operation::head_object::HeadObjectError, HttpResponse> =
             SdkError::timeout_error("no reply within 30 s");
-        let mapped = map(err, "r2", "course-files", "checking the object");
+        let mapped = map(err, &R2_BUCKET, "checking the object");
         assert_eq!(mapped.kind(), ErrorKind::Timeout);
         assert!(std::error::Error::source(&mapped).is_some());
         assert!(format!("{mapped:?}").contains("source"), "{mapped:?}");
@@ -296,7 +302,7 @@ mod tests {
             (400, "InvalidPartOrder", ErrorKind::Protocol, "refused"),
         ];
         for (status, code, kind, phrase) in cases {
-            let err = from_status(status, code, "", "r2", "bucket", "uploading");
+            let err = from_status(status, code, "", &R2_BUCKET, "uploading");
             assert_eq!(err.kind(), kind, "{status} {code}");
             assert!(err.message().contains(phrase), "{status} {code}: {err}");
         }

@@ -9,7 +9,7 @@ mod bounds;
 mod bucket;
 mod compat;
 pub mod config;
-mod errors;
+pub(crate) mod errors;
 mod etag;
 
 use crate::destination::{
@@ -89,6 +89,15 @@ impl S3Destination {
         }
     }
 
+    /// This destination, as its error messages name it.
+    fn at(&self) -> errors::Where<'_> {
+        errors::Where {
+            dest: &self.config.name,
+            bucket: &self.config.bucket,
+            keys: &self.config.keys_named,
+        }
+    }
+
     fn err<E>(
         &self,
         err: aws_sdk_s3::error::SdkError<
@@ -100,7 +109,7 @@ impl S3Destination {
     where
         E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        errors::map(err, &self.config.name, &self.config.bucket, what)
+        errors::map(err, &self.at(), what)
     }
 
     async fn body(&self, range: FileRange) -> Result<ByteStream> {
@@ -131,14 +140,9 @@ impl S3Destination {
                         self.bucket_seen.store(true, Ordering::Relaxed);
                         Ok(RemoteObject::Absent)
                     }
-                    Err(e) if e.kind() == ErrorKind::NotFound => Err(errors::from_status(
-                        404,
-                        "NoSuchBucket",
-                        "",
-                        &self.config.name,
-                        &self.config.bucket,
-                        "",
-                    )),
+                    Err(e) if e.kind() == ErrorKind::NotFound => {
+                        Err(errors::from_status(404, "NoSuchBucket", "", &self.at(), ""))
+                    }
                     Err(e) => Err(e),
                 }
             }
