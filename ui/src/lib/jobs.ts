@@ -13,10 +13,11 @@ export interface Filter {
   destination: string; // "" = any
   state: string; // "" = any
   folder: string; // "" = any
+  kind: string; // "" = any
   sinceSecs: number; // 0 = any date
 }
 
-export const NO_FILTER: Filter = { search: "", destination: "", state: "", folder: "", sinceSecs: 0 };
+export const NO_FILTER: Filter = { search: "", destination: "", state: "", folder: "", kind: "", sinceSecs: 0 };
 
 /** A job waiting to try again: until when (ms since the epoch), and why. */
 export interface RetryWait {
@@ -114,6 +115,7 @@ export function matches(row: JobRow, f: Filter, nowSecs: number): boolean {
   if (f.destination && row.destination !== f.destination) return false;
   if (f.state && row.state !== f.state) return false;
   if (f.folder && row.folder !== f.folder) return false;
+  if (f.kind && row.kind !== f.kind) return false;
   if (f.sinceSecs && row.updatedAt < nowSecs - f.sinceSecs) return false;
   const q = f.search.trim().toLowerCase();
   if (q) {

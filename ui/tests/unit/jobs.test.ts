@@ -62,6 +62,7 @@ describe("filters", () => {
     [{}, [1, 2, 3]],
     [{ state: "done" }, [1, 3]],
     [{ destination: "images" }, [2]],
+    [{ kind: "image" }, [2]],
     [{ folder: "/course/Week 2" }, [2]],
     [{ search: "lecture" }, [3]],
     [{ search: "media.example file-1" }, [1]],
