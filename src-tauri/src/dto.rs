@@ -391,6 +391,24 @@ pub struct EnvironmentRow {
     pub secret_set: bool,
 }
 
+/// A bucket's settings as the window shows them: rules as readable JSON, with Ferry's proposal.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BucketView {
+    /// Where it is (`r2|https://…|course-media`), without secrets.
+    pub label: String,
+    /// The CORS rules now, as JSON.
+    pub cors_now: String,
+    /// The rules with Ferry's rule for the course sites, as JSON; `None` with `cors_why` when
+    /// no proposal can be made (no site named, or one that is not a site).
+    pub cors_proposed: Option<String>,
+    pub cors_why: Option<String>,
+    /// Days after which Ferry's lifecycle rule aborts unfinished uploads, if it is there.
+    pub abort_days: Option<i32>,
+    /// The bucket's other lifecycle rules, left alone.
+    pub other_rules: Vec<String>,
+}
+
 /// Where the window imports accounts from.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -606,6 +624,7 @@ pub fn typescript() -> String {
         UiEvent::decl(),
         AccountRow::decl(),
         EnvironmentRow::decl(),
+        BucketView::decl(),
         ImportRequest::decl(),
         ImportPreview::decl(),
         ImportFound::decl(),

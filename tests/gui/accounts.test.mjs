@@ -2,13 +2,16 @@
 // what the environment sets shows read-only with the variables that set it (never a secret);
 // a name with spaces is taken; a refused name is explained inside the form, above its backdrop;
 // cards name their fields in words, not keys; a .env file is imported after a preview that shows
-// no secret. A theme saved in Settings stays the one shown.
+// no secret; an S3 account's bucket settings (course sites, unfinished uploads) are previewed and
+// applied against moto. A theme saved in Settings stays the one shown.
 //
 // Run by scripts/test.sh inside scripts/with-keyring.sh and xvfb-run.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
 import { Desktop, R2_KEY, R2_SECRET, TOKEN, keyboard, sleep, until, windowsNamed } from "./harness.mjs";
 
@@ -139,4 +142,51 @@ test("a .env file is imported after a preview that names what it adds and skips,
   assert.match(card, /spring-term/, card);
   const listed = (await desktop.invoke("accounts")).ok.find((a) => a.name === "r2");
   assert.equal(listed.fields.bucket, "spring-term");
+});
+
+test("an S3 account's bucket settings: course sites and unfinished uploads, previewed then applied", async (t) => {
+  if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
+    t.skip("no Secret Service: scripts/test.sh runs the window tests inside scripts/with-keyring.sh");
+    return;
+  }
+  // moto's S3 server stands in for a store that keeps CORS and lifecycle rules.
+  const port = await new Promise((done) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+  const moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore", detached: true });
+  try {
+    const endpoint = `http://127.0.0.1:${port}`;
+    await until("moto to answer", () => fetch(endpoint).then(() => true, () => false));
+    assert.equal((await fetch(`${endpoint}/term-files`, { method: "PUT" })).status, 200);
+    const added = await desktop.invoke("add_account", {
+      account: { name: "library", kind: "s3", fields: { bucket: "term-files", endpoint, region: "us-east-1", access_key_id: "testing" }, secret: "testing", makeDefault: false },
+    });
+    assert.ok(!added.err, JSON.stringify(added.err));
+    await session.click('button[data-view="accounts"]');
+    await session.click("[data-account='library'] button[data-bucket]");
+    await desktop.shot("accounts-05-bucket-open");
+    await session.waitFor('[data-testid="cors-why"]');
+    const box = await session.waitFor('[data-testid="bucket-sites"]');
+    await session.cmd("POST", `/element/${box}/value`, { text: "https://courses.example.edu\uE004" });
+    await session.waitFor('[data-testid="cors-proposed"]', { test: (t) => t.includes("https://courses.example.edu") });
+    await desktop.shot("accounts-05-bucket-preview");
+    await session.click('[data-testid="apply-cors"]');
+    await session.waitFor('[data-testid="cors-now"]', { test: (t) => t.includes("https://courses.example.edu"), timeoutMs: 15000 });
+    const cors = await (await fetch(`${endpoint}/term-files?cors`)).text();
+    assert.match(cors, /courses\.example\.edu/, `moto keeps the rule: ${cors}`);
+
+    const days = await session.find('[data-testid="bucket-days"]');
+    await session.cmd("POST", `/element/${days}/clear`, {});
+    await session.cmd("POST", `/element/${days}/value`, { text: "3" });
+    await session.click('[data-testid="apply-lifecycle"]');
+    await session.waitFor('[data-testid="lifecycle-now"]', { test: (t) => t.includes("after 3 days"), timeoutMs: 15000 });
+    const lifecycle = await (await fetch(`${endpoint}/term-files?lifecycle`)).text();
+    assert.match(lifecycle, /<DaysAfterInitiation>3<\/DaysAfterInitiation>/, lifecycle);
+    await session.click("dialog[open] .actions button:last-child");
+  } finally {
+    process.kill(-moto.pid, "SIGTERM");
+  }
 });

@@ -45,6 +45,8 @@ export class Session {
 
   async click(css) {
     const el = await this.waitFor(css);
+    // Into view first: WebKitWebDriver does not scroll a scrolling box (the main view) for us.
+    await this.exec("arguments[0].scrollIntoView({ block: 'center' });", [{ [ELEMENT]: el }]);
     await this.cmd("POST", `/element/${el}/click`, {});
   }
 

@@ -41,7 +41,7 @@ pub mod urlfmt;
 pub mod watch;
 
 pub use destination::Shape;
-pub use destination::bucket::Lifecycle;
+pub use destination::bucket::{CorsRule, Lifecycle};
 pub use destination::check::CheckOptions;
 pub use destination::cloudflare::CheckLine;
 pub use engine::{AddOptions, Engine, Intake, Link, LinkChoices};

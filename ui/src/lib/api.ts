@@ -5,6 +5,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AccountKindForm,
   AccountRow,
+  BucketView,
   DesktopPrefs,
   EnvironmentRow,
   ImportPreview,
@@ -72,6 +73,9 @@ export const api = {
   testAccount: (name: string) => call<CheckRow[]>("test_account", { name }),
   accountKinds: () => call<AccountKindForm[]>("account_kinds"),
   environmentAccounts: () => call<EnvironmentRow[]>("environment_accounts"),
+  bucketSettings: (account: string | null, origins: string[]) => call<BucketView>("bucket_settings", { account, origins }),
+  bucketApplyCors: (account: string | null, origins: string[]) => call<string>("bucket_apply_cors", { account, origins }),
+  bucketApplyLifecycle: (account: string | null, days: number) => call<number | null>("bucket_apply_lifecycle", { account, days }),
   pickImportFile: () => call<string | null>("pick_import_file"),
   importPreview: (request: ImportRequest) => call<ImportPreview>("import_preview", { request }),
   importAccounts: (request: ImportRequest) => call<string[]>("import_accounts", { request }),

@@ -79,6 +79,29 @@ fields: Array<[string, string]>,
  */
 variables: Array<string>, secretSet: boolean, };
 
+export type BucketView = { 
+/**
+ * Where it is (`r2|https://…|course-media`), without secrets.
+ */
+label: string, 
+/**
+ * The CORS rules now, as JSON.
+ */
+corsNow: string, 
+/**
+ * The rules with Ferry's rule for the course sites, as JSON; `None` with `cors_why` when
+ * no proposal can be made (no site named, or one that is not a site).
+ */
+corsProposed: string | null, corsWhy: string | null, 
+/**
+ * Days after which Ferry's lifecycle rule aborts unfinished uploads, if it is there.
+ */
+abortDays: number | null, 
+/**
+ * The bucket's other lifecycle rules, left alone.
+ */
+otherRules: Array<string>, };
+
 export type ImportRequest = { 
 /**
  * `dotenv` (a `.env` file at `path`), `aws` (the AWS CLI's files) or `rclone` (its

@@ -60,6 +60,11 @@ const PLACES = [
     await p.locator('[data-testid="import-look"]').click();
     await p.locator('[data-testid="import-preview"]').waitFor();
   }],
+  ["bucket-settings", async (p) => {
+    await p.keyboard.press("Alt+4");
+    await p.locator('[data-account="My school storage"] button[data-bucket]').click();
+    await p.locator('[data-testid="bucket-lifecycle"]').waitFor();
+  }],
   ["add-account", async (p) => {
     await p.keyboard.press("Alt+4");
     await p.locator("header.toolbar button.primary").click();

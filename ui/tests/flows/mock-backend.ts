@@ -186,6 +186,21 @@ function handle(cmd: string, args: Args): unknown {
       return accounts;
     case "environment_accounts":
       return [];
+    case "bucket_settings":
+      return {
+        label: "r2|https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com|course-media",
+        corsNow: "[]",
+        corsProposed: (args.origins as string[]).length
+          ? JSON.stringify([{ ID: "ferry", AllowedOrigins: args.origins, AllowedMethods: ["GET", "HEAD"] }], null, 2)
+          : null,
+        corsWhy: (args.origins as string[]).length ? null : "name the course sites that show these files",
+        abortDays: null,
+        otherRules: ["archive-old"],
+      };
+    case "bucket_apply_cors":
+      return "[]";
+    case "bucket_apply_lifecycle":
+      return args.days as number;
     case "pick_import_file":
       return pickResult[0] ?? null;
     case "import_preview":
