@@ -409,6 +409,36 @@ pub fn environment_accounts() -> Vec<EnvironmentRow> {
         .collect()
 }
 
+/// What `template` makes of sample course files (with `prefix`, else the settings' prefix), or
+/// the engine's reason for refusing it, while the user types.
+#[tauri::command]
+pub fn preview_keys(
+    shell: State<'_, Arc<Shell>>,
+    template: String,
+    prefix: Option<String>,
+) -> KeyPreview {
+    let prefix = prefix.unwrap_or_else(|| shell.session.engine().settings().prefix.clone());
+    let variables = ferry_core::TEMPLATE_VARIABLES
+        .iter()
+        .map(|v| format!("{{{v}}}"))
+        .collect();
+    match ferry_core::preview_keys(&template, &prefix) {
+        Ok(shown) => KeyPreview {
+            samples: shown
+                .into_iter()
+                .map(|(_, name, key)| (name.to_string(), key))
+                .collect(),
+            error: None,
+            variables,
+        },
+        Err(e) => KeyPreview {
+            samples: Vec::new(),
+            error: Some(e.message().to_string()),
+            variables,
+        },
+    }
+}
+
 // ---- a bucket's own settings ----
 
 /// The bucket of `account`, or the one uploads go to now.

@@ -409,6 +409,18 @@ pub struct BucketView {
     pub other_rules: Vec<String>,
 }
 
+/// What a key template makes of sample files, or why it is refused.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyPreview {
+    /// (sample file name, its key); empty when the template is refused.
+    pub samples: Vec<(String, String)>,
+    /// Why the engine refuses the template, in its words.
+    pub error: Option<String>,
+    /// The variables a template may use.
+    pub variables: Vec<String>,
+}
+
 /// Where the window imports accounts from.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -625,6 +637,7 @@ pub fn typescript() -> String {
         AccountRow::decl(),
         EnvironmentRow::decl(),
         BucketView::decl(),
+        KeyPreview::decl(),
         ImportRequest::decl(),
         ImportPreview::decl(),
         ImportFound::decl(),

@@ -63,6 +63,7 @@ pub fn run() {
             commands::environment_accounts,
             commands::import_preview,
             commands::bucket_settings,
+            commands::preview_keys,
             commands::bucket_apply_cors,
             commands::bucket_apply_lifecycle,
             commands::pick_import_file,

@@ -83,7 +83,7 @@ test("an account named as people name things is kept, and its card speaks in wor
   await desktop.shot("accounts-03-card");
 });
 
-test("a theme saved in Settings is the one the field shows, then and later", async () => {
+test("a theme saved in Settings stays the one shown; a key template is checked by the engine as it is typed", async () => {
   await session.click('button[data-view="settings"]');
   await session.waitFor("select[data-setting='theme']");
   await session.click("select[data-setting='theme'] option[value='dark']");
@@ -96,6 +96,16 @@ test("a theme saved in Settings is the one the field shows, then and later", asy
   await session.click('button[data-view="settings"]');
   await session.waitFor("select[data-setting='theme']");
   assert.deepEqual(await shown(), ["dark", "Dark"], "after coming back");
+  // The key template is checked by the engine as it is typed, with examples.
+  await session.click('[data-testid="advanced"] summary');
+  const box = await session.waitFor("input[data-setting='key-template']");
+  await session.cmd("POST", `/element/${box}/clear`, {});
+  await session.cmd("POST", `/element/${box}/value`, { text: "{rel}/{name}" });
+  await session.waitFor('[data-testid="key-preview"] .error', { test: (t) => t.includes("unknown variable {rel}") });
+  assert.equal(await session.exec("return document.querySelector(\"form.settings button[type='submit']\").disabled;"), true);
+  await session.cmd("POST", `/element/${box}/clear`, {});
+  await session.cmd("POST", `/element/${box}/value`, { text: "{kind}/{yyyy}/{name}" });
+  await session.waitFor('[data-testid="key-preview"] ul', { test: (t) => /documents\/\d{4}\/Week-1-notes\.pdf/.test(t) });
   await desktop.shot("settings-dark");
 });
 

@@ -197,6 +197,47 @@ impl KeyTemplate {
     }
 }
 
+/// The variables a key template may use, for front ends that explain them.
+pub const TEMPLATE_VARIABLES: &[&str] = VARIABLES;
+
+/// What `template` (with `prefix`) makes of three sample course files (a document, an image, a
+/// video) uploaded now, or why the engine would refuse the template. Front ends show it while
+/// the template is typed, so no template the engine refuses can be saved unnoticed.
+pub fn preview(
+    template: &str,
+    prefix: &str,
+) -> crate::Result<Vec<(FileKind, &'static str, String)>> {
+    preview_at(template, prefix, Utc::now())
+}
+
+/// [`preview`] for an upload at `when`.
+pub(crate) fn preview_at(
+    template: &str,
+    prefix: &str,
+    when: DateTime<Utc>,
+) -> crate::Result<Vec<(FileKind, &'static str, String)>> {
+    let template = KeyTemplate::parse(template)?;
+    let samples = [
+        (FileKind::Document, "Week 1 notes.pdf"),
+        (FileKind::Image, "cell diagram.png"),
+        (FileKind::Video, "Lecture 1.mp4"),
+    ];
+    Ok(samples
+        .into_iter()
+        .map(|(kind, file_name)| {
+            let key = template.render(&KeyInputs {
+                prefix,
+                kind,
+                file_name,
+                when,
+                rand6: "k3x9qa",
+                hash: "0f3a9c2e5b7d1146",
+            });
+            (kind, file_name, key)
+        })
+        .collect())
+}
+
 /// Six lower-case alphanumerics for `{rand6}`.
 pub fn rand6(rng: &mut fastrand::Rng) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -238,6 +279,32 @@ pub fn check_length(key: &str, file: &std::path::Path) -> crate::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_preview_shows_each_sample_or_the_reason_for_refusing() {
+        let when = chrono::DateTime::parse_from_rfc3339("2027-01-11T09:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let shown = preview_at("{prefix}/{kind}/{yyyy}/{name}", "Biology 101", when).unwrap();
+        let keys: Vec<&str> = shown.iter().map(|(_, _, k)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "biology-101/documents/2027/Week-1-notes.pdf",
+                "biology-101/images/2027/cell-diagram.png",
+                "biology-101/videos/2027/Lecture-1.mp4"
+            ]
+        );
+        let refused = preview_at("{rel}/{name}", "", when).unwrap_err();
+        assert!(
+            refused.message().contains("unknown variable {rel}"),
+            "{refused}"
+        );
+        assert!(
+            preview_at("{kind}/{yyyy}", "", when).is_err(),
+            "two files would share a key"
+        );
+    }
 
     #[test]
     fn a_key_is_refused_one_byte_over_the_limit() {

@@ -47,5 +47,6 @@ pub use destination::cloudflare::CheckLine;
 pub use engine::{AddOptions, Engine, Intake, Link, LinkChoices};
 pub use error::{Error, ErrorKind, Result};
 pub use intake::Rejected;
+pub use keys::{TEMPLATE_VARIABLES, preview as preview_keys};
 pub use queue::RemoteFate;
 pub use scheduler::JobFilter;

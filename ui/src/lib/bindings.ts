@@ -102,6 +102,20 @@ abortDays: number | null,
  */
 otherRules: Array<string>, };
 
+export type KeyPreview = { 
+/**
+ * (sample file name, its key); empty when the template is refused.
+ */
+samples: Array<[string, string]>, 
+/**
+ * Why the engine refuses the template, in its words.
+ */
+error: string | null, 
+/**
+ * The variables a template may use.
+ */
+variables: Array<string>, };
+
 export type ImportRequest = { 
 /**
  * `dotenv` (a `.env` file at `path`), `aws` (the AWS CLI's files) or `rclone` (its

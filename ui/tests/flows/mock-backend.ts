@@ -186,6 +186,13 @@ function handle(cmd: string, args: Args): unknown {
       return accounts;
     case "environment_accounts":
       return [];
+    case "preview_keys": {
+      const template = args.template as string;
+      const bad = /\{(?!(prefix|kind|yyyymmdd|hhmmss|rand6|name|stem|ext|hash8|yyyy|mm)\})[^}]*\}/.exec(template);
+      return bad
+        ? { samples: [], error: `key template "${template}": unknown variable ${bad[0]}`, variables: ["{name}", "{kind}"] }
+        : { samples: [["Week 1 notes.pdf", template.replace("{name}", "Week-1-notes.pdf").replace("{kind}", "documents")]], error: null, variables: ["{name}", "{kind}"] };
+    }
     case "bucket_settings":
       return {
         label: "r2|https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com|course-media",

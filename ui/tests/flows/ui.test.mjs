@@ -197,6 +197,14 @@ test("settings: French and the dark theme apply at once and are saved", async ()
   await page.getByText("Advanced").click();
   await page.getByLabel("Files at once").fill("3");
   assert.match(await page.locator("#help-files").textContent(), /side by side/);
+  // A template is checked as it is typed: one the engine refuses cannot be saved.
+  const template = page.getByLabel("Key template");
+  await template.fill("{rel}/{name}");
+  await page.getByRole("alert").filter({ hasText: "unknown variable {rel}" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Save" }).isDisabled(), true);
+  await template.fill("{kind}/{name}");
+  await page.getByText("documents/Week-1-notes.pdf").waitFor();
+  assert.equal(await page.getByRole("button", { name: "Save" }).isDisabled(), false);
   await page.getByLabel("Language").selectOption("fr");
   await page.getByLabel("Theme").selectOption("dark");
   await page.getByRole("button", { name: "Save" }).click();
