@@ -9,7 +9,7 @@ use ferry_core::RemoteFate;
 use ferry_core::accounts::{Account, AccountKind, Accounts};
 use ferry_core::config::SettingsEdit;
 use ferry_core::connection::AccountDestinations;
-use ferry_core::job::{JobId, JobState};
+use ferry_core::job::JobId;
 use ferry_core::keychain::Keychain;
 use ferry_core::manifest::ManifestFormat;
 use ferry_core::urlfmt::UrlFormat;
@@ -263,29 +263,13 @@ pub async fn copy_links(
     preferred: String,
 ) -> Reply<CopiedLinks> {
     let preferred = url_format(&preferred)?;
-    let engine = shell.session.engine();
-    let mut lines = Vec::new();
-    let mut first_expiry: Option<i64> = None;
-    for id in ids {
-        let Some(job) = engine.job(JobId(id))? else {
-            continue;
-        };
-        let formats = engine.link_choices(&job).formats;
-        if job.state != JobState::Done || formats.is_empty() {
-            continue;
-        }
-        let format = if formats.contains(&preferred) {
-            preferred
-        } else {
-            formats[0]
-        };
-        let link = engine.link(&job, format, None).await?;
-        first_expiry = match (first_expiry, link.expires_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        lines.push(link.text);
-    }
+    let links = shell
+        .session
+        .engine()
+        .links_of(&self::ids(&ids), preferred)
+        .await?;
+    let first_expiry = links.iter().filter_map(|l| l.expires_at).min();
+    let lines: Vec<&str> = links.iter().map(|l| l.text.as_str()).collect();
     if !lines.is_empty() {
         shell.copy(&lines.join("\n"))?;
     }
@@ -792,25 +776,18 @@ pub async fn add_folder(shell: State<'_, Arc<Shell>>, folder: FolderRow) -> Repl
     };
     let root = PathBuf::from(folder.root);
     blocking(&shell, move |e| {
-        // What the window does not show (routing rules given from the CLI) is kept as it was:
-        // editing a folder here never widens what it uploads behind the user's back.
-        let kept = watch::folders(e)?
-            .into_iter()
-            .find(|f| f.root == root)
-            .map(|f| f.options)
-            .unwrap_or_default();
-        let options = FolderOptions {
-            destination: blank(folder.destination),
-            prefix: blank(folder.prefix),
-            template: blank(folder.template),
-            include: globs(folder.include),
-            exclude: globs(folder.exclude),
-            default_ignores: folder.default_ignores,
-            on_change,
-            mirror_deletions: folder.mirror_deletions,
-            ..kept
-        };
-        watch::add_folder(e, &root, options).map(|_| ())
+        // What the window does not show (routing rules given from the CLI) is kept as it was.
+        watch::edit_folder(e, &root, |o| {
+            o.destination = blank(folder.destination);
+            o.prefix = blank(folder.prefix);
+            o.template = blank(folder.template);
+            o.include = globs(folder.include);
+            o.exclude = globs(folder.exclude);
+            o.default_ignores = folder.default_ignores;
+            o.on_change = on_change;
+            o.mirror_deletions = folder.mirror_deletions;
+        })
+        .map(|_| ())
     })
     .await?;
     shell.reload().await

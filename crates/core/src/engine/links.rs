@@ -131,6 +131,26 @@ impl Engine {
 }
 
 impl Engine {
+    /// The links of the done jobs among `ids`, in order, each in `preferred` where it fits the
+    /// job and in the job's own default otherwise (a PDF has no player); other jobs are left out.
+    pub async fn links_of(&self, ids: &[JobId], preferred: UrlFormat) -> Result<Vec<Link>> {
+        let mut out = Vec::new();
+        for id in ids {
+            let Some(job) = self.job(*id)? else { continue };
+            if job.state != JobState::Done {
+                continue;
+            }
+            let formats = self.link_choices(&job).formats;
+            let format = if formats.contains(&preferred) {
+                preferred
+            } else {
+                formats[0]
+            };
+            out.push(self.link(&job, format, None).await?);
+        }
+        Ok(out)
+    }
+
     /// A manifest of `jobs` (done ones only) whose links work now: each is made fresh (a signed
     /// one lasts the configured lifetime, and its expiry is written beside it; a Stream video's
     /// is its watch page). A job whose link cannot be made now keeps the one recorded at upload.

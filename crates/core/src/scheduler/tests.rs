@@ -615,3 +615,26 @@ async fn stop_returns_at_once_and_the_next_session_finishes_the_work() {
     assert_eq!(bench.objects.object(&j.key), Some(large));
     session.stop().await;
 }
+
+#[tokio::test]
+async fn editing_a_watched_folder_keeps_what_the_edit_does_not_touch() {
+    use crate::watch::{self, ChangePolicy, FolderOptions};
+    let bench = Bench::new();
+    let engine = bench.engine(Bench::settings());
+    let folder = bench.dir.path().join("Chemistry");
+    std::fs::create_dir_all(&folder).unwrap();
+    let rule: crate::route::RouteRule = toml::from_str("to = \"r2\"\next = [\"pdf\"]").unwrap();
+    let options = FolderOptions {
+        exclude: vec!["*.docx".into()],
+        default_ignores: false,
+        routes: vec![rule.clone()],
+        ..FolderOptions::default()
+    };
+    watch::add_folder(&engine, &folder, options).unwrap();
+    watch::edit_folder(&engine, &folder, |o| o.on_change = ChangePolicy::Ignore).unwrap();
+    let kept = &watch::folders(&engine).unwrap()[0].options;
+    assert_eq!(kept.on_change, ChangePolicy::Ignore, "the edit applies");
+    assert_eq!(kept.exclude, ["*.docx"], "what it leaves out is kept");
+    assert!(!kept.default_ignores);
+    assert_eq!(kept.routes, [rule], "its routing rules are kept");
+}

@@ -96,7 +96,26 @@ impl WatchedFolder {
     }
 }
 
-/// Start watching `root` (or change its options). The folder must exist.
+/// Watch `root`, or change its options: `edit` sets what the caller knows on the options the
+/// folder has (the defaults for a new folder). Options the caller does not touch (routing rules
+/// given from the CLI, patterns a form does not show) are kept, so an edit never widens what a
+/// folder uploads by accident.
+pub fn edit_folder(
+    engine: &Engine,
+    root: &Path,
+    edit: impl FnOnce(&mut FolderOptions),
+) -> Result<WatchedFolder> {
+    let canonical = root.canonicalize().map_err(|e| Error::from_io(root, &e))?;
+    let mut options = folders(engine)?
+        .into_iter()
+        .find(|f| f.root == canonical)
+        .map(|f| f.options)
+        .unwrap_or_default();
+    edit(&mut options);
+    add_folder(engine, root, options)
+}
+
+/// Start watching `root` with `options` (or replace its options). The folder must exist.
 pub fn add_folder(engine: &Engine, root: &Path, options: FolderOptions) -> Result<WatchedFolder> {
     let meta = std::fs::metadata(root).map_err(|e| Error::from_io(root, &e))?;
     if !meta.is_dir() {
