@@ -13,7 +13,7 @@ use ferry_core::job::JobId;
 use ferry_core::keychain::Keychain;
 use ferry_core::manifest::ManifestFormat;
 use ferry_core::urlfmt::UrlFormat;
-use ferry_core::watch::{self, ChangePolicy, FolderOptions};
+use ferry_core::watch::{self, ChangePolicy};
 use ferry_core::{Engine, Error};
 use std::path::PathBuf;
 use std::sync::Arc;
