@@ -1,0 +1,158 @@
+//! The queue: what the window shows at start, adding files (dropped or picked), the native
+//! pickers, and the controls (pause, retry, cancel, delete from the cloud).
+
+use super::*;
+
+#[tauri::command]
+pub async fn overview(shell: State<'_, Arc<Shell>>) -> Reply<Overview> {
+    let engine = shell.session.engine();
+    let destinations = engine
+        .destination_names()
+        .into_iter()
+        .filter_map(|name| {
+            let shape = engine.shape_of(&name).ok()?;
+            Some(DestinationInfo {
+                name,
+                shape: shape.as_str().into(),
+            })
+        })
+        .collect();
+    let problems = engine
+        .problems()
+        .map(|(name, e)| IpcError::from(e.clone().context(format!("destination {name}"))))
+        .collect();
+    Ok(Overview {
+        version: env!("CARGO_PKG_VERSION").into(),
+        destinations,
+        problems,
+        demo: std::env::var_os("FERRY_DEMO").is_some(),
+        home: engine.home().data_dir.display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub async fn jobs(shell: State<'_, Arc<Shell>>) -> Reply<Vec<JobRow>> {
+    blocking(&shell, |e| {
+        Ok(e.jobs()?.iter().map(|j| JobRow::of(j, e)).collect())
+    })
+    .await
+}
+
+/// Start sending engine events to the window over `channel` (replacing an earlier one: a
+/// reopened window subscribes again and rebuilds its view from `jobs`).
+#[tauri::command]
+pub fn subscribe(shell: State<'_, Arc<Shell>>, channel: Channel<UiEvent>) {
+    shell.bridge.attach(channel);
+}
+
+/// Queue dropped or chosen paths. `everything` also takes what folders hold that is skipped by
+/// default (hidden, temporary and system files, private keys); the report lists what was.
+#[tauri::command]
+pub async fn add_paths(
+    shell: State<'_, Arc<Shell>>,
+    paths: Vec<String>,
+    destination: Option<String>,
+    everything: Option<bool>,
+) -> Reply<IntakeReport> {
+    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    blocking(&shell, move |e| {
+        let how = ferry_core::AddOptions {
+            destination: destination.as_deref(),
+            everything: everything.unwrap_or(false),
+            ..Default::default()
+        };
+        let intake = e.add(&paths, &how)?;
+        let queued = intake
+            .queued
+            .iter()
+            .filter_map(|id| e.job(*id).ok().flatten())
+            .map(|j| JobRow::of(&j, e))
+            .collect();
+        Ok(IntakeReport {
+            queued,
+            rejected: intake
+                .rejected
+                .into_iter()
+                .map(|r| {
+                    let path = r.path.display().to_string();
+                    let mut error = IpcError::from(r.error);
+                    // The window shows the path beside the message: say it once.
+                    if let Some(rest) = error.message.strip_prefix(&format!("{path}: ")) {
+                        error.message = rest.to_string();
+                    }
+                    RejectedPath { path, error }
+                })
+                .collect(),
+            notes: intake.notes,
+            skipped: intake
+                .skipped
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+        })
+    })
+    .await
+}
+
+/// The native picker (files, or folders), open while the window keeps working. Returns the
+/// chosen paths, empty when the user cancels.
+#[tauri::command]
+pub async fn pick(
+    app: tauri::AppHandle,
+    shell: State<'_, Arc<Shell>>,
+    folders: bool,
+) -> Reply<Vec<String>> {
+    let language = shell.prefs().language;
+    Ok(crate::pickers::open(&app, &language, folders)
+        .await
+        .into_iter()
+        .map(|p| p.display().to_string())
+        .collect())
+}
+
+/// The file to import accounts from, chosen in the native dialog; `None` when cancelled.
+#[tauri::command]
+pub async fn pick_import_file(
+    app: tauri::AppHandle,
+    shell: State<'_, Arc<Shell>>,
+) -> Reply<Option<String>> {
+    let language = shell.prefs().language;
+    Ok(crate::pickers::open_import(&app, &language)
+        .await
+        .map(|p| p.display().to_string()))
+}
+
+#[tauri::command]
+pub async fn pause(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
+    let ids = self::ids(&ids);
+    blocking(&shell, move |e| e.pause(&ids)).await
+}
+
+#[tauri::command]
+pub async fn pause_all(shell: State<'_, Arc<Shell>>) -> Reply<usize> {
+    blocking(&shell, |e| e.pause_all()).await
+}
+
+/// Resume paused jobs, or retry failed and cancelled ones: both put them back in the queue.
+#[tauri::command]
+pub async fn retry(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
+    let ids = self::ids(&ids);
+    blocking(&shell, move |e| e.retry(&ids)).await
+}
+
+#[tauri::command]
+pub async fn resume_all(shell: State<'_, Arc<Shell>>) -> Reply<usize> {
+    blocking(&shell, |e| e.resume_all()).await
+}
+
+#[tauri::command]
+pub async fn cancel(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
+    let engine = shell.session.engine();
+    Ok(engine.cancel(&self::ids(&ids)).await?)
+}
+
+#[tauri::command]
+pub async fn delete_remote(shell: State<'_, Arc<Shell>>, ids: Vec<i64>) -> Reply<usize> {
+    let engine = shell.session.engine();
+    Ok(engine.delete_remote(&self::ids(&ids)).await?)
+}
