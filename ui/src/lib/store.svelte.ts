@@ -56,6 +56,7 @@ class AppState {
   private pending: UiEvent[] = [];
   private frame = 0;
   private toastId = 0;
+  private dateFormats = new Map<Lang, Intl.DateTimeFormat>();
 
   get lang(): Lang {
     return asLang(this.prefs.language);
@@ -169,9 +170,15 @@ class AppState {
     return true;
   }
 
-  /** A moment as the user reads it, in their language (`secs`: Unix seconds). */
+  /** A moment as the user reads it, in their language (`secs`: Unix seconds). One formatter per
+   * language: building one costs more than a scroll frame can spare across its rows. */
   when(secs: number): string {
-    return new Intl.DateTimeFormat(this.lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(secs * 1000));
+    let formatter = this.dateFormats.get(this.lang);
+    if (!formatter) {
+      formatter = new Intl.DateTimeFormat(this.lang, { dateStyle: "medium", timeStyle: "short" });
+      this.dateFormats.set(this.lang, formatter);
+    }
+    return formatter.format(new Date(secs * 1000));
   }
 
   /** Change the window's preferences and keep them. */
