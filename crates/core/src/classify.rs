@@ -59,20 +59,14 @@ impl FileKind {
     }
 }
 
-/// Content types that are documents although their top-level type says otherwise.
+/// Content types that are documents although their top-level type says otherwise (the zip
+/// containers among them are in [`ZIP_DOCUMENTS`]).
 const DOCUMENT_TYPES: &[&str] = &[
     "application/pdf",
     "application/msword",
     "application/rtf",
-    "application/epub+zip",
     "application/vnd.ms-excel",
     "application/vnd.ms-powerpoint",
-    "application/vnd.oasis.opendocument.text",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "application/vnd.oasis.opendocument.presentation",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "text/plain",
     "text/markdown",
     "text/csv",
@@ -94,7 +88,7 @@ const ARCHIVE_TYPES: &[&str] = &[
 /// The kind of a content type.
 pub fn kind_of(content_type: &str) -> FileKind {
     let essence = content_type.split(';').next().unwrap_or("").trim();
-    if DOCUMENT_TYPES.contains(&essence) {
+    if DOCUMENT_TYPES.contains(&essence) || ZIP_DOCUMENTS.contains(&essence) {
         FileKind::Document
     } else if ARCHIVE_TYPES.contains(&essence) {
         FileKind::Archive
