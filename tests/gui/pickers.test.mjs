@@ -136,10 +136,10 @@ test("Export manifest asks where to save (Rust's dialog), and writes the file th
   // Links made at export work now (the bucket is private: signed, their expiry beside them),
   // and dates read as dates.
   const [header, ...rows] = csv.trim().split("\n");
-  assert.equal(header, "path,name,kind,destination,key,url,size,uploaded_at,expires_at");
+  assert.equal(header, "path,name,kind,destination,key,url,size,uploaded_at,expires_at,course");
   for (const line of rows) {
     const cells = line.split(",");
-    const [url, , uploaded, expires] = cells.slice(-4);
+    const [url, , uploaded, expires] = cells.slice(-5, -1);
     assert.match(uploaded, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, line);
     assert.equal((await fetch(url)).status, 200, `the manifest's link opens: ${url}`);
     if (url.includes("X-Amz-Signature=")) assert.match(expires, /^\d{4}-\d\d-\d\dT/, `a signed link says when it stops working: ${line}`);

@@ -25,6 +25,10 @@ pub enum Command {
         /// Key prefix, e.g. a course or tenant name.
         #[arg(long)]
         prefix: Option<String>,
+        /// The course the files belong to (see `ferry course`): its destination, prefix and
+        /// template apply unless --to or --prefix say otherwise.
+        #[arg(long)]
+        course: Option<String>,
         /// Upload even if identical content was uploaded to this destination before.
         #[arg(long)]
         force: bool,
@@ -45,8 +49,29 @@ pub enum Command {
     },
     /// List the jobs in the queue.
     Status {
+        /// Only the jobs of this course.
+        #[arg(long)]
+        course: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Write a manifest of uploaded files (file, link, when it expires) as CSV or JSON, with
+    /// links made fresh now.
+    Manifest {
+        /// Only the files of this course.
+        #[arg(long)]
+        course: Option<String>,
+        #[arg(long, value_enum, default_value_t = ManifestKind::Csv)]
+        format: ManifestKind,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Courses: where a course's files go, the folder they go under, and how their links are
+    /// pasted.
+    Course {
+        #[command(subcommand)]
+        action: CourseAction,
     },
     /// Print the URL of an uploaded file (by job number or local path).
     Url {
@@ -278,6 +303,9 @@ pub struct BucketTarget {
 /// A watched folder's options.
 #[derive(Debug, clap::Args)]
 pub struct FolderArgs {
+    /// The course these folders belong to (see `ferry course`).
+    #[arg(long)]
+    pub course: Option<String>,
     /// Destination for every file of these folders (default: routed by kind).
     #[arg(long)]
     pub to: Option<String>,
@@ -332,6 +360,56 @@ impl AccountKindArg {
         };
         ferry_core::provider::provider(id).expect("every account kind has a provider")
     }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ManifestKind {
+    Csv,
+    Json,
+}
+
+/// A course's settings, for `add` and `edit`. In `edit`, an empty value clears a choice.
+#[derive(Debug, Default, clap::Args)]
+pub struct CourseFields {
+    /// Send every file of the course here (images, stream, r2, s3, gcs, tus); empty or unset:
+    /// each file by its kind.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The folder the course's files go under (default for a new course: its name, e.g.
+    /// biology-101).
+    #[arg(long)]
+    pub prefix: Option<String>,
+    /// A key template of the course's own, e.g. "{prefix}/{kind}/{name}".
+    #[arg(long)]
+    pub template: Option<String>,
+    /// How its links are copied: raw, markdown, html or iframe (empty: the default).
+    #[arg(long)]
+    pub link_format: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CourseAction {
+    /// List courses and where their files go.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a course.
+    Add {
+        name: String,
+        #[command(flatten)]
+        fields: CourseFields,
+    },
+    /// Change a course; --rename gives it a new name on its uploads and folders too.
+    Edit {
+        name: String,
+        #[arg(long)]
+        rename: Option<String>,
+        #[command(flatten)]
+        fields: CourseFields,
+    },
+    /// Forget a course (its uploads keep its name in the history).
+    Remove { name: String },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -7,6 +7,7 @@
 mod account;
 mod args;
 mod bucket;
+mod course;
 mod import;
 mod progress;
 mod report;
@@ -76,6 +77,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Upload {
             to,
             prefix,
+            course,
             force,
             no_default_ignores,
             json,
@@ -88,6 +90,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
                 &AddOptions {
                     destination: to.as_deref(),
                     prefix: prefix.as_deref(),
+                    course: course.as_deref(),
                     force,
                     everything: no_default_ignores,
                 },
@@ -138,9 +141,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(exit(failed))
         }
-        Command::Status { json } => {
+        Command::Status { course, json } => {
             let engine = open_engine()?;
-            let jobs = engine.jobs()?;
+            let jobs = course::jobs_of(&engine, course.as_deref())?;
             if json {
                 for job in &jobs {
                     println!("{}", report::job_json(job));
@@ -185,6 +188,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Account { action } => account::run(action).await,
+        Command::Course { action } => course::run(action),
+        Command::Manifest {
+            course,
+            format,
+            output,
+        } => course::manifest(course.as_deref(), format, output.as_deref()).await,
         Command::Bucket { action } => bucket::run(action).await,
         Command::Watch {
             dirs,

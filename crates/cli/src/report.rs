@@ -20,6 +20,7 @@ pub fn job_json(job: &UploadJob) -> Value {
         "path": job.file.path.to_string_lossy(),
         "name": job.display_name,
         "destination": job.destination,
+        "course": job.course,
         "state": job.state.as_str(),
         "key": key,
         "url": job.result.as_ref().and_then(|r| r.url.clone()),

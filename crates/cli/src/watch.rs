@@ -48,6 +48,7 @@ impl From<FolderArgs> for FolderOptions {
             },
             mirror_deletions: a.mirror_deletions,
             routes: Vec::new(),
+            course: a.course,
         }
     }
 }

@@ -260,6 +260,7 @@ pub fn prepare(
         force: opts.force,
         overwrite: false,
         inline: false,
+        course: None,
     })
 }
 

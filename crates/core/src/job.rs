@@ -154,6 +154,8 @@ pub struct UploadJob {
     pub overwrite: bool,
     /// Serve markup (HTML, SVG, XML) inline: a route chose it ([`crate::route::RouteRule::inline`]).
     pub inline: bool,
+    /// The course it was added to (its name), if any.
+    pub course: Option<String>,
     /// What happened to the job worth telling later, oldest first.
     pub notes: Vec<JobNote>,
     pub created_at: i64,
@@ -192,4 +194,6 @@ pub struct NewJob {
     pub overwrite: bool,
     /// Serve markup inline rather than as a download (a route's choice).
     pub inline: bool,
+    /// The course the file was added to.
+    pub course: Option<String>,
 }

@@ -11,6 +11,7 @@ pub(crate) mod classify;
 pub(crate) mod clock;
 pub mod config;
 pub mod connection;
+pub mod course;
 pub mod credentials;
 pub(crate) mod destination;
 pub(crate) mod digest;
@@ -40,6 +41,7 @@ pub mod session;
 pub mod urlfmt;
 pub mod watch;
 
+pub use course::{Course, CourseOptions};
 pub use destination::Shape;
 pub use destination::bucket::{CorsRule, Lifecycle};
 pub use destination::check::CheckOptions;

@@ -29,6 +29,8 @@ pub struct ManifestEntry {
     pub expires_at: Option<String>,
     /// Other links (Stream's `hls`, `iframe`…, image variants).
     pub links: std::collections::BTreeMap<String, String>,
+    /// The course the file was added to.
+    pub course: Option<String>,
     #[serde(skip)]
     pub(crate) uploaded_unix: i64,
     #[serde(skip)]
@@ -64,6 +66,7 @@ pub fn entries(jobs: &[UploadJob]) -> Vec<ManifestEntry> {
                 uploaded_at: rfc3339(j.updated_at),
                 expires_at: None,
                 links: result.links,
+                course: j.course.clone(),
                 uploaded_unix: j.updated_at,
                 job: j.id,
             }
@@ -79,8 +82,9 @@ pub fn render(entries: &[ManifestEntry], format: ManifestFormat) -> String {
             serde_json::to_string_pretty(entries).expect("manifest entries serialise") + "\n"
         }
         ManifestFormat::Csv => {
-            let mut out =
-                String::from("path,name,kind,destination,key,url,size,uploaded_at,expires_at\n");
+            let mut out = String::from(
+                "path,name,kind,destination,key,url,size,uploaded_at,expires_at,course\n",
+            );
             for e in entries {
                 let row = [
                     csv_field(&e.path),
@@ -92,6 +96,7 @@ pub fn render(entries: &[ManifestEntry], format: ManifestFormat) -> String {
                     e.size.to_string(),
                     e.uploaded_at.clone(),
                     e.expires_at.clone().unwrap_or_default(),
+                    csv_field(e.course.as_deref().unwrap_or_default()),
                 ];
                 out.push_str(&row.join(","));
                 out.push('\n');

@@ -131,15 +131,26 @@ impl Engine {
 }
 
 impl Engine {
-    /// The links of the done jobs among `ids`, in order, each in `preferred` where it fits the
-    /// job and in the job's own default otherwise (a PDF has no player); other jobs are left out.
+    /// The links of the done jobs among `ids`, in order, each in its course's link format, else
+    /// in `preferred`, where it fits the job and in the job's own default otherwise (a PDF has
+    /// no player); other jobs are left out.
     pub async fn links_of(&self, ids: &[JobId], preferred: UrlFormat) -> Result<Vec<Link>> {
+        let course_formats: std::collections::HashMap<String, UrlFormat> = self
+            .courses()?
+            .into_iter()
+            .filter_map(|c| c.options.link_format.map(|f| (c.name, f)))
+            .collect();
         let mut out = Vec::new();
         for id in ids {
             let Some(job) = self.job(*id)? else { continue };
             if job.state != JobState::Done {
                 continue;
             }
+            let preferred = job
+                .course
+                .as_ref()
+                .and_then(|c| course_formats.get(c).copied())
+                .unwrap_or(preferred);
             let formats = self.link_choices(&job).formats;
             let format = if formats.contains(&preferred) {
                 preferred

@@ -25,6 +25,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
 mod controls;
+mod courses;
 mod links;
 pub use links::{Link, LinkChoices};
 pub(crate) mod runs;
@@ -68,6 +69,8 @@ pub struct Preparation<'a> {
     pub force: bool,
     /// Take hidden files and secrets found in folders too.
     pub everything: bool,
+    /// The course the files belong to (its name, recorded on each job).
+    pub course: Option<&'a str>,
 }
 
 /// How [`Engine::add`] takes files in.
@@ -75,8 +78,11 @@ pub struct Preparation<'a> {
 pub struct AddOptions<'a> {
     /// Send every file here instead of routing each.
     pub destination: Option<&'a str>,
-    /// Key prefix (default: the settings').
+    /// Key prefix (default: the course's, else the settings').
     pub prefix: Option<&'a str>,
+    /// The course the files belong to: its destination, prefix and template apply where the
+    /// options above leave them open.
+    pub course: Option<&'a str>,
     /// Upload even content uploaded before.
     pub force: bool,
     /// Inside folders, take hidden, temporary and system files and files holding private
@@ -334,24 +340,31 @@ impl Engine {
     /// Queue the files at `paths` (folders recursively): to `how.destination` if given, else
     /// each where the routing table sends it.
     pub fn add(&self, paths: &[PathBuf], how: &AddOptions<'_>) -> Result<Intake> {
-        match how.destination {
+        let course = how.course.map(|name| self.course(name)).transpose()?;
+        let place = self.placement(
+            (how.destination, how.prefix),
+            None,
+            course.as_ref().map(|c| &c.options),
+        );
+        match place.destination {
             Some(name) => {
                 self.destination(name)?;
             }
             None => self.ensure_configured()?,
         }
-        let template = KeyTemplate::parse(&self.settings.key_template)?;
+        let template = KeyTemplate::parse(place.template)?;
         let collected = intake::collect(paths, how.everything);
         let mut rejected = collected.rejected;
         let prepared = self.prepare(
             &collected.found,
             &Preparation {
-                destination: how.destination,
+                destination: place.destination,
                 routes: &[],
-                prefix: how.prefix.unwrap_or(&self.settings.prefix),
+                prefix: place.prefix,
                 template: &template,
                 force: how.force,
                 everything: how.everything,
+                course: course.as_ref().map(|c| c.name.as_str()),
             },
         );
         rejected.extend(prepared.rejected);
@@ -421,6 +434,7 @@ impl Engine {
                 crate::keys::check_length(&job.key, &job.file.path)?;
                 job.destination = name;
                 job.target = dest.target();
+                job.course = how.course.map(str::to_string);
                 Ok(job)
             });
             match routed {

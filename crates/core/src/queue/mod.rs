@@ -15,9 +15,11 @@
 //!
 //! The cost of durable commits is one fsync per batch and per large upload, not per file.
 
+mod courses;
 mod schema;
 mod watched;
 
+pub use courses::CourseRow;
 pub use watched::{PendingDeletion, RemoteFate};
 
 use crate::job::{
@@ -36,7 +38,7 @@ pub struct Queue {
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
-     links, overwrite, notes, inline";
+     links, overwrite, notes, inline, course";
 
 /// Run `f` with commits fsynced before they return (`synchronous = FULL`), then go back to
 /// relaxed commits, whatever `f` did.
@@ -490,8 +492,8 @@ fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Res
     let mut ids = Vec::with_capacity(jobs.len());
     let mut stmt = tx.prepare_cached(
         "INSERT INTO jobs (batch, path, size, mtime_ns, hash, display_name, kind, \
-         content_type, destination, target, object_key, state, force, created_at, updated_at, overwrite, inline) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13, ?14, ?15)",
+         content_type, destination, target, object_key, state, force, created_at, updated_at, overwrite, inline, course) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13, ?14, ?15, ?16)",
     )?;
     for job in jobs {
         stmt.execute(params![
@@ -510,6 +512,7 @@ fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Res
             now,
             job.overwrite,
             job.inline,
+            job.course,
         ])?;
         ids.push(JobId(tx.last_insert_rowid()));
     }
@@ -564,6 +567,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
         force: row.get(21)?,
         overwrite: row.get(25)?,
         inline: row.get(27)?,
+        course: row.get(28)?,
         notes: notes_text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),

@@ -73,6 +73,16 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE watched_files ADD COLUMN remote TEXT;",
     // 7: markup (HTML, SVG, XML) a route chose to serve inline rather than as a download.
     "ALTER TABLE jobs ADD COLUMN inline INTEGER NOT NULL DEFAULT 0;",
+    // 8: courses (by their name folded to lower case; options as JSON), and the course each
+    // job was added to (its name; none for jobs from before courses).
+    "CREATE TABLE courses (
+        key        TEXT PRIMARY KEY,
+        name       TEXT NOT NULL,
+        options    TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    ALTER TABLE jobs ADD COLUMN course TEXT;
+    CREATE INDEX jobs_course ON jobs(course);",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

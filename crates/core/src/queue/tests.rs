@@ -20,6 +20,7 @@ fn new_job(n: usize) -> NewJob {
         force: false,
         overwrite: false,
         inline: false,
+        course: None,
     }
 }
 

@@ -58,6 +58,9 @@ pub struct FolderOptions {
     pub mirror_deletions: bool,
     /// Routing rules tried before ferry.toml's (see [`crate::route::RouteRule`]).
     pub routes: Vec<crate::route::RouteRule>,
+    /// The course the folder's files belong to (its name): its destination, prefix and
+    /// template apply where the folder leaves them open.
+    pub course: Option<String>,
 }
 
 impl Default for FolderOptions {
@@ -72,6 +75,7 @@ impl Default for FolderOptions {
             on_change: ChangePolicy::NewVersion,
             mirror_deletions: false,
             routes: Vec::new(),
+            course: None,
         }
     }
 }
@@ -186,14 +190,22 @@ pub struct Taken {
 /// Queue stable files of `folder`: new content becomes a job (routed and keyed with the path
 /// relative to the root), known content only updates its record.
 pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<Taken> {
-    let settings = engine.settings();
-    let template = KeyTemplate::parse(
-        folder
-            .options
-            .template
-            .as_deref()
-            .unwrap_or(&settings.key_template),
-    )?;
+    // A course that cannot be read leaves the folder on its own options rather than stalling
+    // it; saving a course or folder in the window or the CLI shows the reason.
+    let course = match folder.options.course.as_deref().map(|n| engine.course(n)) {
+        Some(Ok(course)) => Some(course),
+        Some(Err(e)) => {
+            tracing::warn!(folder = %folder.root.display(), error = %e, "watched folder: its course is unavailable");
+            None
+        }
+        None => None,
+    };
+    let place = engine.placement(
+        (None, None),
+        Some(&folder.options),
+        course.as_ref().map(|c| &c.options),
+    );
+    let template = KeyTemplate::parse(place.template)?;
     let found: Vec<FoundFile> = files
         .iter()
         .map(|s| {
@@ -209,12 +221,13 @@ pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<T
     let prepared = engine.prepare(
         &found,
         &Preparation {
-            destination: folder.options.destination.as_deref(),
+            destination: place.destination,
             routes: &folder.options.routes,
-            prefix: folder.options.prefix.as_deref().unwrap_or(&settings.prefix),
+            prefix: place.prefix,
             template: &template,
             force: false,
             everything: !folder.options.default_ignores,
+            course: course.as_ref().map(|c| c.name.as_str()),
         },
     );
     let mut taken = Taken {

@@ -638,3 +638,5 @@ async fn editing_a_watched_folder_keeps_what_the_edit_does_not_touch() {
     assert!(!kept.default_ignores);
     assert_eq!(kept.routes, [rule], "its routing rules are kept");
 }
+
+mod courses;
