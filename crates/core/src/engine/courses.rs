@@ -3,8 +3,12 @@
 //! sets for the files added to it.
 
 use super::Engine;
+use crate::classify::FileKind;
 use crate::course::{Course, CourseOptions, key_of};
+use crate::destination::Destination;
+use crate::keys::{KeyInputs, KeyTemplate};
 use crate::queue::CourseRow;
+use crate::route::RouteInput;
 use crate::watch::{self, FolderOptions};
 use crate::{Error, ErrorKind, Result};
 
@@ -128,6 +132,141 @@ impl Engine {
                 .or(course.and_then(|c| c.template.as_deref()))
                 .unwrap_or(&self.settings.key_template),
         }
+    }
+}
+
+/// What a sample file of one kind would become in a course: where it goes and under which key,
+/// its link where it can be known before the upload, or why it would be refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseSample {
+    pub kind: FileKind,
+    pub file_name: &'static str,
+    /// The destination it would go to, its key there and its link; or the reason it would not.
+    pub outcome: std::result::Result<SamplePlace, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamplePlace {
+    pub destination: String,
+    pub key: String,
+    /// The link (a bucket's, without a signature); `None` where the service names it at upload
+    /// (an Images id, a Stream video).
+    pub url: Option<String>,
+    /// Links to it are signed and stop working after a while.
+    pub signed: bool,
+}
+
+const SAMPLES: [(FileKind, &str, &str, u64); 3] = [
+    (
+        FileKind::Document,
+        "Week 1 notes.pdf",
+        "application/pdf",
+        2_000_000,
+    ),
+    (FileKind::Image, "cell diagram.png", "image/png", 400_000),
+    (FileKind::Video, "Lecture 1.mp4", "video/mp4", 300_000_000),
+];
+
+impl Engine {
+    /// What `course` (saved or being edited) makes of a sample document, image and video added
+    /// now: routed and keyed as an upload would be, so a teacher sees where files will land
+    /// while typing. A template the engine refuses is an error here too.
+    pub async fn preview_course(&self, course: &Course) -> Result<Vec<CourseSample>> {
+        let course = course.clone().tidied()?;
+        let place = self.placement((None, None), None, Some(&course.options));
+        let template = KeyTemplate::parse(place.template)?;
+        let routing = self.routing(&[]);
+        let when = chrono::DateTime::<chrono::Utc>::from(self.clock.now());
+        let image = self.sample_image()?;
+        let mut out = Vec::new();
+        for (kind, file_name, content_type, size) in SAMPLES {
+            // Images' pre-flight reads the header: the image sample is a real (tiny) PNG.
+            let path = match kind {
+                FileKind::Image => image.as_path(),
+                _ => std::path::Path::new(file_name),
+            };
+            let input = RouteInput {
+                path,
+                rel: file_name,
+                kind,
+                content_type,
+                size,
+            };
+            let chosen = match place.destination {
+                Some(name) => routing
+                    .accepts(name, &input)
+                    .map(|()| (name.to_string(), None)),
+                None => routing.choose(&input).map(|c| (c.destination, c.template)),
+            };
+            let outcome = match chosen {
+                // The row names the sample: the reason alone, without the path in front.
+                Err(e) => Err(e
+                    .message()
+                    .strip_prefix(&format!("{}: ", path.display()))
+                    .unwrap_or(e.message())
+                    .to_string()),
+                Ok((name, routed_template)) => {
+                    let template = match routed_template {
+                        Some(t) => KeyTemplate::parse(&t)?,
+                        None => template.clone(),
+                    };
+                    let key = template.render(&KeyInputs {
+                        prefix: place.prefix,
+                        kind,
+                        file_name,
+                        when,
+                        rand6: "k3x9qa",
+                        hash: "0f3a9c2e5b7d1146",
+                    });
+                    self.sample_place(name, key).await
+                }
+            };
+            out.push(CourseSample {
+                kind,
+                file_name,
+                outcome,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A 640×480 PNG header in Ferry's data folder, for routing the image sample.
+    fn sample_image(&self) -> Result<std::path::PathBuf> {
+        let path = self.home.data_dir.join("sample-image.png");
+        if !path.exists() {
+            let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+            png.extend_from_slice(b"IHDR");
+            png.extend_from_slice(&640u32.to_be_bytes());
+            png.extend_from_slice(&480u32.to_be_bytes());
+            png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+            crate::private::write(&path, &png)?;
+        }
+        Ok(path)
+    }
+
+    async fn sample_place(
+        &self,
+        name: String,
+        key: String,
+    ) -> std::result::Result<SamplePlace, String> {
+        let dest = self
+            .destination(&name)
+            .map_err(|e| e.message().to_string())?;
+        let signed = !dest.is_public();
+        let url = match &dest {
+            Destination::Objects(_) => dest
+                .url(&key, std::time::Duration::from_secs(3600))
+                .await
+                .ok()
+                .map(|u| u.split('?').next().unwrap_or_default().to_string()),
+            _ => None,
+        };
+        Ok(SamplePlace {
+            destination: name,
+            key,
+            url,
+            signed,
+        })
     }
 }
 

@@ -177,3 +177,40 @@ async fn a_rename_reaches_its_jobs_and_folders_and_removal_never_orphans_a_folde
         "the history keeps the name"
     );
 }
+
+#[tokio::test]
+async fn the_preview_routes_and_keys_samples_as_an_upload_would() {
+    let bench = Bench::new();
+    let engine = bench.engine(Bench::settings());
+    let mut course = Course::named("Biology 101");
+    let samples = engine.preview_course(&course).await.unwrap();
+    let places: Vec<_> = samples.iter().map(|s| s.outcome.clone().unwrap()).collect();
+    assert_eq!(
+        places
+            .iter()
+            .map(|p| p.destination.as_str())
+            .collect::<Vec<_>>(),
+        ["r2", "images", "stream"],
+        "each sample by its kind"
+    );
+    assert!(
+        places.iter().all(|p| p.key.starts_with("biology-101/")),
+        "{places:?}"
+    );
+    assert!(
+        places[2].url.is_none(),
+        "Stream names a video's link at upload"
+    );
+
+    course.options.destination = Some("images".into());
+    let samples = engine.preview_course(&course).await.unwrap();
+    let refused = samples[0].outcome.clone().unwrap_err();
+    assert!(!refused.is_empty(), "Images refuses a PDF, and says why");
+    assert!(samples[1].outcome.is_ok());
+
+    course.options.template = Some("{prefix}/{kind}".into());
+    assert!(
+        engine.preview_course(&course).await.is_err(),
+        "a template the engine refuses"
+    );
+}
