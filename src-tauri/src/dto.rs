@@ -75,6 +75,8 @@ pub struct JobRow {
     pub formats: Vec<String>,
     /// Its destination is private: each link copied is signed and stops working after a while.
     pub expiring: bool,
+    /// The course it was added to.
+    pub course: Option<String>,
 }
 
 impl JobRow {
@@ -138,6 +140,7 @@ impl From<&UploadJob> for JobRow {
             updated_at: j.updated_at,
             formats: Vec::new(),
             expiring: false,
+            course: j.course.clone(),
             path,
         }
     }
@@ -537,6 +540,55 @@ pub struct FolderRow {
     /// Hidden, temporary and system files are left out.
     #[serde(default = "yes")]
     pub default_ignores: bool,
+    /// The course the folder's files belong to.
+    #[serde(default)]
+    pub course: Option<String>,
+}
+
+/// A course as the window shows and edits it.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CourseRow {
+    pub name: String,
+    /// `None`: each file by its kind.
+    pub destination: Option<String>,
+    /// The folder its files go under (`biology-101`).
+    pub prefix: String,
+    /// A key template of its own (`None`: the settings').
+    pub template: Option<String>,
+    /// `raw`, `markdown`, `html`, `iframe`; `None`: the window's default.
+    #[ts(type = "\"raw\" | \"markdown\" | \"html\" | \"iframe\" | null")]
+    pub link_format: Option<String>,
+    /// Files added to it (in the history), and folders that belong to it; ignored when saved.
+    #[serde(default)]
+    pub files: u32,
+    #[serde(default)]
+    pub folders: u32,
+}
+
+/// One sample file in a course's preview: where it would go, its key and link, or why not.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CourseSampleRow {
+    pub file: String,
+    #[ts(type = "\"image\" | \"video\" | \"audio\" | \"document\" | \"archive\" | \"other\"")]
+    pub kind: String,
+    pub destination: Option<String>,
+    pub key: Option<String>,
+    /// The link where it is known before upload (a bucket's); otherwise the service names it.
+    pub url: Option<String>,
+    /// Links to it are signed and stop working after a while.
+    pub signed: bool,
+    /// Why it would be refused.
+    pub error: Option<String>,
+}
+
+/// What a course (as typed so far) makes of sample files, or why it is refused.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CoursePreview {
+    pub samples: Vec<CourseSampleRow>,
+    pub error: Option<String>,
 }
 
 fn yes() -> bool {
@@ -606,6 +658,8 @@ pub struct DesktopPrefs {
     /// The first-run welcome was seen (kept here, with Ferry's home, rather than in the
     /// webview's storage).
     pub welcome_done: bool,
+    /// The course files dropped next go to (the last one chosen); empty: none.
+    pub course: String,
 }
 
 impl Default for DesktopPrefs {
@@ -617,6 +671,7 @@ impl Default for DesktopPrefs {
             notifications: true,
             link_format: "raw".into(),
             welcome_done: false,
+            course: String::new(),
         }
     }
 }
@@ -644,6 +699,9 @@ pub fn typescript() -> String {
         NewAccount::decl(),
         CheckRow::decl(),
         FolderRow::decl(),
+        CourseRow::decl(),
+        CourseSampleRow::decl(),
+        CoursePreview::decl(),
         DeletionRow::decl(),
         SettingsForm::decl(),
         AccountKindForm::decl(),

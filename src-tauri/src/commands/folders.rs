@@ -25,6 +25,7 @@ pub async fn folders(shell: State<'_, Arc<Shell>>) -> Reply<Vec<FolderRow>> {
                 include: f.options.include,
                 exclude: f.options.exclude,
                 default_ignores: f.options.default_ignores,
+                course: f.options.course,
             })
             .collect())
     })
@@ -58,6 +59,7 @@ pub async fn add_folder(shell: State<'_, Arc<Shell>>, folder: FolderRow) -> Repl
             o.default_ignores = folder.default_ignores;
             o.on_change = on_change;
             o.mirror_deletions = folder.mirror_deletions;
+            o.course = blank(folder.course);
         })
         .map(|_| ())
     })

@@ -53,12 +53,14 @@ pub async fn add_paths(
     paths: Vec<String>,
     destination: Option<String>,
     everything: Option<bool>,
+    course: Option<String>,
 ) -> Reply<IntakeReport> {
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     blocking(&shell, move |e| {
         let how = ferry_core::AddOptions {
             destination: destination.as_deref(),
             everything: everything.unwrap_or(false),
+            course: course.as_deref().filter(|c| !c.trim().is_empty()),
             ..Default::default()
         };
         let intake = e.add(&paths, &how)?;

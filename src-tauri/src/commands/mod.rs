@@ -2,10 +2,11 @@
 //! anything that decides upload semantics lives in the core. Blocking work (hashing files on
 //! intake, keychain calls) runs on tokio's blocking pool so the window never stalls. One module
 //! per concern: jobs (queue, pickers, controls), links (copy, open, manifest), accounts (form,
-//! environment, import, tests), buckets, folders, settings (and key previews).
+//! environment, import, tests), buckets, courses, folders, settings (and key previews).
 
 pub mod accounts;
 pub mod buckets;
+pub mod courses;
 pub mod folders;
 pub mod jobs;
 pub mod links;

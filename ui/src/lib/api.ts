@@ -12,6 +12,8 @@ import type {
   KeyPreview,
   ImportRequest,
   CheckRow,
+  CoursePreview,
+  CourseRow,
   DeletionRow,
   FolderRow,
   IntakeReport,
@@ -51,8 +53,8 @@ export const api = {
     channel.onmessage = onEvent;
     return call<void>("subscribe", { channel });
   },
-  addPaths: (paths: string[], destination: string | null = null, everything = false) =>
-    call<IntakeReport>("add_paths", { paths, destination, everything }),
+  addPaths: (paths: string[], destination: string | null = null, everything = false, course: string | null = null) =>
+    call<IntakeReport>("add_paths", { paths, destination, everything, course }),
   pick: (folders: boolean) => call<string[]>("pick", { folders }),
   pause: (ids: number[]) => call<number>("pause", { ids }),
   pauseAll: () => call<number>("pause_all"),
@@ -83,6 +85,11 @@ export const api = {
   importAccounts: (request: ImportRequest) => call<string[]>("import_accounts", { request }),
   fullTestAccount: (name: string) => call<CheckRow[]>("full_test_account", { name }),
   testSetup: (full: boolean) => call<CheckRow[]>("test_setup", { full }),
+  courses: () => call<CourseRow[]>("courses"),
+  /** Add a course, or change the one called `previous` (a rename reaches its files and folders). */
+  saveCourse: (course: CourseRow, previous: string | null = null) => call<CourseRow>("save_course", { course, previous }),
+  removeCourse: (name: string) => call<void>("remove_course", { name }),
+  previewCourse: (course: CourseRow) => call<CoursePreview>("preview_course", { course }),
   folders: () => call<FolderRow[]>("folders"),
   addFolder: (folder: FolderRow) => call<void>("add_folder", { folder }),
   removeFolder: (root: string) => call<boolean>("remove_folder", { root }),

@@ -15,7 +15,11 @@ formats: Array<"raw" | "markdown" | "html" | "iframe">,
 /**
  * Its destination is private: each link copied is signed and stops working after a while.
  */
-expiring: boolean, };
+expiring: boolean, 
+/**
+ * The course it was added to.
+ */
+course: string | null, };
 
 export type LinkText = { text: string, 
 /**
@@ -167,7 +171,49 @@ exclude: Array<string>,
 /**
  * Hidden, temporary and system files are left out.
  */
-defaultIgnores: boolean, };
+defaultIgnores: boolean, 
+/**
+ * The course the folder's files belong to.
+ */
+course: string | null, };
+
+export type CourseRow = { name: string, 
+/**
+ * `None`: each file by its kind.
+ */
+destination: string | null, 
+/**
+ * The folder its files go under (`biology-101`).
+ */
+prefix: string, 
+/**
+ * A key template of its own (`None`: the settings').
+ */
+template: string | null, 
+/**
+ * `raw`, `markdown`, `html`, `iframe`; `None`: the window's default.
+ */
+linkFormat: "raw" | "markdown" | "html" | "iframe" | null, 
+/**
+ * Files added to it (in the history), and folders that belong to it; ignored when saved.
+ */
+files: number, folders: number, };
+
+export type CourseSampleRow = { file: string, kind: "image" | "video" | "audio" | "document" | "archive" | "other", destination: string | null, key: string | null, 
+/**
+ * The link where it is known before upload (a bucket's); otherwise the service names it.
+ */
+url: string | null, 
+/**
+ * Links to it are signed and stop working after a while.
+ */
+signed: boolean, 
+/**
+ * Why it would be refused.
+ */
+error: string | null, };
+
+export type CoursePreview = { samples: Array<CourseSampleRow>, error: string | null, };
 
 export type DeletionRow = { 
 /**
@@ -234,4 +280,8 @@ linkFormat: string,
  * The first-run welcome was seen (kept here, with Ferry's home, rather than in the
  * webview's storage).
  */
-welcomeDone: boolean, };
+welcomeDone: boolean, 
+/**
+ * The course files dropped next go to (the last one chosen); empty: none.
+ */
+course: string, };

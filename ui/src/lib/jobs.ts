@@ -14,10 +14,14 @@ export interface Filter {
   state: string; // "" = any
   folder: string; // "" = any
   kind: string; // "" = any
+  course: string; // "" = any, NO_COURSE = files added without one
   sinceSecs: number; // 0 = any date
 }
 
-export const NO_FILTER: Filter = { search: "", destination: "", state: "", folder: "", kind: "", sinceSecs: 0 };
+/** The course filter's value for files added without a course. */
+export const NO_COURSE = "\u0000";
+
+export const NO_FILTER: Filter = { search: "", destination: "", state: "", folder: "", kind: "", course: "", sinceSecs: 0 };
 
 /** A job waiting to try again: until when (ms since the epoch), and why. */
 export interface RetryWait {
@@ -116,10 +120,11 @@ export function matches(row: JobRow, f: Filter, nowSecs: number): boolean {
   if (f.state && row.state !== f.state) return false;
   if (f.folder && row.folder !== f.folder) return false;
   if (f.kind && row.kind !== f.kind) return false;
+  if (f.course && (row.course ?? NO_COURSE) !== f.course) return false;
   if (f.sinceSecs && row.updatedAt < nowSecs - f.sinceSecs) return false;
   const q = f.search.trim().toLowerCase();
   if (q) {
-    const hay = `${row.name}\n${row.folder}\n${row.url ?? ""}\n${row.key}`.toLowerCase();
+    const hay = `${row.name}\n${row.folder}\n${row.course ?? ""}\n${row.url ?? ""}\n${row.key}`.toLowerCase();
     return q.split(/\s+/).every((word) => hay.includes(word));
   }
   return true;

@@ -3,7 +3,7 @@
 // render; the table itself lives in jobs.ts.
 
 import { api, asIpcError, type LinkFormat } from "./api";
-import type { DesktopPrefs, IpcError, Overview, RejectedPath, UiEvent } from "./bindings";
+import type { CourseRow, DesktopPrefs, IpcError, Overview, RejectedPath, UiEvent } from "./bindings";
 import { asLang, translate, type Key, type Lang } from "./i18n";
 import { JobTable } from "./jobs";
 
@@ -28,6 +28,7 @@ const DEFAULT_PREFS: DesktopPrefs = {
   notifications: true,
   linkFormat: "raw",
   welcomeDone: false,
+  course: "",
 };
 
 class AppState {
@@ -52,6 +53,10 @@ class AppState {
   /** Dialogs open now: toasts show inside the top one, above its backdrop. */
   dialogs = $state(0);
   loaded = $state(false);
+  /** The teacher's courses, by name. */
+  courses = $state<CourseRow[]>([]);
+  /** Where the History screen opens filtered (set by "Show files" on a course). */
+  historyCourse = $state("");
   table = new JobTable();
   private pending: UiEvent[] = [];
   private frame = 0;
@@ -72,6 +77,7 @@ class AppState {
       this.prefs = settings.desktop;
       const preferred = settings.desktop.linkFormat;
       this.linkFormat = preferred === "markdown" || preferred === "html" || preferred === "iframe" ? preferred : "raw";
+      await this.loadCourses();
     } catch (e) {
       this.fail(asIpcError(e));
     } finally {
@@ -127,15 +133,43 @@ class AppState {
     if (refresh) void this.refresh();
   }
 
-  /** Queue paths; `everything` also takes what folders hold that is skipped by default. */
+  async loadCourses(): Promise<void> {
+    const courses = await this.act(() => api.courses());
+    if (courses) this.courses = courses;
+  }
+
+  /** The course a course name stands for (case and spaces ignored), if there is one. */
+  courseNamed(name: string | null | undefined): CourseRow | undefined {
+    const wanted = (name ?? "").trim().toLowerCase();
+    return wanted ? this.courses.find((c) => c.name.toLowerCase() === wanted) : undefined;
+  }
+
+  /** The course files dropped now go to: the one chosen last, else a course named like a
+   * dropped folder ("Biology 101" dropped while no course is chosen). */
+  courseFor(paths: string[]): string | null {
+    const chosen = this.courseNamed(this.prefs.course);
+    if (chosen) return chosen.name;
+    for (const p of paths) {
+      const base = p.replace(/[\\/]+$/, "").split(/[\\/]/).pop();
+      const named = this.courseNamed(base);
+      if (named) return named.name;
+    }
+    return null;
+  }
+
+  /** Queue paths; `everything` also takes what folders hold that is skipped by default. They
+   * go to the course chosen on the queue (see `courseFor`). */
   async add(paths: string[], destination: string | null = null, everything = false): Promise<void> {
     if (!paths.length) return;
+    const course = this.courseFor(paths);
     try {
-      const report = await api.addPaths(paths, destination, everything);
+      const report = await api.addPaths(paths, destination, everything, course);
       for (const row of report.queued) this.table.upsert(row);
       this.rejected = report.rejected;
       this.skipped = report.skipped;
       for (const note of report.notes) this.toast("info", note);
+      if (report.queued.length)
+        this.toast("info", course ? this.t("queue.addedTo", { n: report.queued.length, course }) : this.t("queue.added", { n: report.queued.length }));
       this.version++;
     } catch (e) {
       this.fail(asIpcError(e));
@@ -168,6 +202,12 @@ class AppState {
     if (link === undefined) return false;
     this.toast("info", link.expiresAt ? this.t("job.copiedUntil", { when: this.when(link.expiresAt) }) : this.t("job.copiedForever"));
     return true;
+  }
+
+  /** The format a row's link is copied in: its course's, else the window's. */
+  formatFor(course: string | null | undefined): LinkFormat {
+    const own = this.courseNamed(course)?.linkFormat;
+    return own ?? this.linkFormat;
   }
 
   /** A moment as the user reads it, in their language (`secs`: Unix seconds). One formatter per

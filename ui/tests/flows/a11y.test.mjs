@@ -43,9 +43,19 @@ async function audit(page) {
 const PLACES = [
   ["queue", async () => {}],
   ["history", async (p) => p.keyboard.press("Alt+2")],
-  ["folders", async (p) => p.keyboard.press("Alt+3")],
-  ["accounts", async (p) => p.keyboard.press("Alt+4")],
-  ["settings", async (p) => p.keyboard.press("Alt+5")],
+  ["courses", async (p) => p.keyboard.press("Alt+3")],
+  ["course-dialog", async (p) => {
+    await p.keyboard.press("Alt+3");
+    await p.locator('[data-course="Biology 101"] button[data-course-action="edit"]').click();
+    await p.locator('[data-testid="course-preview"]').waitFor();
+  }],
+  ["course-remove", async (p) => {
+    await p.keyboard.press("Alt+3");
+    await p.locator('[data-course="Biology 101"] button[data-course-action="remove"]').click();
+  }],
+  ["folders", async (p) => p.keyboard.press("Alt+4")],
+  ["accounts", async (p) => p.keyboard.press("Alt+5")],
+  ["settings", async (p) => p.keyboard.press("Alt+6")],
   ["links-dialog", async (p) => p.locator('[data-job] button[data-action="more"]').first().click()],
   ["delete-confirm", async (p) => {
     await p.locator('[data-job] button[data-action="more"]').first().click();
@@ -53,7 +63,7 @@ const PLACES = [
   }],
   ["failure-details", async (p) => p.locator('[data-job] button[data-action="details"]').first().click()],
   ["import-preview", async (p) => {
-    await p.keyboard.press("Alt+4");
+    await p.keyboard.press("Alt+5");
     await p.evaluate(() => globalThis.ferryMock.pickNext(["/home/t/course/.env"]));
     await p.locator('[data-testid="import-open"]').click();
     await p.locator('[data-testid="import-choose"]').click();
@@ -61,12 +71,12 @@ const PLACES = [
     await p.locator('[data-testid="import-preview"]').waitFor();
   }],
   ["bucket-settings", async (p) => {
-    await p.keyboard.press("Alt+4");
+    await p.keyboard.press("Alt+5");
     await p.locator('[data-account="My school storage"] button[data-bucket]').click();
     await p.locator('[data-testid="bucket-lifecycle"]').waitFor();
   }],
   ["add-account", async (p) => {
-    await p.keyboard.press("Alt+4");
+    await p.keyboard.press("Alt+5");
     await p.locator("header.toolbar button.primary").click();
   }],
 ];

@@ -3,13 +3,14 @@
 // the subscribed Channel the way the bridge does. Tests steer it through `globalThis.ferryMock`.
 
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AccountRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
+import type { AccountRow, CourseRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
 
 type Args = Record<string, unknown>;
 
 const jobs = new Map<number, JobRow>();
 const accounts: AccountRow[] = [];
 const folders: FolderRow[] = [];
+const courses: CourseRow[] = [];
 const calls: Array<{ cmd: string; args: Args }> = [];
 let nextId = 1;
 let channelId: number | null = null;
@@ -26,7 +27,7 @@ let settings: SettingsForm = {
   streamAllowedOrigins: [],
   streamRequireSignedUrls: false,
   startAtLogin: false,
-  desktop: { theme: "light", language: "en", closeToTray: true, notifications: true, linkFormat: "raw", welcomeDone: false },
+  desktop: { theme: "light", language: "en", closeToTray: true, notifications: true, linkFormat: "raw", welcomeDone: false, course: "" },
 };
 
 function send(message: UiEvent) {
@@ -64,8 +65,19 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     updatedAt: Math.floor(Date.now() / 1000),
     formats: [],
     expiring: false,
+    course: null,
     ...extra,
   };
+}
+
+/** A course name as the engine tidies a folder: lower case, dashes between words. */
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .split("/")
+    .map((part) => part.trim().replace(/[^\p{L}\p{N}]+/gu, "-").replace(/^-|-$/g, ""))
+    .filter(Boolean)
+    .join("/");
 }
 
 /** The link formats the engine gives a done job: a Stream video is pasted as its player. */
@@ -128,7 +140,7 @@ function handle(cmd: string, args: Args): unknown {
           rejected.push({ path: p, error: { code: "not_found", message: `${p}: no such file; check the path and add it again` } });
           continue;
         }
-        const job = makeJob(p);
+        const job = makeJob(p, { course: (args.course as string | null) ?? null });
         jobs.set(job.id, job);
         queued.push(job);
         run(job);
@@ -234,6 +246,34 @@ function handle(cmd: string, args: Args): unknown {
     case "confirm_deletions":
     case "keep_deletions":
       return 0;
+    case "courses":
+      return courses.map((c) => ({ ...c, files: [...jobs.values()].filter((j) => j.course === c.name).length, folders: folders.filter((f) => f.course === c.name).length }));
+    case "save_course": {
+      const c = args.course as CourseRow;
+      const previous = args.previous as string | null;
+      const taken = courses.find((x) => x.name.toLowerCase() === c.name.toLowerCase() && x.name !== previous);
+      if (taken) throw { code: "invalid_input", message: `there is already a course called "${taken.name}"; choose another name` };
+      const saved = { ...c, prefix: slug(c.prefix) };
+      const at = courses.findIndex((x) => x.name === (previous ?? c.name));
+      if (at >= 0) courses[at] = saved;
+      else courses.push(saved);
+      return saved;
+    }
+    case "remove_course":
+      courses.splice(courses.findIndex((x) => x.name === args.name), 1);
+      return null;
+    case "preview_course": {
+      const c = args.course as CourseRow;
+      if (c.template && !c.template.includes("{name}")) return { samples: [], error: `key template "${c.template}" must contain {name}, {stem}, {rand6} or {hash8}` };
+      const prefix = slug(c.prefix);
+      const sample = (file: string, kind: JobRow["kind"], routed: string) => {
+        const destination = c.destination ?? routed;
+        if (destination === "images" && kind !== "image") return { file, kind, destination: null, key: null, url: null, signed: false, error: `images takes images and this is a ${kind} file; send it to R2 or S3` };
+        const key = `${prefix ? `${prefix}/` : ""}${kind}s/${slug(file)}`;
+        return { file, kind, destination, key, url: destination === "r2" ? `https://media.example.com/${key}` : null, signed: false, error: null };
+      };
+      return { samples: [sample("Week 1 notes.pdf", "document", "r2"), sample("cell diagram.png", "image", "images"), sample("Lecture 1.mp4", "video", "stream")], error: null };
+    }
     case "folders":
       return folders;
     case "add_folder": {
@@ -316,7 +356,8 @@ const control = {
     const failed = makeJob("/courses/Biology/diagram.png", { state: "failed", error: { code: "permission_denied", message } });
     jobs.set(failed.id, failed);
     accounts.push({ name: "My school storage", kind: "r2", isDefault: true, fields: { account_id: "0123456789abcdef0123456789abcdef", bucket: "course-media", access_key_id: "AKIA-EXAMPLE" } });
-    folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true });
+    courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", files: 0, folders: 0 });
+    folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true, course: "Biology 101" });
   },
 };
 (globalThis as unknown as { ferryMock: typeof control }).ferryMock = control;

@@ -135,7 +135,7 @@ test("10,000 jobs: a few dozen rows in the DOM, the last one reachable, frames m
 
 test("accounts: the secret goes to Rust once and is never shown again", async () => {
   const page = await open(b, site.url, "ferryMock.skipWelcome();");
-  await page.keyboard.press("Alt+4");
+  await page.keyboard.press("Alt+5");
   await page.getByRole("button", { name: "Add account" }).click();
   const dialog = page.getByRole("dialog", { name: "Add account" });
   await dialog.getByLabel("Kind").selectOption("r2");
@@ -161,7 +161,7 @@ test("accounts: the secret goes to Rust once and is never shown again", async ()
 
 test("watch folders: turning on mirrored deletions asks for confirmation", async () => {
   const page = await open(b, site.url, "ferryMock.skipWelcome(); ferryMock.pickNext(['/home/t/Courses/Botany']);");
-  await page.keyboard.press("Alt+3");
+  await page.keyboard.press("Alt+4");
   await page.getByRole("button", { name: "Watch a folder…" }).click();
   await page.getByRole("heading", { name: "/home/t/Courses/Botany" }).waitFor();
   await page.evaluate(() => {
@@ -176,7 +176,7 @@ test("watch folders: turning on mirrored deletions asks for confirmation", async
   });
   await page.keyboard.press("Alt+1");
   await page.getByRole("listitem", { name: /file 1\.pdf/ }).waitFor();
-  await page.keyboard.press("Alt+3");
+  await page.keyboard.press("Alt+4");
   await page.locator(".card").getByRole("alert").filter({ hasText: "Week 3/quiz.pdf: permission denied" }).waitFor();
   await page.getByLabel("Delete the uploaded copy when the file is deleted").check();
   const dialog = page.getByRole("dialog");
@@ -191,7 +191,7 @@ test("watch folders: turning on mirrored deletions asks for confirmation", async
 
 test("settings: French and the dark theme apply at once and are saved", async () => {
   const page = await open(b, site.url, "ferryMock.skipWelcome();");
-  await page.keyboard.press("Alt+5");
+  await page.keyboard.press("Alt+6");
   await page.getByLabel("Upload speed limit in KB/s (0: no limit)").fill("2048");
   // The engine's knobs wait behind Advanced, each with a sentence of help.
   await page.getByText("Advanced").click();
@@ -237,4 +237,60 @@ test("keyboard only: Tab reaches the Add button, arrows move between rows", asyn
     }).length,
   );
   assert.equal(unnamed, 0, "every control has an accessible name");
+});
+
+test("courses: a course is added with a live preview, chosen on the queue, and its files follow it", async () => {
+  const page = await open(b, site.url, "ferryMock.skipWelcome();");
+  await page.keyboard.press("Alt+3");
+  await page.getByRole("heading", { name: "Courses" }).waitFor();
+  await page.getByRole("button", { name: "Add a course…" }).click();
+  const dialog = page.getByRole("dialog", { name: "New course" });
+  await dialog.getByLabel("Name").fill("Biology 101");
+  // The folder follows the name until typed, and the preview shows where each kind lands.
+  assert.equal(await dialog.getByLabel("Folder in your storage").inputValue(), "Biology 101");
+  const preview = dialog.locator('[data-testid="course-preview"]');
+  await preview.locator('[data-sample-kind="document"] code').getByText("biology-101/documents/").waitFor();
+  await dialog.getByLabel("Where its files go").selectOption("images");
+  await preview.locator('[data-sample-kind="document"]').getByText("images takes images").waitFor();
+  await dialog.getByLabel("Where its files go").selectOption("");
+  await dialog.getByLabel("Copy links as").selectOption("markdown");
+  // A template the engine refuses blocks Save, with the engine's reason.
+  await dialog.getByText("Advanced").click();
+  await dialog.getByLabel("Key template").fill("{prefix}/{kind}");
+  await preview.getByRole("alert").waitFor();
+  assert.equal(await dialog.getByRole("button", { name: "Save" }).isDisabled(), true);
+  await dialog.getByLabel("Key template").fill("");
+  await preview.locator('[data-sample-kind="video"]').waitFor();
+  await shot(page, "course-dialog");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await dialog.waitFor({ state: "detached" });
+  await page.getByRole("heading", { name: "Biology 101" }).waitFor();
+
+  // Chosen on the queue, the course goes with every file added, and its link format is Copy's.
+  await page.keyboard.press("Alt+1");
+  await page.getByTestId("drop-course").selectOption("Biology 101");
+  await page.getByText("Drop files for Biology 101 here").waitFor();
+  assert.equal((await calls(page, "save_prefs")).at(-1).prefs.course, "Biology 101", "remembered for the next drop");
+  await page.evaluate(() => globalThis.ferryMock.pickNext(["/home/t/Bio/cells.pdf"]));
+  await page.getByRole("button", { name: "Add files…" }).click();
+  assert.equal((await calls(page, "add_paths")).at(-1).course, "Biology 101");
+  const cells = page.getByRole("listitem", { name: /cells\.pdf/ });
+  await cells.getByText("Done").waitFor();
+  await cells.getByRole("button", { name: "Copy Markdown" }).click();
+  assert.equal(await page.evaluate(() => globalThis.ferryMock.clipboard), "[cells.pdf](https://media.example.com/documents/cells.pdf)");
+  await shot(page, "queue-course");
+
+  // "Show its files" opens the history on that course.
+  await page.evaluate(() => globalThis.ferryMock.pickNext(["/home/t/loose.pdf"]));
+  await page.getByTestId("drop-course").selectOption("");
+  await page.getByRole("button", { name: "Add files…" }).click();
+  await page.getByRole("listitem", { name: /loose\.pdf/ }).waitFor();
+  await page.keyboard.press("Alt+3");
+  await page.locator('[data-course="Biology 101"]').getByText("1 file ·").waitFor();
+  await page.locator('[data-course="Biology 101"] button[data-course-action="files"]').click();
+  await page.getByRole("heading", { name: "History" }).waitFor();
+  await page.getByRole("listitem", { name: /cells\.pdf/ }).waitFor();
+  assert.equal(await page.locator("[data-job]").count(), 1, "only the course's files");
+  assert.equal(await page.getByLabel("Course", { exact: true }).inputValue(), "Biology 101");
+  assert.deepEqual(page.errors, []);
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobRow } from "../../src/lib/bindings";
-import { actionsFor, copyFormat, filterRows, JobTable, NO_FILTER, splitError, visibleRange } from "../../src/lib/jobs";
+import { actionsFor, copyFormat, filterRows, JobTable, NO_COURSE, NO_FILTER, splitError, visibleRange } from "../../src/lib/jobs";
 
 function row(id: number, extra: Partial<JobRow> = {}): JobRow {
   return {
@@ -22,6 +22,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     updatedAt: 1_000_000,
     formats: [],
     expiring: false,
+    course: null,
     ...extra,
   };
 }
@@ -127,5 +128,17 @@ describe("visibleRange", () => {
     expect(visibleRange(68 * 9995, 680, 68, 10_000)).toEqual({ first: 9989, count: 11 });
     expect(visibleRange(0, 680, 68, 3)).toEqual({ first: 0, count: 3 });
     expect(visibleRange(0, 680, 68, 0)).toEqual({ first: 0, count: 0 });
+  });
+});
+
+describe("course filter", () => {
+  const rows = [row(1, { course: "Biology 101" }), row(2, { course: "Chemistry" }), row(3)];
+  it("keeps one course's files, or the files added without a course", () => {
+    expect(filterRows(rows, { ...NO_FILTER, course: "Biology 101" }, 0).map((r) => r.id)).toEqual([1]);
+    expect(filterRows(rows, { ...NO_FILTER, course: NO_COURSE }, 0).map((r) => r.id)).toEqual([3]);
+    expect(filterRows(rows, NO_FILTER, 0)).toHaveLength(3);
+  });
+  it("finds files by their course's name", () => {
+    expect(filterRows(rows, { ...NO_FILTER, search: "chemis" }, 0).map((r) => r.id)).toEqual([2]);
   });
 });
