@@ -543,6 +543,13 @@ pub struct FolderRow {
     /// The course the folder's files belong to.
     #[serde(default)]
     pub course: Option<String>,
+    /// When Ferry last compared the whole folder with what it took (Unix seconds), and how many
+    /// files it held; kept across restarts. Ignored when saved.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub synced_at: Option<i64>,
+    #[serde(default)]
+    pub synced_files: Option<u32>,
 }
 
 /// A course as the window shows and edits it.

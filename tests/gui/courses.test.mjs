@@ -96,6 +96,9 @@ test("a watched folder given to the course uploads under it; a rename reaches fi
   writeFileSync(join(folder, "lab sheet.pdf"), "%PDF-1.4 lab sheet");
   const sheet = await until("the lab sheet uploaded", async () => (await jobs()).find((j) => j.name === "lab sheet.pdf" && j.state === "done"), 60000);
   assert.equal(sheet.course, "Biology 101");
+  // The folder's last full look is kept (shown on its card after a restart, before the next).
+  const listed = (await desktop.invoke("folders")).ok.find((f) => f.root === folder);
+  assert.ok(listed.syncedAt > 0 && listed.syncedFiles >= 0, JSON.stringify(listed));
   assert.match(sheet.key, /^biology-101\//, sheet.key);
 
   // Renamed in its form: the course's uploads and folder carry the new name.

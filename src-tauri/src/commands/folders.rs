@@ -13,21 +13,26 @@ fn policy_name(p: ChangePolicy) -> &'static str {
 #[tauri::command]
 pub async fn folders(shell: State<'_, Arc<Shell>>) -> Reply<Vec<FolderRow>> {
     blocking(&shell, |e| {
-        Ok(watch::folders(e)?
+        watch::folders(e)?
             .into_iter()
-            .map(|f| FolderRow {
-                root: f.root.display().to_string(),
-                destination: f.options.destination,
-                prefix: f.options.prefix,
-                template: f.options.template,
-                on_change: policy_name(f.options.on_change).into(),
-                mirror_deletions: f.options.mirror_deletions,
-                include: f.options.include,
-                exclude: f.options.exclude,
-                default_ignores: f.options.default_ignores,
-                course: f.options.course,
+            .map(|f| {
+                let synced = watch::synced(e, &f)?;
+                Ok(FolderRow {
+                    root: f.root.display().to_string(),
+                    destination: f.options.destination,
+                    prefix: f.options.prefix,
+                    template: f.options.template,
+                    on_change: policy_name(f.options.on_change).into(),
+                    mirror_deletions: f.options.mirror_deletions,
+                    include: f.options.include,
+                    exclude: f.options.exclude,
+                    default_ignores: f.options.default_ignores,
+                    course: f.options.course,
+                    synced_at: synced.map(|s| s.at),
+                    synced_files: synced.map(|s| s.files as u32),
+                })
             })
-            .collect())
+            .collect()
     })
     .await
 }

@@ -175,7 +175,12 @@ defaultIgnores: boolean,
 /**
  * The course the folder's files belong to.
  */
-course: string | null, };
+course: string | null, 
+/**
+ * When Ferry last compared the whole folder with what it took (Unix seconds), and how many
+ * files it held; kept across restarts. Ignored when saved.
+ */
+syncedAt: number | null, syncedFiles: number | null, };
 
 export type CourseRow = { name: string, 
 /**

@@ -260,6 +260,7 @@ const en = {
   "history.allCourses": "All courses",
   "history.noCourse": "No course",
   "folders.course": "Course",
+  "folders.synced": "{files} files · last sync {when}",
   "folders.noCourse": "None",
 } as const;
 
@@ -522,6 +523,7 @@ const fr: Partial<Record<Key, string>> = {
   "history.allCourses": "Tous les cours",
   "history.noCourse": "Sans cours",
   "folders.course": "Cours",
+  "folders.synced": "{files} fichiers · dernière synchro {when}",
   "folders.noCourse": "Aucun",
 };
 

@@ -357,7 +357,7 @@ const control = {
     jobs.set(failed.id, failed);
     accounts.push({ name: "My school storage", kind: "r2", isDefault: true, fields: { account_id: "0123456789abcdef0123456789abcdef", bucket: "course-media", access_key_id: "AKIA-EXAMPLE" } });
     courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", files: 0, folders: 0 });
-    folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true, course: "Biology 101" });
+    folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true, course: "Biology 101", syncedAt: Math.floor(Date.now() / 1000) - 3600, syncedFiles: 14 });
   },
 };
 (globalThis as unknown as { ferryMock: typeof control }).ferryMock = control;

@@ -83,6 +83,10 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE jobs ADD COLUMN course TEXT;
     CREATE INDEX jobs_course ON jobs(course);",
+    // 9: when a watched folder was last compared whole with what Ferry took, and how many
+    // files it held then (shown on the folder after a restart, before the next look).
+    "ALTER TABLE watched_folders ADD COLUMN synced_at INTEGER;
+     ALTER TABLE watched_folders ADD COLUMN synced_files INTEGER;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

@@ -128,6 +128,35 @@ impl Queue {
         })
     }
 
+    /// Note that folder `id` was just compared whole with its records, holding `files` files.
+    pub fn set_synced(&self, id: i64, at: i64, files: usize) -> Result<()> {
+        off_async(|| {
+            self.conn().execute(
+                "UPDATE watched_folders SET synced_at = ?1, synced_files = ?2 WHERE id = ?3",
+                params![at, files as i64, id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// When folder `id` was last compared whole, and how many files it held (`None`: never).
+    pub fn synced(&self, id: i64) -> Result<Option<(i64, usize)>> {
+        off_async(|| {
+            let row: Option<(Option<i64>, Option<i64>)> = self
+                .conn()
+                .query_row(
+                    "SELECT synced_at, synced_files FROM watched_folders WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            Ok(match row {
+                Some((Some(at), Some(files))) => Some((at, files.max(0) as usize)),
+                _ => None,
+            })
+        })
+    }
+
     /// Stop watching a folder and forget its records (its jobs stay); false if unknown.
     pub fn forget_folder(&self, root: &Path) -> Result<bool> {
         off_async(|| {

@@ -148,6 +148,23 @@ pub fn add_folder(engine: &Engine, root: &Path, options: FolderOptions) -> Resul
     Ok(WatchedFolder { id, root, options })
 }
 
+/// When a folder was last compared whole with what Ferry took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Synced {
+    /// Unix seconds.
+    pub at: i64,
+    /// Files it held then (those its filters take).
+    pub files: usize,
+}
+
+/// When `folder` was last compared whole (kept across restarts); `None` before its first look.
+pub fn synced(engine: &Engine, folder: &WatchedFolder) -> Result<Option<Synced>> {
+    Ok(engine
+        .queue()
+        .synced(folder.id)?
+        .map(|(at, files)| Synced { at, files }))
+}
+
 /// Every watched folder.
 pub fn folders(engine: &Engine) -> Result<Vec<WatchedFolder>> {
     engine
@@ -372,6 +389,11 @@ pub async fn reconcile(
                 gone(engine, folder, rel).await?;
             }
         }
+    }
+    if dir.is_none() {
+        engine
+            .queue()
+            .set_synced(folder.id, engine.unix_now(), scan.files.len())?;
     }
     engine.emit(Event::FolderScanned {
         root: folder.root.clone(),

@@ -640,3 +640,4 @@ async fn editing_a_watched_folder_keeps_what_the_edit_does_not_touch() {
 }
 
 mod courses;
+mod folders;
