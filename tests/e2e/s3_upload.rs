@@ -272,3 +272,73 @@ fn identical_files_in_one_batch_are_sent_once_and_none_is_left_waiting() {
     }
     assert_eq!(checker.list().len(), 3 * 13, "one object per content");
 }
+
+/// Courses from the command line: files uploaded to a course land under its folder (checked on
+/// the bucket with boto3), `status` and `manifest` show that course alone with links that open,
+/// and a rename carries over to the course's files.
+#[test]
+fn a_course_places_its_files_and_its_manifest_lists_them() {
+    let server = S3Server::rclone();
+    let files = tempfile::tempdir().unwrap();
+    write(&files.path().join("Week 1/cells.pdf"), b"%PDF-1.4 cells");
+    write(&files.path().join("loose.txt"), b"not a course file");
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let added = ferry.run(&["course", "add", "Biology 101", "--link-format", "markdown"]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let run = ferry.run_paths(
+        &["upload", "--json", "--course", "biology 101"],
+        &[&files.path().join("Week 1")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = &run.lines()[0];
+    assert_eq!(line["course"], "Biology 101");
+    let key = line["key"].as_str().unwrap();
+    assert!(key.starts_with("biology-101/week-1/documents/"), "{key}");
+    let checker = Checker::new(&server.endpoint, &server.bucket);
+    assert_eq!(checker.sha256(key), sha256_hex(b"%PDF-1.4 cells"));
+    let loose = ferry.run_paths(&["upload", "--json"], &[&files.path().join("loose.txt")]);
+    assert_eq!(loose.code, 0, "{}", loose.stderr);
+
+    let status = ferry.run(&["status", "--json", "--course", "Biology 101"]);
+    assert_eq!(status.lines().len(), 1, "{}", status.stdout);
+    let manifest = ferry.run(&["manifest", "--course", "Biology 101", "--format", "json"]);
+    assert_eq!(manifest.code, 0, "{}", manifest.stderr);
+    let listed: serde_json::Value = serde_json::from_str(&manifest.stdout).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(
+        listed.len(),
+        1,
+        "the course's file only: {}",
+        manifest.stdout
+    );
+    assert_eq!(listed[0]["course"], "Biology 101");
+    let url = listed[0]["url"].as_str().unwrap();
+    assert!(
+        listed[0]["expires_at"].is_string(),
+        "a private bucket's link expires"
+    );
+    let (status_code, body) = ferry_e2e::cloudsim::fetch(url);
+    assert_eq!(
+        (status_code, body.as_slice()),
+        (200, b"%PDF-1.4 cells".as_slice()),
+        "{url}"
+    );
+
+    let renamed = ferry.run(&[
+        "course",
+        "edit",
+        "Biology 101",
+        "--rename",
+        "Biology 101 (spring)",
+    ]);
+    assert_eq!(renamed.code, 0, "{}", renamed.stderr);
+    let status = ferry.run(&["status", "--json", "--course", "Biology 101 (spring)"]);
+    assert_eq!(status.lines()[0]["course"], "Biology 101 (spring)");
+    let unknown = ferry.run(&["upload", "--course", "Chemistry", "x.pdf"]);
+    assert_ne!(unknown.code, 0);
+    assert!(
+        unknown.stderr.contains("no course called \"Chemistry\""),
+        "{}",
+        unknown.stderr
+    );
+}

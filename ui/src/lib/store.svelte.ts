@@ -4,7 +4,7 @@
 
 import { api, asIpcError, type LinkFormat } from "./api";
 import type { CourseRow, DesktopPrefs, IpcError, Overview, RejectedPath, UiEvent } from "./bindings";
-import { asLang, translate, type Key, type Lang } from "./i18n";
+import { asLang, dictionaries, translate, type Key, type Lang } from "./i18n";
 import { JobTable } from "./jobs";
 
 export interface Toast {
@@ -68,6 +68,13 @@ class AppState {
   }
 
   t = (key: Key, vars: Record<string, string | number> = {}): string => translate(this.lang, key, vars);
+
+  /** What kind of failure an error is, in the window's language, from its code (the engine's
+   * own sentence, in English, follows it). */
+  headline = (code: string): string => {
+    const key = `error.${code}`;
+    return key in dictionaries.en ? this.t(key as Key) : this.t("error.internal");
+  };
 
   async init(): Promise<void> {
     try {
@@ -187,7 +194,8 @@ class AppState {
   }
 
   fail(e: IpcError): void {
-    this.toast("error", e.message);
+    // In another language than the engine's, the kind of failure comes first, in that language.
+    this.toast("error", this.lang === "en" ? e.message : `${this.headline(e.code)} — ${e.message}`);
   }
 
   toast(kind: Toast["kind"], text: string): void {

@@ -68,7 +68,7 @@ test("a failed upload shows what went wrong and retries with one click", async (
   await page.getByRole("button", { name: "Add files…" }).click();
   const row = page.getByRole("listitem", { name: /diagram\.png, Failed/ });
   await row.waitFor();
-  assert.match(await row.getByRole("alert").textContent(), /Cloudflare Images: .*Images Write/);
+  assert.match(await row.getByRole("alert").textContent(), /^Not allowed with this key or token · Cloudflare Images: .*Images Write/);
   await shot(page, "failed");
   await row.getByRole("button", { name: "Details…" }).click();
   const details = page.getByRole("dialog", { name: "diagram.png" });
@@ -292,5 +292,23 @@ test("courses: a course is added with a live preview, chosen on the queue, and i
   await page.getByRole("listitem", { name: /cells\.pdf/ }).waitFor();
   assert.equal(await page.locator("[data-job]").count(), 1, "only the course's files");
   assert.equal(await page.getByLabel("Course", { exact: true }).inputValue(), "Biology 101");
+  assert.deepEqual(page.errors, []);
+});
+
+test("in French, a failure says what kind it is in French before the engine's words", async () => {
+  const page = await open(b, site.url, "ferryMock.skipWelcome(); ferryMock.prefs('fr');");
+  await page.getByRole("heading", { name: "File d’attente" }).waitFor();
+  await page.evaluate(() => {
+    globalThis.ferryMock.failNext("Cloudflare Images: the API token may not do this; give it Images Write");
+    globalThis.ferryMock.pickNext(["/home/t/Cours/schema.png"]);
+  });
+  await page.getByRole("button", { name: "Ajouter des fichiers…" }).click();
+  const row = page.getByRole("listitem", { name: /schema\.png/ });
+  await row.getByRole("alert").filter({ hasText: "Non autorisé avec cette clé ou ce jeton" }).waitFor();
+  await row.getByRole("button", { name: "Détails…" }).click();
+  const details = page.getByRole("dialog", { name: "schema.png" });
+  assert.equal(await details.getByTestId("problem-kind").textContent(), "Non autorisé avec cette clé ou ce jeton");
+  await details.getByText("Les termes du moteur (en anglais)").waitFor();
+  await shot(page, "failed-fr");
   assert.deepEqual(page.errors, []);
 });

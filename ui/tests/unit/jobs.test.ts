@@ -142,3 +142,20 @@ describe("course filter", () => {
     expect(filterRows(rows, { ...NO_FILTER, search: "chemis" }, 0).map((r) => r.id)).toEqual([2]);
   });
 });
+
+describe("JobTable.list", () => {
+  it("keeps the newest first while progress changes rows, and takes new jobs in", () => {
+    const table = new JobTable();
+    table.replaceAll([row(1), row(2)]);
+    expect(table.list().map((r) => r.id)).toEqual([2, 1]);
+    table.apply({ type: "progress", id: 1, bytesDone: 500, total: 1000 }, 0);
+    expect(table.list()[1]?.bytesDone).toBe(500);
+    table.upsert(row(3));
+    table.upsert({ ...row(2), state: "done" });
+    expect(table.list().map((r) => [r.id, r.state])).toEqual([
+      [3, "queued"],
+      [2, "done"],
+      [1, "uploading"],
+    ]);
+  });
+});
