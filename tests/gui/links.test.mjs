@@ -114,7 +114,12 @@ test("a video copies its player, a PDF its signed link with when it stops workin
   await session.click('dialog[open] button[data-copy="raw"]');
   const hour = await clipboardChanged(before);
   assert.match(hour, /X-Amz-Expires=3600/, `an hour-long link: ${hour}`);
-  await session.click("dialog[open] .actions button:last-child");
+  // Why it expires, and the way to permanent links: the bucket's account.
+  const why = await session.textOf('dialog[open] [data-testid="why-expiring"]');
+  assert.match(why, /no public address/, why);
+  await session.click('dialog[open] [data-testid="fix-expiring"]');
+  await session.waitFor("#accounts-title");
+  await session.click('button[data-view="queue"]');
 });
 
 test("History copies every link at once, one per line", async () => {
