@@ -479,14 +479,15 @@ pub struct FieldForm {
     pub secret: bool,
 }
 
-impl From<&ferry_core::provider::Provider> for AccountKindForm {
-    fn from(p: &ferry_core::provider::Provider) -> Self {
+impl AccountKindForm {
+    /// The form for provider `p`, its words in `lang`.
+    pub fn of(p: &ferry_core::provider::Provider, lang: ferry_core::provider::Lang) -> Self {
         let mut fields: Vec<FieldForm> = p
             .account_fields()
             .map(|f| FieldForm {
                 key: f.key.into(),
-                label: f.label.into(),
-                help: f.help.into(),
+                label: f.label_in(lang).into(),
+                help: f.help_in(lang).into(),
                 required: f.required,
                 secret: f.secret,
             })
@@ -494,7 +495,7 @@ impl From<&ferry_core::provider::Provider> for AccountKindForm {
         fields.sort_by_key(|f| f.secret);
         AccountKindForm {
             id: p.id.into(),
-            label: p.label.into(),
+            label: p.label_in(lang).into(),
             fields,
         }
     }

@@ -35,6 +35,11 @@ impl Shell {
         self.prefs.lock().expect("prefs lock").clone()
     }
 
+    /// The window's language, for the words the core describes (account fields).
+    pub fn lang(&self) -> ferry_core::provider::Lang {
+        ferry_core::provider::Lang::parse(&self.prefs().language)
+    }
+
     pub fn set_prefs(&self, prefs: DesktopPrefs) -> Result<(), IpcError> {
         let path = prefs_file(&self.home);
         let text = toml::to_string_pretty(&prefs).map_err(|e| IpcError::internal(e.to_string()))?;

@@ -200,3 +200,27 @@ test("an S3 account's bucket settings: course sites and unfinished uploads, prev
     process.kill(-moto.pid, "SIGTERM");
   }
 });
+
+test("in French, the account form and the environment's cards read in French, from the core's descriptions", async () => {
+  await session.click('button[data-view="settings"]');
+  await session.waitFor("select[data-setting='language']");
+  await session.exec(`const s = document.querySelector("select[data-setting='language']"); s.value = "fr"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  await session.click("form.settings button[type='submit']");
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+  await session.click('button[data-view="accounts"]');
+  const r2 = await session.waitFor('[data-environment="r2"]', { test: (t) => t.includes("ID de clé d’accès") });
+  assert.ok(r2);
+  await session.click("header.toolbar button.primary");
+  await session.waitFor("dialog[open] [data-field='account_id']");
+  const form = await session.textOf("dialog[open]");
+  assert.match(form, /ID du compte/, form);
+  assert.match(form, /tableau de bord Cloudflare/, form);
+  await desktop.shot("accounts-06-form-fr");
+  await session.click("dialog[open] .actions button:not(.primary)");
+  // Back to English for whatever runs next.
+  await session.click('button[data-view="settings"]');
+  await session.waitFor("select[data-setting='language']");
+  await session.exec(`const s = document.querySelector("select[data-setting='language']"); s.value = "en"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  await session.click("form.settings button[type='submit']");
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+});

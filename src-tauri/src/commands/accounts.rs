@@ -32,16 +32,17 @@ pub async fn accounts(shell: State<'_, Arc<Shell>>) -> Reply<Vec<AccountRow>> {
 /// What the environment Ferry was started in sets up (shown read-only beside the accounts: an
 /// account of the same kind is not used while the environment sets that provider).
 #[tauri::command]
-pub fn environment_accounts() -> Vec<EnvironmentRow> {
+pub fn environment_accounts(shell: State<'_, Arc<Shell>>) -> Vec<EnvironmentRow> {
+    let lang = shell.lang();
     ferry_core::provider::from_environment(&|name| std::env::var(name).ok())
         .into_iter()
         .map(|found| EnvironmentRow {
             kind: found.provider.id.into(),
-            label: found.provider.label.into(),
+            label: found.provider.label_in(lang).into(),
             fields: found
                 .fields
                 .iter()
-                .map(|(f, v)| (f.label.to_string(), v.clone()))
+                .map(|(f, v)| (f.label_in(lang).to_string(), v.clone()))
                 .collect(),
             variables: found.variables.iter().map(|v| v.to_string()).collect(),
             secret_set: found.secret_set,
@@ -95,6 +96,7 @@ pub async fn import_preview(
     let sources = import_sources(&request)?;
     let plan = ferry_core::import::sources::plan_from(&sources)?;
     let existing = Accounts::load(&shell.home.accounts_file())?;
+    let lang = shell.lang();
     Ok(ImportPreview {
         found: plan
             .found
@@ -103,7 +105,7 @@ pub async fn import_preview(
                 let provider = f.account.kind.provider();
                 ImportFound {
                     name: f.name.clone(),
-                    label: provider.label.into(),
+                    label: provider.label_in(lang).into(),
                     fields: f
                         .account
                         .kind
@@ -111,7 +113,7 @@ pub async fn import_preview(
                         .into_iter()
                         .filter(|(_, v)| !v.is_empty())
                         .map(|(k, v)| {
-                            let label = provider.field(k).map(|x| x.label).unwrap_or(k);
+                            let label = provider.field(k).map(|x| x.label_in(lang)).unwrap_or(k);
                             (label.to_string(), v)
                         })
                         .collect(),
@@ -140,11 +142,12 @@ pub async fn import_accounts(
 /// The kinds of account the form offers, each with its fields, from the core's provider
 /// descriptions (the same ones the CLI, import and the engine's messages read).
 #[tauri::command]
-pub fn account_kinds() -> Vec<AccountKindForm> {
+pub fn account_kinds(shell: State<'_, Arc<Shell>>) -> Vec<AccountKindForm> {
+    let lang = shell.lang();
     ferry_core::provider::PROVIDERS
         .iter()
         .filter(|p| p.account)
-        .map(|p| AccountKindForm::from(*p))
+        .map(|p| AccountKindForm::of(p, lang))
         .collect()
 }
 

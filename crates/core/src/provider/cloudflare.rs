@@ -1,7 +1,7 @@
 //! Cloudflare Images and Stream: one account id and one API token for both, and the API's base
 //! URL (the emulator's in tests and the demo). Builds a [`CloudflareConfig`].
 
-use super::{Field, IMAGES, Provider, STREAM, Source, Values};
+use super::{Field, IMAGES, Provider, STREAM, Source, Values, Words};
 use crate::Result;
 use crate::destination::cloudflare::api::Naming;
 use crate::destination::cloudflare::{CloudflareConfig, DEFAULT_API_BASE};
@@ -10,6 +10,7 @@ use url::Url;
 pub const CLOUDFLARE_PROVIDER: Provider = Provider {
     id: "cloudflare",
     label: "Cloudflare Images + Stream",
+    label_fr: "Cloudflare Images + Stream",
     destinations: &[IMAGES, STREAM],
     account: true,
     fields: &[
@@ -17,6 +18,10 @@ pub const CLOUDFLARE_PROVIDER: Provider = Provider {
             key: "account_id",
             label: "Account ID",
             help: "The 32-character id on the Cloudflare dashboard's overview.",
+            fr: Words {
+                label: "ID du compte",
+                help: "L’identifiant de 32 caractères affiché sur la page d’accueil du tableau de bord Cloudflare.",
+            },
             required: true,
             secret: false,
             env: &["CLOUDFLARE_ACCOUNT_ID"],
@@ -27,6 +32,10 @@ pub const CLOUDFLARE_PROVIDER: Provider = Provider {
             key: "api_token",
             label: "API token",
             help: "A token with Cloudflare Images: Edit and Stream: Edit (My Profile > API Tokens); kept in the OS keychain.",
+            fr: Words {
+                label: "Jeton d’API",
+                help: "Un jeton avec Cloudflare Images : Edit et Stream : Edit (Mon profil > Jetons d’API) ; gardé dans le trousseau du système.",
+            },
             required: true,
             secret: true,
             env: &["CLOUDFLARE_API_TOKEN"],
@@ -37,6 +46,10 @@ pub const CLOUDFLARE_PROVIDER: Provider = Provider {
             key: "api_base_url",
             label: "API base URL",
             help: "Only for a local Cloudflare (ferry-cloudsim); https:// otherwise.",
+            fr: Words {
+                label: "URL de base de l’API",
+                help: "Seulement pour un Cloudflare local (ferry-cloudsim) ; sinon en https://.",
+            },
             required: false,
             secret: false,
             env: &["CLOUDFLARE_API_BASE_URL"],

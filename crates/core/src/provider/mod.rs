@@ -28,6 +28,33 @@ pub const S3: &str = "s3";
 pub const GCS: &str = "gcs";
 pub const TUS: &str = "tus";
 
+/// The languages the window speaks. The CLI, logs and the engine's messages speak English; what
+/// a front end shows from these descriptions (an account form) it can show in French too.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    En,
+    Fr,
+}
+
+impl Lang {
+    /// `fr` (or `fr-CA`…) is French; anything else English.
+    pub fn parse(code: &str) -> Lang {
+        if code.split(['-', '_']).next() == Some("fr") {
+            Lang::Fr
+        } else {
+            Lang::En
+        }
+    }
+}
+
+/// A field's label and help in another language than English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Words {
+    pub label: &'static str,
+    pub help: &'static str,
+}
+
 /// One setting of a provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
@@ -35,6 +62,8 @@ pub struct Field {
     pub key: &'static str,
     pub label: &'static str,
     pub help: &'static str,
+    /// The label and help in French.
+    pub fr: Words,
     pub required: bool,
     /// Kept in the keychain (accounts) and in [`Secret`] everywhere.
     pub secret: bool,
@@ -53,11 +82,37 @@ pub struct Provider {
     /// `cloudflare`, `r2`, `s3`, `gcs`, `tus`: the account kind, where it can be one.
     pub id: &'static str,
     pub label: &'static str,
+    pub label_fr: &'static str,
     /// The destinations it configures.
     pub destinations: &'static [&'static str],
     pub fields: &'static [Field],
     /// Whether it can be stored as an account (the others come from the environment only).
     pub account: bool,
+}
+
+impl Field {
+    pub fn label_in(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.label,
+            Lang::Fr => self.fr.label,
+        }
+    }
+
+    pub fn help_in(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.help,
+            Lang::Fr => self.fr.help,
+        }
+    }
+}
+
+impl Provider {
+    pub fn label_in(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.label,
+            Lang::Fr => self.label_fr,
+        }
+    }
 }
 
 /// Every provider, in the order destinations are offered.
@@ -474,6 +529,27 @@ impl AccountKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_reads_in_french_too() {
+        assert_eq!(Lang::parse("fr-CA"), Lang::Fr);
+        assert_eq!(Lang::parse("en"), Lang::En);
+        assert_eq!(Lang::parse("de"), Lang::En);
+        for p in PROVIDERS {
+            assert!(!p.label_in(Lang::Fr).is_empty(), "{}", p.id);
+            for f in p.fields {
+                assert!(!f.label_in(Lang::Fr).is_empty(), "{}.{}", p.id, f.key);
+                assert_ne!(
+                    f.help_in(Lang::Fr),
+                    f.help,
+                    "{}.{}: help left in English",
+                    p.id,
+                    f.key
+                );
+                assert_eq!(f.label_in(Lang::En), f.label);
+            }
+        }
+    }
 
     #[test]
     fn every_destination_has_one_provider_and_every_field_an_environment_name() {

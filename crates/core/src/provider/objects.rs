@@ -2,13 +2,14 @@
 //! Storage through its XML API with HMAC keys. Their descriptions, and the one builder of an
 //! [`S3Config`] from [`Values`], whichever source the values came from.
 
-use super::{Field, GCS, Provider, R2, S3, Source, Values};
+use super::{Field, GCS, Provider, R2, S3, Source, Values, Words};
 use crate::Result;
 use crate::destination::s3::{Flavor, S3Config};
 
 pub const R2_PROVIDER: Provider = Provider {
     id: "r2",
     label: "Cloudflare R2",
+    label_fr: "Cloudflare R2",
     destinations: &[R2],
     account: true,
     fields: &[
@@ -16,6 +17,10 @@ pub const R2_PROVIDER: Provider = Provider {
             key: "account_id",
             label: "Account ID",
             help: "The 32-character id in the Cloudflare dashboard's R2 overview; it locates the bucket.",
+            fr: Words {
+                label: "ID du compte",
+                help: "L’identifiant de 32 caractères de la page R2 du tableau de bord Cloudflare ; il situe le bucket.",
+            },
             required: true,
             secret: false,
             // R2's own names first: a Cloudflare account id set for Images and Stream may be
@@ -32,6 +37,10 @@ pub const R2_PROVIDER: Provider = Provider {
             key: "bucket",
             label: "Bucket",
             help: "The bucket files go to.",
+            fr: Words {
+                label: "Bucket",
+                help: "Le bucket où vont les fichiers.",
+            },
             required: true,
             secret: false,
             env: &["CLOUDFLARE_R2_BUCKET_NAME", "R2_BUCKET_NAME"],
@@ -42,6 +51,10 @@ pub const R2_PROVIDER: Provider = Provider {
             key: "access_key_id",
             label: "Access key ID",
             help: "From an R2 API token (R2 > Manage API tokens).",
+            fr: Words {
+                label: "ID de clé d’accès",
+                help: "Celui d’un jeton d’API R2 (R2 > Gérer les jetons d’API).",
+            },
             required: true,
             secret: false,
             env: &["CLOUDFLARE_R2_ACCESS_KEY_ID", "R2_ACCESS_KEY_ID"],
@@ -52,6 +65,10 @@ pub const R2_PROVIDER: Provider = Provider {
             key: "secret_access_key",
             label: "Secret access key",
             help: "Shown once when the R2 API token is made; kept in the OS keychain.",
+            fr: Words {
+                label: "Clé d’accès secrète",
+                help: "Affichée une seule fois à la création du jeton d’API R2 ; gardée dans le trousseau du système.",
+            },
             required: true,
             secret: true,
             env: &["CLOUDFLARE_R2_SECRET_ACCESS_KEY", "R2_SECRET_ACCESS_KEY"],
@@ -62,6 +79,10 @@ pub const R2_PROVIDER: Provider = Provider {
             key: "public_base_url",
             label: "Public base URL",
             help: "The bucket's custom domain or r2.dev address, for links that never expire.",
+            fr: Words {
+                label: "URL publique de base",
+                help: "Le domaine personnalisé du bucket ou son adresse r2.dev, pour des liens qui n’expirent jamais.",
+            },
             required: false,
             secret: false,
             env: &[
@@ -76,6 +97,10 @@ pub const R2_PROVIDER: Provider = Provider {
             key: "endpoint",
             label: "Endpoint",
             help: "Leave empty: Ferry uses your account's own R2 address. Fill in only if Cloudflare gave you another one.",
+            fr: Words {
+                label: "Point d’accès (endpoint)",
+                help: "Laissez vide : Ferry utilise l’adresse R2 de votre compte. À remplir seulement si Cloudflare vous en a donné une autre.",
+            },
             required: false,
             secret: false,
             env: &["CLOUDFLARE_R2_ENDPOINT", "R2_ENDPOINT_URL"],
@@ -86,6 +111,10 @@ pub const R2_PROVIDER: Provider = Provider {
             key: "jurisdiction",
             label: "Jurisdiction",
             help: "Leave empty unless the bucket was made in the EU or FedRAMP jurisdiction (its page in the Cloudflare dashboard says so); then eu or fedramp.",
+            fr: Words {
+                label: "Juridiction",
+                help: "Laissez vide, sauf si le bucket a été créé dans la juridiction UE ou FedRAMP (sa page du tableau de bord Cloudflare l’indique) ; écrivez alors eu ou fedramp.",
+            },
             required: false,
             secret: false,
             env: &["CLOUDFLARE_R2_JURISDICTION"],
@@ -98,6 +127,7 @@ pub const R2_PROVIDER: Provider = Provider {
 pub const S3_PROVIDER: Provider = Provider {
     id: "s3",
     label: "Amazon S3 or S3-compatible",
+    label_fr: "Amazon S3 ou compatible S3",
     destinations: &[S3],
     account: true,
     fields: &[
@@ -105,6 +135,10 @@ pub const S3_PROVIDER: Provider = Provider {
             key: "bucket",
             label: "Bucket",
             help: "The bucket files go to.",
+            fr: Words {
+                label: "Bucket",
+                help: "Le bucket où vont les fichiers.",
+            },
             required: true,
             secret: false,
             env: &["S3_BUCKET_NAME"],
@@ -115,6 +149,10 @@ pub const S3_PROVIDER: Provider = Provider {
             key: "access_key_id",
             label: "Access key ID",
             help: "An IAM user's (or the store's) access key.",
+            fr: Words {
+                label: "ID de clé d’accès",
+                help: "La clé d’accès d’un utilisateur IAM (ou du service de stockage).",
+            },
             required: true,
             secret: false,
             env: &["AWS_ACCESS_KEY_ID"],
@@ -125,6 +163,10 @@ pub const S3_PROVIDER: Provider = Provider {
             key: "secret_access_key",
             label: "Secret access key",
             help: "Kept in the OS keychain.",
+            fr: Words {
+                label: "Clé d’accès secrète",
+                help: "Gardée dans le trousseau du système.",
+            },
             required: true,
             secret: true,
             env: &["AWS_SECRET_ACCESS_KEY"],
@@ -135,6 +177,10 @@ pub const S3_PROVIDER: Provider = Provider {
             key: "region",
             label: "Region",
             help: "The bucket's region, such as eu-west-3 (us-east-1 when unset).",
+            fr: Words {
+                label: "Région",
+                help: "La région du bucket, par exemple eu-west-3 (us-east-1 si vide).",
+            },
             required: false,
             secret: false,
             env: &["AWS_REGION", "AWS_DEFAULT_REGION"],
@@ -145,6 +191,10 @@ pub const S3_PROVIDER: Provider = Provider {
             key: "endpoint",
             label: "Endpoint",
             help: "For S3-compatible stores (MinIO, Wasabi, Backblaze B2…); empty for Amazon S3.",
+            fr: Words {
+                label: "Point d’accès (endpoint)",
+                help: "Pour les stockages compatibles S3 (MinIO, Wasabi, Backblaze B2…) ; vide pour Amazon S3.",
+            },
             required: false,
             secret: false,
             env: &["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "S3_ENDPOINT_URL"],
@@ -155,6 +205,10 @@ pub const S3_PROVIDER: Provider = Provider {
             key: "public_base_url",
             label: "Public base URL",
             help: "A CDN or website address in front of the bucket, for links that never expire.",
+            fr: Words {
+                label: "URL publique de base",
+                help: "L’adresse d’un CDN ou d’un site devant le bucket, pour des liens qui n’expirent jamais.",
+            },
             required: false,
             secret: false,
             env: &["S3_PUBLIC_BASE_URL", "S3_BUCKET_URL"],
@@ -165,6 +219,10 @@ pub const S3_PROVIDER: Provider = Provider {
             key: "session_token",
             label: "Session token",
             help: "Temporary credentials' session token (environment only).",
+            fr: Words {
+                label: "Jeton de session",
+                help: "Le jeton de session d’identifiants temporaires (environnement uniquement).",
+            },
             required: false,
             secret: true,
             env: &["AWS_SESSION_TOKEN"],
@@ -175,6 +233,10 @@ pub const S3_PROVIDER: Provider = Provider {
             key: "force_path_style",
             label: "Path-style addresses",
             help: "true to address the bucket in the path (most S3-compatible stores).",
+            fr: Words {
+                label: "Adresses de style chemin",
+                help: "true pour désigner le bucket dans le chemin (la plupart des stockages compatibles S3).",
+            },
             required: false,
             secret: false,
             env: &["S3_FORCE_PATH_STYLE"],
@@ -187,6 +249,7 @@ pub const S3_PROVIDER: Provider = Provider {
 pub const GCS_PROVIDER: Provider = Provider {
     id: "gcs",
     label: "Google Cloud Storage",
+    label_fr: "Google Cloud Storage",
     destinations: &[GCS],
     account: true,
     fields: &[
@@ -194,6 +257,10 @@ pub const GCS_PROVIDER: Provider = Provider {
             key: "bucket",
             label: "Bucket",
             help: "The bucket files go to.",
+            fr: Words {
+                label: "Bucket",
+                help: "Le bucket où vont les fichiers.",
+            },
             required: true,
             secret: false,
             env: &["GCS_BUCKET_NAME"],
@@ -204,6 +271,10 @@ pub const GCS_PROVIDER: Provider = Provider {
             key: "access_key_id",
             label: "HMAC access key",
             help: "An HMAC key of the bucket's service account (Cloud Storage > Settings > Interoperability).",
+            fr: Words {
+                label: "Clé d’accès HMAC",
+                help: "Une clé HMAC du compte de service du bucket (Cloud Storage > Paramètres > Interopérabilité).",
+            },
             required: true,
             secret: false,
             env: &["GCS_HMAC_ACCESS_KEY_ID"],
@@ -214,6 +285,10 @@ pub const GCS_PROVIDER: Provider = Provider {
             key: "secret_access_key",
             label: "HMAC secret",
             help: "The HMAC key's secret.",
+            fr: Words {
+                label: "Secret HMAC",
+                help: "Le secret de la clé HMAC.",
+            },
             required: true,
             secret: true,
             env: &["GCS_HMAC_SECRET"],
@@ -224,6 +299,10 @@ pub const GCS_PROVIDER: Provider = Provider {
             key: "endpoint",
             label: "Endpoint",
             help: "Only to reach Cloud Storage at another address.",
+            fr: Words {
+                label: "Point d’accès (endpoint)",
+                help: "Seulement pour joindre Cloud Storage à une autre adresse.",
+            },
             required: false,
             secret: false,
             env: &["GCS_ENDPOINT_URL"],
@@ -234,6 +313,10 @@ pub const GCS_PROVIDER: Provider = Provider {
             key: "public_base_url",
             label: "Public base URL",
             help: "An address in front of the bucket, for links that never expire.",
+            fr: Words {
+                label: "URL publique de base",
+                help: "Une adresse devant le bucket, pour des liens qui n’expirent jamais.",
+            },
             required: false,
             secret: false,
             env: &["GCS_PUBLIC_BASE_URL"],

@@ -1,12 +1,13 @@
 //! Any tus 1.0 server (destination `tus`): its creation URL and the chunk size to send.
 
-use super::{Field, Provider, TUS, Values};
+use super::{Field, Provider, TUS, Values, Words};
 use crate::{Error, Result};
 use url::Url;
 
 pub const TUS_PROVIDER: Provider = Provider {
     id: "tus",
     label: "A tus server",
+    label_fr: "Un serveur tus",
     destinations: &[TUS],
     account: false,
     fields: &[
@@ -14,6 +15,10 @@ pub const TUS_PROVIDER: Provider = Provider {
             key: "endpoint",
             label: "Creation URL",
             help: "Where the server creates uploads, such as https://uploads.example.edu/files/.",
+            fr: Words {
+                label: "URL de création",
+                help: "Là où le serveur crée les envois, par exemple https://uploads.example.edu/files/.",
+            },
             required: true,
             secret: false,
             env: &["FERRY_TUS_ENDPOINT"],
@@ -24,6 +29,10 @@ pub const TUS_PROVIDER: Provider = Provider {
             key: "chunk_mib",
             label: "Chunk size (MiB)",
             help: "How much each PATCH sends (32 MiB when unset).",
+            fr: Words {
+                label: "Taille des morceaux (Mio)",
+                help: "Ce que chaque PATCH envoie (32 Mio si vide).",
+            },
             required: false,
             secret: false,
             env: &["FERRY_TUS_CHUNK_MIB"],
