@@ -96,6 +96,15 @@ test("a watched folder given to the course uploads under it; a rename reaches fi
   writeFileSync(join(folder, "lab sheet.pdf"), "%PDF-1.4 lab sheet");
   const sheet = await until("the lab sheet uploaded", async () => (await jobs()).find((j) => j.name === "lab sheet.pdf" && j.state === "done"), 60000);
   assert.equal(sheet.course, "Biology 101");
+  // Its link, copied from its row in the course's format, opens.
+  await session.click('button[data-view="queue"]');
+  const sheetRow = await desktop.waitRow("lab sheet.pdf");
+  await session.click(`[data-job="${sheetRow}"] button[data-action="copy"]`);
+  const sheetLink = await until("the sheet's Markdown link", () => {
+    const text = clipboard();
+    return text.startsWith("[lab sheet.pdf](") ? text.slice("[lab sheet.pdf](".length, -1) : null;
+  });
+  assert.equal(await (await fetch(sheetLink)).text(), "%PDF-1.4 lab sheet");
   // The folder's last full look is kept (shown on its card after a restart, before the next).
   const listed = (await desktop.invoke("folders")).ok.find((f) => f.root === folder);
   assert.ok(listed.syncedAt > 0 && listed.syncedFiles >= 0, JSON.stringify(listed));

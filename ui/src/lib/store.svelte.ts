@@ -78,6 +78,13 @@ class AppState {
     return key in dictionaries.en ? this.t(key as Key) : this.t("error.internal");
   };
 
+  /** What to do about a failure of this kind, in the window's language (the engine's own,
+   * more precise advice, in English, is shown beside it in other languages). */
+  advice = (code: string): string => {
+    const key = `fix.${code}`;
+    return key in dictionaries.en ? this.t(key as Key) : this.t("fix.internal");
+  };
+
   async init(): Promise<void> {
     try {
       await api.subscribe((e) => this.receive(e));

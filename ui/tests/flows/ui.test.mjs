@@ -309,6 +309,7 @@ test("in French, a failure says what kind it is in French before the engine's wo
   const details = page.getByRole("dialog", { name: "schema.png" });
   assert.equal(await details.getByTestId("problem-kind").textContent(), "Non autorisé avec cette clé ou ce jeton");
   await details.getByText("Les termes du moteur (en anglais)").waitFor();
+  assert.match(await details.getByTestId("advice").textContent(), /^Donnez à la clé ou au jeton du compte la permission/);
   await shot(page, "failed-fr");
   assert.deepEqual(page.errors, []);
 });
