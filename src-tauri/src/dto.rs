@@ -645,6 +645,13 @@ pub struct SettingsForm {
     pub link_expiry_secs: u64,
     pub stream_allowed_origins: Vec<String>,
     pub stream_require_signed_urls: bool,
+    /// The folder new files go under when no course or folder says otherwise.
+    pub prefix: String,
+    /// Where files that are not images or videos go; `None`: the first store set up.
+    pub default_destination: Option<String>,
+    #[ts(type = "number")]
+    pub part_size_mib: u64,
+    pub retry_attempts: u32,
     /// Ferry starts (in the tray) when the user logs in. The OS holds this one.
     pub start_at_login: bool,
     pub desktop: DesktopPrefs,

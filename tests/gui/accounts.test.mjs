@@ -109,6 +109,38 @@ test("a theme saved in Settings stays the one shown; a key template is checked b
   await desktop.shot("settings-dark");
 });
 
+test("where new files go, the part size and the attempts are set in Settings and kept in ferry.toml", async () => {
+  await session.click('button[data-view="queue"]');
+  await session.click('button[data-view="settings"]');
+  const typeInto = async (css, text) => {
+    const el = await session.waitFor(css);
+    await session.cmd("POST", `/element/${el}/clear`, {});
+    if (text) await session.cmd("POST", `/element/${el}/value`, { text });
+  };
+  await typeInto("input[data-setting='prefix']", "Spring 2027");
+  await session.exec(`const s = document.querySelector("select[data-setting='default-destination']"); s.value = "r2"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  await session.click('[data-testid="advanced"] summary');
+  await typeInto("input[data-setting='part-size']", "64");
+  await typeInto("input[data-setting='retries']", "3");
+  await session.click("form.settings button[type='submit']");
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+  const saved = (await desktop.invoke("settings")).ok;
+  assert.deepEqual([saved.prefix, saved.defaultDestination, saved.partSizeMib, saved.retryAttempts], ["spring-2027", "r2", 64, 3]);
+  // A part size no store takes cannot be saved: the form holds it back (and the engine would
+  // refuse it too, saying what to choose: config::tests), and nothing changes.
+  await typeInto("input[data-setting='part-size']", "1");
+  await session.click("form.settings button[type='submit']");
+  assert.equal(await session.exec("return document.querySelector(\"input[data-setting='part-size']\").validity.rangeUnderflow;"), true);
+  const refused = await desktop.invoke("save_settings", { form: { ...saved, partSizeMib: 1 } });
+  assert.match(refused.err?.message ?? "", /5 and 5,120 MiB/, JSON.stringify(refused));
+  assert.equal((await desktop.invoke("settings")).ok.partSizeMib, 64);
+  // Back to the top of the bucket for the tests that follow.
+  await typeInto("input[data-setting='part-size']", "16");
+  await typeInto("input[data-setting='prefix']", "");
+  await session.click("form.settings button[type='submit']");
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+});
+
 test("a .env file is imported after a preview that names what it adds and skips, never a secret", async (t) => {
   if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
     t.skip("no Secret Service: scripts/test.sh runs the window tests inside scripts/with-keyring.sh");

@@ -185,12 +185,22 @@ impl Default for Settings {
 impl Settings {
     /// Read `path` if it exists; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Self> {
+        Self::read(path, &|k| std::env::var(k).ok())
+    }
+
+    /// What the file itself says, without the environment's overrides: what a settings form
+    /// shows and writes back (a `FERRY_RETRY_ATTEMPTS` set for one run must not be saved).
+    pub fn load_file(path: &Path) -> Result<Self> {
+        Self::read(path, &|_| None)
+    }
+
+    fn read(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
         let mut settings: Settings = match std::fs::read_to_string(path) {
             Ok(text) => toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
             Err(e) => return Err(Error::from_io(path, &e)),
         };
-        settings.apply_env(&|k| std::env::var(k).ok());
+        settings.apply_env(env);
         settings
             .tidy_origins()
             .map_err(|e| e.context(path.display()))?;
@@ -354,6 +364,12 @@ pub struct SettingsEdit {
     pub link_expiry_secs: u64,
     pub stream_allowed_origins: Vec<String>,
     pub stream_require_signed_urls: bool,
+    /// The folder new files go under when no course or folder says otherwise.
+    pub prefix: String,
+    /// Where files that are not images or videos go (`None`: the first of r2, s3, gcs set up).
+    pub default_destination: Option<String>,
+    pub part_size: u64,
+    pub retry_attempts: u32,
 }
 
 impl SettingsEdit {
@@ -366,6 +382,10 @@ impl SettingsEdit {
             link_expiry_secs: settings.link_expiry_secs,
             stream_allowed_origins: settings.stream.allowed_origins.clone(),
             stream_require_signed_urls: settings.stream.require_signed_urls,
+            prefix: settings.prefix.clone(),
+            default_destination: settings.default_destination.clone(),
+            part_size: settings.part_size,
+            retry_attempts: settings.retry_attempts,
         }
     }
 
@@ -374,7 +394,15 @@ impl SettingsEdit {
     /// the old file stays. Allowed origins are tidied first (a pasted address keeps its host);
     /// returns the ones changed, to be shown.
     pub fn apply(&self, path: &Path) -> Result<Vec<crate::origins::Tidied>> {
+        // Every store takes parts of 5 MiB to 5 GiB (S3's limits; R2's are the same).
+        if !(5 * MIB..=5 * 1024 * MIB).contains(&self.part_size) {
+            return Err(Error::config(
+                "part size: choose between 5 and 5,120 MiB (what every store accepts)",
+            ));
+        }
         let mut edit = self.clone();
+        edit.prefix = crate::course::tidy_prefix(&edit.prefix);
+        edit.default_destination = edit.default_destination.filter(|d| !d.trim().is_empty());
         let tidied = crate::origins::tidy_all(&edit.stream_allowed_origins)?;
         edit.stream_allowed_origins = tidied.iter().map(|t| t.origin.clone()).collect();
         edit.write(path)?;
@@ -395,6 +423,15 @@ impl SettingsEdit {
         doc["bandwidth_limit_kib"] = toml_edit::value(self.bandwidth_limit_kib as i64);
         doc["key_template"] = toml_edit::value(self.key_template.as_str());
         doc["link_expiry_secs"] = toml_edit::value(self.link_expiry_secs as i64);
+        doc["prefix"] = toml_edit::value(self.prefix.as_str());
+        match &self.default_destination {
+            Some(name) => doc["default_destination"] = toml_edit::value(name.as_str()),
+            None => {
+                doc.remove("default_destination");
+            }
+        }
+        doc["part_size"] = toml_edit::value(self.part_size as i64);
+        doc["retry_attempts"] = toml_edit::value(i64::from(self.retry_attempts));
         if !doc.contains_key("stream") {
             doc["stream"] = toml_edit::table();
         }
@@ -479,10 +516,29 @@ mod tests {
         edit.key_template = DEFAULT_TEMPLATE.into();
         edit.part_concurrency = 0;
         assert!(edit.apply(&path).is_err());
+        edit.part_concurrency = 4;
+        edit.part_size = MIB;
+        assert!(edit.apply(&path).is_err(), "parts under 5 MiB");
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             text,
             "a refused edit leaves the file alone"
         );
+
+        // Where new files go, the part size and the retries, as the window's settings set them.
+        edit.part_size = 64 * MIB;
+        edit.retry_attempts = 3;
+        edit.prefix = "Spring 2027/".into();
+        edit.default_destination = Some("s3".into());
+        edit.apply(&path).unwrap();
+        let back = Settings::load(&path).unwrap();
+        assert_eq!(
+            (back.part_size, back.retry_attempts, back.prefix.as_str()),
+            (64 * MIB, 3, "spring-2027")
+        );
+        assert_eq!(back.default_destination.as_deref(), Some("s3"));
+        edit.default_destination = None;
+        edit.apply(&path).unwrap();
+        assert_eq!(Settings::load(&path).unwrap().default_destination, None);
     }
 }

@@ -2,6 +2,7 @@
 //! template previews.
 
 use super::*;
+use ferry_core::config::Settings;
 
 /// What `template` makes of sample course files (with `prefix`, else the settings' prefix), or
 /// the engine's reason for refusing it, while the user types.
@@ -42,8 +43,8 @@ fn autostart_error(e: tauri_plugin_autostart::Error) -> IpcError {
 
 #[tauri::command]
 pub async fn settings(app: tauri::AppHandle, shell: State<'_, Arc<Shell>>) -> Reply<SettingsForm> {
-    let engine = shell.session.engine();
-    let edit = SettingsEdit::of(engine.settings());
+    // The file's own values: an override from the environment is not the user's setting.
+    let edit = SettingsEdit::of(&Settings::load_file(&shell.home.config_file())?);
     Ok(SettingsForm {
         file_concurrency: edit.file_concurrency as u32,
         part_concurrency: edit.part_concurrency as u32,
@@ -52,6 +53,10 @@ pub async fn settings(app: tauri::AppHandle, shell: State<'_, Arc<Shell>>) -> Re
         link_expiry_secs: edit.link_expiry_secs,
         stream_allowed_origins: edit.stream_allowed_origins,
         stream_require_signed_urls: edit.stream_require_signed_urls,
+        prefix: edit.prefix,
+        default_destination: edit.default_destination,
+        part_size_mib: edit.part_size / (1024 * 1024),
+        retry_attempts: edit.retry_attempts,
         start_at_login: app.autolaunch().is_enabled().unwrap_or(false),
         desktop: shell.prefs(),
     })
@@ -81,12 +86,15 @@ pub async fn save_settings(
         link_expiry_secs: form.link_expiry_secs,
         stream_allowed_origins: form.stream_allowed_origins,
         stream_require_signed_urls: form.stream_require_signed_urls,
+        prefix: form.prefix,
+        default_destination: form.default_destination,
+        part_size: form.part_size_mib * 1024 * 1024,
+        retry_attempts: form.retry_attempts,
     };
-    let engine = shell.session.engine();
     let mut saved = SettingsSaved {
         origins_changed: Vec::new(),
     };
-    if edit != SettingsEdit::of(engine.settings()) {
+    if edit != SettingsEdit::of(&Settings::load_file(&shell.home.config_file())?) {
         saved.origins_changed = edit
             .apply(&shell.home.config_file())?
             .into_iter()

@@ -240,6 +240,14 @@ export type SettingsForm = { fileConcurrency: number, partConcurrency: number,
  */
 bandwidthLimitKib: number, keyTemplate: string, linkExpirySecs: number, streamAllowedOrigins: Array<string>, streamRequireSignedUrls: boolean, 
 /**
+ * The folder new files go under when no course or folder says otherwise.
+ */
+prefix: string, 
+/**
+ * Where files that are not images or videos go; `None`: the first store set up.
+ */
+defaultDestination: string | null, partSizeMib: number, retryAttempts: number, 
+/**
  * Ferry starts (in the tray) when the user logs in. The OS holds this one.
  */
 startAtLogin: boolean, desktop: DesktopPrefs, };

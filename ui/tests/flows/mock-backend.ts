@@ -26,6 +26,10 @@ let settings: SettingsForm = {
   linkExpirySecs: 604800,
   streamAllowedOrigins: [],
   streamRequireSignedUrls: false,
+  prefix: "",
+  defaultDestination: null,
+  partSizeMib: 16,
+  retryAttempts: 6,
   startAtLogin: false,
   desktop: { theme: "light", language: "en", closeToTray: true, notifications: true, linkFormat: "raw", welcomeDone: false, course: "" },
 };
