@@ -484,3 +484,28 @@ fn an_upload_that_expired_starts_again_and_says_so() {
     );
     assert_eq!(videos[0]["uid"], line["key"]);
 }
+
+/// A video added to a course carries the course in Stream's `meta` beside its name and file
+/// name, so the course library can be found in Stream too.
+#[test]
+fn a_course_video_carries_its_course_in_streams_meta() {
+    let sim = CloudSim::start(300);
+    let dir = tempfile::tempdir().unwrap();
+    let (video, _) = mp4(dir.path(), "Lecture 3.mp4", MIB + 11, 3);
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let added = ferry.run(&["course", "add", "Histoire-géo 4e"]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let run = ferry.run_paths(
+        &["upload", "--json", "--course", "Histoire-géo 4e"],
+        &[&video],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let videos = sim.videos();
+    assert_eq!(
+        videos[0]["meta"]["course"], "Histoire-géo 4e",
+        "{}",
+        videos[0]
+    );
+    assert_eq!(videos[0]["meta"]["name"], "Lecture 3.mp4");
+    assert_eq!(videos[0]["meta"]["filename"], "Lecture 3.mp4");
+}

@@ -162,6 +162,7 @@ async fn videos(
         hash: format!("ferry-check-{tag}"),
         file_name: "round-trip.mp4".into(),
         content_type: "video/mp4".into(),
+        course: None,
     };
     let mut lines = Vec::new();
     let upload = match d.create(&spec).await {

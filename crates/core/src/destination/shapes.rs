@@ -21,6 +21,9 @@ pub struct VideoSpec {
     /// (tuspyserver refuses HEAD without `filetype`).
     pub file_name: String,
     pub content_type: String,
+    /// The course the video belongs to, kept in its metadata (Stream's `meta.course`) so the
+    /// course library can be found and sorted in Stream too.
+    pub course: Option<String>,
 }
 
 /// A created resumable upload: where to send bytes, and the video it becomes.

@@ -215,6 +215,7 @@ impl Inner {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| job.display_name.clone()),
             content_type: job.content_type.clone(),
+            course: job.course.clone(),
         };
         let upload = self.retrying(|_| dest.create(&spec)).await?;
         // Committed before the first byte: a crash from here on resumes this very upload.

@@ -61,6 +61,10 @@ impl StreamDestination {
             .with("filename", &spec.file_name)
             .with("filetype", &spec.content_type)
             .with("ferryhash", &spec.hash);
+        // Keys Stream does not know land in the video's `meta` (api-facts B.2).
+        if let Some(course) = &spec.course {
+            m = m.with("course", course);
+        }
         if !self.options.allowed_origins.is_empty() {
             m = m.with("allowedorigins", &self.options.allowed_origins.join(","));
         }
