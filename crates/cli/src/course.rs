@@ -52,15 +52,23 @@ pub fn run(action: CourseAction) -> Result<ExitCode> {
     let engine = crate::open_engine()?;
     match action {
         CourseAction::List { json } => {
-            let courses = engine.courses()?;
+            let courses = engine.course_summaries()?;
             if courses.is_empty() && !json {
                 println!("No course yet: add one with `ferry course add \"Biology 101\"`.");
             }
-            for c in courses {
+            for s in courses {
                 if json {
-                    println!("{}", course_json(&c));
+                    let mut value = course_json(&s.course);
+                    value["files"] = json!(s.files);
+                    value["folders"] = json!(s.folders);
+                    println!("{value}");
                 } else {
-                    println!("{}", describe(&c));
+                    println!(
+                        "{}; {} file(s), {} watched folder(s)",
+                        describe(&s.course),
+                        s.files,
+                        s.folders
+                    );
                 }
             }
         }

@@ -46,7 +46,9 @@ pub use destination::Shape;
 pub use destination::bucket::{CorsRule, Lifecycle};
 pub use destination::check::CheckOptions;
 pub use destination::cloudflare::CheckLine;
-pub use engine::{AddOptions, CourseSample, Engine, Intake, Link, LinkChoices, SamplePlace};
+pub use engine::{
+    AddOptions, CourseSample, CourseSummary, Engine, Intake, Link, LinkChoices, SamplePlace,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use intake::Rejected;
 pub use keys::{TEMPLATE_VARIABLES, preview as preview_keys};

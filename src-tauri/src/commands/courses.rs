@@ -37,19 +37,9 @@ fn row_of(course: Course, files: u32, folders: u32) -> CourseRow {
 #[tauri::command]
 pub async fn courses(shell: State<'_, Arc<Shell>>) -> Reply<Vec<CourseRow>> {
     blocking(&shell, |e| {
-        let jobs = e.jobs()?;
-        let folders = watch::folders(e)?;
-        Ok(e.courses()?
+        Ok(e.course_summaries()?
             .into_iter()
-            .map(|c| {
-                let name = Some(c.name.as_str());
-                let files = jobs.iter().filter(|j| j.course.as_deref() == name).count();
-                let held = folders
-                    .iter()
-                    .filter(|f| f.options.course.as_deref() == name)
-                    .count();
-                row_of(c, files as u32, held as u32)
-            })
+            .map(|s| row_of(s.course, s.files as u32, s.folders as u32))
             .collect())
     })
     .await

@@ -26,6 +26,25 @@ impl Engine {
         self.queue.courses()?.into_iter().map(from_row).collect()
     }
 
+    /// Every course with how many files were added to it and how many watched folders belong
+    /// to it.
+    pub fn course_summaries(&self) -> Result<Vec<CourseSummary>> {
+        let files = self.queue.course_job_counts()?;
+        let folders = watch::folders(self)?;
+        Ok(self
+            .courses()?
+            .into_iter()
+            .map(|course| CourseSummary {
+                files: files.get(&course.name).copied().unwrap_or(0),
+                folders: folders
+                    .iter()
+                    .filter(|f| f.options.course.as_deref() == Some(course.name.as_str()))
+                    .count(),
+                course,
+            })
+            .collect())
+    }
+
     /// The course called `name` (case and surrounding spaces ignored).
     pub fn course(&self, name: &str) -> Result<Course> {
         match self.queue.course(&key_of(name))? {
@@ -133,6 +152,16 @@ impl Engine {
                 .unwrap_or(&self.settings.key_template),
         }
     }
+}
+
+/// A course and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseSummary {
+    pub course: Course,
+    /// Files added to it (every job carrying its name, in any state).
+    pub files: usize,
+    /// Watched folders that belong to it.
+    pub folders: usize,
 }
 
 /// What a sample file of one kind would become in a course: where it goes and under which key,

@@ -26,7 +26,7 @@ use tokio::sync::{Notify, broadcast};
 
 mod controls;
 mod courses;
-pub use courses::{CourseSample, SamplePlace};
+pub use courses::{CourseSample, CourseSummary, SamplePlace};
 mod links;
 pub use links::{Link, LinkChoices};
 pub(crate) mod runs;

@@ -29,6 +29,21 @@ impl Queue {
         })
     }
 
+    /// How many jobs carry each course name, counted in one query (a course's row in the
+    /// window must not cost a scan of the history per course).
+    pub fn course_job_counts(&self) -> Result<std::collections::HashMap<String, usize>> {
+        off_async(|| {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached(
+                "SELECT course, COUNT(*) FROM jobs WHERE course IS NOT NULL GROUP BY course",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     /// The course stored under `key` (a name folded by [`crate::course`]).
     pub fn course(&self, key: &str) -> Result<Option<CourseRow>> {
         off_async(|| {

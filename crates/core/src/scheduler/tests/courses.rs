@@ -165,6 +165,13 @@ async fn a_rename_reaches_its_jobs_and_folders_and_removal_never_orphans_a_folde
         watched.key
     );
 
+    let summary = &engine.course_summaries().unwrap()[0];
+    assert_eq!(
+        (summary.files, summary.folders),
+        (2, 1),
+        "the syllabus and the folder's notes"
+    );
+
     let err = engine.remove_course("Biology 101 (spring)").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Precondition);
     assert!(err.message().contains("Bio"), "names the folder: {err}");
