@@ -4,7 +4,7 @@
 #
 #   scripts/setup.sh           build + demo needs (Rust toolchain, C libraries, Node.js and the
 #                              UI's npm packages, rclone, boto3)
-#   scripts/setup.sh --test    also the test and benchmark peers (moto, aws CLI, s5cmd, tuspy,
+#   scripts/setup.sh --test    also the test and benchmark peers (moto, s3s-fs, aws CLI, s5cmd, tuspy,
 #                              the official tus server @tus/server, Xvfb, WebKitWebDriver and
 #                              tauri-driver, Chromium, xclip)
 set -euo pipefail
@@ -87,6 +87,11 @@ if [ "$want_test" = 1 ]; then
   if ! command -v tauri-driver >/dev/null 2>&1; then
     say "Installing tauri-driver (WebDriver for the desktop window)"
     cargo install tauri-driver --version 2.1.0 --locked --quiet
+  fi
+  # A second S3 server, fast enough not to be the bottleneck (tests and bench/s3_bench.py).
+  if [ ! -x .tools/s3s/bin/s3s-fs ]; then
+    say "Building s3s-fs 0.14.1 (a Rust S3 server) into .tools/s3s"
+    cargo install s3s-fs --version 0.14.1 --features binary --locked --quiet --root .tools/s3s
   fi
 fi
 say "Setup complete"

@@ -365,3 +365,29 @@ async fn file_changed_mid_upload_is_not_published_and_retry_sends_the_new_versio
     assert_eq!(checker.list().len(), 1);
     drop(files);
 }
+
+/// A bucket name the server refuses as invalid is named as such at once: S3 answers the first
+/// question (a HEAD) with a bare 400, so Ferry asks a listing, whose reply names the reason,
+/// and does not retry a refusal that asking again cannot change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_bucket_name_is_named_without_retrying() {
+    let server = S3Server::s3s_fs();
+    let proxy = Proxy::start(&server.endpoint).await;
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("syllabus.pdf");
+    std::fs::write(&path, b"%PDF-1.4 syllabus").unwrap();
+    let ferry = Ferry::s3(&proxy.url(), "b1");
+    let run = ferry.run_paths(&["upload", "--json"], &[&path]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (code, msg) = error_of(&run.lines()[0]);
+    assert_eq!(code, "invalid_config", "{msg}");
+    assert!(
+        msg.contains("syllabus.pdf") && msg.contains("\"b1\" is not a valid bucket name"),
+        "{msg}"
+    );
+    let asked = proxy.seen();
+    assert!(
+        asked.len() <= 2,
+        "a HEAD and one listing, nothing retried: {asked:?}"
+    );
+}

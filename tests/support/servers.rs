@@ -1,7 +1,10 @@
 //! Real S3 servers, started for a test and killed when dropped.
 //!
 //! `rclone serve s3` checks SigV4 signatures, so it also tests credentials; moto's server is
-//! closest to AWS semantics (ListMultipartUploads, ETags) but checks no signature.
+//! closest to AWS semantics (ListMultipartUploads, ETags) but checks no signature; `s3s-fs` (a
+//! Rust S3 implementation, built by `scripts/setup.sh --test`) checks signatures, is fast
+//! enough not to be the bottleneck, and answers ListMultipartUploads with 501 Not Implemented,
+//! as some small S3-compatible stores do.
 
 use crate::free_port;
 use std::net::TcpStream;
@@ -78,6 +81,31 @@ impl S3Server {
         server
     }
 
+    /// `s3s-fs` over a fresh folder, with one bucket (a folder in its root).
+    pub fn s3s_fs() -> S3Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(BUCKET)).expect("bucket dir");
+        let port = free_port();
+        let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/s3s/bin/s3s-fs");
+        let child = Command::new(bin)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("s3s-fs (scripts/setup.sh --test builds it into .tools/s3s)");
+        let server = S3Server {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            bucket: BUCKET.into(),
+            kind: "s3s-fs",
+            _dir: dir,
+        };
+        wait_for_port(port);
+        server
+    }
+
     pub fn dir(&self) -> PathBuf {
         self._dir.path().to_path_buf()
     }
@@ -88,6 +116,22 @@ impl Drop for S3Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Multipart uploads s3s-fs holds unfinished in its folder `root`, where its API cannot list
+/// them (ListMultipartUploads answers 501): it keeps one `.upload-<id>.json` per upload.
+pub fn s3s_unfinished_uploads(root: &std::path::Path) -> usize {
+    std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.starts_with(".upload-") && name.ends_with(".json")
+                })
+                .count()
+        })
+        .unwrap_or(0)
 }
 
 pub fn wait_for_port(port: u16) {

@@ -50,6 +50,9 @@ pub enum ErrorKind {
     /// confirmed (S3's NoSuchUpload, InvalidPart; an upload a store aborted by itself): the
     /// same request will never succeed, but the file can be sent again from its first byte.
     UploadLost,
+    /// The server does not offer the operation at all (HTTP 501, S3's NotImplemented): asking
+    /// again will not change that.
+    NotSupported,
 }
 
 impl ErrorKind {
@@ -73,6 +76,7 @@ impl ErrorKind {
             ErrorKind::Protocol => "protocol",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::UploadLost => "upload_lost",
+            ErrorKind::NotSupported => "not_supported",
         }
     }
 

@@ -215,7 +215,8 @@ pub trait ObjectStore: bucket::BucketSettings {
         body: FileRange,
     ) -> Result<String>;
     /// The parts the server holds for an upload, or `None` if the upload no longer exists
-    /// (completed, aborted or expired).
+    /// (completed, aborted or expired). A part the server lists without its ETag has an empty
+    /// one.
     async fn list_parts(&self, key: &str, upload_id: &str) -> Result<Option<Vec<ConfirmedPart>>>;
     async fn complete_multipart(
         &self,

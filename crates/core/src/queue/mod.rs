@@ -376,7 +376,7 @@ impl Queue {
         })
     }
 
-    #[cfg(test)]
+    /// The parts recorded as confirmed for a job, by number.
     pub fn parts(&self, id: JobId) -> Result<Vec<ConfirmedPart>> {
         off_async(|| {
             let conn = self.conn();

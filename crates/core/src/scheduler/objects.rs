@@ -325,10 +325,14 @@ impl Inner {
         progress: &Progress,
     ) -> Result<Tried> {
         let mut confirmed = self.held_by_server(job, plan, server_parts, progress)?;
-        match self
-            .send_missing(job, dest, upload_id, plan, &mut confirmed, progress)
-            .await
-        {
+        // Leftover uploads are looked for while the parts go, not between the last part and
+        // the completion: a server slow to list (or one that answers "not implemented") must
+        // not hold up the upload.
+        let (sent, ()) = tokio::join!(
+            self.send_missing(job, dest, upload_id, plan, &mut confirmed, progress),
+            self.abort_strays(job, dest, upload_id)
+        );
+        match sent {
             Ok(None) => {}
             Ok(Some(JobState::Cancelled)) => {
                 self.retrying(|_| dest.abort_multipart(&job.key, upload_id))
@@ -360,7 +364,6 @@ impl Inner {
             self.queue.set_resume(job.id, None, self.now())?;
             return Ok(Tried::Changed(err));
         }
-        self.abort_strays(job, dest, upload_id).await;
         let parts: Vec<ConfirmedPart> = confirmed.into_values().collect();
         let spec = object_spec(job);
         let completed = self
@@ -402,7 +405,24 @@ impl Inner {
     ) -> Result<BTreeMap<u32, ConfirmedPart>> {
         let mut confirmed: BTreeMap<u32, ConfirmedPart> = BTreeMap::new();
         if !server_parts.is_empty() || job.resume.is_some() {
-            for part in server_parts {
+            // Some servers list a part without its ETag (s3s-fs); the completion needs one, so
+            // such a part counts only when this job recorded the same part's ETag when it was
+            // confirmed, and is sent again otherwise.
+            let recorded = if server_parts.iter().any(|p| p.etag.is_empty()) {
+                self.queue.parts(job.id)?
+            } else {
+                Vec::new()
+            };
+            for mut part in server_parts {
+                if part.etag.is_empty() {
+                    match recorded
+                        .iter()
+                        .find(|r| r.number == part.number && r.size == part.size)
+                    {
+                        Some(r) => part.etag = r.etag.clone(),
+                        None => continue,
+                    }
+                }
                 if part.number >= 1
                     && part.number <= plan.count
                     && part.size == plan.range(part.number).1

@@ -136,10 +136,10 @@ pub fn from_status(
     what: &str,
 ) -> Error {
     let (dest, bucket) = (at.dest, at.bucket);
-    let detail = if server_message.is_empty() {
-        code.to_string()
-    } else {
-        format!("{code}: {server_message}")
+    let detail = match (code, server_message) {
+        ("", "") => format!("HTTP {status}"),
+        (code, "") => format!("HTTP {status} {code}"),
+        (code, message) => format!("HTTP {status} {code}: {message}"),
     };
     let (kind, message) = match (status, code) {
         (_, "RequestTimeTooSkewed") => (
@@ -190,6 +190,16 @@ pub fn from_status(
                 "{dest}: the server cannot assemble the parts it had confirmed (InvalidPart: one is missing or damaged on its side) while {what}"
             ),
         ),
+        (_, "InvalidBucketName") => (
+            ErrorKind::InvalidConfig,
+            format!(
+                "{dest}: {bucket:?} is not a valid bucket name (3 to 63 lower-case letters, digits, dots and hyphens); correct the bucket in the account"
+            ),
+        ),
+        (501, _) | (_, "NotImplemented") => (
+            ErrorKind::NotSupported,
+            format!("{dest}: the server does not support {what} ({detail})"),
+        ),
         (404, _) | (_, "NoSuchKey" | "NotFound") => (
             ErrorKind::NotFound,
             format!("{dest}: not found while {what}"),
@@ -214,11 +224,11 @@ pub fn from_status(
         ),
         (s, _) if s >= 500 || matches!(code, "InternalError" | "ServiceUnavailable") => (
             ErrorKind::Server,
-            format!("{dest}: the server failed while {what} (HTTP {status} {detail})"),
+            format!("{dest}: the server failed while {what} ({detail})"),
         ),
         _ => (
             ErrorKind::Protocol,
-            format!("{dest}: the server refused {what} (HTTP {status} {detail})"),
+            format!("{dest}: the server refused {what} ({detail})"),
         ),
     };
     Error::new(kind, message)
@@ -298,6 +308,19 @@ mod tests {
             (200, "InternalError", ErrorKind::Server, "server failed"),
             (200, "", ErrorKind::Network, "malformed"),
             (400, "InvalidPart", ErrorKind::UploadLost, "cannot assemble"),
+            (
+                400,
+                "InvalidBucketName",
+                ErrorKind::InvalidConfig,
+                "not a valid bucket name",
+            ),
+            (
+                501,
+                "NotImplemented",
+                ErrorKind::NotSupported,
+                "does not support",
+            ),
+            (501, "", ErrorKind::NotSupported, "does not support"),
             (404, "NoSuchUpload", ErrorKind::UploadLost, "no longer has"),
             (400, "InvalidPartOrder", ErrorKind::Protocol, "refused"),
         ];

@@ -146,7 +146,9 @@ impl S3Destination {
                     Err(e) => Err(e),
                 }
             }
-            ErrorKind::PermissionDenied => {
+            // A refused HEAD has no body to name the reason (an invalid bucket name, the
+            // wrong region, a missing permission); a listing's refusal has one.
+            ErrorKind::PermissionDenied | ErrorKind::Protocol => {
                 let listing = self
                     .client
                     .list_objects_v2()
@@ -323,10 +325,12 @@ impl ObjectStore for S3Destination {
                 }
             };
             for p in out.parts() {
-                if let (Some(n), Some(etag)) = (p.part_number(), p.e_tag()) {
+                // A part listed without its ETag keeps an empty one: the scheduler takes the
+                // ETag it recorded for that part, or sends the part again.
+                if let Some(n) = p.part_number() {
                     parts.push(ConfirmedPart {
                         number: n as u32,
-                        etag: etag.to_string(),
+                        etag: p.e_tag().unwrap_or_default().to_string(),
                         size: p.size().unwrap_or(0).max(0) as u64,
                     });
                 }
