@@ -2,7 +2,7 @@
 //! [`crate::course`]), and the renames that must reach the jobs and folders naming a course in
 //! the same transaction.
 
-use super::{Queue, off_async};
+use super::{Queue, cached, off_async};
 use crate::Result;
 use rusqlite::{OptionalExtension, params};
 
@@ -78,19 +78,22 @@ impl Queue {
             let mut conn = self.conn();
             let tx = conn.transaction()?;
             if let Some((old_key, old_name)) = previous {
-                tx.execute("DELETE FROM courses WHERE key = ?1", [old_key])?;
-                tx.execute(
+                cached(&tx, "DELETE FROM courses WHERE key = ?1", [old_key])?;
+                cached(
+                    &tx,
                     "UPDATE jobs SET course = ?1 WHERE course = ?2",
                     params![row.name, old_name],
                 )?;
             }
-            tx.execute(
+            cached(
+                &tx,
                 "INSERT INTO courses (key, name, options, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(key) DO UPDATE SET name = excluded.name, options = excluded.options",
                 params![key, row.name, row.options, now],
             )?;
             for (id, options) in folders {
-                tx.execute(
+                cached(
+                    &tx,
                     "UPDATE watched_folders SET options = ?1 WHERE id = ?2",
                     params![options, id],
                 )?;
@@ -104,7 +107,7 @@ impl Queue {
     pub fn remove_course(&self, key: &str) -> Result<bool> {
         off_async(|| {
             let conn = self.conn();
-            Ok(conn.execute("DELETE FROM courses WHERE key = ?1", [key])? > 0)
+            Ok(cached(&conn, "DELETE FROM courses WHERE key = ?1", [key])? > 0)
         })
     }
 }

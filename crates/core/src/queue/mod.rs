@@ -40,8 +40,6 @@ const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, 
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
      links, overwrite, notes, inline, course";
 
-/// Run `f` with commits fsynced before they return (`synchronous = FULL`), then go back to
-/// relaxed commits, whatever `f` did.
 /// Run queue work (SQLite, and the fsync its durable commits wait for) where it cannot stall
 /// the async runtime: on a multi-threaded runtime's worker the thread is first handed over as a
 /// blocking one (`block_in_place`), so uploads, progress and the window's commands keep their
@@ -55,6 +53,8 @@ pub(crate) fn off_async<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
+/// Run `f` with commits fsynced before they return (`synchronous = FULL`), then go back to
+/// relaxed commits, whatever `f` did.
 fn durably<T>(conn: &mut Connection, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     let out = f(conn);
@@ -78,6 +78,17 @@ fn full_disk(db: &Path) -> Option<Error> {
             ),
         )
     })
+}
+
+/// Run one statement through the connection's statement cache: `Connection::execute` parses
+/// its SQL on every call, and a job's few state changes would parse the same dozen statements
+/// for every file of a batch.
+pub(crate) fn cached<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
 }
 
 impl Queue {
@@ -105,6 +116,8 @@ impl Queue {
 
     fn setup(conn: Connection) -> Result<Self> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Room for every statement the queue runs (the default keeps 16).
+        conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -146,11 +159,12 @@ impl Queue {
             let text = serde_json::to_string(resume).expect("resume state serializes");
             durably(&mut conn, |conn| {
                 let tx = conn.transaction()?;
-                tx.execute(
+                cached(
+                    &tx,
                     "UPDATE jobs SET resume = ?1, bytes_done = 0, updated_at = ?2 WHERE id = ?3",
                     params![text, now, id.0],
                 )?;
-                tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+                cached(&tx, "DELETE FROM parts WHERE job_id = ?1", [id.0])?;
                 tx.commit()?;
                 Ok(())
             })
@@ -247,7 +261,7 @@ impl Queue {
                 "UPDATE jobs SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state IN ({})",
                 from_list.join(",")
             );
-            Ok(conn.execute(&sql, params![to.as_str(), now, id.0])? == 1)
+            Ok(cached(&conn, &sql, params![to.as_str(), now, id.0])? == 1)
         })
     }
 
@@ -255,7 +269,8 @@ impl Queue {
     pub fn bump_attempts(&self, id: JobId, now: i64) -> Result<u32> {
         off_async(|| {
             let conn = self.conn();
-            conn.execute(
+            cached(
+                &conn,
                 "UPDATE jobs SET attempts = attempts + 1, updated_at = ?1 WHERE id = ?2",
                 params![now, id.0],
             )?;
@@ -272,7 +287,8 @@ impl Queue {
         off_async(|| {
             let mut conn = self.conn();
             durably(&mut conn, |conn| {
-                conn.execute(
+                cached(
+                    conn,
                     "UPDATE jobs SET object_key = ?1, updated_at = ?2 WHERE id = ?3",
                     params![key, now, id.0],
                 )?;
@@ -285,7 +301,8 @@ impl Queue {
     pub fn update_snapshot(&self, id: JobId, file: &FileSnapshot, now: i64) -> Result<()> {
         off_async(|| {
             let conn = self.conn();
-            conn.execute(
+            cached(
+                &conn,
                 "UPDATE jobs SET size = ?1, mtime_ns = ?2, hash = ?3, bytes_done = 0, updated_at = ?4 WHERE id = ?5",
                 params![file.size as i64, file.mtime_ns, file.hash, now, id.0],
             )?;
@@ -304,7 +321,8 @@ impl Queue {
         off_async(|| {
             let conn = self.conn();
             let text = serde_json::to_string(resume).expect("resume state serializes");
-            conn.execute(
+            cached(
+                &conn,
                 "UPDATE jobs SET resume = ?1, bytes_done = ?2, updated_at = ?3 WHERE id = ?4",
                 params![text, offset as i64, now, id.0],
             )?;
@@ -318,12 +336,13 @@ impl Queue {
             let conn = self.conn();
             let text = resume.map(|r| serde_json::to_string(r).expect("resume state serializes"));
             let tx = conn.unchecked_transaction()?;
-            tx.execute(
+            cached(
+                &tx,
                 "UPDATE jobs SET resume = ?1, updated_at = ?2 WHERE id = ?3",
                 params![text, now, id.0],
             )?;
             if resume.is_none() {
-                tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+                cached(&tx, "DELETE FROM parts WHERE job_id = ?1", [id.0])?;
             }
             tx.commit()?;
             Ok(())
@@ -335,7 +354,8 @@ impl Queue {
         off_async(|| {
             let conn = self.conn();
             let tx = conn.unchecked_transaction()?;
-            tx.execute(
+            cached(
+                &tx,
                 "INSERT OR REPLACE INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
                 params![id.0, part.number, part.etag, part.size as i64],
             )?;
@@ -344,7 +364,8 @@ impl Queue {
                 [id.0],
                 |r| r.get(0),
             )?;
-            tx.execute(
+            cached(
+                &tx,
                 "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
                 params![done, now, id.0],
             )?;
@@ -358,16 +379,18 @@ impl Queue {
         off_async(|| {
             let conn = self.conn();
             let tx = conn.unchecked_transaction()?;
-            tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+            cached(&tx, "DELETE FROM parts WHERE job_id = ?1", [id.0])?;
             let mut total = 0u64;
             for part in parts {
-                tx.execute(
+                cached(
+                    &tx,
                     "INSERT INTO parts (job_id, part_number, etag, size) VALUES (?1, ?2, ?3, ?4)",
                     params![id.0, part.number, part.etag, part.size as i64],
                 )?;
                 total += part.size;
             }
-            tx.execute(
+            cached(
+                &tx,
                 "UPDATE jobs SET bytes_done = ?1, updated_at = ?2 WHERE id = ?3",
                 params![total as i64, now, id.0],
             )?;
@@ -405,7 +428,8 @@ impl Queue {
         off_async(|| {
             let conn = self.conn();
             let tx = conn.unchecked_transaction()?;
-            tx.execute(
+            cached(
+                &tx,
                 "UPDATE jobs SET state = 'done', remote_id = ?1, url = ?2, duplicate_of = ?3, \
                  bytes_done = size, resume = NULL, error_code = NULL, error_message = NULL, \
                  updated_at = ?4, links = ?6 WHERE id = ?5",
@@ -419,7 +443,7 @@ impl Queue {
                         .then(|| serde_json::to_string(&result.links).unwrap_or_default()),
                 ],
             )?;
-            tx.execute("DELETE FROM parts WHERE job_id = ?1", [id.0])?;
+            cached(&tx, "DELETE FROM parts WHERE job_id = ?1", [id.0])?;
             tx.commit()?;
             Ok(())
         })
@@ -429,7 +453,8 @@ impl Queue {
     pub fn finish_failed(&self, id: JobId, error: &Error, now: i64) -> Result<()> {
         off_async(|| {
             let conn = self.conn();
-            conn.execute(
+            cached(
+                &conn,
                 "UPDATE jobs SET state = 'failed', error_code = ?1, error_message = ?2, updated_at = ?3 \
                  WHERE id = ?4",
                 params![error.kind().code(), error.message(), now, id.0],
@@ -461,7 +486,8 @@ impl Queue {
     /// Add a notice to a job's history (kept with the job, shown with it).
     pub fn add_note(&self, id: JobId, message: &str, now: i64) -> Result<()> {
         off_async(|| {
-            self.conn().execute(
+            cached(
+                &self.conn(),
                 "UPDATE jobs SET notes = json_insert(COALESCE(notes, '[]'), '$[#]', \
                  json_object('at', ?1, 'message', ?2)) WHERE id = ?3",
                 params![now, message, id.0],
@@ -476,7 +502,8 @@ impl Queue {
             let conn = self.conn();
             let mut moved = 0;
             for id in ids {
-                moved += conn.execute(
+                moved += cached(
+                    &conn,
                     "UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, \
                      attempts = 0, updated_at = ?1 WHERE id = ?2 AND state IN ('failed','cancelled','paused')",
                     params![now, id.0],

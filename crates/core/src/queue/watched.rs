@@ -4,7 +4,7 @@
 //! job". It is written in the same transaction as the job, so after any crash either both
 //! exist (the file will not be taken again) or neither does (it will be) — never one alone.
 
-use super::{Queue, insert_jobs, off_async};
+use super::{Queue, cached, insert_jobs, off_async};
 use crate::Result;
 use crate::job::{FileSnapshot, JobId, NewJob};
 use rusqlite::{OptionalExtension, params};
@@ -99,7 +99,8 @@ impl Queue {
     pub fn watch_folder(&self, root: &Path, options: &str, now: i64) -> Result<i64> {
         off_async(|| {
             let conn = self.conn();
-            conn.execute(
+            cached(
+                &conn,
                 "INSERT INTO watched_folders (root, options, created_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(root) DO UPDATE SET options = excluded.options",
                 params![root.to_string_lossy(), options, now],
@@ -131,7 +132,8 @@ impl Queue {
     /// Note that folder `id` was just compared whole with its records, holding `files` files.
     pub fn set_synced(&self, id: i64, at: i64, files: usize) -> Result<()> {
         off_async(|| {
-            self.conn().execute(
+            cached(
+                &self.conn(),
                 "UPDATE watched_folders SET synced_at = ?1, synced_files = ?2 WHERE id = ?3",
                 params![at, files as i64, id],
             )?;
@@ -161,7 +163,8 @@ impl Queue {
     pub fn forget_folder(&self, root: &Path) -> Result<bool> {
         off_async(|| {
             let conn = self.conn();
-            let n = conn.execute(
+            let n = cached(
+                &conn,
                 "DELETE FROM watched_folders WHERE root = ?1",
                 [root.to_string_lossy()],
             )?;
@@ -261,7 +264,8 @@ impl Queue {
             let record = self.file_record(folder_id, rel_path)?;
             if let Some(r) = record.as_ref().filter(|r| !r.deleted) {
                 let fate = (mirror && r.job_id.is_some()).then_some(RemoteFate::Due.as_str());
-                self.conn().execute(
+                cached(
+                    &self.conn(),
                     "UPDATE watched_files SET deleted = 1, deleted_at = ?3, remote = ?4 \
                      WHERE folder_id = ?1 AND rel_path = ?2",
                     params![folder_id, rel_path, now, fate],
@@ -313,7 +317,8 @@ impl Queue {
             let conn = self.conn();
             let mut n = 0;
             for f in from {
-                n += conn.execute(
+                n += cached(
+                    &conn,
                     "UPDATE watched_files SET remote = ?3 WHERE folder_id = ?1 AND deleted = 1 \
                      AND remote = ?2 AND (?4 IS NULL OR rel_path = ?4)",
                     params![folder_id, f.as_str(), to.as_str(), rel_path],
