@@ -2,9 +2,11 @@
 """Ferry's tus client against tuspy, uploading the same 1 GiB file to the official tus server
 (@tus/server with its FileStore) on 127.0.0.1, in one run.
 
-Each client gets its own server, warmed up by one small upload, then uploads the 1 GiB file
-N times (the store emptied in between); the best wall time is kept. Prints wall time, throughput, peak RSS, and tuspy's time divided by Ferry's (above 1.0:
-Ferry is faster; the issue's target is 1.3). Ferry is the release build, uploading with
+Each client gets its own server, warmed up by one small upload; then the two clients take
+turns uploading the 1 GiB file N times (default 5; the store emptied in between), so a slow
+spell of a shared machine falls on both. Prints, per client, the median wall time with its min
+and max, throughput, the client's CPU time (user + sys), peak RSS, and tuspy's median divided by
+Ferry's (above 1.0: Ferry is faster; the issue's target is 1.5). Ferry is the release build, uploading with
 `ferry upload --to tus` (destination `tus`, FERRY_TUS_ENDPOINT), the queue and all.
 
 Usage: bench/tus_bench.py [--size-mib N] [--repeat N] [--chunk-mib N]
@@ -13,6 +15,7 @@ import argparse
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,7 +62,7 @@ assert u.offset == int(sys.argv[4]), u.offset
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mib", type=int, default=1024)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--chunk-mib", type=int, default=64, help="PATCH size for both clients")
     ap.add_argument("--disk", action="store_true",
                     help="keep the server's store on disk (default: /dev/shm, so the clients are measured, not the disk)")
@@ -67,6 +70,8 @@ def main():
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "ferry-cli"], cwd=ROOT, check=True)
     ferry = os.path.join(ROOT, "target/release/ferry")
     work = tempfile.mkdtemp(prefix="ferry-tus-bench-")
+    tools = ["ferry", "tuspy"]
+    servers, stores = {}, {}
     try:
         size = args.size_mib * MIB
         src = os.path.join(work, "big.bin")
@@ -74,44 +79,56 @@ def main():
         chunk = args.chunk_mib * MIB
         warm = os.path.join(work, "warm.bin")
         write_random(warm, 64 * MIB)
-        results = {}
-        for tool in ["ferry", "tuspy"]:
-            # One server per client, warmed up by a first small upload (Node compiles its hot
-            # paths on first use), then emptied between measured runs.
-            store = tempfile.mkdtemp(dir=work if args.disk or not os.path.isdir("/dev/shm") else "/dev/shm")
-            server = TusServer(store)
-            best = None
-            try:
-                for i in range(args.repeat + 1):
-                    path, length = (warm, 64 * MIB) if i == 0 else (src, size)
-                    env = dict(os.environ)
-                    if tool == "ferry":
-                        home = tempfile.mkdtemp(dir=work)
-                        env.update({"FERRY_HOME": home, "FERRY_TUS_ENDPOINT": server.endpoint,
-                                    "FERRY_TUS_CHUNK_MIB": str(args.chunk_mib)})
-                        cmd = [ferry, "upload", "--to", "tus", "--json", path]
-                    else:
-                        cmd = [sys.executable, "-c", TUSPY, server.endpoint, path, str(chunk), str(length)]
-                    wall, rss = timed(cmd, env)
-                    stored = [f for f in os.listdir(store) if not f.endswith(".json")]
-                    assert len(stored) == 1 and os.path.getsize(os.path.join(store, stored[0])) == length, stored
-                    for f in os.listdir(store):
-                        os.remove(os.path.join(store, f))
-                    if i > 0 and (best is None or wall < best[0]):
-                        best = (wall, rss)
-            finally:
-                server.stop()
-                shutil.rmtree(store, ignore_errors=True)
-            results[tool] = best
-        fw, frss = results["ferry"]
-        where = "disk" if args.disk else "tmpfs"
-        print(f"tus upload of {args.size_mib} MiB to @tus/server (store on {where}), {args.chunk_mib} MiB chunks, best of {args.repeat}")
-        print(f"{'client':8} {'wall s':>8} {'MB/s':>8} {'peak RSS MiB':>13} {'ratio':>7}")
-        for tool, (wall, rss) in results.items():
-            ratio = wall / fw
-            print(f"{tool:8} {wall:8.2f} {size / wall / 1e6:8.1f} {rss:13.1f} {ratio:7.2f}x")
+        for tool in tools:
+            stores[tool] = tempfile.mkdtemp(dir=work if args.disk or not os.path.isdir("/dev/shm") else "/dev/shm")
+            servers[tool] = TusServer(stores[tool])
+
+        def upload(tool, path, length):
+            server, store = servers[tool], stores[tool]
+            env = dict(os.environ)
+            if tool == "ferry":
+                home = tempfile.mkdtemp(dir=work)
+                env.update({"FERRY_HOME": home, "FERRY_TUS_ENDPOINT": server.endpoint,
+                            "FERRY_TUS_CHUNK_MIB": str(args.chunk_mib)})
+                cmd = [ferry, "upload", "--to", "tus", "--json", path]
+            else:
+                cmd = [sys.executable, "-c", TUSPY, server.endpoint, path, str(chunk), str(length)]
+            run = timed(cmd, env)
+            stored = [f for f in os.listdir(store) if not f.endswith(".json")]
+            assert len(stored) == 1 and os.path.getsize(os.path.join(store, stored[0])) == length, stored
+            for f in os.listdir(store):
+                os.remove(os.path.join(store, f))
+            return run
+
+        # Node compiles its hot paths on first use: one small upload per server first.
+        for tool in tools:
+            upload(tool, warm, 64 * MIB)
+        runs = {tool: [] for tool in tools}
+        for _ in range(args.repeat):
+            for tool in tools:
+                runs[tool].append(upload(tool, src, size))
+        report(args, size, runs)
     finally:
+        for server in servers.values():
+            server.stop()
+        for store in stores.values():
+            shutil.rmtree(store, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def report(args, size, runs):
+    med = {tool: statistics.median(w for w, _, _ in r) for tool, r in runs.items()}
+    where = "disk" if args.disk else "tmpfs"
+    print(f"tus upload of {args.size_mib} MiB to @tus/server (store on {where}), {args.chunk_mib} MiB chunks, "
+          f"median of {args.repeat}, clients taking turns")
+    print(f"{'client':8} {'wall s':>8} {'min-max':>12} {'MB/s':>8} {'cpu s':>7} {'peak RSS MiB':>13} {'tuspy/ferry':>12}")
+    for tool, r in runs.items():
+        walls = [w for w, _, _ in r]
+        cpu = statistics.median(c for _, c, _ in r)
+        rss = max(m for _, _, m in r)
+        spread = f"{min(walls):.2f}-{max(walls):.2f}"
+        print(f"{tool:8} {med[tool]:8.2f} {spread:>12} {size / med[tool] / 1e6:8.1f} {cpu:7.2f} {rss:13.1f} "
+              f"{med[tool] / med['ferry']:11.2f}x")
 
 
 if __name__ == "__main__":
