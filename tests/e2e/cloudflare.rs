@@ -509,3 +509,197 @@ fn a_course_video_carries_its_course_in_streams_meta() {
     assert_eq!(videos[0]["meta"]["name"], "Lecture 3.mp4");
     assert_eq!(videos[0]["meta"]["filename"], "Lecture 3.mp4");
 }
+
+/// Captions, as a teacher adds them from the command line: a SubRip file named for its language
+/// becomes WebVTT on the video (read back from the emulator, not through Ferry), generated
+/// captions are asked for and become ready, a second file in the same language replaces the
+/// first, and what cannot work is refused with what to do.
+#[test]
+fn captions_are_added_generated_listed_and_deleted() {
+    let sim = CloudSim::start(300);
+    let dir = tempfile::tempdir().unwrap();
+    let (video, _) = mp4(dir.path(), "Lecture 4.mp4", MIB + 7, 4);
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let run = ferry.run_paths(&["upload", "--json"], &[&video]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let uid = sim.videos()[0]["uid"].as_str().unwrap().to_string();
+    let video_arg = video.to_str().unwrap();
+
+    let srt = dir.path().join("Lecture 4.fr.srt");
+    std::fs::write(
+        &srt,
+        "1\r\n00:00:01,000 --> 00:00:02,500\r\nBonjour, la classe\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nOuvrez vos cahiers\r\n",
+    )
+    .unwrap();
+    let added = ferry.run(&[
+        "captions",
+        "add",
+        video_arg,
+        srt.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(added.code, 0, "{}\n{}", added.stdout, added.stderr);
+    let caption = &added.lines()[0];
+    assert_eq!(caption["language"], "fr", "{caption}");
+    assert_eq!(caption["label"], "Français");
+    assert_eq!(caption["status"], "ready");
+    let (code, vtt) = cloudsim::curl(&[
+        "-s",
+        "-w",
+        "\n%{http_code}",
+        "-H",
+        &format!("Authorization: Bearer {}", cloudsim::TOKEN),
+        &format!(
+            "{}/accounts/{}/stream/{uid}/captions/fr/vtt",
+            sim.api,
+            cloudsim::ACCOUNT
+        ),
+    ]);
+    assert_eq!(code, 0);
+    assert!(vtt.ends_with("\n200"), "{vtt}");
+    assert!(
+        vtt.starts_with("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.500\nBonjour, la classe\n"),
+        "{vtt}"
+    );
+
+    // Generated captions in English: in progress, then ready.
+    let generated = ferry.run(&["captions", "generate", video_arg, "--json"]);
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    assert_eq!(generated.lines()[0]["status"], "inprogress");
+    assert_eq!(generated.lines()[0]["generated"], true);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let listed = ferry.run(&["captions", "list", video_arg, "--json"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let mut languages: Vec<(String, String)> = listed
+        .lines()
+        .iter()
+        .map(|c| {
+            (
+                c["language"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    languages.sort();
+    assert_eq!(
+        languages,
+        [("en".into(), "ready".into()), ("fr".into(), "ready".into())]
+    );
+
+    // A second French file replaces the first: one caption per language.
+    let vtt_file = dir.path().join("better.vtt");
+    std::fs::write(
+        &vtt_file,
+        "WEBVTT\n\n00:00:00.500 --> 00:00:01.000\nSalut\n",
+    )
+    .unwrap();
+    let again = ferry.run(&[
+        "captions",
+        "add",
+        video_arg,
+        vtt_file.to_str().unwrap(),
+        "--language",
+        "fr",
+    ]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        ferry
+            .run(&["captions", "list", video_arg, "--json"])
+            .lines()
+            .len(),
+        2
+    );
+
+    // Refusals, each naming the file and what to do.
+    let not_vtt = dir.path().join("notes.vtt");
+    std::fs::write(&not_vtt, "some notes").unwrap();
+    let refused = ferry.run(&["captions", "add", video_arg, not_vtt.to_str().unwrap()]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("notes.vtt") && refused.stderr.contains("WebVTT"),
+        "{}",
+        refused.stderr
+    );
+    let unknown = ferry.run(&["captions", "generate", video_arg, "--language", "la"]);
+    assert_ne!(unknown.code, 0);
+    assert!(
+        unknown.stderr.contains("Lecture 4.mp4") && unknown.stderr.contains("cannot be generated"),
+        "{}",
+        unknown.stderr
+    );
+    let bad_tag = ferry.run(&["captions", "generate", video_arg, "--language", "French"]);
+    assert!(
+        bad_tag.stderr.contains("not a language tag"),
+        "{}",
+        bad_tag.stderr
+    );
+
+    let deleted = ferry.run(&["captions", "delete", video_arg, "en"]);
+    assert_eq!(deleted.code, 0, "{}", deleted.stderr);
+    let left = ferry.run(&["captions", "list", video_arg, "--json"]);
+    assert_eq!(left.lines().len(), 1);
+    assert_eq!(left.lines()[0]["language"], "fr");
+}
+
+/// Generating captions needs a video Stream has finished processing, as on Cloudflare; an
+/// image's job has no captions at all.
+#[test]
+fn captions_wait_for_a_ready_video_and_belong_to_videos_only() {
+    let sim = CloudSim::start(60_000);
+    let dir = tempfile::tempdir().unwrap();
+    let (video, _) = mp4(dir.path(), "Slow.mp4", MIB, 5);
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    // Queue and send it, without waiting for Stream's processing to end.
+    let child = ferry.spawn(&["upload", "--json"], &[&video]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while sim
+        .videos()
+        .first()
+        .is_none_or(|v| v["status"]["state"] == "pendingupload")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the video never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
+    let uid = sim.videos()[0]["uid"].as_str().unwrap().to_string();
+    // The emulator refuses generation before the video is ready (Ferry's own check waits for
+    // "done", so ask the emulator directly).
+    let (_, body) = cloudsim::curl(&[
+        "-s",
+        "-X",
+        "POST",
+        "-H",
+        &format!("Authorization: Bearer {}", cloudsim::TOKEN),
+        &format!(
+            "{}/accounts/{}/stream/{uid}/captions/en/generate",
+            sim.api,
+            cloudsim::ACCOUNT
+        ),
+    ]);
+    assert!(body.contains("must be ready"), "{body}");
+    // Ferry says the video is not uploaded yet.
+    let early = ferry.run(&["captions", "generate", "1"]);
+    assert_ne!(early.code, 0);
+    assert!(
+        early.stderr.contains("not uploaded yet"),
+        "{}",
+        early.stderr
+    );
+
+    let (image, _) = png(dir.path(), "board.png", 64, 48, 2000);
+    let other = ferry.fresh();
+    let run = other.run_paths(&["upload", "--json"], &[&image]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let refused = other.run(&["captions", "list", image.to_str().unwrap()]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("keeps no captions"),
+        "{}",
+        refused.stderr
+    );
+}

@@ -73,6 +73,12 @@ pub enum Command {
         #[command(subcommand)]
         action: CourseAction,
     },
+    /// Captions of an uploaded video on Cloudflare Stream: add a WebVTT or SubRip file, ask
+    /// Stream to generate them, list, delete. VIDEO is a job number or the video file's path.
+    Captions {
+        #[command(subcommand)]
+        action: CaptionsAction,
+    },
     /// Print the URL of an uploaded file (by job number or local path).
     Url {
         target: String,
@@ -459,4 +465,34 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3w").is_err());
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CaptionsAction {
+    /// List a video's captions.
+    List {
+        video: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a caption file (.vtt, or .srt converted to WebVTT) to a video. The language is
+    /// --language, else the one in the file's name (lecture.fr.vtt), else English.
+    Add {
+        video: String,
+        file: PathBuf,
+        #[arg(long)]
+        language: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ask Stream to generate captions from the video's speech (ready a few minutes later).
+    Generate {
+        video: String,
+        #[arg(long, default_value = "en")]
+        language: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a video's captions in one language.
+    Delete { video: String, language: String },
 }

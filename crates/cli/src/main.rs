@@ -7,6 +7,7 @@
 mod account;
 mod args;
 mod bucket;
+mod captions;
 mod course;
 mod import;
 mod progress;
@@ -189,6 +190,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Command::Account { action } => account::run(action).await,
         Command::Course { action } => course::run(action),
+        Command::Captions { action } => captions::run(action).await,
         Command::Manifest {
             course,
             format,

@@ -13,6 +13,7 @@
 //! is not counted (the tus offset only moves by whole chunks).
 
 mod auth;
+mod captions;
 mod delivery;
 pub mod envelope;
 pub mod faults;
@@ -150,6 +151,24 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route(
             "/accounts/{account}/stream/{uid}/token",
             post(stream::token),
+        )
+        .route(
+            "/accounts/{account}/stream/{uid}/captions",
+            get(captions::list),
+        )
+        .route(
+            "/accounts/{account}/stream/{uid}/captions/{language}",
+            get(captions::get)
+                .put(captions::upload)
+                .delete(captions::delete),
+        )
+        .route(
+            "/accounts/{account}/stream/{uid}/captions/{language}/generate",
+            post(captions::generate),
+        )
+        .route(
+            "/accounts/{account}/stream/{uid}/captions/{language}/vtt",
+            get(captions::vtt),
         )
         .fallback(no_route)
         .method_not_allowed_fallback(no_route);

@@ -47,6 +47,9 @@ pub struct VideoRecord {
     /// Created with `direct_user=true`: its upload URL is the credential, no token needed.
     #[serde(default)]
     pub direct_user: bool,
+    /// Caption tracks, one per language.
+    #[serde(default)]
+    pub captions: Vec<crate::captions::CaptionRecord>,
 }
 
 impl VideoRecord {
@@ -74,6 +77,11 @@ impl VideoRecord {
             let pct = elapsed.as_secs_f64() / total.as_secs_f64() * 100.0;
             ("inprogress", format!("{pct:.6}"), false)
         }
+    }
+
+    /// Whether the video is ready to stream.
+    pub fn is_ready(&self, sim: &Sim) -> bool {
+        self.progress(sim).2
     }
 
     fn ready_at(&self, sim: &Sim) -> Option<String> {
@@ -193,6 +201,7 @@ fn new_record(size: u64, expiry: std::time::Duration) -> VideoRecord {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         is_video: None,
         direct_user: false,
+        captions: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod bucket;
+pub mod captions;
 pub(crate) mod classify;
 pub(crate) mod clock;
 pub mod config;

@@ -3,6 +3,7 @@
 
 use super::FileRange;
 use crate::Result;
+use crate::captions::Caption;
 use async_trait::async_trait;
 use ferry_tus::ChunkPolicy;
 use std::collections::BTreeMap;
@@ -83,6 +84,39 @@ pub trait VideoStore: Send + Sync {
     /// The link to share: the HLS manifest, or a signed one (token in place of the id) valid
     /// for `expires` when videos require signed URLs.
     async fn url(&self, media_id: &str, expires: Duration) -> Result<String>;
+
+    /// Whether the service keeps caption tracks with its videos (Stream does; a plain tus
+    /// server does not, and the caption calls below refuse).
+    fn has_captions(&self) -> bool {
+        false
+    }
+    /// The video's caption tracks.
+    async fn captions(&self, _media_id: &str) -> Result<Vec<Caption>> {
+        Err(no_captions(self.name()))
+    }
+    /// Store `webvtt` as the video's captions in `language`, replacing any in that language.
+    async fn put_caption(
+        &self,
+        _media_id: &str,
+        _language: &str,
+        _webvtt: String,
+    ) -> Result<Caption> {
+        Err(no_captions(self.name()))
+    }
+    /// Ask the service to make captions in `language` from the video's speech.
+    async fn generate_caption(&self, _media_id: &str, _language: &str) -> Result<Caption> {
+        Err(no_captions(self.name()))
+    }
+    async fn delete_caption(&self, _media_id: &str, _language: &str) -> Result<()> {
+        Err(no_captions(self.name()))
+    }
+}
+
+fn no_captions(destination: &str) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorKind::NotSupported,
+        format!("{destination} keeps no captions with its videos; captions need Cloudflare Stream"),
+    )
 }
 
 /// What an image destination accepts.

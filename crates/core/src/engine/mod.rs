@@ -24,6 +24,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
+mod captions;
+pub use captions::DEFAULT_CAPTION_LANGUAGE;
 mod controls;
 mod courses;
 pub use courses::{CourseSample, CourseSummary, SamplePlace};

@@ -7,6 +7,7 @@ pub mod api;
 mod emulated;
 pub mod images;
 pub mod stream;
+mod stream_captions;
 
 pub use images::{ImagesDestination, ImagesOptions};
 pub use stream::{StreamDestination, StreamOptions};

@@ -5,6 +5,7 @@
 //! processing read from `GET /stream/{uid}`, signed playback through `POST /stream/{uid}/token`.
 
 use super::api::{Api, Naming, Product, failure};
+use crate::captions::Caption;
 use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
 use crate::{Error, ErrorKind, Result};
 use async_trait::async_trait;
@@ -85,6 +86,10 @@ impl StreamDestination {
             );
         }
         m
+    }
+
+    pub(super) fn api(&self) -> &Api {
+        &self.api
     }
 
     async fn video(&self, uid: &str, what: &str) -> Result<Value> {
@@ -357,6 +362,26 @@ impl VideoStore for StreamDestination {
             .as_str()
             .ok_or_else(|| Error::protocol("Cloudflare Stream returned no token"))?;
         Ok(hls.replacen(media_id, token, 1))
+    }
+
+    fn has_captions(&self) -> bool {
+        true
+    }
+
+    async fn captions(&self, media_id: &str) -> Result<Vec<Caption>> {
+        self.list_captions(media_id).await
+    }
+
+    async fn put_caption(&self, media_id: &str, language: &str, webvtt: String) -> Result<Caption> {
+        self.upload_caption(media_id, language, webvtt).await
+    }
+
+    async fn generate_caption(&self, media_id: &str, language: &str) -> Result<Caption> {
+        self.ask_captions(media_id, language).await
+    }
+
+    async fn delete_caption(&self, media_id: &str, language: &str) -> Result<()> {
+        self.remove_caption(media_id, language).await
     }
 }
 

@@ -1,0 +1,117 @@
+//! Captions of uploaded videos: list them, add a WebVTT or SubRip file in a language, ask the
+//! video service to generate them, delete one. A video is named as everywhere else (its job
+//! number, or the path of the file uploaded), and must be a finished upload to a destination
+//! that keeps captions (Cloudflare Stream).
+
+use super::Engine;
+use crate::captions::{self, Caption};
+use crate::destination::{Destination, VideoStore};
+use crate::job::{JobState, UploadJob};
+use crate::{Error, ErrorKind, Result};
+use std::path::Path;
+use std::sync::Arc;
+
+/// The language a caption file is taken in when neither the caller nor its name says.
+pub const DEFAULT_CAPTION_LANGUAGE: &str = "en";
+
+impl Engine {
+    /// The captions of the video `target` (a job number or the uploaded file's path).
+    pub async fn captions(&self, target: &str) -> Result<(UploadJob, Vec<Caption>)> {
+        let (job, store, uid) = self.captioned_video(target)?;
+        let list = store.captions(&uid).await?;
+        Ok((job, list))
+    }
+
+    /// Add `file` (WebVTT, or SubRip converted to WebVTT) as the captions of the video
+    /// `target` in `language`: the one given, else the one its name carries (`lecture.fr.vtt`),
+    /// else English. Captions already there in that language are replaced, as Stream does.
+    pub async fn add_caption(
+        &self,
+        target: &str,
+        file: &Path,
+        language: Option<&str>,
+    ) -> Result<Caption> {
+        let language = match language {
+            Some(l) => checked_language(l)?,
+            None => captions::language_in_name(file)
+                .unwrap_or_else(|| DEFAULT_CAPTION_LANGUAGE.to_string()),
+        };
+        let webvtt = captions::read_as_webvtt(file)?;
+        let (_, store, uid) = self.captioned_video(target)?;
+        store
+            .put_caption(&uid, &language, webvtt)
+            .await
+            .map_err(|e| e.context(file.display()))
+    }
+
+    /// Ask the video service to make captions in `language` from the video's speech; they are
+    /// `inprogress` until the service has made them.
+    pub async fn generate_captions(&self, target: &str, language: &str) -> Result<Caption> {
+        let language = checked_language(language)?;
+        let (job, store, uid) = self.captioned_video(target)?;
+        store
+            .generate_caption(&uid, &language)
+            .await
+            .map_err(|e| e.context(job.file.path.display()))
+    }
+
+    /// Remove the video's captions in `language`.
+    pub async fn delete_caption(&self, target: &str, language: &str) -> Result<()> {
+        let language = checked_language(language)?;
+        let (job, store, uid) = self.captioned_video(target)?;
+        store
+            .delete_caption(&uid, &language)
+            .await
+            .map_err(|e| e.context(job.file.path.display()))
+    }
+
+    /// The finished video `target`, its destination, and its id there.
+    fn captioned_video(&self, target: &str) -> Result<(UploadJob, Arc<dyn VideoStore>, String)> {
+        let job = self.find(target)?;
+        let name = job.file.path.display().to_string();
+        if job.state != JobState::Done {
+            return Err(Error::new(
+                ErrorKind::Precondition,
+                format!(
+                    "{name}: not uploaded yet (state: {}); captions can be added once the video is uploaded",
+                    job.state.as_str()
+                ),
+            ));
+        }
+        let store = match self.destination(&job.destination)? {
+            Destination::Videos(store) if store.has_captions() => store,
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "{name}: went to {}, which keeps no captions; captions are for videos sent to Cloudflare Stream",
+                        job.destination
+                    ),
+                ));
+            }
+        };
+        let uid = job
+            .result
+            .as_ref()
+            .map(|r| r.remote_id.clone())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Precondition,
+                    format!("{name}: the upload has no video id recorded"),
+                )
+            })?;
+        Ok((job, store, uid))
+    }
+}
+
+fn checked_language(language: &str) -> Result<String> {
+    let tag = language.trim();
+    if captions::is_language_tag(tag) {
+        Ok(tag.to_string())
+    } else {
+        Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("{language:?} is not a language tag; use a code such as en, fr, de or pt-BR"),
+        ))
+    }
+}
