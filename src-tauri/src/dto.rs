@@ -77,6 +77,8 @@ pub struct JobRow {
     pub expiring: bool,
     /// The course it was added to.
     pub course: Option<String>,
+    /// A finished video on a service that keeps captions (Stream): the window offers them.
+    pub captions: bool,
 }
 
 impl JobRow {
@@ -91,6 +93,7 @@ impl JobRow {
                 .map(|f| f.as_str().to_string())
                 .collect();
             row.expiring = choices.expiring;
+            row.captions = engine.keeps_captions(j);
         }
         row
     }
@@ -141,6 +144,7 @@ impl From<&UploadJob> for JobRow {
             formats: Vec::new(),
             expiring: false,
             course: j.course.clone(),
+            captions: false,
             path,
         }
     }
@@ -691,6 +695,31 @@ impl Default for DesktopPrefs {
     }
 }
 
+/// One caption track of a video, as the window lists it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptionRow {
+    /// BCP 47 tag: `en`, `fr`, `pt-BR`.
+    pub language: String,
+    /// Its name in its own language ("Français").
+    pub label: String,
+    /// Made by Stream from the video's speech rather than from a file.
+    pub generated: bool,
+    #[ts(type = "\"ready\" | \"inprogress\" | \"error\"")]
+    pub status: String,
+}
+
+impl From<ferry_core::captions::Caption> for CaptionRow {
+    fn from(c: ferry_core::captions::Caption) -> Self {
+        CaptionRow {
+            language: c.language,
+            label: c.label,
+            generated: c.generated,
+            status: c.status.as_str().to_string(),
+        }
+    }
+}
+
 /// Every type the UI uses, as TypeScript declarations.
 #[cfg(test)]
 pub fn typescript() -> String {
@@ -715,6 +744,7 @@ pub fn typescript() -> String {
         CheckRow::decl(),
         FolderRow::decl(),
         CourseRow::decl(),
+        CaptionRow::decl(),
         CourseSampleRow::decl(),
         CoursePreview::decl(),
         DeletionRow::decl(),

@@ -17,10 +17,12 @@ fn title(language: &str, what: What) -> &'static str {
         ("fr", What::Folders) => "Choisir un dossier",
         ("fr", What::Save) => "Enregistrer le manifeste du cours",
         ("fr", What::Import) => "Choisir le fichier d'où importer des comptes",
+        ("fr", What::Caption) => "Choisir un fichier de sous-titres (.vtt ou .srt)",
         (_, What::Files) => "Add files to upload",
         (_, What::Folders) => "Choose a folder",
         (_, What::Save) => "Save the course manifest",
         (_, What::Import) => "Choose the file to import accounts from",
+        (_, What::Caption) => "Choose a caption file (.vtt or .srt)",
     }
 }
 
@@ -30,6 +32,7 @@ enum What {
     Folders,
     Save,
     Import,
+    Caption,
 }
 
 fn builder(app: &AppHandle, language: &str, what: What) -> FileDialogBuilder<tauri::Wry> {
@@ -75,6 +78,17 @@ pub async fn open_import(app: &AppHandle, language: &str) -> Option<PathBuf> {
     builder(app, language, What::Import).pick_file(move |chosen| {
         let _ = tx.send(chosen.and_then(|p| p.into_path().ok()));
     });
+    rx.await.ok().flatten()
+}
+
+/// A caption file (WebVTT or SubRip) for a video; `None` when cancelled.
+pub async fn open_caption(app: &AppHandle, language: &str) -> Option<PathBuf> {
+    let (tx, rx) = oneshot::channel();
+    builder(app, language, What::Caption)
+        .add_filter("WebVTT, SubRip", &["vtt", "srt", "VTT", "SRT"])
+        .pick_file(move |chosen| {
+            let _ = tx.send(chosen.and_then(|p| p.into_path().ok()));
+        });
     rx.await.ok().flatten()
 }
 

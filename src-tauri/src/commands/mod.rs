@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod buckets;
+pub mod captions;
 pub mod courses;
 pub mod folders;
 pub mod jobs;

@@ -4,6 +4,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AccountKindForm,
+  CaptionRow,
   AccountRow,
   BucketView,
   DesktopPrefs,
@@ -85,6 +86,11 @@ export const api = {
   importAccounts: (request: ImportRequest) => call<string[]>("import_accounts", { request }),
   fullTestAccount: (name: string) => call<CheckRow[]>("full_test_account", { name }),
   testSetup: (full: boolean) => call<CheckRow[]>("test_setup", { full }),
+  captions: (id: number) => call<CaptionRow[]>("captions", { id }),
+  /** Choose a caption file in the native dialog and add it; null when cancelled. */
+  addCaption: (id: number, language: string | null) => call<CaptionRow | null>("add_caption", { id, language }),
+  generateCaptions: (id: number, language: string) => call<CaptionRow>("generate_captions", { id, language }),
+  deleteCaption: (id: number, language: string) => call<void>("delete_caption", { id, language }),
   courses: () => call<CourseRow[]>("courses"),
   /** Add a course, or change the one called `previous` (a rename reaches its files and folders). */
   saveCourse: (course: CourseRow, previous: string | null = null) => call<CourseRow>("save_course", { course, previous }),

@@ -19,7 +19,11 @@ expiring: boolean,
 /**
  * The course it was added to.
  */
-course: string | null, };
+course: string | null, 
+/**
+ * A finished video on a service that keeps captions (Stream): the window offers them.
+ */
+captions: boolean, };
 
 export type LinkText = { text: string, 
 /**
@@ -203,6 +207,20 @@ linkFormat: "raw" | "markdown" | "html" | "iframe" | null,
  * Files added to it (in the history), and folders that belong to it; ignored when saved.
  */
 files: number, folders: number, };
+
+export type CaptionRow = { 
+/**
+ * BCP 47 tag: `en`, `fr`, `pt-BR`.
+ */
+language: string, 
+/**
+ * Its name in its own language ("Français").
+ */
+label: string, 
+/**
+ * Made by Stream from the video's speech rather than from a file.
+ */
+generated: boolean, status: "ready" | "inprogress" | "error", };
 
 export type CourseSampleRow = { file: string, kind: "image" | "video" | "audio" | "document" | "archive" | "other", destination: string | null, key: string | null, 
 /**

@@ -57,6 +57,10 @@ const PLACES = [
   ["accounts", async (p) => p.keyboard.press("Alt+5")],
   ["settings", async (p) => p.keyboard.press("Alt+6")],
   ["links-dialog", async (p) => p.locator('[data-job] button[data-action="more"]').first().click()],
+  ["video-captions", async (p) => {
+    await p.locator("[data-job]", { hasText: "Lecture 1.mp4" }).locator('button[data-action="more"]').click();
+    await p.locator('dialog[open] li[data-caption="fr"]').waitFor();
+  }],
   ["delete-confirm", async (p) => {
     await p.locator('[data-job] button[data-action="more"]').first().click();
     await p.locator('dialog[open] button[data-action="delete"]').click();

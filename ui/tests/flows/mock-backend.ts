@@ -3,7 +3,7 @@
 // the subscribed Channel the way the bridge does. Tests steer it through `globalThis.ferryMock`.
 
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AccountRow, CourseRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
+import type { AccountRow, CaptionRow, CourseRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
 
 type Args = Record<string, unknown>;
 
@@ -46,6 +46,12 @@ function kindOf(name: string): JobRow["kind"] {
   return "document";
 }
 
+const LABELS: Record<string, string> = { en: "English", fr: "Français", de: "Deutsch", es: "Español" };
+const captionsBy = new Map<number, CaptionRow[]>();
+function captionsOf(id: number): CaptionRow[] {
+  return captionsBy.get(id) ?? [];
+}
+
 function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
   const name = path.split("/").pop() ?? path;
   const kind = kindOf(name);
@@ -70,6 +76,7 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     formats: [],
     expiring: false,
     course: null,
+    captions: false,
     ...extra,
   };
 }
@@ -103,7 +110,7 @@ function run(job: JobRow) {
     failNext = null;
     const done: JobRow = failure
       ? { ...job, state: "failed", error: { code: "permission_denied", message: failure } }
-      : { ...job, state: "done", bytesDone: job.size, url: `https://media.example.com/${job.key}`, formats: formatsOf(job), expiring: false };
+      : { ...job, state: "done", bytesDone: job.size, url: `https://media.example.com/${job.key}`, formats: formatsOf(job), expiring: false, captions: job.destination === "stream" };
     jobs.set(job.id, done);
     send({ type: "job", job: done });
   };
@@ -250,6 +257,27 @@ function handle(cmd: string, args: Args): unknown {
     case "confirm_deletions":
     case "keep_deletions":
       return 0;
+    case "captions":
+      return captionsOf(args.id as number);
+    case "add_caption": {
+      // The native dialog stands in as having chosen "lecture.<language>.vtt".
+      const language = (args.language as string | null) ?? "en";
+      const list = captionsOf(args.id as number).filter((c) => c.language !== language);
+      const added = { language, label: LABELS[language] ?? language, generated: false, status: "ready" as const };
+      captionsBy.set(args.id as number, [...list, added]);
+      return added;
+    }
+    case "generate_captions": {
+      const language = args.language as string;
+      const list = captionsOf(args.id as number).filter((c) => c.language !== language);
+      const made = { language, label: LABELS[language] ?? language, generated: true, status: "inprogress" as const };
+      captionsBy.set(args.id as number, [...list, made]);
+      setTimeout(() => captionsBy.set(args.id as number, captionsOf(args.id as number).map((c) => (c.language === language ? { ...c, status: "ready" as const } : c))), 500);
+      return made;
+    }
+    case "delete_caption":
+      captionsBy.set(args.id as number, captionsOf(args.id as number).filter((c) => c.language !== args.language));
+      return null;
     case "courses":
       return courses.map((c) => ({ ...c, files: [...jobs.values()].filter((j) => j.course === c.name).length, folders: folders.filter((f) => f.course === c.name).length }));
     case "save_course": {
@@ -359,6 +387,9 @@ const control = {
   furnish(message: string) {
     const failed = makeJob("/courses/Biology/diagram.png", { state: "failed", error: { code: "permission_denied", message } });
     jobs.set(failed.id, failed);
+    const lecture = makeJob("/courses/Biology/Lecture 1.mp4", { state: "done", bytesDone: 4_000_000, formats: ["iframe", "raw", "markdown"], captions: true });
+    jobs.set(lecture.id, { ...lecture, url: `https://media.example.com/${lecture.key}` });
+    captionsBy.set(lecture.id, [{ language: "fr", label: "Français", generated: false, status: "ready" }]);
     accounts.push({ name: "My school storage", kind: "r2", isDefault: true, fields: { account_id: "0123456789abcdef0123456789abcdef", bucket: "course-media", access_key_id: "AKIA-EXAMPLE" } });
     courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", files: 0, folders: 0 });
     folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true, course: "Biology 101", syncedAt: Math.floor(Date.now() / 1000) - 3600, syncedFiles: 14 });

@@ -23,6 +23,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     formats: [],
     expiring: false,
     course: null,
+    captions: false,
     ...extra,
   };
 }

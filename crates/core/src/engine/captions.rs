@@ -65,6 +65,12 @@ impl Engine {
             .map_err(|e| e.context(job.file.path.display()))
     }
 
+    /// Whether `job` is a finished video on a destination that keeps captions.
+    pub fn keeps_captions(&self, job: &UploadJob) -> bool {
+        job.state == JobState::Done
+            && matches!(self.destinations.get(&job.destination), Some(Destination::Videos(store)) if store.has_captions())
+    }
+
     /// The finished video `target`, its destination, and its id there.
     fn captioned_video(&self, target: &str) -> Result<(UploadJob, Arc<dyn VideoStore>, String)> {
         let job = self.find(target)?;

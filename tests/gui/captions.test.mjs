@@ -1,0 +1,80 @@
+// Captions in the real window against ferry-cloudsim: a teacher opens a finished video's
+// More…, chooses a SubRip file in the native dialog (typed into GTK's chooser with xdotool), sees
+// it listed as French captions, asks Stream to generate English ones and watches them become
+// ready, then removes one. What the window shows is checked against the emulator's own list.
+//
+// Run by scripts/test.sh inside xvfb-run, after the UI and the desktop binary are built.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ACCOUNT, Desktop, TOKEN, keyboard, root, sleep, until, windowsNamed } from "./harness.mjs";
+
+const desktop = new Desktop();
+let session;
+const work = desktop.work;
+
+before(async () => {
+  session = await desktop.start();
+  await desktop.skipWelcome();
+});
+
+after(() => desktop.stop());
+
+const row = (id) => `[data-job="${id}"]`;
+
+/** The captions the emulator holds for the only video, as "language:status" (not through Ferry). */
+async function emulatorCaptions() {
+  const api = `${desktop.sim.api}/accounts/${ACCOUNT}/stream`;
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+  const videos = await (await fetch(api, { headers: auth })).json();
+  const uid = videos.result[0].uid;
+  const caps = await (await fetch(`${api}/${uid}/captions`, { headers: auth })).json();
+  return caps.result.map((c) => `${c.language}:${c.status}`).sort();
+}
+
+test("a caption file chosen in the dialog, generated captions, and removing one", async () => {
+  const video = join(work, "Lecture 5.mp4");
+  copyFileSync(join(root, "crates/core/assets/round-trip.mp4"), video);
+  const srt = join(work, "Lecture 5.fr.srt");
+  writeFileSync(srt, "1\n00:00:00,500 --> 00:00:01,500\nBonjour à tous\n");
+  await desktop.drop([video]);
+  const id = await desktop.waitRow("Lecture 5.mp4");
+  await session.waitFor(`${row(id)} .state[data-state="done"]`, { timeoutMs: 60000 });
+
+  await session.click(`${row(id)} button[data-action="more"]`);
+  await session.waitFor('dialog[open] [data-testid="captions-none"]');
+  await desktop.shot("captions-01-none");
+
+  // French chosen; the file is picked in GTK's chooser.
+  await session.exec(
+    `const s = document.querySelector('[data-testid="caption-language"]'); s.value = "fr"; s.dispatchEvent(new Event("change", { bubbles: true }));`,
+  );
+  await session.click('[data-testid="add-caption"]');
+  const title = "Choose a caption file"; // xdotool reads the name as a pattern: no parentheses
+  const dialog = await until(`the "${title}" dialog`, () => windowsNamed(title)[0], 20000);
+  await sleep(700);
+  keyboard(dialog, "key", "ctrl+l");
+  await sleep(400);
+  keyboard(dialog, "type", srt);
+  await sleep(600);
+  keyboard(dialog, "key", "Return");
+  await session.waitFor('dialog[open] li[data-caption="fr"][data-status="ready"]', { timeoutMs: 20000 });
+  assert.match(await session.textOf('dialog[open] li[data-caption="fr"]'), /Français/);
+  assert.deepEqual(await emulatorCaptions(), ["fr:ready"]);
+
+  // English from the speech: in progress, then ready without closing the dialog.
+  await session.exec(
+    `const s = document.querySelector('[data-testid="caption-language"]'); s.value = "en"; s.dispatchEvent(new Event("change", { bubbles: true }));`,
+  );
+  await session.click('[data-testid="generate-captions"]');
+  await session.waitFor('dialog[open] li[data-caption="en"]', { timeoutMs: 10000 });
+  await session.waitFor('dialog[open] li[data-caption="en"][data-status="ready"]', { timeoutMs: 20000 });
+  assert.deepEqual(await emulatorCaptions(), ["en:ready", "fr:ready"]);
+  await desktop.shot("captions-02-two");
+
+  await session.click('dialog[open] button[data-remove-caption="en"]');
+  await until("the English captions to go", async () => (await emulatorCaptions()).join() === "fr:ready");
+  await until("the window to drop them", () => session.exec(`return !document.querySelector('dialog[open] li[data-caption="en"]');`));
+});
