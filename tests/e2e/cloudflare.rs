@@ -703,3 +703,139 @@ fn captions_wait_for_a_ready_video_and_belong_to_videos_only() {
         refused.stderr
     );
 }
+
+/// Caption files dropped with their video travel with it: `lecture.fr.srt` and
+/// `lecture.en.vtt` beside `lecture.mp4` become the video's French and English captions once
+/// Stream has it ready (read back from the emulator), and are not uploaded as files of their
+/// own; a broken one is noted in the job's history without failing the video. Beside a video
+/// sent to a bucket, a caption file is a file like any other.
+#[test]
+fn caption_files_beside_a_video_become_its_captions() {
+    let sim = CloudSim::start(300);
+    let dir = tempfile::tempdir().unwrap();
+    let course = dir.path().join("Week 6");
+    std::fs::create_dir(&course).unwrap();
+    mp4(&course, "lecture.mp4", MIB + 3, 6);
+    std::fs::write(
+        course.join("lecture.fr.srt"),
+        "1\n00:00:00,000 --> 00:00:01,000\nBonjour\n",
+    )
+    .unwrap();
+    std::fs::write(
+        course.join("lecture.en.vtt"),
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello\n",
+    )
+    .unwrap();
+    std::fs::write(course.join("lecture.de.vtt"), "not captions at all").unwrap();
+    std::fs::write(course.join("handout.pdf"), "%PDF-1.4 handout").unwrap();
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let run = ferry.run_paths(&["upload", "--json"], &[&course]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let names: Vec<String> = run
+        .lines()
+        .iter()
+        .map(|l| {
+            l["path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["handout.pdf", "lecture.mp4"],
+        "caption files are not jobs of their own"
+    );
+    assert!(
+        run.stderr
+            .contains("lecture.fr.srt: goes with lecture.mp4 as its fr captions"),
+        "{}",
+        run.stderr
+    );
+    let uid = sim.videos()[0]["uid"].as_str().unwrap().to_string();
+    let caps = sim.get(&format!("stream/{uid}/captions"))["result"].clone();
+    let mut langs: Vec<&str> = caps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["language"].as_str().unwrap())
+        .collect();
+    langs.sort();
+    assert_eq!(langs, ["en", "fr"], "{caps}");
+    let status = ferry.run(&["status", "--json"]);
+    let video = status
+        .lines()
+        .into_iter()
+        .find(|l| l["path"].as_str().unwrap().ends_with("lecture.mp4"))
+        .unwrap();
+    assert_eq!(
+        video["state"], "done",
+        "a bad caption does not fail the video: {video}"
+    );
+    let notes = video["notes"].to_string();
+    assert!(
+        notes.contains("lecture.de.vtt: not added as captions") && notes.contains("WebVTT"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("lecture.fr.srt: added as the video's fr captions"),
+        "{notes}"
+    );
+
+    // Beside a video sent to a bucket, the caption file is a file like any other.
+    let other = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let run = other.run_paths(
+        &["upload", "--json", "--to", "r2"],
+        &[&course.join("lecture.mp4"), &course.join("lecture.en.vtt")],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(run.lines().len(), 2, "{}", run.stdout);
+}
+
+/// In a watched folder, a caption file beside a video travels with it once, and a later look
+/// does not send it on its own.
+#[test]
+fn a_watched_folders_caption_file_goes_with_its_video_once() {
+    use ferry_e2e::watcher::Watcher;
+    let sim = CloudSim::start(300);
+    let root = tempfile::tempdir().unwrap();
+    mp4(root.path(), "lesson.mp4", MIB + 5, 9);
+    std::fs::write(
+        root.path().join("lesson.fr.vtt"),
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nBonjour\n",
+    )
+    .unwrap();
+    let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    ferry.set("FERRY_WATCH_STABLE_MS", "1000");
+    let long = Duration::from_secs(60);
+    let mut watcher = Watcher::start(&ferry, &[], &[root.path()]);
+    watcher.wait_until("the video", long, |s| {
+        s.iter().any(|v| v["event"] == "done")
+    });
+    watcher.drain_for(Duration::from_secs(2));
+    let seen = watcher.stop();
+    let done: Vec<_> = seen.iter().filter(|v| v["event"] == "done").collect();
+    assert_eq!(done.len(), 1, "{done:#?}");
+    assert_eq!(done[0]["name"], "lesson.mp4");
+    let uid = sim.videos()[0]["uid"].as_str().unwrap().to_string();
+    let caps = sim.get(&format!("stream/{uid}/captions"))["result"].clone();
+    assert_eq!(caps[0]["language"], "fr", "{caps}");
+
+    let mut watcher = Watcher::start(&ferry, &[], &[]);
+    watcher.wait_until("the first look", long, |s| {
+        s.iter().any(|v| v["event"] == "scanned")
+    });
+    watcher.drain_for(Duration::from_secs(3));
+    let seen = watcher.stop();
+    assert!(
+        !seen
+            .iter()
+            .any(|v| v["event"] == "queued" || v["event"] == "done"),
+        "the caption file is not sent on its own later: {seen:#?}"
+    );
+}

@@ -261,6 +261,7 @@ pub fn prepare(
         overwrite: false,
         inline: false,
         course: None,
+        captions: Vec::new(),
     })
 }
 

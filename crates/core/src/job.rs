@@ -158,6 +158,8 @@ pub struct UploadJob {
     pub course: Option<String>,
     /// What happened to the job worth telling later, oldest first.
     pub notes: Vec<JobNote>,
+    /// Caption files that go with this video, added to it once it is ready.
+    pub captions: Vec<AttachedCaption>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -196,4 +198,14 @@ pub struct NewJob {
     pub inline: bool,
     /// The course the file was added to.
     pub course: Option<String>,
+    /// Caption files that go with this video, added to it once it is ready.
+    pub captions: Vec<AttachedCaption>,
+}
+
+/// A caption file that travels with a video (`lecture.fr.srt` beside `lecture.mp4`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedCaption {
+    pub path: PathBuf,
+    /// BCP 47 tag: from the file's name, else the default.
+    pub language: String,
 }

@@ -3,12 +3,14 @@
 //! number, or the path of the file uploaded), and must be a finished upload to a destination
 //! that keeps captions (Cloudflare Stream).
 
-use super::Engine;
+use super::{Engine, Prepared};
 use crate::captions::{self, Caption};
+use crate::classify::FileKind;
 use crate::destination::{Destination, VideoStore};
-use crate::job::{JobState, UploadJob};
+use crate::job::{AttachedCaption, JobState, UploadJob};
 use crate::{Error, ErrorKind, Result};
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The language a caption file is taken in when neither the caller nor its name says.
@@ -65,6 +67,57 @@ impl Engine {
             .map_err(|e| e.context(job.file.path.display()))
     }
 
+    /// Caption files prepared beside a video of the same name going to a destination that
+    /// keeps captions (`lecture.fr.srt` with `lecture.mp4`) travel with that video: they are
+    /// taken out of the jobs and added to the video once it is ready. Elsewhere (a video sent
+    /// to a bucket) a caption file is a file like any other.
+    pub(crate) fn attach_captions(&self, prepared: &mut Prepared) {
+        let mut videos: HashMap<(PathBuf, String), usize> = HashMap::new();
+        for (i, (_, job)) in prepared.jobs.iter().enumerate() {
+            let keeps = matches!(
+                self.destinations.get(&job.destination),
+                Some(Destination::Videos(store)) if store.has_captions()
+            );
+            if job.kind == FileKind::Video
+                && keeps
+                && let Some(key) = sibling_key(&job.file.path, false)
+            {
+                videos.insert(key, i);
+            }
+        }
+        if videos.is_empty() {
+            return;
+        }
+        let mut taken: Vec<(usize, usize, AttachedCaption)> = Vec::new();
+        for (i, (_, job)) in prepared.jobs.iter().enumerate() {
+            if !captions::is_caption_file(&job.file.path) {
+                continue;
+            }
+            let Some(&video) = sibling_key(&job.file.path, true).and_then(|k| videos.get(&k))
+            else {
+                continue;
+            };
+            let language = captions::language_in_name(&job.file.path)
+                .unwrap_or_else(|| DEFAULT_CAPTION_LANGUAGE.to_string());
+            prepared.notes.push(format!(
+                "{}: goes with {} as its {language} captions",
+                job.display_name, prepared.jobs[video].1.display_name
+            ));
+            let caption = AttachedCaption {
+                path: job.file.path.clone(),
+                language,
+            };
+            taken.push((i, video, caption));
+        }
+        for (_, video, caption) in &taken {
+            prepared.jobs[*video].1.captions.push(caption.clone());
+        }
+        for (i, _, _) in taken.into_iter().rev() {
+            let (found, job) = prepared.jobs.remove(i);
+            prepared.attached.push((found, job.file));
+        }
+    }
+
     /// Whether `job` is a finished video on a destination that keeps captions.
     pub fn keeps_captions(&self, job: &UploadJob) -> bool {
         job.state == JobState::Done
@@ -119,5 +172,36 @@ fn checked_language(language: &str) -> Result<String> {
             ErrorKind::InvalidInput,
             format!("{language:?} is not a language tag; use a code such as en, fr, de or pt-BR"),
         ))
+    }
+}
+
+/// The folder and base name that pair a video with its caption files: `lecture` for
+/// `lecture.mp4`, and for a caption file its name without the extension and without the
+/// language (`lecture.fr.vtt` → `lecture`).
+fn sibling_key(path: &Path, caption: bool) -> Option<(PathBuf, String)> {
+    let dir = path.parent()?.to_path_buf();
+    let stem = path.file_stem()?.to_str()?;
+    let base = match (caption, captions::language_in_name(path)) {
+        (true, Some(lang)) => stem.strip_suffix(&format!(".{lang}"))?,
+        _ => stem,
+    };
+    Some((dir, base.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captions_pair_with_the_video_of_the_same_name_in_the_same_folder() {
+        let key = |p: &str, caption| sibling_key(Path::new(p), caption);
+        let video = key("/c/Week 1/lecture.mp4", false);
+        assert_eq!(key("/c/Week 1/lecture.fr.srt", true), video);
+        assert_eq!(key("/c/Week 1/lecture.vtt", true), video);
+        assert_eq!(key("/c/Week 1/lecture.pt-BR.vtt", true), video);
+        assert_ne!(key("/c/Week 2/lecture.fr.vtt", true), video);
+        assert_ne!(key("/c/Week 1/lecture 2.fr.vtt", true), video);
+        // A dotted video name keeps its dots.
+        assert_eq!(key("/c/v1.2.fr.vtt", true), key("/c/v1.2.mp4", false));
     }
 }

@@ -99,6 +99,9 @@ pub struct Prepared {
     pub jobs: Vec<(usize, NewJob)>,
     pub rejected: Vec<Rejected>,
     pub notes: Vec<String>,
+    /// Files taken as the captions of a video in `jobs` (their index in `found`, and the file as
+    /// read): they are not uploaded on their own.
+    pub attached: Vec<(usize, crate::job::FileSnapshot)>,
 }
 
 /// What `add` did with the paths it was given.
@@ -448,6 +451,7 @@ impl Engine {
                 }),
             }
         }
+        self.attach_captions(&mut out);
         out
     }
 

@@ -38,7 +38,7 @@ pub struct Queue {
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
-     links, overwrite, notes, inline, course";
+     links, overwrite, notes, inline, course, captions";
 
 /// Run queue work (SQLite, and the fsync its durable commits wait for) where it cannot stall
 /// the async runtime: on a multi-threaded runtime's worker the thread is first handed over as a
@@ -519,8 +519,8 @@ fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Res
     let mut ids = Vec::with_capacity(jobs.len());
     let mut stmt = tx.prepare_cached(
         "INSERT INTO jobs (batch, path, size, mtime_ns, hash, display_name, kind, \
-         content_type, destination, target, object_key, state, force, created_at, updated_at, overwrite, inline, course) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13, ?14, ?15, ?16)",
+         content_type, destination, target, object_key, state, force, created_at, updated_at, overwrite, inline, course, captions) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', ?12, ?13, ?13, ?14, ?15, ?16, ?17)",
     )?;
     for job in jobs {
         stmt.execute(params![
@@ -540,6 +540,8 @@ fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Res
             job.overwrite,
             job.inline,
             job.course,
+            (!job.captions.is_empty())
+                .then(|| serde_json::to_string(&job.captions).expect("captions serialize")),
         ])?;
         ids.push(JobId(tx.last_insert_rowid()));
     }
@@ -560,6 +562,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
     let error_message: Option<String> = row.get(19)?;
     let links_text: Option<String> = row.get(24)?;
     let notes_text: Option<String> = row.get(26)?;
+    let captions_text: Option<String> = row.get(29)?;
     Ok(UploadJob {
         id: JobId(row.get(0)?),
         batch: row.get(1)?,
@@ -595,6 +598,9 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
         overwrite: row.get(25)?,
         inline: row.get(27)?,
         course: row.get(28)?,
+        captions: captions_text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default(),
         notes: notes_text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),

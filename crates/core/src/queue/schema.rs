@@ -87,6 +87,9 @@ const MIGRATIONS: &[&str] = &[
     // files it held then (shown on the folder after a restart, before the next look).
     "ALTER TABLE watched_folders ADD COLUMN synced_at INTEGER;
      ALTER TABLE watched_folders ADD COLUMN synced_files INTEGER;",
+    // 10: caption files that travel with a video (a JSON array of {path, language}), added to
+    // the video's captions once the video service has it ready.
+    "ALTER TABLE jobs ADD COLUMN captions TEXT;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

@@ -21,6 +21,7 @@ fn new_job(n: usize) -> NewJob {
         overwrite: false,
         inline: false,
         course: None,
+        captions: Vec::new(),
     }
 }
 

@@ -273,6 +273,7 @@ impl Inner {
                     let expiry = self.settings.link_expiry();
                     let url = self.asking(|_| dest.url(&upload.media_id, expiry)).await?;
                     links.entry("hls".into()).or_insert_with(|| url.clone());
+                    self.add_captions(job, dest, &upload.media_id).await?;
                     return Ok(Outcome::Done(
                         UploadResult {
                             remote_id: upload.media_id.clone(),
@@ -311,6 +312,41 @@ impl Inner {
             self.clock.sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(10));
         }
+    }
+
+    /// Add the caption files that travel with this video, now that the service has it ready.
+    /// A caption that cannot be added does not fail the video: the job's history says why and
+    /// where to add it by hand. Adding again after a crash is harmless (one caption per
+    /// language: the same file replaces itself).
+    async fn add_captions(
+        &self,
+        job: &UploadJob,
+        dest: &dyn VideoStore,
+        media_id: &str,
+    ) -> Result<()> {
+        for caption in &job.captions {
+            let name = caption
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let added = match crate::captions::read_as_webvtt(&caption.path) {
+                Ok(webvtt) => {
+                    self.retrying(|_| dest.put_caption(media_id, &caption.language, webvtt.clone()))
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            let note = match added {
+                Ok(_) => format!("{name}: added as the video's {} captions", caption.language),
+                Err(e) => format!(
+                    "{name}: not added as captions ({}); add them from the video's More… (Captions), or with `ferry captions add`",
+                    e.message()
+                ),
+            };
+            self.queue.add_note(job.id, &note, self.now())?;
+        }
+        Ok(())
     }
 
     /// Drop the remote side of an unfinished video (terminate the upload, delete the video)

@@ -283,6 +283,11 @@ pub fn take(engine: &Engine, folder: &WatchedFolder, files: &[Seen]) -> Result<T
             jobs.push((rel, job));
         }
     }
+    // Caption files that travel with a video of this look are taken with it: recorded, so the
+    // next look does not send them on their own.
+    for (index, file) in prepared.attached {
+        unchanged.push((files[index].rel.clone(), file));
+    }
     taken.unchanged = unchanged.len();
     taken.queued = queue.enqueue_watched(folder.id, &jobs, &unchanged, engine.unix_now())?;
     if !taken.queued.is_empty() {
