@@ -839,3 +839,106 @@ fn a_watched_folders_caption_file_goes_with_its_video_once() {
         "the caption file is not sent on its own later: {seen:#?}"
     );
 }
+
+/// Live lessons from the command line: created recorded for a course, listed, where to stream
+/// shown with the key hidden unless asked, the key matching Stream's and appearing nowhere Ferry
+/// writes, a finished recording listed with the lesson, refusals with what to do, deletion.
+#[test]
+fn live_lessons_are_created_shown_with_their_key_on_request_and_deleted() {
+    let sim = CloudSim::start(300);
+    let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    ferry.set("FERRY_LOG", "ferry_core=debug,ferry_cli=debug,info");
+    assert_eq!(ferry.run(&["course", "add", "Biology 101"]).code, 0);
+    let created = ferry.run(&[
+        "live",
+        "create",
+        "Week 3: cells",
+        "--course",
+        "biology 101",
+        "--delete-after",
+        "60",
+        "--json",
+    ]);
+    assert_eq!(created.code, 0, "{}\n{}", created.stdout, created.stderr);
+    let lesson = created.lines()[0].clone();
+    let id = lesson["id"].as_str().unwrap().to_string();
+    assert_eq!(lesson["course"], "Biology 101", "{lesson}");
+    assert_eq!(lesson["recording"], true);
+    assert_eq!(lesson["connected"], false);
+    assert_eq!(lesson["rtmps_url"], "rtmps://live.cloudflare.com:443/live/");
+    assert!(
+        lesson.get("stream_key").is_none(),
+        "no key unless asked: {lesson}"
+    );
+
+    // Stream's own view (not through Ferry): recorded, deleted after 60 days, the key.
+    let stream = sim.get(&format!("stream/live_inputs/{id}"))["result"].clone();
+    assert_eq!(stream["recording"]["mode"], "automatic", "{stream}");
+    assert_eq!(stream["deleteRecordingAfterDays"], 60.0);
+    assert_eq!(stream["meta"]["course"], "Biology 101");
+    let key = stream["rtmps"]["streamKey"].as_str().unwrap().to_string();
+    let passphrase = stream["srt"]["passphrase"].as_str().unwrap().to_string();
+
+    let shown = ferry.run(&["live", "show", &id]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(
+        shown
+            .stdout
+            .contains("rtmps://live.cloudflare.com:443/live/"),
+        "{}",
+        shown.stdout
+    );
+    assert!(shown.stdout.contains("--key"), "{}", shown.stdout);
+    let with_key = ferry.run(&["live", "show", &id, "--key"]);
+    assert!(with_key.stdout.contains(&key), "{}", with_key.stdout);
+    assert!(with_key.stdout.contains(&passphrase));
+
+    let listed = ferry.run(&["live", "list", "--json"]);
+    assert_eq!(listed.lines().len(), 1);
+    assert_eq!(listed.lines()[0]["name"], "Week 3: cells");
+
+    // A recording made (the emulator stands in for a class streamed and ended).
+    let (code, _) = cloudsim::curl(&[
+        "-sf",
+        "-X",
+        "POST",
+        &format!("{}/__sim/live/{id}/recording", sim.base),
+    ]);
+    assert_eq!(code, 0);
+    let shown = ferry.run(&["live", "show", &id]);
+    assert!(shown.stdout.contains("Recordings: "), "{}", shown.stdout);
+
+    // Refusals, with what to do.
+    let short = ferry.run(&["live", "create", "Quiz", "--delete-after", "7"]);
+    assert_ne!(short.code, 0);
+    assert!(
+        short.stderr.contains("30 days at the earliest"),
+        "{}",
+        short.stderr
+    );
+    let nameless = ferry.run(&["live", "create", "  "]);
+    assert!(
+        nameless.stderr.contains("needs a name"),
+        "{}",
+        nameless.stderr
+    );
+    let no_course = ferry.run(&["live", "create", "Lab", "--course", "Chemistry"]);
+    assert_ne!(no_course.code, 0);
+
+    // The key and the passphrase are nowhere Ferry wrote (queue, settings, log), nor in what it
+    // printed without --key.
+    let outputs = [
+        created.stdout.as_str(),
+        created.stderr.as_str(),
+        listed.stdout.as_str(),
+        shown.stdout.as_str(),
+        shown.stderr.as_str(),
+    ];
+    ferry_e2e::assert_secret_absent(ferry.home.path(), &outputs, &key);
+    ferry_e2e::assert_secret_absent(ferry.home.path(), &outputs, &passphrase);
+
+    let deleted = ferry.run(&["live", "delete", &id]);
+    assert_eq!(deleted.code, 0, "{}", deleted.stderr);
+    assert_eq!(ferry.run(&["live", "list", "--json"]).lines().len(), 0);
+    assert_eq!(sim.videos().len(), 1, "the recording stays");
+}

@@ -242,6 +242,25 @@ print(u.url)
         call(&["-H", &auth(EXPIRED), &api("stream")]),
     );
     assert_eq!(s, 401);
+    let (s, live) = record(
+        "/accounts/{account_id}/stream/live_inputs",
+        "post",
+        call(&[
+            "-H",
+            &auth(TOKEN),
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            "{\"meta\":{\"name\":\"Week 3\"},\"recording\":{\"mode\":\"automatic\"},\"deleteRecordingAfterDays\":45}",
+            &api("stream/live_inputs"),
+        ]),
+    );
+    assert_eq!(s, 200, "{live}");
+    record(
+        "/accounts/{account_id}/stream/live_inputs",
+        "get",
+        call(&["-H", &auth(TOKEN), &api("stream/live_inputs")]),
+    );
     validate(&ex);
 }
 

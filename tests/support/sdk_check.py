@@ -134,6 +134,21 @@ def main():
     cf.stream.captions.language.delete("en", account_id=account, identifier=uid)
     check("stream.captions.language.delete", [c.language for c in cf.stream.captions.get(uid, account_id=account)] == ["fr"])
 
+    # Live inputs: create, get (with the ingest details), list (without them), update, delete.
+    live = cf.stream.live_inputs.create(account_id=account, meta={"name": "Week 3"}, recording={"mode": "automatic"}, delete_recording_after_days=45)
+    check("stream.live_inputs.create", live.uid and live.rtmps.url.startswith("rtmps://") and live.rtmps.stream_key and live.srt.passphrase and live.recording.mode == "automatic", live)
+    got_live = cf.stream.live_inputs.get(live.uid, account_id=account)
+    check("stream.live_inputs.get", got_live.rtmps.stream_key == live.rtmps.stream_key and got_live.status is None, got_live)
+    listed_live = cf.stream.live_inputs.list(account_id=account)
+    check("stream.live_inputs.list", [i.uid for i in listed_live.live_inputs] == [live.uid] and listed_live.total == 1, listed_live)
+    e = refused(lambda: cf.stream.live_inputs.create(account_id=account, delete_recording_after_days=7), cloudflare.BadRequestError)
+    check("a recording deletion under 30 days is refused", e.status_code == 400)
+    upd = cf.stream.live_inputs.update(live.uid, account_id=account, recording={"mode": "off"})
+    check("stream.live_inputs.update", upd.recording.mode == "off", upd)
+    cf.stream.live_inputs.delete(live.uid, account_id=account)
+    e = refused(lambda: cf.stream.live_inputs.get(live.uid, account_id=account), cloudflare.NotFoundError)
+    check("stream.live_inputs.delete", e.status_code == 404)
+
     cf.stream.delete(uid, account_id=account)
     e = refused(lambda: cf.stream.get(uid, account_id=account), cloudflare.NotFoundError)
     check("stream.delete", e.status_code == 404)

@@ -79,6 +79,12 @@ pub enum Command {
         #[command(subcommand)]
         action: CaptionsAction,
     },
+    /// Live lessons on Cloudflare Stream: where to stream a class from OBS or an encoder, and
+    /// its recording afterwards. The stream key is shown only with `show --key`.
+    Live {
+        #[command(subcommand)]
+        action: LiveAction,
+    },
     /// Print the URL of an uploaded file (by job number or local path).
     Url {
         target: String,
@@ -495,4 +501,37 @@ pub enum CaptionsAction {
     },
     /// Delete a video's captions in one language.
     Delete { video: String, language: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LiveAction {
+    /// Create a live lesson (recorded unless --no-recording).
+    Create {
+        name: String,
+        #[arg(long)]
+        course: Option<String>,
+        /// Do not keep a recording of the lesson.
+        #[arg(long)]
+        no_recording: bool,
+        /// Delete the recordings this many days after the lesson (30 or more).
+        #[arg(long, value_name = "DAYS")]
+        delete_after: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List live lessons and whether someone is streaming into each.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where to stream into a lesson; --key also prints the stream key and SRT passphrase.
+    Show {
+        id: String,
+        #[arg(long)]
+        key: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a live lesson (its recordings stay, as videos).
+    Delete { id: String },
 }

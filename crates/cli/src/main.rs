@@ -10,6 +10,7 @@ mod bucket;
 mod captions;
 mod course;
 mod import;
+mod live;
 mod progress;
 mod report;
 mod watch;
@@ -191,6 +192,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Account { action } => account::run(action).await,
         Command::Course { action } => course::run(action),
         Command::Captions { action } => captions::run(action).await,
+        Command::Live { action } => live::run(action).await,
         Command::Manifest {
             course,
             format,

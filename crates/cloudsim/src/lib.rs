@@ -19,6 +19,7 @@ pub mod envelope;
 pub mod faults;
 mod image_rules;
 mod images;
+mod live;
 pub mod r2;
 mod r2_rules;
 mod store;
@@ -70,6 +71,8 @@ pub struct Sim {
     store: Store,
     images: Mutex<BTreeMap<String, images::ImageRecord>>,
     videos: Mutex<BTreeMap<String, stream::VideoRecord>>,
+    /// Stream live inputs, by uid.
+    live: Mutex<BTreeMap<String, live::LiveInputRecord>>,
     /// One lock per video being written, so two PATCHes never interleave.
     video_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     pub faults: Faults,
@@ -90,6 +93,11 @@ impl Sim {
             .into_iter()
             .map(|r| (r.uid.clone(), r))
             .collect();
+        let live = store
+            .load_all::<live::LiveInputRecord>("live")
+            .into_iter()
+            .map(|r| (r.uid.clone(), r))
+            .collect();
         let faults = Faults::default();
         faults.set(config.faults.clone());
         let token_secret = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
@@ -100,6 +108,7 @@ impl Sim {
             store,
             images: Mutex::new(images),
             videos: Mutex::new(videos),
+            live: Mutex::new(live),
             video_locks: Mutex::new(HashMap::new()),
             faults,
             token_secret,
@@ -145,6 +154,18 @@ pub fn router(sim: Arc<Sim>) -> Router {
             post(stream::create).get(stream::list),
         )
         .route(
+            "/accounts/{account}/stream/live_inputs",
+            post(live::create).get(live::list),
+        )
+        .route(
+            "/accounts/{account}/stream/live_inputs/{uid}",
+            get(live::get).put(live::update).delete(live::delete),
+        )
+        .route(
+            "/accounts/{account}/stream/live_inputs/{uid}/videos",
+            get(live::videos),
+        )
+        .route(
             "/accounts/{account}/stream/{uid}",
             get(stream::get).delete(stream::delete),
         )
@@ -177,6 +198,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/images-upload/{hash}/{id}", post(images::one_time_upload))
         .route("/imagedelivery/{hash}/{*rest}", get(delivery::image))
         .route("/stream-delivery/{id}/{*rest}", get(delivery::video))
+        .route("/__sim/live/{uid}/recording", post(live::record))
         .route(
             "/__sim/faults",
             post(set_faults).delete(clear_faults).get(fault_count),

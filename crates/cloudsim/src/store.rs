@@ -1,4 +1,5 @@
-//! Where the emulator keeps what was uploaded: one JSON record and one blob per image or video,
+//! Where the emulator keeps what was uploaded: one JSON record and one blob per image or video
+//! (and a record per live input),
 //! under the data directory, so that URLs keep working after a restart. File names are hashes
 //! of the ids (custom image ids may hold slashes); records are written whole, then renamed, so
 //! a crash never leaves half a record.
@@ -14,7 +15,7 @@ pub struct Store {
 
 impl Store {
     pub fn open(root: &Path) -> std::io::Result<Store> {
-        for kind in ["images", "stream"] {
+        for kind in ["images", "stream", "live"] {
             std::fs::create_dir_all(root.join(kind))?;
         }
         Ok(Store {

@@ -50,6 +50,9 @@ pub struct VideoRecord {
     /// Caption tracks, one per language.
     #[serde(default)]
     pub captions: Vec<crate::captions::CaptionRecord>,
+    /// The live input that recorded it, for a live lesson's recording.
+    #[serde(default)]
+    pub live_input: Option<String>,
 }
 
 impl VideoRecord {
@@ -139,6 +142,9 @@ impl VideoRecord {
         if let Some(m) = self.max_duration {
             v["maxDurationSeconds"] = json!(m);
         }
+        if let Some(l) = &self.live_input {
+            v["liveInput"] = json!(l);
+        }
         v
     }
 }
@@ -169,6 +175,47 @@ pub fn save(sim: &Sim, record: VideoRecord) -> std::io::Result<()> {
         .unwrap_or_else(|e| e.into_inner())
         .insert(record.uid.clone(), record);
     Ok(())
+}
+
+/// A finished recording of `input`, ready to play (what Stream makes once a live lesson
+/// ends with recording on); returns its uid.
+pub fn recording_of(sim: &Sim, input: &crate::live::LiveInputRecord) -> std::io::Result<String> {
+    let mut record = new_record(0, sim.config.upload_expiry);
+    // Uploaded long enough ago to be ready now.
+    let then = chrono::Utc::now()
+        - chrono::Duration::from_std(sim.config.processing).unwrap_or_default()
+        - chrono::Duration::seconds(1);
+    record.uploaded = Some(then.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    record.is_video = Some(true);
+    let bytes: Vec<u8> = [
+        &24u32.to_be_bytes()[..],
+        b"ftypisom",
+        &[0u8; 12],
+        b"recording",
+    ]
+    .concat();
+    std::fs::write(blob(sim, &record.uid), &bytes)?;
+    record.size = bytes.len() as u64;
+    record.offset = record.size;
+    let name = input
+        .meta
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("Live lesson");
+    record
+        .meta
+        .insert("name".into(), json!(format!("{name} (recording)")));
+    record.creator = input.default_creator.clone();
+    record.require_signed = input.require_signed;
+    record.allowed_origins = input.allowed_origins.clone();
+    if let Some(days) = input.delete_after_days {
+        let at = chrono::Utc::now() + chrono::Duration::days(days as i64);
+        record.scheduled_deletion = Some(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    record.live_input = Some(input.uid.clone());
+    let uid = record.uid.clone();
+    save(sim, record)?;
+    Ok(uid)
 }
 
 pub fn blob(sim: &Sim, uid: &str) -> std::path::PathBuf {
@@ -202,6 +249,7 @@ fn new_record(size: u64, expiry: std::time::Duration) -> VideoRecord {
         is_video: None,
         direct_user: false,
         captions: Vec::new(),
+        live_input: None,
     }
 }
 

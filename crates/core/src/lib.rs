@@ -27,6 +27,7 @@ pub(crate) mod intake;
 pub mod job;
 pub mod keychain;
 pub(crate) mod keys;
+pub mod live;
 pub mod manifest;
 pub mod memory;
 pub(crate) mod origins;

@@ -22,7 +22,8 @@ mod shapes;
 pub mod tus;
 
 pub use shapes::{
-    ImageLimits, ImageSpec, ImageStore, Processing, StoredImage, VideoSpec, VideoStore, VideoUpload,
+    ImageLimits, ImageSpec, ImageStore, LiveInputs, Processing, StoredImage, VideoSpec, VideoStore,
+    VideoUpload,
 };
 
 use crate::Result;

@@ -4,6 +4,7 @@
 use super::FileRange;
 use crate::Result;
 use crate::captions::Caption;
+use crate::live::{LiveIngest, LiveLesson, NewLiveLesson};
 use async_trait::async_trait;
 use ferry_tus::ChunkPolicy;
 use std::collections::BTreeMap;
@@ -85,6 +86,11 @@ pub trait VideoStore: Send + Sync {
     /// for `expires` when videos require signed URLs.
     async fn url(&self, media_id: &str, expires: Duration) -> Result<String>;
 
+    /// The service's live inputs, if it has them (Stream does).
+    fn live(&self) -> Option<&dyn LiveInputs> {
+        None
+    }
+
     /// Whether the service keeps caption tracks with its videos (Stream does; a plain tus
     /// server does not, and the caption calls below refuse).
     fn has_captions(&self) -> bool {
@@ -110,6 +116,17 @@ pub trait VideoStore: Send + Sync {
     async fn delete_caption(&self, _media_id: &str, _language: &str) -> Result<()> {
         Err(no_captions(self.name()))
     }
+}
+
+/// A video service's live inputs (Stream Live).
+#[async_trait]
+pub trait LiveInputs: Send + Sync {
+    async fn create_live(&self, new: &NewLiveLesson) -> Result<(LiveLesson, LiveIngest)>;
+    async fn live_lessons(&self) -> Result<Vec<LiveLesson>>;
+    async fn live_lesson(&self, uid: &str) -> Result<(LiveLesson, LiveIngest)>;
+    async fn delete_live(&self, uid: &str) -> Result<()>;
+    /// The video ids of the recordings a live input made.
+    async fn recordings(&self, uid: &str) -> Result<Vec<String>>;
 }
 
 fn no_captions(destination: &str) -> crate::Error {

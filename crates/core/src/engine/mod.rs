@@ -30,6 +30,7 @@ mod controls;
 mod courses;
 pub use courses::{CourseSample, CourseSummary, SamplePlace};
 mod links;
+mod live;
 pub use links::{Link, LinkChoices};
 pub(crate) mod runs;
 

@@ -6,6 +6,7 @@ pub mod api;
 #[cfg(test)]
 mod emulated;
 pub mod images;
+mod live;
 pub mod stream;
 mod stream_captions;
 

@@ -368,6 +368,10 @@ impl VideoStore for StreamDestination {
         true
     }
 
+    fn live(&self) -> Option<&dyn crate::destination::LiveInputs> {
+        Some(self)
+    }
+
     async fn captions(&self, media_id: &str) -> Result<Vec<Caption>> {
         self.list_captions(media_id).await
     }
@@ -382,6 +386,35 @@ impl VideoStore for StreamDestination {
 
     async fn delete_caption(&self, media_id: &str, language: &str) -> Result<()> {
         self.remove_caption(media_id, language).await
+    }
+}
+
+#[async_trait]
+impl crate::destination::LiveInputs for StreamDestination {
+    async fn create_live(
+        &self,
+        new: &crate::live::NewLiveLesson,
+    ) -> Result<(crate::live::LiveLesson, crate::live::LiveIngest)> {
+        StreamDestination::create_live(self, new).await
+    }
+
+    async fn live_lessons(&self) -> Result<Vec<crate::live::LiveLesson>> {
+        self.list_live().await
+    }
+
+    async fn live_lesson(
+        &self,
+        uid: &str,
+    ) -> Result<(crate::live::LiveLesson, crate::live::LiveIngest)> {
+        self.get_live(uid).await
+    }
+
+    async fn delete_live(&self, uid: &str) -> Result<()> {
+        StreamDestination::delete_live(self, uid).await
+    }
+
+    async fn recordings(&self, uid: &str) -> Result<Vec<String>> {
+        self.live_recordings(uid).await
     }
 }
 
