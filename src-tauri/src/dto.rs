@@ -720,6 +720,55 @@ impl From<ferry_core::captions::Caption> for CaptionRow {
     }
 }
 
+/// A live lesson as the window lists it; its stream key never comes here (Copy puts it on the
+/// clipboard from Rust).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveLessonRow {
+    pub id: String,
+    pub name: String,
+    pub course: Option<String>,
+    pub recording: bool,
+    #[ts(type = "number | null")]
+    pub delete_after_days: Option<u32>,
+    /// Someone is streaming into it now.
+    pub connected: bool,
+    pub created: String,
+    /// Where to stream (no secret in them): filled when one lesson is read.
+    pub rtmps_url: Option<String>,
+    pub srt_url: Option<String>,
+    /// Finished recordings (Stream video ids).
+    pub recordings: Vec<String>,
+}
+
+impl From<&ferry_core::live::LiveLesson> for LiveLessonRow {
+    fn from(l: &ferry_core::live::LiveLesson) -> Self {
+        LiveLessonRow {
+            id: l.uid.clone(),
+            name: l.name.clone(),
+            course: l.course.clone(),
+            recording: l.recording,
+            delete_after_days: l.delete_after_days,
+            connected: l.is_connected(),
+            created: l.created.clone(),
+            rtmps_url: None,
+            srt_url: None,
+            recordings: Vec::new(),
+        }
+    }
+}
+
+/// A live lesson to create.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NewLiveRow {
+    pub name: String,
+    pub course: Option<String>,
+    pub recording: bool,
+    #[ts(type = "number | null")]
+    pub delete_after_days: Option<u32>,
+}
+
 /// Every type the UI uses, as TypeScript declarations.
 #[cfg(test)]
 pub fn typescript() -> String {
@@ -745,6 +794,8 @@ pub fn typescript() -> String {
         FolderRow::decl(),
         CourseRow::decl(),
         CaptionRow::decl(),
+        LiveLessonRow::decl(),
+        NewLiveRow::decl(),
         CourseSampleRow::decl(),
         CoursePreview::decl(),
         DeletionRow::decl(),

@@ -11,6 +11,7 @@ pub mod courses;
 pub mod folders;
 pub mod jobs;
 pub mod links;
+pub mod live;
 pub mod settings;
 
 use crate::dto::*;

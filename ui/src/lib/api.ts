@@ -5,6 +5,8 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AccountKindForm,
   CaptionRow,
+  LiveLessonRow,
+  NewLiveRow,
   AccountRow,
   BucketView,
   DesktopPrefs,
@@ -86,6 +88,13 @@ export const api = {
   importAccounts: (request: ImportRequest) => call<string[]>("import_accounts", { request }),
   fullTestAccount: (name: string) => call<CheckRow[]>("full_test_account", { name }),
   testSetup: (full: boolean) => call<CheckRow[]>("test_setup", { full }),
+  liveLessons: () => call<LiveLessonRow[]>("live_lessons"),
+  createLiveLesson: (lesson: NewLiveRow) => call<LiveLessonRow>("create_live_lesson", { lesson }),
+  liveLesson: (id: string) => call<LiveLessonRow>("live_lesson", { id }),
+  /** The stream key goes from Rust to the clipboard; it never reaches the page. */
+  copyLiveKey: (id: string) => call<void>("copy_live_key", { id }),
+  deleteLiveLesson: (id: string) => call<void>("delete_live_lesson", { id }),
+  copyText: (text: string) => call<void>("copy_text", { text }),
   captions: (id: number) => call<CaptionRow[]>("captions", { id }),
   /** Choose a caption file in the native dialog and add it; null when cancelled. */
   addCaption: (id: number, language: string | null) => call<CaptionRow | null>("add_caption", { id, language }),

@@ -222,6 +222,22 @@ label: string,
  */
 generated: boolean, status: "ready" | "inprogress" | "error", };
 
+export type LiveLessonRow = { id: string, name: string, course: string | null, recording: boolean, deleteAfterDays: number | null, 
+/**
+ * Someone is streaming into it now.
+ */
+connected: boolean, created: string, 
+/**
+ * Where to stream (no secret in them): filled when one lesson is read.
+ */
+rtmpsUrl: string | null, srtUrl: string | null, 
+/**
+ * Finished recordings (Stream video ids).
+ */
+recordings: Array<string>, };
+
+export type NewLiveRow = { name: string, course: string | null, recording: boolean, deleteAfterDays: number | null, };
+
 export type CourseSampleRow = { file: string, kind: "image" | "video" | "audio" | "document" | "archive" | "other", destination: string | null, key: string | null, 
 /**
  * The link where it is known before upload (a bucket's); otherwise the service names it.

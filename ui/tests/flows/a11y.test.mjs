@@ -53,9 +53,18 @@ const PLACES = [
     await p.keyboard.press("Alt+3");
     await p.locator('[data-course="Biology 101"] button[data-course-action="remove"]').click();
   }],
-  ["folders", async (p) => p.keyboard.press("Alt+4")],
-  ["accounts", async (p) => p.keyboard.press("Alt+5")],
-  ["settings", async (p) => p.keyboard.press("Alt+6")],
+  ["live", async (p) => {
+    await p.keyboard.press("Alt+4");
+    await p.locator('[data-live="Biology 101, week 3"] [data-testid="recordings"]').waitFor();
+  }],
+  ["live-create", async (p) => {
+    await p.keyboard.press("Alt+4");
+    await p.locator('[data-testid="add-live"]').click();
+    await p.locator('[data-testid="live-name"]').waitFor();
+  }],
+  ["folders", async (p) => p.keyboard.press("Alt+5")],
+  ["accounts", async (p) => p.keyboard.press("Alt+6")],
+  ["settings", async (p) => p.keyboard.press("Alt+7")],
   ["links-dialog", async (p) => p.locator('[data-job] button[data-action="more"]').first().click()],
   ["video-captions", async (p) => {
     await p.locator("[data-job]", { hasText: "Lecture 1.mp4" }).locator('button[data-action="more"]').click();
@@ -67,7 +76,7 @@ const PLACES = [
   }],
   ["failure-details", async (p) => p.locator('[data-job] button[data-action="details"]').first().click()],
   ["import-preview", async (p) => {
-    await p.keyboard.press("Alt+5");
+    await p.keyboard.press("Alt+6");
     await p.evaluate(() => globalThis.ferryMock.pickNext(["/home/t/course/.env"]));
     await p.locator('[data-testid="import-open"]').click();
     await p.locator('[data-testid="import-choose"]').click();
@@ -75,12 +84,12 @@ const PLACES = [
     await p.locator('[data-testid="import-preview"]').waitFor();
   }],
   ["bucket-settings", async (p) => {
-    await p.keyboard.press("Alt+5");
+    await p.keyboard.press("Alt+6");
     await p.locator('[data-account="My school storage"] button[data-bucket]').click();
     await p.locator('[data-testid="bucket-lifecycle"]').waitFor();
   }],
   ["add-account", async (p) => {
-    await p.keyboard.press("Alt+5");
+    await p.keyboard.press("Alt+6");
     await p.locator("header.toolbar button.primary").click();
   }],
 ];

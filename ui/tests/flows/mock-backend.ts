@@ -3,7 +3,7 @@
 // the subscribed Channel the way the bridge does. Tests steer it through `globalThis.ferryMock`.
 
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AccountRow, CaptionRow, CourseRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
+import type { AccountRow, CaptionRow, CourseRow, LiveLessonRow, NewLiveRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
 
 type Args = Record<string, unknown>;
 
@@ -48,6 +48,7 @@ function kindOf(name: string): JobRow["kind"] {
 
 const LABELS: Record<string, string> = { en: "English", fr: "Français", de: "Deutsch", es: "Español" };
 const captionsBy = new Map<number, CaptionRow[]>();
+let liveLessons: LiveLessonRow[] = [];
 function captionsOf(id: number): CaptionRow[] {
   return captionsBy.get(id) ?? [];
 }
@@ -257,6 +258,28 @@ function handle(cmd: string, args: Args): unknown {
     case "confirm_deletions":
     case "keep_deletions":
       return 0;
+    case "live_lessons":
+      return liveLessons;
+    case "live_lesson": {
+      const one = liveLessons.find((l) => l.id === args.id);
+      if (!one) throw { code: "not_found", message: "Live input not found" };
+      return { ...one, rtmpsUrl: "rtmps://live.cloudflare.com:443/live/", srtUrl: "srt://live.cloudflare.com:778" };
+    }
+    case "create_live_lesson": {
+      const l = args.lesson as NewLiveRow;
+      const made: LiveLessonRow = { id: `live${liveLessons.length + 1}`, name: l.name, course: l.course, recording: l.recording, deleteAfterDays: l.deleteAfterDays, connected: false, created: new Date().toISOString(), rtmpsUrl: null, srtUrl: null, recordings: [] };
+      liveLessons.push(made);
+      return made;
+    }
+    case "copy_live_key":
+      clipboard = "mock-stream-key";
+      return null;
+    case "copy_text":
+      clipboard = args.text as string;
+      return null;
+    case "delete_live_lesson":
+      liveLessons = liveLessons.filter((l) => l.id !== args.id);
+      return null;
     case "captions":
       return captionsOf(args.id as number);
     case "add_caption": {
@@ -390,6 +413,7 @@ const control = {
     const lecture = makeJob("/courses/Biology/Lecture 1.mp4", { state: "done", bytesDone: 4_000_000, formats: ["iframe", "raw", "markdown"], captions: true });
     jobs.set(lecture.id, { ...lecture, url: `https://media.example.com/${lecture.key}` });
     captionsBy.set(lecture.id, [{ language: "fr", label: "Français", generated: false, status: "ready" }]);
+    liveLessons.push({ id: "live1", name: "Biology 101, week 3", course: "Biology 101", recording: true, deleteAfterDays: 90, connected: false, created: "2026-12-07T10:00:00Z", rtmpsUrl: null, srtUrl: null, recordings: ["rec1"] });
     accounts.push({ name: "My school storage", kind: "r2", isDefault: true, fields: { account_id: "0123456789abcdef0123456789abcdef", bucket: "course-media", access_key_id: "AKIA-EXAMPLE" } });
     courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", files: 0, folders: 0 });
     folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true, course: "Biology 101", syncedAt: Math.floor(Date.now() / 1000) - 3600, syncedFiles: 14 });

@@ -1,0 +1,73 @@
+// Live lessons in the real window against ferry-cloudsim: a teacher creates a recorded lesson,
+// copies its stream key (the clipboard then holds Stream's key, and the key is nowhere in the
+// page), sees the server address, finds the recording after the lesson, and deletes the
+// lesson while the recording stays. Stream's side is read from the emulator, not through Ferry.
+//
+// Run by scripts/test.sh inside xvfb-run, after the UI and the desktop binary are built.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { ACCOUNT, Desktop, TOKEN, clipboard, until } from "./harness.mjs";
+
+const desktop = new Desktop();
+let session;
+
+before(async () => {
+  session = await desktop.start();
+  await desktop.skipWelcome();
+});
+
+after(() => desktop.stop());
+
+const auth = { Authorization: `Bearer ${TOKEN}` };
+const liveApi = () => `${desktop.sim.api}/accounts/${ACCOUNT}/stream/live_inputs`;
+
+test("a live lesson is created, its key copied but never shown, its recording listed, then deleted", async () => {
+  await session.click('button[data-view="live"]');
+  await session.waitFor('[data-testid="live-none"]');
+  await session.click('[data-testid="add-live"]');
+  await session.waitFor('[data-testid="live-name"]');
+  // A name is needed; the window says so before asking Stream.
+  await session.click('[data-testid="create-live"]');
+  await session.waitFor('[data-testid="live-problem"]');
+  const name = await session.waitFor('[data-testid="live-name"]');
+  await session.cmd("POST", `/element/${name}/value`, { text: "Biology, week 3" });
+  await session.click('[data-testid="create-live"]');
+  await session.waitFor('[data-live="Biology, week 3"] [data-testid="rtmps-url"]', {
+    test: (t) => t.startsWith("rtmps://"),
+    timeoutMs: 20000,
+  });
+  await desktop.shot("live-01-created");
+
+  const listed = await (await fetch(liveApi(), { headers: auth })).json();
+  assert.equal(listed.result.liveInputs.length, 1);
+  const uid = listed.result.liveInputs[0].uid;
+  const full = await (await fetch(`${liveApi()}/${uid}`, { headers: auth })).json();
+  assert.equal(full.result.recording.mode, "automatic", "recorded by default");
+  const key = full.result.rtmps.streamKey;
+
+  await session.click('[data-live="Biology, week 3"] [data-testid="copy-key"]');
+  await until("the key on the clipboard", () => {
+    try {
+      return clipboard().trim() === key;
+    } catch {
+      return false;
+    }
+  });
+  const inPage = await session.exec("return document.documentElement.outerHTML.includes(arguments[0]);", [key]);
+  assert.equal(inPage, false, "the stream key is never in the page");
+
+  // The lesson ends; Stream has a recording.
+  const made = await fetch(`${desktop.sim.root}/__sim/live/${uid}/recording`, { method: "POST" });
+  assert.equal(made.status, 200);
+  await session.click('[data-live="Biology, week 3"] [data-testid="refresh-live"]');
+  await session.waitFor('[data-live="Biology, week 3"] [data-testid="recordings"]', { test: (t) => t.includes("1") });
+
+  await session.click('[data-live="Biology, week 3"] [data-testid="delete-live"]');
+  await session.click('[data-testid="confirm-delete-live"]');
+  await session.waitFor('[data-testid="live-none"]');
+  const after = await (await fetch(liveApi(), { headers: auth })).json();
+  assert.equal(after.result.liveInputs.length, 0);
+  const videos = await (await fetch(`${desktop.sim.api}/accounts/${ACCOUNT}/stream`, { headers: auth })).json();
+  assert.equal(videos.result.length, 1, "the recording stays");
+});
