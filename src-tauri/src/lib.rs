@@ -76,6 +76,7 @@ pub fn run() {
             commands::live::copy_live_key,
             commands::live::delete_live_lesson,
             commands::live::copy_text,
+            commands::live::copy_recording_link,
             commands::captions::captions,
             commands::captions::add_caption,
             commands::captions::generate_captions,

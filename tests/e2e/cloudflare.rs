@@ -906,7 +906,14 @@ fn live_lessons_are_created_shown_with_their_key_on_request_and_deleted() {
     ]);
     assert_eq!(code, 0);
     let shown = ferry.run(&["live", "show", &id]);
-    assert!(shown.stdout.contains("Recordings: "), "{}", shown.stdout);
+    assert!(shown.stdout.contains("Recordings:"), "{}", shown.stdout);
+    let watch = shown
+        .stdout
+        .split_whitespace()
+        .find(|w| w.ends_with("/watch"))
+        .unwrap_or_else(|| panic!("a watch link: {}", shown.stdout))
+        .to_string();
+    assert_eq!(fetch(&watch).0, 200, "{watch}");
 
     // Refusals, with what to do.
     let short = ferry.run(&["live", "create", "Quiz", "--delete-after", "7"]);

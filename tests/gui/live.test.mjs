@@ -62,6 +62,17 @@ test("a live lesson is created, its key copied but never shown, its recording li
   assert.equal(made.status, 200);
   await session.click('[data-live="Biology, week 3"] [data-testid="refresh-live"]');
   await session.waitFor('[data-live="Biology, week 3"] [data-testid="recordings"]', { test: (t) => t.includes("1") });
+  // Its watch link, copied, opens the emulator's player page.
+  await session.click('[data-live="Biology, week 3"] button[data-recording]');
+  const link = await until("the recording's link on the clipboard", () => {
+    try {
+      const text = clipboard().trim();
+      return text.endsWith("/watch") ? text : null;
+    } catch {
+      return null;
+    }
+  });
+  assert.equal((await fetch(link)).status, 200, link);
 
   await session.click('[data-live="Biology, week 3"] [data-testid="delete-live"]');
   await session.click('[data-testid="confirm-delete-live"]');

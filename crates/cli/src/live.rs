@@ -111,7 +111,13 @@ pub async fn run(action: LiveAction) -> Result<ExitCode> {
             if !json {
                 let recordings = engine.live_recordings(&id).await?;
                 if !recordings.is_empty() {
-                    println!("  Recordings: {}", recordings.join(", "));
+                    println!("  Recordings:");
+                    for uid in &recordings {
+                        match engine.recording_link(uid).await {
+                            Ok(link) => println!("    {uid}  {link}"),
+                            Err(e) => println!("    {uid}  (no link yet: {})", e.message()),
+                        }
+                    }
                 }
             }
         }

@@ -58,3 +58,11 @@ pub async fn delete_live_lesson(shell: State<'_, Arc<Shell>>, id: String) -> Rep
 pub async fn copy_text(shell: State<'_, Arc<Shell>>, text: String) -> Reply<()> {
     shell.copy(&text)
 }
+
+/// Put a recording's watch link on the clipboard (signed when videos need it); returns it.
+#[tauri::command]
+pub async fn copy_recording_link(shell: State<'_, Arc<Shell>>, id: String) -> Reply<String> {
+    let link = shell.session.engine().recording_link(&id).await?;
+    shell.copy(&link)?;
+    Ok(link)
+}

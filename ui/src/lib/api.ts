@@ -95,6 +95,8 @@ export const api = {
   copyLiveKey: (id: string) => call<void>("copy_live_key", { id }),
   deleteLiveLesson: (id: string) => call<void>("delete_live_lesson", { id }),
   copyText: (text: string) => call<void>("copy_text", { text }),
+  /** A live lesson's recording: its watch link (signed when needed) on the clipboard. */
+  copyRecordingLink: (id: string) => call<string>("copy_recording_link", { id }),
   captions: (id: number) => call<CaptionRow[]>("captions", { id }),
   /** Choose a caption file in the native dialog and add it; null when cancelled. */
   addCaption: (id: number, language: string | null) => call<CaptionRow | null>("add_caption", { id, language }),

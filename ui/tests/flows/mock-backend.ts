@@ -274,6 +274,9 @@ function handle(cmd: string, args: Args): unknown {
     case "copy_live_key":
       clipboard = "mock-stream-key";
       return null;
+    case "copy_recording_link":
+      clipboard = `https://watch.example.com/${String(args.id)}/watch`;
+      return clipboard;
     case "copy_text":
       clipboard = args.text as string;
       return null;

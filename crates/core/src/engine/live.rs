@@ -61,6 +61,15 @@ impl Engine {
         store.live().ok_or_else(not_live)?.recordings(uid).await
     }
 
+    /// The link to share for a recording (Stream video `uid`): its watch page, signed for the
+    /// configured lifetime when videos need signed links.
+    pub async fn recording_link(&self, uid: &str) -> Result<String> {
+        let store = self.stream_store()?;
+        let lifetime = self.settings.link_expiry().min(store.max_link_lifetime());
+        let hls = store.url(uid, lifetime).await?;
+        Ok(hls.replace("/manifest/video.m3u8", "/watch"))
+    }
+
     /// The `stream` destination, when it has live inputs.
     fn stream_store(&self) -> Result<Arc<dyn VideoStore>> {
         match self.destination(crate::provider::STREAM) {
