@@ -949,3 +949,112 @@ fn live_lessons_are_created_shown_with_their_key_on_request_and_deleted() {
     assert_eq!(ferry.run(&["live", "list", "--json"]).lines().len(), 0);
     assert_eq!(sim.videos().len(), 1, "the recording stays");
 }
+
+/// Videos changed after upload, as the emulator then holds them: one made private (its link
+/// copied afterwards is signed and plays), a course's videos given a deletion date, embedding
+/// sites (a pasted address kept as its host), a thumbnail moment and a title; what Stream
+/// would refuse is refused first, with what to choose.
+#[test]
+fn uploaded_videos_are_changed_one_at_a_time_or_by_course() {
+    let sim = CloudSim::start(300);
+    let dir = tempfile::tempdir().unwrap();
+    let (one, _) = mp4(dir.path(), "Lecture 7.mp4", MIB + 1, 7);
+    let (two, _) = mp4(dir.path(), "Lecture 8.mp4", MIB + 2, 8);
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    assert_eq!(ferry.run(&["course", "add", "Physics"]).code, 0);
+    let run = ferry.run_paths(&["upload", "--json", "--course", "Physics"], &[&one, &two]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let video = |name: &str| {
+        sim.videos()
+            .into_iter()
+            .find(|v| v["meta"]["name"] == name)
+            .unwrap_or_else(|| panic!("no video {name}"))
+    };
+    let one_arg = one.to_str().unwrap();
+
+    let edited = ferry.run(&[
+        "video",
+        "edit",
+        one_arg,
+        "--signed",
+        "--origins",
+        "https://lms.example.edu/course/7, school.example.org",
+        "--thumbnail-at",
+        "0.25",
+        "--title",
+        "Lecture 7: optics",
+    ]);
+    assert_eq!(edited.code, 0, "{}\n{}", edited.stdout, edited.stderr);
+    let v = video("Lecture 7: optics");
+    assert_eq!(v["requireSignedURLs"], true, "{v}");
+    assert_eq!(
+        v["allowedOrigins"],
+        json!(["lms.example.edu", "school.example.org"])
+    );
+    assert_eq!(v["thumbnailTimestampPct"], 0.25);
+    assert_eq!(
+        v["meta"]["course"], "Physics",
+        "the rest of meta stays: {v}"
+    );
+    // Its link is now signed, and plays.
+    let url = ferry.run(&["url", one_arg]);
+    assert_eq!(url.code, 0, "{}", url.stderr);
+    let link = url.stdout.trim().to_string();
+    assert!(
+        !link.contains(v["uid"].as_str().unwrap()),
+        "a signed link carries a token, not the id: {link}"
+    );
+    assert_eq!(fetch(&link).0, 200, "{link}");
+
+    let by_course = ferry.run(&[
+        "video",
+        "edit",
+        "--course",
+        "physics",
+        "--delete-after",
+        "90",
+    ]);
+    assert_eq!(by_course.code, 0, "{}", by_course.stderr);
+    assert!(
+        by_course.stdout.contains("Changed 2 video(s)."),
+        "{}",
+        by_course.stdout
+    );
+    for name in ["Lecture 7: optics", "Lecture 8.mp4"] {
+        assert!(video(name)["scheduledDeletion"].is_string(), "{name}");
+    }
+    let kept = ferry.run(&["video", "edit", "--course", "Physics", "--keep"]);
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    assert!(video("Lecture 8.mp4").get("scheduledDeletion").is_none());
+
+    for (args, words) in [
+        (
+            vec!["video", "edit", one_arg, "--delete-after", "10"],
+            "30 to 1,096 days",
+        ),
+        (
+            vec!["video", "edit", one_arg, "--thumbnail-at", "3"],
+            "from 0 to 1",
+        ),
+        (vec!["video", "edit", one_arg], "nothing to change"),
+        (
+            vec![
+                "video",
+                "edit",
+                "--course",
+                "Physics",
+                "--origins",
+                "https://",
+            ],
+            "origin",
+        ),
+    ] {
+        let refused = ferry.run(&args);
+        assert_ne!(refused.code, 0, "{args:?}");
+        assert!(
+            refused.stderr.contains(words),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
+}

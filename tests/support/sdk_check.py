@@ -115,6 +115,15 @@ def main():
     check("stream.list honours after", len(list(cf.stream.list(account_id=account, after="2999-01-01T00:00:00Z"))) == 0)
     tok = cf.stream.token.create(uid, account_id=account, exp=int(time.time()) + 3600)
     check("stream.token.create", bool(tok.token), tok)
+    # Editing a video after upload.
+    ed = cf.stream.edit(uid, account_id=account, require_signed_urls=True, allowed_origins=["lms.example.edu"], thumbnail_timestamp_pct=0.5, meta={"name": "renamed"})
+    check("stream.edit", ed.require_signed_urls is True and ed.allowed_origins == ["lms.example.edu"] and ed.thumbnail_timestamp_pct == 0.5 and ed.meta == {"name": "renamed"}, ed)
+    e = refused(lambda: cf.stream.edit(uid, account_id=account, thumbnail_timestamp_pct=2), cloudflare.BadRequestError)
+    check("a thumbnail moment past 1 is refused", e.status_code == 400)
+    e = refused(lambda: cf.stream.edit(uid, account_id=account, scheduled_deletion="2000-01-01T00:00:00Z"), cloudflare.BadRequestError)
+    check("a deletion short of 30 days is refused on edit", e.status_code == 400)
+    cf.stream.edit(uid, account_id=account, require_signed_urls=False)
+
     # Captions: upload WebVTT, generate, list, read back, delete.
     cap = cf.stream.captions.language.update("fr", account_id=account, identifier=uid, file="WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nBonjour\n")
     check("stream.captions.language.update (WebVTT)", cap.language == "fr" and cap.label == "Français" and cap.status == "ready" and cap.generated is False, cap)

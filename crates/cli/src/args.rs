@@ -85,6 +85,13 @@ pub enum Command {
         #[command(subcommand)]
         action: LiveAction,
     },
+    /// Change uploaded videos on Cloudflare Stream: private or public, the sites that may embed
+    /// them, the thumbnail, when they are deleted, their title. VIDEO is a job number or the
+    /// video file's path; --course changes every uploaded video of a course.
+    Video {
+        #[command(subcommand)]
+        action: VideoAction,
+    },
     /// Print the URL of an uploaded file (by job number or local path).
     Url {
         target: String,
@@ -534,4 +541,34 @@ pub enum LiveAction {
     },
     /// Delete a live lesson (its recordings stay, as videos).
     Delete { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VideoAction {
+    /// Change one or more videos, or every uploaded video of a course.
+    Edit {
+        videos: Vec<String>,
+        #[arg(long)]
+        course: Option<String>,
+        /// Only signed links play it (they stop working after a while).
+        #[arg(long, conflicts_with = "public")]
+        signed: bool,
+        /// Anyone with the link can watch it.
+        #[arg(long)]
+        public: bool,
+        /// Sites allowed to embed the player, comma-separated ("" for any).
+        #[arg(long, value_name = "HOSTS")]
+        origins: Option<String>,
+        /// The thumbnail's moment, as a fraction of the video (0.5: the middle).
+        #[arg(long, value_name = "FRACTION")]
+        thumbnail_at: Option<f32>,
+        /// Delete it this many days after its upload (30 to 1096).
+        #[arg(long, value_name = "DAYS", conflicts_with = "keep")]
+        delete_after: Option<u32>,
+        /// Cancel a scheduled deletion.
+        #[arg(long)]
+        keep: bool,
+        #[arg(long)]
+        title: Option<String>,
+    },
 }

@@ -25,6 +25,7 @@ mod r2_rules;
 mod store;
 mod stream;
 mod tus;
+mod video_edit;
 
 pub use auth::TokenGrant;
 pub use faults::FaultRule;
@@ -167,7 +168,9 @@ pub fn router(sim: Arc<Sim>) -> Router {
         )
         .route(
             "/accounts/{account}/stream/{uid}",
-            get(stream::get).delete(stream::delete),
+            get(stream::get)
+                .delete(stream::delete)
+                .post(video_edit::edit),
         )
         .route(
             "/accounts/{account}/stream/{uid}/token",

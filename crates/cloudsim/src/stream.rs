@@ -262,6 +262,37 @@ fn internal(e: std::io::Error) -> ApiError {
 }
 
 /// Apply tus Upload-Metadata (keys case-insensitive) to a new record.
+/// A thumbnail time is a fraction of the video's duration, 0 to 1 (OAS24
+/// `stream_thumbnailTimestampPct`).
+pub(crate) fn checked_thumbnail(pct: f64) -> Result<f64, ApiError> {
+    if (0.0..=1.0).contains(&pct) {
+        Ok(pct)
+    } else {
+        Err(ApiError::bad_request(
+            10005,
+            "thumbnailTimestampPct must be a number from 0 to 1",
+        ))
+    }
+}
+
+/// A scheduled deletion: 30 to 1,096 days after `created`, to the second. Cloudflare refuses a
+/// time short of 30 days however slightly (api-facts B.2; OAS24 stream_scheduledDeletion).
+pub(crate) fn checked_deletion(record: &VideoRecord, text: &str) -> Result<String, ApiError> {
+    let when = chrono::DateTime::parse_from_rfc3339(text)
+        .map_err(|_| ApiError::bad_request(10005, "scheduledDeletion must be an RFC 3339 date"))?;
+    let created = chrono::DateTime::parse_from_rfc3339(&record.created)
+        .map(|c| c.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|_| chrono::Utc::now());
+    let after = when.with_timezone(&chrono::Utc) - created;
+    if after < chrono::Duration::days(30) || after > chrono::Duration::days(1096) {
+        return Err(ApiError::bad_request(
+            10005,
+            "scheduledDeletion must be at least 30 days and at most 1096 days after the video's creation",
+        ));
+    }
+    Ok(text.to_string())
+}
+
 fn apply_metadata(record: &mut VideoRecord, header: &str) -> Result<(), ApiError> {
     for pair in header.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let mut it = pair.splitn(2, ' ');
@@ -301,31 +332,10 @@ fn apply_metadata(record: &mut VideoRecord, header: &str) -> Result<(), ApiError
                         "thumbnailtimestamppct must be a number from 0 to 1",
                     )
                 })?;
-                if !(0.0..=1.0).contains(&pct) {
-                    return Err(ApiError::bad_request(
-                        10005,
-                        "thumbnailtimestamppct must be a number from 0 to 1",
-                    ));
-                }
-                record.thumbnail_pct = pct;
+                record.thumbnail_pct = checked_thumbnail(pct)?;
             }
             "scheduleddeletion" => {
-                let when = chrono::DateTime::parse_from_rfc3339(&text).map_err(|_| {
-                    ApiError::bad_request(10005, "scheduleddeletion must be an RFC 3339 date")
-                })?;
-                // 30 to 1,096 days after `created`, to the second: Cloudflare refuses a time
-                // short of 30 days however slightly (api-facts B.2; OAS24 stream_scheduledDeletion).
-                let created = chrono::DateTime::parse_from_rfc3339(&record.created)
-                    .map(|c| c.with_timezone(&chrono::Utc))
-                    .unwrap_or_else(|_| chrono::Utc::now());
-                let after = when.with_timezone(&chrono::Utc) - created;
-                if after < chrono::Duration::days(30) || after > chrono::Duration::days(1096) {
-                    return Err(ApiError::bad_request(
-                        10005,
-                        "scheduledDeletion must be at least 30 days and at most 1096 days after the video's creation",
-                    ));
-                }
-                record.scheduled_deletion = Some(text);
+                record.scheduled_deletion = Some(checked_deletion(record, &text)?);
             }
             "maxdurationseconds" => {
                 let secs: i64 = text.parse().map_err(|_| {

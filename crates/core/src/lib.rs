@@ -44,10 +44,10 @@ pub mod urlfmt;
 pub mod watch;
 
 pub use course::{Course, CourseOptions};
-pub use destination::Shape;
 pub use destination::bucket::{CorsRule, Lifecycle};
 pub use destination::check::CheckOptions;
 pub use destination::cloudflare::CheckLine;
+pub use destination::{Shape, VideoEdit};
 pub use engine::{
     AddOptions, CourseSample, CourseSummary, Engine, Intake, Link, LinkChoices, SamplePlace,
 };

@@ -91,6 +91,17 @@ pub trait VideoStore: Send + Sync {
         None
     }
 
+    /// Change an uploaded video's settings (each field given; the others stay).
+    async fn edit_video(&self, _media_id: &str, _edit: &VideoEdit) -> Result<()> {
+        Err(crate::Error::new(
+            crate::ErrorKind::NotSupported,
+            format!(
+                "{} keeps no settings with its videos; these changes need Cloudflare Stream",
+                self.name()
+            ),
+        ))
+    }
+
     /// Whether the service keeps caption tracks with its videos (Stream does; a plain tus
     /// server does not, and the caption calls below refuse).
     fn has_captions(&self) -> bool {
@@ -116,6 +127,21 @@ pub trait VideoStore: Send + Sync {
     async fn delete_caption(&self, _media_id: &str, _language: &str) -> Result<()> {
         Err(no_captions(self.name()))
     }
+}
+
+/// Changes to an uploaded video's settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VideoEdit {
+    /// Only signed links play it (private), or anyone with the link (public).
+    pub require_signed_urls: Option<bool>,
+    /// Sites allowed to embed the player (an empty list: any).
+    pub allowed_origins: Option<Vec<String>>,
+    /// The thumbnail's moment, as a fraction of the video (0 to 1).
+    pub thumbnail_pct: Option<f32>,
+    /// Delete it this many days after it was uploaded (`Some(None)`: keep it).
+    pub delete_after_days: Option<Option<u32>>,
+    /// Its title in the service's library.
+    pub title: Option<String>,
 }
 
 /// A video service's live inputs (Stream Live).

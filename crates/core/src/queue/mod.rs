@@ -449,6 +449,18 @@ impl Queue {
         })
     }
 
+    /// Replace a done job's stored link (`None`: links are made fresh each time, signed).
+    pub fn set_url(&self, id: JobId, url: Option<&str>, now: i64) -> Result<()> {
+        off_async(|| {
+            cached(
+                &self.conn(),
+                "UPDATE jobs SET url = ?1, updated_at = ?2 WHERE id = ?3",
+                params![url, now, id.0],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Fail a job, keeping its resume state so that a retry can continue where it stopped.
     pub fn finish_failed(&self, id: JobId, error: &Error, now: i64) -> Result<()> {
         off_async(|| {

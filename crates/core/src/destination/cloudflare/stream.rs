@@ -6,7 +6,7 @@
 
 use super::api::{Api, Naming, Product, failure};
 use crate::captions::Caption;
-use crate::destination::{FileRange, Processing, VideoSpec, VideoStore, VideoUpload};
+use crate::destination::{FileRange, Processing, VideoEdit, VideoSpec, VideoStore, VideoUpload};
 use crate::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use ferry_tus::{ChunkPolicy, Client, Metadata, TusError};
@@ -343,7 +343,10 @@ impl VideoStore for StreamDestination {
                 Error::protocol("Cloudflare Stream returned a video without playback URLs")
             })?
             .to_string();
-        if !self.options.require_signed_urls {
+        // Signed when the account's settings say so, or when this video was made private after
+        // upload (`ferry video edit --signed`).
+        let signed = self.options.require_signed_urls || v["requireSignedURLs"] == json!(true);
+        if !signed {
             return Ok(hls);
         }
         // Signed playback: the token replaces the uid in the URL; at most 24 hours.
@@ -386,6 +389,49 @@ impl VideoStore for StreamDestination {
 
     async fn delete_caption(&self, media_id: &str, language: &str) -> Result<()> {
         self.remove_caption(media_id, language).await
+    }
+
+    async fn edit_video(&self, media_id: &str, edit: &VideoEdit) -> Result<()> {
+        let v = self.video(media_id, "reading the video").await?;
+        let mut body = serde_json::Map::new();
+        if let Some(signed) = edit.require_signed_urls {
+            body.insert("requireSignedURLs".into(), json!(signed));
+        }
+        if let Some(origins) = &edit.allowed_origins {
+            body.insert("allowedOrigins".into(), json!(origins));
+        }
+        if let Some(pct) = edit.thumbnail_pct {
+            body.insert("thumbnailTimestampPct".into(), json!(pct));
+        }
+        if let Some(days) = edit.delete_after_days {
+            let when = days.map(|d| {
+                let created = v["created"]
+                    .as_str()
+                    .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok())
+                    .map(|c| c.with_timezone(&chrono::Utc))
+                    .unwrap_or_else(chrono::Utc::now);
+                scheduled_deletion(created, d).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            });
+            body.insert("scheduledDeletion".into(), json!(when));
+        }
+        if let Some(title) = &edit.title {
+            // The whole of `meta` goes back, with the new name.
+            let mut meta = v["meta"].as_object().cloned().unwrap_or_default();
+            meta.insert("name".into(), json!(title));
+            body.insert("meta".into(), Value::Object(meta));
+        }
+        if body.is_empty() {
+            return Ok(());
+        }
+        let req = self
+            .api
+            .http
+            .post(self.api.account_url(&format!("stream/{media_id}")))
+            .json(&Value::Object(body));
+        self.api
+            .call(req, Product::Stream, "changing the video's settings")
+            .await
+            .map(|_| ())
     }
 }
 
