@@ -769,6 +769,38 @@ pub struct NewLiveRow {
     pub delete_after_days: Option<u32>,
 }
 
+/// Changes to uploaded videos; `null` leaves a setting as it is.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VideoEditRow {
+    /// `true`: only signed links play it; `false`: anyone with the link.
+    pub require_signed_urls: Option<bool>,
+    /// Sites that may embed the player (`[]`: any).
+    pub allowed_origins: Option<Vec<String>>,
+    pub thumbnail_pct: Option<f32>,
+    #[ts(type = "number | null")]
+    pub delete_after_days: Option<u32>,
+    /// Cancel a scheduled deletion.
+    pub keep: bool,
+    pub title: Option<String>,
+}
+
+impl From<VideoEditRow> for ferry_core::VideoEdit {
+    fn from(e: VideoEditRow) -> Self {
+        ferry_core::VideoEdit {
+            require_signed_urls: e.require_signed_urls,
+            allowed_origins: e.allowed_origins,
+            thumbnail_pct: e.thumbnail_pct,
+            delete_after_days: match (e.delete_after_days, e.keep) {
+                (Some(d), _) => Some(Some(d)),
+                (None, true) => Some(None),
+                _ => None,
+            },
+            title: e.title.filter(|t| !t.trim().is_empty()),
+        }
+    }
+}
+
 /// Every type the UI uses, as TypeScript declarations.
 #[cfg(test)]
 pub fn typescript() -> String {
@@ -796,6 +828,7 @@ pub fn typescript() -> String {
         CaptionRow::decl(),
         LiveLessonRow::decl(),
         NewLiveRow::decl(),
+        VideoEditRow::decl(),
         CourseSampleRow::decl(),
         CoursePreview::decl(),
         DeletionRow::decl(),

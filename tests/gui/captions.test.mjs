@@ -9,7 +9,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ACCOUNT, Desktop, TOKEN, keyboard, root, sleep, until, windowsNamed } from "./harness.mjs";
+import { ACCOUNT, Desktop, TOKEN, clipboard, keyboard, root, sleep, until, windowsNamed } from "./harness.mjs";
 
 const desktop = new Desktop();
 let session;
@@ -77,4 +77,45 @@ test("a caption file chosen in the dialog, generated captions, and removing one"
   await session.click('dialog[open] button[data-remove-caption="en"]');
   await until("the English captions to go", async () => (await emulatorCaptions()).join() === "fr:ready");
   await until("the window to drop them", () => session.exec(`return !document.querySelector('dialog[open] li[data-caption="en"]');`));
+});
+
+test("the same video made private from More…: Stream requires signed links, and the link copied is signed and plays", async () => {
+  const id = await desktop.rowFor("Lecture 5.mp4");
+  assert.ok(id, "the video from the first test");
+  // The first test left its dialog open: close it as a teacher would.
+  if (await session.exec("return !!document.querySelector('dialog[open]');")) {
+    await session.click("dialog[open] .actions button:last-child");
+    await until("the dialog to close", () => session.exec("return !document.querySelector('dialog[open]');"));
+  }
+  await session.click(`${row(id)} button[data-action="more"]`);
+  await session.click('dialog[open] [data-testid="video-settings-box"] summary');
+  await session.exec(
+    `const s = document.querySelector('[data-testid="video-who"]'); s.value = "private"; s.dispatchEvent(new Event("change", { bubbles: true }));`,
+  );
+  await session.click('[data-testid="video-apply"]');
+  const api = `${desktop.sim.api}/accounts/${ACCOUNT}/stream`;
+  const auth = { Authorization: `Bearer ${TOKEN}` };
+  await until("Stream to require signed links", async () => {
+    const videos = await (await fetch(api, { headers: auth })).json();
+    return videos.result[0].requireSignedURLs === true;
+  });
+  const uid = (await (await fetch(api, { headers: auth })).json()).result[0].uid;
+  // The dialog's raw link, made fresh: a token in place of the id, and it plays.
+  await until("a signed link in the dialog", () =>
+    session.exec(
+      `const v = document.querySelector('dialog[open] li[data-format="raw"] input')?.value ?? ""; return v.startsWith("http") && !v.includes(arguments[0]);`,
+      [uid],
+    ),
+  );
+  await session.click("dialog[open] .actions button:last-child");
+  await session.click(`${row(id)} button[data-action="copy"]`);
+  const copied = await until("the copied link", () => {
+    try {
+      const text = clipboard().trim();
+      return text.includes("stream-delivery") || text.includes("iframe") ? text : null;
+    } catch {
+      return null;
+    }
+  });
+  assert.ok(!copied.includes(uid), `a private video's link carries a token: ${copied}`);
 });

@@ -7,6 +7,7 @@ import type {
   CaptionRow,
   LiveLessonRow,
   NewLiveRow,
+  VideoEditRow,
   AccountRow,
   BucketView,
   DesktopPrefs,
@@ -97,6 +98,8 @@ export const api = {
   copyText: (text: string) => call<void>("copy_text", { text }),
   /** A live lesson's recording: its watch link (signed when needed) on the clipboard. */
   copyRecordingLink: (id: string) => call<string>("copy_recording_link", { id }),
+  /** Change uploaded videos: these jobs, and with `course` every uploaded video of it. */
+  editVideos: (ids: number[], course: string | null, edit: VideoEditRow) => call<number>("edit_videos", { ids, course, edit }),
   captions: (id: number) => call<CaptionRow[]>("captions", { id }),
   /** Choose a caption file in the native dialog and add it; null when cancelled. */
   addCaption: (id: number, language: string | null) => call<CaptionRow | null>("add_caption", { id, language }),

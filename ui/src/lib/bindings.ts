@@ -238,6 +238,20 @@ recordings: Array<string>, };
 
 export type NewLiveRow = { name: string, course: string | null, recording: boolean, deleteAfterDays: number | null, };
 
+export type VideoEditRow = { 
+/**
+ * `true`: only signed links play it; `false`: anyone with the link.
+ */
+requireSignedUrls: boolean | null, 
+/**
+ * Sites that may embed the player (`[]`: any).
+ */
+allowedOrigins: Array<string> | null, thumbnailPct: number | null, deleteAfterDays: number | null, 
+/**
+ * Cancel a scheduled deletion.
+ */
+keep: boolean, title: string | null, };
+
 export type CourseSampleRow = { file: string, kind: "image" | "video" | "audio" | "document" | "archive" | "other", destination: string | null, key: string | null, 
 /**
  * The link where it is known before upload (a bucket's); otherwise the service names it.

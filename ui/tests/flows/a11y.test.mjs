@@ -70,6 +70,16 @@ const PLACES = [
     await p.locator("[data-job]", { hasText: "Lecture 1.mp4" }).locator('button[data-action="more"]').click();
     await p.locator('dialog[open] li[data-caption="fr"]').waitFor();
   }],
+  ["video-settings", async (p) => {
+    await p.locator("[data-job]", { hasText: "Lecture 1.mp4" }).locator('button[data-action="more"]').click();
+    await p.locator('[data-testid="video-settings-box"] summary').click();
+    await p.locator('[data-testid="video-who"]').waitFor();
+  }],
+  ["course-videos", async (p) => {
+    await p.keyboard.press("Alt+3");
+    await p.locator('[data-course="Biology 101"] button[data-course-action="videos"]').click();
+    await p.locator('[data-testid="video-settings"]').waitFor();
+  }],
   ["delete-confirm", async (p) => {
     await p.locator('[data-job] button[data-action="more"]').first().click();
     await p.locator('dialog[open] button[data-action="delete"]').click();

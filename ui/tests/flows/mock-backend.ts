@@ -3,7 +3,7 @@
 // the subscribed Channel the way the bridge does. Tests steer it through `globalThis.ferryMock`.
 
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AccountRow, CaptionRow, CourseRow, LiveLessonRow, NewLiveRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
+import type { AccountRow, CaptionRow, CourseRow, LiveLessonRow, NewLiveRow, VideoEditRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
 
 type Args = Record<string, unknown>;
 
@@ -274,6 +274,13 @@ function handle(cmd: string, args: Args): unknown {
     case "copy_live_key":
       clipboard = "mock-stream-key";
       return null;
+    case "edit_videos": {
+      const e = args.edit as VideoEditRow;
+      if (e.deleteAfterDays !== null && e.deleteAfterDays < 30) throw { code: "invalid_input", message: "Stream deletes a video 30 to 1,096 days after its upload" };
+      const ids = args.ids as number[];
+      const course = args.course as string | null;
+      return [...jobs.values()].filter((j) => ids.includes(j.id) || (course !== null && j.course === course && j.destination === "stream")).length;
+    }
     case "copy_recording_link":
       clipboard = `https://watch.example.com/${String(args.id)}/watch`;
       return clipboard;
