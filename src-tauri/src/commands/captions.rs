@@ -4,22 +4,14 @@
 use super::*;
 use crate::dto::CaptionRow;
 
-/// The job's path, which names the video to the engine without ambiguity.
-fn video_of(shell: &Shell, id: i64) -> Reply<String> {
-    let job = shell
-        .session
-        .engine()
-        .job(JobId(id))?
-        .ok_or_else(|| IpcError {
-            code: "not_found".into(),
-            message: format!("there is no job {id}"),
-        })?;
-    Ok(job.id.0.to_string())
+/// The engine names a video by its job number (or its file's path).
+fn video_of(id: i64) -> String {
+    id.to_string()
 }
 
 #[tauri::command]
 pub async fn captions(shell: State<'_, Arc<Shell>>, id: i64) -> Reply<Vec<CaptionRow>> {
-    let video = video_of(&shell, id)?;
+    let video = video_of(id);
     let (_, list) = shell.session.engine().captions(&video).await?;
     Ok(list.into_iter().map(CaptionRow::from).collect())
 }
@@ -33,7 +25,7 @@ pub async fn add_caption(
     id: i64,
     language: Option<String>,
 ) -> Reply<Option<CaptionRow>> {
-    let video = video_of(&shell, id)?;
+    let video = video_of(id);
     let lang = shell.prefs().language;
     let Some(file) = crate::pickers::open_caption(&app, &lang).await else {
         return Ok(None);
@@ -53,7 +45,7 @@ pub async fn generate_captions(
     id: i64,
     language: String,
 ) -> Reply<CaptionRow> {
-    let video = video_of(&shell, id)?;
+    let video = video_of(id);
     let caption = shell
         .session
         .engine()
@@ -64,7 +56,7 @@ pub async fn generate_captions(
 
 #[tauri::command]
 pub async fn delete_caption(shell: State<'_, Arc<Shell>>, id: i64, language: String) -> Reply<()> {
-    let video = video_of(&shell, id)?;
+    let video = video_of(id);
     shell
         .session
         .engine()

@@ -74,12 +74,8 @@ impl Engine {
     pub(crate) fn attach_captions(&self, prepared: &mut Prepared) {
         let mut videos: HashMap<(PathBuf, String), usize> = HashMap::new();
         for (i, (_, job)) in prepared.jobs.iter().enumerate() {
-            let keeps = matches!(
-                self.destinations.get(&job.destination),
-                Some(Destination::Videos(store)) if store.has_captions()
-            );
             if job.kind == FileKind::Video
-                && keeps
+                && self.stream_store_at(&job.destination).is_some()
                 && let Some(key) = sibling_key(&job.file.path, false)
             {
                 videos.insert(key, i);
@@ -118,37 +114,54 @@ impl Engine {
         }
     }
 
-    /// Whether `job` is a finished video on a destination that keeps captions.
+    /// Whether `job` is a finished video on a destination that keeps captions and settings
+    /// (Stream).
     pub fn keeps_captions(&self, job: &UploadJob) -> bool {
-        job.state == JobState::Done
-            && matches!(self.destinations.get(&job.destination), Some(Destination::Videos(store)) if store.has_captions())
+        job.state == JobState::Done && self.stream_store_at(&job.destination).is_some()
+    }
+
+    /// The video store called `destination`, if it keeps captions and settings with its videos.
+    fn stream_store_at(&self, destination: &str) -> Option<Arc<dyn VideoStore>> {
+        match self.destinations.get(destination) {
+            Some(Destination::Videos(store)) if store.has_captions() => Some(store),
+            _ => None,
+        }
     }
 
     /// The finished video `target`, its destination, and its id there.
     fn captioned_video(&self, target: &str) -> Result<(UploadJob, Arc<dyn VideoStore>, String)> {
         let job = self.find(target)?;
-        let name = job.file.path.display().to_string();
+        let (store, uid) = self.stream_video(&job, "captions can be added")?;
+        Ok((job, store, uid))
+    }
+
+    /// `job`'s video on Stream and its id there, or why `doing` cannot happen to it (not
+    /// uploaded yet, or not a Stream video).
+    pub(crate) fn stream_video(
+        &self,
+        job: &UploadJob,
+        doing: &str,
+    ) -> Result<(Arc<dyn VideoStore>, String)> {
+        let name = job.file.path.display();
         if job.state != JobState::Done {
             return Err(Error::new(
                 ErrorKind::Precondition,
                 format!(
-                    "{name}: not uploaded yet (state: {}); captions can be added once the video is uploaded",
+                    "{name}: not uploaded yet (state: {}); {doing} once the video is uploaded",
                     job.state.as_str()
                 ),
             ));
         }
-        let store = match self.destination(&job.destination)? {
-            Destination::Videos(store) if store.has_captions() => store,
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::InvalidInput,
-                    format!(
-                        "{name}: went to {}, which keeps no captions; captions are for videos sent to Cloudflare Stream",
-                        job.destination
-                    ),
-                ));
-            }
-        };
+        self.destination(&job.destination)?;
+        let store = self.stream_store_at(&job.destination).ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "{name}: went to {}, which keeps no captions or video settings; they are for videos sent to Cloudflare Stream",
+                    job.destination
+                ),
+            )
+        })?;
         let uid = job
             .result
             .as_ref()
@@ -159,7 +172,7 @@ impl Engine {
                     format!("{name}: the upload has no video id recorded"),
                 )
             })?;
-        Ok((job, store, uid))
+        Ok((store, uid))
     }
 }
 

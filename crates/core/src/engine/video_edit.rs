@@ -3,9 +3,9 @@
 //! job number or path), several, or every finished video of a course at once.
 
 use super::Engine;
-use crate::destination::{Destination, VideoEdit};
-use crate::job::{JobState, UploadJob};
-use crate::{Error, ErrorKind, Result};
+use crate::destination::VideoEdit;
+use crate::job::UploadJob;
+use crate::{Error, Result};
 
 impl Engine {
     /// Apply `edit` to the videos named in `targets` and, with `course`, to every finished
@@ -37,30 +37,7 @@ impl Engine {
         }
         let mut stores = Vec::with_capacity(jobs.len());
         for job in &jobs {
-            let name = job.file.path.display();
-            if job.state != JobState::Done {
-                return Err(Error::new(
-                    ErrorKind::Precondition,
-                    format!(
-                        "{name}: not uploaded yet (state: {}); change it once it is uploaded",
-                        job.state.as_str()
-                    ),
-                ));
-            }
-            let uid = job
-                .result
-                .as_ref()
-                .map(|r| r.remote_id.clone())
-                .unwrap_or_default();
-            match self.destination(&job.destination)? {
-                Destination::Videos(store) if store.has_captions() => stores.push((store, uid)),
-                _ => {
-                    return Err(Error::input(format!(
-                        "{name}: went to {}, which keeps no video settings; these changes are for videos sent to Cloudflare Stream",
-                        job.destination
-                    )));
-                }
-            }
+            stores.push(self.stream_video(job, "change it")?);
         }
         for ((store, uid), job) in stores.iter().zip(&jobs) {
             store
