@@ -24,6 +24,7 @@ pub mod r2;
 mod r2_rules;
 mod store;
 mod stream;
+mod stream_meta;
 mod tus;
 mod video_edit;
 

@@ -8,7 +8,8 @@
 
 use crate::auth::{Scope, require};
 use crate::envelope::{ApiError, ApiResult, ok};
-use crate::stream::{checked_deletion, checked_thumbnail, find, save};
+use crate::stream::{find, save};
+use crate::stream_meta::{checked_deletion, checked_thumbnail};
 use crate::{Sim, now_rfc3339};
 use axum::Json;
 use axum::extract::{Path, State};
