@@ -77,7 +77,7 @@ pub fn run() {
             commands::live::delete_live_lesson,
             commands::live::copy_text,
             commands::live::copy_recording_link,
-            commands::live::edit_videos,
+            commands::videos::edit_videos,
             commands::captions::captions,
             commands::captions::add_caption,
             commands::captions::generate_captions,

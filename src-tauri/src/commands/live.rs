@@ -1,6 +1,5 @@
 //! Live lessons in the window: list, create, read one (where to stream and its recordings),
-//! copy its stream key to the clipboard (from Rust: the key never reaches the page), delete;
-//! and changing uploaded videos' settings.
+//! copy its stream key to the clipboard (from Rust: the key never reaches the page), delete.
 
 use super::*;
 use crate::dto::{LiveLessonRow, NewLiveRow};
@@ -66,23 +65,4 @@ pub async fn copy_recording_link(shell: State<'_, Arc<Shell>>, id: String) -> Re
     let link = shell.session.engine().recording_link(&id).await?;
     shell.copy(&link)?;
     Ok(link)
-}
-
-/// Change uploaded videos (the jobs `ids`, and with `course` every uploaded video of it);
-/// returns how many changed.
-#[tauri::command]
-pub async fn edit_videos(
-    shell: State<'_, Arc<Shell>>,
-    ids: Vec<i64>,
-    course: Option<String>,
-    edit: crate::dto::VideoEditRow,
-) -> Reply<u32> {
-    let targets: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
-    let changed = shell
-        .session
-        .engine()
-        .edit_videos(&targets, course.as_deref(), &edit.into())
-        .await?;
-    shell.bridge.send(crate::dto::UiEvent::Reloaded);
-    Ok(changed.len() as u32)
 }

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod links;
 pub mod live;
 pub mod settings;
+pub mod videos;
 
 use crate::dto::*;
 use crate::shell::Shell;
