@@ -571,6 +571,9 @@ pub struct CourseRow {
     /// `raw`, `markdown`, `html`, `iframe`; `None`: the window's default.
     #[ts(type = "\"raw\" | \"markdown\" | \"html\" | \"iframe\" | null")]
     pub link_format: Option<String>,
+    /// Generate captions in this language for its videos that come without a caption file.
+    #[serde(default)]
+    pub captions: Option<String>,
     /// Files added to it (in the history), and folders that belong to it; ignored when saved.
     #[serde(default)]
     pub files: u32,

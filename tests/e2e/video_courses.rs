@@ -560,3 +560,71 @@ fn uploaded_videos_are_changed_one_at_a_time_or_by_course() {
         );
     }
 }
+
+/// A course set to generate captions asks Stream for them for each of its videos that comes
+/// without a caption file; a video with its own file gets that file, not generated ones.
+#[test]
+fn a_course_set_to_generate_captions_asks_for_them_for_its_videos() {
+    let sim = CloudSim::start(300);
+    let dir = tempfile::tempdir().unwrap();
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let refused = ferry.run(&["course", "add", "Chemistry", "--captions", "French"]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("not a language"),
+        "{}",
+        refused.stderr
+    );
+    let added = ferry.run(&["course", "add", "Chemistry", "--captions", "fr"]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let listed = ferry.run(&["course", "list", "--json"]);
+    assert_eq!(listed.lines()[0]["captions"], "fr");
+
+    let (bare, _) = mp4(dir.path(), "lab 1.mp4", MIB + 4, 11);
+    let own = dir.path().join("with file");
+    std::fs::create_dir(&own).unwrap();
+    mp4(&own, "lab 2.mp4", MIB + 5, 12);
+    std::fs::write(
+        own.join("lab 2.en.vtt"),
+        "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHello\n",
+    )
+    .unwrap();
+    let run = ferry.run_paths(
+        &["upload", "--json", "--course", "Chemistry"],
+        &[&bare, &own],
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let captions_of = |name: &str| -> Vec<(String, bool)> {
+        let v = sim
+            .videos()
+            .into_iter()
+            .find(|v| v["meta"]["name"] == name)
+            .unwrap_or_else(|| panic!("no video {name}"));
+        let uid = v["uid"].as_str().unwrap().to_string();
+        sim.get(&format!("stream/{uid}/captions"))["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["language"].as_str().unwrap().to_string(),
+                    c["generated"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(captions_of("lab 1.mp4"), [("fr".to_string(), true)]);
+    assert_eq!(captions_of("lab 2.mp4"), [("en".to_string(), false)]);
+    let status = ferry.run(&["status", "--json"]);
+    let bare_job = status
+        .lines()
+        .into_iter()
+        .find(|l| l["path"].as_str().unwrap().ends_with("lab 1.mp4"))
+        .unwrap();
+    assert!(
+        bare_job["notes"]
+            .to_string()
+            .contains("asked Stream for fr captions"),
+        "{bare_job}"
+    );
+}

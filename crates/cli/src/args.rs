@@ -404,6 +404,10 @@ pub struct CourseFields {
     /// How its links are copied: raw, markdown, html or iframe (empty: the default).
     #[arg(long)]
     pub link_format: Option<String>,
+    /// Ask Stream to generate captions in this language (en, fr…) for each video of the
+    /// course that comes without a caption file (empty: do not).
+    #[arg(long, value_name = "LANGUAGE")]
+    pub captions: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -122,6 +122,9 @@ fn apply(mut course: Course, fields: CourseFields) -> Result<Course> {
             })?),
         };
     }
+    if let Some(language) = fields.captions {
+        o.captions = Some(language).filter(|l| !l.trim().is_empty());
+    }
     Ok(course)
 }
 
@@ -140,6 +143,9 @@ fn describe(c: &Course) -> String {
     if let Some(f) = c.options.link_format {
         line.push_str(&format!(", links as {}", f.as_str()));
     }
+    if let Some(l) = &c.options.captions {
+        line.push_str(&format!(", {l} captions generated for its videos"));
+    }
     line
 }
 
@@ -150,5 +156,6 @@ fn course_json(c: &Course) -> serde_json::Value {
         "prefix": c.options.prefix,
         "template": c.options.template,
         "link_format": c.options.link_format.map(|f| f.as_str()),
+        "captions": c.options.captions,
     })
 }

@@ -35,6 +35,9 @@ pub struct CourseOptions {
     /// How its links are copied (`None`: the window's or the command's choice).
     #[serde(with = "format_name")]
     pub link_format: Option<UrlFormat>,
+    /// Ask Stream to generate captions in this language for each video of the course that
+    /// arrives without a caption file (`None`: do not).
+    pub captions: Option<String>,
 }
 
 impl Course {
@@ -74,6 +77,16 @@ impl Course {
         {
             self.options.destination = None;
         }
+        self.options.captions = match self.options.captions.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(tag) if crate::captions::is_language_tag(tag) => Some(tag.to_string()),
+            Some(tag) => {
+                return Err(Error::input(format!(
+                    "course {:?}: {tag:?} is not a language to generate captions in; use a code such as en, fr or de",
+                    self.name
+                )));
+            }
+        };
         Ok(self)
     }
 }
@@ -159,12 +172,28 @@ mod tests {
     }
 
     #[test]
+    fn a_caption_language_is_a_language_tag() {
+        let mut course = Course::named("Chemistry");
+        course.options.captions = Some(" fr ".into());
+        assert_eq!(
+            course.clone().tidied().unwrap().options.captions.as_deref(),
+            Some("fr")
+        );
+        course.options.captions = Some(String::new());
+        assert_eq!(course.clone().tidied().unwrap().options.captions, None);
+        course.options.captions = Some("French".into());
+        let err = course.tidied().unwrap_err();
+        assert!(err.message().contains("not a language"), "{err}");
+    }
+
+    #[test]
     fn options_round_trip_with_the_link_format_by_name() {
         let options = CourseOptions {
             destination: Some("stream".into()),
             prefix: "bio".into(),
             template: None,
             link_format: Some(UrlFormat::Iframe),
+            captions: Some("fr".into()),
         };
         let text = serde_json::to_string(&options).unwrap();
         assert!(text.contains("\"iframe\""), "{text}");

@@ -18,6 +18,7 @@ fn course_of(row: CourseRow) -> Reply<Course> {
             prefix: row.prefix,
             template: row.template,
             link_format,
+            captions: row.captions,
         },
     })
 }
@@ -29,6 +30,7 @@ fn row_of(course: Course, files: u32, folders: u32) -> CourseRow {
         prefix: course.options.prefix,
         template: course.options.template,
         link_format: course.options.link_format.map(|f| f.as_str().to_string()),
+        captions: course.options.captions,
         files,
         folders,
     }

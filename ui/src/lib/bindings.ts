@@ -204,6 +204,10 @@ template: string | null,
  */
 linkFormat: "raw" | "markdown" | "html" | "iframe" | null, 
 /**
+ * Generate captions in this language for its videos that come without a caption file.
+ */
+captions: string | null, 
+/**
  * Files added to it (in the history), and folders that belong to it; ignored when saved.
  */
 files: number, folders: number, };

@@ -324,6 +324,9 @@ impl Inner {
         dest: &dyn VideoStore,
         media_id: &str,
     ) -> Result<()> {
+        if job.captions.is_empty() && dest.has_captions() {
+            self.generate_course_captions(job, dest, media_id).await?;
+        }
         for caption in &job.captions {
             let name = caption
                 .path
@@ -347,6 +350,41 @@ impl Inner {
             self.queue.add_note(job.id, &note, self.now())?;
         }
         Ok(())
+    }
+
+    /// A video of a course set to generate captions, arriving without a caption file: ask the
+    /// service for them. Like a caption file, a refusal is a note, never the video's failure.
+    async fn generate_course_captions(
+        &self,
+        job: &UploadJob,
+        dest: &dyn VideoStore,
+        media_id: &str,
+    ) -> Result<()> {
+        let Some(course) = job.course.as_deref() else {
+            return Ok(());
+        };
+        let language = match self.queue.course(&crate::course::key_of(course))? {
+            Some(row) => serde_json::from_str::<crate::course::CourseOptions>(&row.options)
+                .ok()
+                .and_then(|o| o.captions),
+            None => None,
+        };
+        let Some(language) = language else {
+            return Ok(());
+        };
+        let note = match self
+            .retrying(|_| dest.generate_caption(media_id, &language))
+            .await
+        {
+            Ok(_) => format!(
+                "asked Stream for {language} captions, as the course {course:?} does for its videos"
+            ),
+            Err(e) => format!(
+                "{language} captions were not asked for ({}); ask again from the video's More… (Captions)",
+                e.message()
+            ),
+        };
+        self.queue.add_note(job.id, &note, self.now())
     }
 
     /// Drop the remote side of an unfinished video (terminate the upload, delete the video)
