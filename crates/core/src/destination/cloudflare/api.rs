@@ -131,6 +131,20 @@ impl Api {
         envelope(resp, product, what, &self.naming).await
     }
 
+    /// An authenticated DELETE. Stream answers some with 200 and an empty body, others with an
+    /// envelope: any success is success, a failure is read from its envelope.
+    pub async fn delete(&self, url: Url, product: Product, what: &str) -> Result<()> {
+        let resp = self
+            .send(self.authed(self.http.delete(url)), product, what)
+            .await?;
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        envelope(resp, product, what, &self.naming)
+            .await
+            .map(|_| ())
+    }
+
     /// Send a request; transport failures become errors, any HTTP status is returned.
     pub async fn send(
         &self,

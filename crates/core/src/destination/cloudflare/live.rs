@@ -65,26 +65,13 @@ impl StreamDestination {
     }
 
     pub(super) async fn delete_live(&self, uid: &str) -> Result<()> {
-        let req = self.api().authed(
-            self.api()
-                .http
-                .delete(self.api().account_url(&format!("stream/live_inputs/{uid}"))),
-        );
-        let resp = self
-            .api()
-            .send(req, Product::Stream, "deleting the live lesson")
-            .await?;
-        if resp.status().is_success() {
-            return Ok(());
-        }
-        super::api::envelope(
-            resp,
-            Product::Stream,
-            "deleting the live lesson",
-            self.api().naming(),
-        )
-        .await
-        .map(|_| ())
+        self.api()
+            .delete(
+                self.api().account_url(&format!("stream/live_inputs/{uid}")),
+                Product::Stream,
+                "deleting the live lesson",
+            )
+            .await
     }
 
     /// The uids of the recordings a live input made.

@@ -312,27 +312,13 @@ impl VideoStore for StreamDestination {
     }
 
     async fn delete(&self, media_id: &str) -> Result<()> {
-        let req = self.api.authed(
-            self.api
-                .http
-                .delete(self.api.account_url(&format!("stream/{media_id}"))),
-        );
-        let resp = self
-            .api
-            .send(req, Product::Stream, "deleting the video")
-            .await?;
-        // Stream answers 200 with an empty body (or an envelope); either is success.
-        if resp.status().is_success() {
-            return Ok(());
-        }
-        super::api::envelope(
-            resp,
-            Product::Stream,
-            "deleting the video",
-            self.api.naming(),
-        )
-        .await
-        .map(|_| ())
+        self.api
+            .delete(
+                self.api.account_url(&format!("stream/{media_id}")),
+                Product::Stream,
+                "deleting the video",
+            )
+            .await
     }
 
     async fn url(&self, media_id: &str, expires: Duration) -> Result<String> {
