@@ -804,6 +804,14 @@ impl From<VideoEditRow> for ferry_core::VideoEdit {
     }
 }
 
+/// A video's MP4 download: its link, and whether Stream has finished making it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DownloadRow {
+    pub ready: bool,
+    pub url: String,
+}
+
 /// Every type the UI uses, as TypeScript declarations.
 #[cfg(test)]
 pub fn typescript() -> String {
@@ -832,6 +840,7 @@ pub fn typescript() -> String {
         LiveLessonRow::decl(),
         NewLiveRow::decl(),
         VideoEditRow::decl(),
+        DownloadRow::decl(),
         CourseSampleRow::decl(),
         CoursePreview::decl(),
         DeletionRow::decl(),

@@ -78,6 +78,7 @@ pub fn run() {
             commands::live::copy_text,
             commands::live::copy_recording_link,
             commands::videos::edit_videos,
+            commands::videos::video_download,
             commands::captions::captions,
             commands::captions::add_caption,
             commands::captions::generate_captions,

@@ -628,3 +628,35 @@ fn a_course_set_to_generate_captions_asks_for_them_for_its_videos() {
         "{bare_job}"
     );
 }
+
+/// An MP4 download for offline viewing: asked for, made by Stream (in progress, then ready), its
+/// link serving the video's bytes, then removed; a video still being processed is refused.
+#[test]
+fn a_videos_mp4_download_is_made_fetched_and_removed() {
+    let sim = CloudSim::start(300);
+    let dir = tempfile::tempdir().unwrap();
+    let (video, bytes) = mp4(dir.path(), "Lab safety.mp4", MIB + 9, 13);
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let run = ferry.run_paths(&["upload", "--json"], &[&video]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let arg = video.to_str().unwrap();
+    let made = ferry.run(&["video", "download", arg, "--json"]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    assert_eq!(
+        made.lines()[0]["download"]["ready"],
+        false,
+        "{}",
+        made.stdout
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    let again = ferry.run(&["video", "download", arg, "--json"]);
+    let download = again.lines()[0]["download"].clone();
+    assert_eq!(download["ready"], true, "{download}");
+    let url = download["url"].as_str().unwrap();
+    let (status, got) = fetch(url);
+    assert_eq!(status, 200, "{url}");
+    assert_eq!(got, bytes, "the download serves the video's bytes");
+    let off = ferry.run(&["video", "download", arg, "--off"]);
+    assert_eq!(off.code, 0, "{}", off.stderr);
+    assert_eq!(fetch(url).0, 404, "removed");
+}

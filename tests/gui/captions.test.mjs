@@ -119,3 +119,32 @@ test("the same video made private from More…: Stream requires signed links, an
   });
   assert.ok(!copied.includes(uid), `a private video's link carries a token: ${copied}`);
 });
+
+test("an MP4 download made from More…: in progress, then ready, its copied link serves the video", async () => {
+  const id = await desktop.rowFor("Lecture 5.mp4");
+  if (await session.exec("return !!document.querySelector('dialog[open]');")) {
+    await session.click("dialog[open] .actions button:last-child");
+    await until("the dialog to close", () => session.exec("return !document.querySelector('dialog[open]');"));
+  }
+  await session.click(`${row(id)} button[data-action="more"]`);
+  await session.click('dialog[open] [data-testid="download-make"]');
+  await session.waitFor('dialog[open] [data-testid="download-state"]');
+  // Stream takes a while; Check again until it is ready.
+  await until("the MP4 to be ready", async () => {
+    if (await session.exec(`return !!document.querySelector('dialog[open] [data-testid="download-copy"]');`)) return true;
+    await session.click('dialog[open] [data-testid="download-check"]');
+    return false;
+  });
+  await session.click('dialog[open] [data-testid="download-copy"]');
+  const link = await until("the MP4 link on the clipboard", () => {
+    try {
+      const text = clipboard().trim();
+      return text.endsWith("/downloads/default.mp4") ? text : null;
+    } catch {
+      return null;
+    }
+  });
+  // The video is private since the test before: its download link carries a token, and plays.
+  const got = await fetch(link);
+  assert.equal(got.status, 200, link);
+});

@@ -124,6 +124,15 @@ def main():
     check("a deletion short of 30 days is refused on edit", e.status_code == 400)
     cf.stream.edit(uid, account_id=account, require_signed_urls=False)
 
+    # MP4 downloads: made, read, removed.
+    dl = cf.stream.downloads.create(uid, account_id=account)
+    check("stream.downloads.create", dl.default is not None and dl.default.status in ("inprogress", "ready") and dl.default.url.endswith("/downloads/default.mp4"), dl)
+    time.sleep(0.3)
+    got_dl = cf.stream.downloads.get(uid, account_id=account)
+    check("stream.downloads.get: ready", got_dl is not None and got_dl.default.status == "ready", got_dl)
+    cf.stream.downloads.delete(uid, account_id=account)
+    check("stream.downloads.delete", cf.stream.downloads.get(uid, account_id=account).default is None)
+
     # Captions: upload WebVTT, generate, list, read back, delete.
     cap = cf.stream.captions.language.update("fr", account_id=account, identifier=uid, file="WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nBonjour\n")
     check("stream.captions.language.update (WebVTT)", cap.language == "fr" and cap.label == "Français" and cap.status == "ready" and cap.generated is False, cap)

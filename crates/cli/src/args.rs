@@ -575,4 +575,13 @@ pub enum VideoAction {
         #[arg(long)]
         title: Option<String>,
     },
+    /// Make a video's MP4 download, for students who watch offline (--off removes it); prints
+    /// its link once Stream has made it.
+    Download {
+        video: String,
+        #[arg(long)]
+        off: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -49,6 +49,22 @@ pub async fn run(action: VideoAction) -> Result<ExitCode> {
             }
             println!("Changed {} video(s).", changed.len());
         }
+        VideoAction::Download { video, off, json } => {
+            let made = engine.set_video_download(&video, !off).await?;
+            match (made, json) {
+                (None, true) => println!("{}", serde_json::json!({ "download": null })),
+                (None, false) => println!("✓ the MP4 download is removed"),
+                (Some(d), true) => println!(
+                    "{}",
+                    serde_json::json!({ "download": { "ready": d.ready, "url": d.url } })
+                ),
+                (Some(d), false) if d.ready => println!("✓ MP4 download: {}", d.url),
+                (Some(d), false) => println!(
+                    "Stream is making the MP4; run this again in a few minutes for its link ({})",
+                    d.url
+                ),
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

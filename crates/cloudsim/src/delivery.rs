@@ -114,6 +114,19 @@ pub async fn video(
         ))
         .into_response(),
         "thumbnails/thumbnail.jpg" => ([(header::CONTENT_TYPE, "image/jpeg")], TINY_JPEG.to_vec()).into_response(),
+        "downloads/default.mp4" => {
+            let made = record
+                .download
+                .as_deref()
+                .is_some_and(|asked| crate::downloads::download_ready(&sim, asked));
+            if !made {
+                return (StatusCode::NOT_FOUND, "no MP4 download for this video").into_response();
+            }
+            match tokio::fs::read(stream::blob(&sim, &uid)).await {
+                Ok(bytes) => ([(header::CONTENT_TYPE, "video/mp4")], bytes).into_response(),
+                Err(_) => (StatusCode::NOT_FOUND, "video not found").into_response(),
+            }
+        }
         "original" => match tokio::fs::read(stream::blob(&sim, &uid)).await {
             Ok(bytes) => ([(header::CONTENT_TYPE, "video/mp4")], bytes).into_response(),
             Err(_) => (StatusCode::NOT_FOUND, "video not found").into_response(),

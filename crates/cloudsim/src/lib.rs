@@ -15,6 +15,7 @@
 mod auth;
 mod captions;
 mod delivery;
+mod downloads;
 pub mod envelope;
 pub mod faults;
 mod image_rules;
@@ -176,6 +177,12 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route(
             "/accounts/{account}/stream/{uid}/token",
             post(stream::token),
+        )
+        .route(
+            "/accounts/{account}/stream/{uid}/downloads",
+            post(downloads::create)
+                .get(downloads::get)
+                .delete(downloads::delete),
         )
         .route(
             "/accounts/{account}/stream/{uid}/captions",

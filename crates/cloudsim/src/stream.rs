@@ -53,6 +53,9 @@ pub struct VideoRecord {
     /// The live input that recorded it, for a live lesson's recording.
     #[serde(default)]
     pub live_input: Option<String>,
+    /// When its MP4 download was asked for, if it was.
+    #[serde(default)]
+    pub download: Option<String>,
 }
 
 impl VideoRecord {
@@ -250,6 +253,7 @@ fn new_record(size: u64, expiry: std::time::Duration) -> VideoRecord {
         direct_user: false,
         captions: Vec::new(),
         live_input: None,
+        download: None,
     }
 }
 

@@ -47,7 +47,7 @@ pub use course::{Course, CourseOptions};
 pub use destination::bucket::{CorsRule, Lifecycle};
 pub use destination::check::CheckOptions;
 pub use destination::cloudflare::CheckLine;
-pub use destination::{Shape, VideoEdit};
+pub use destination::{Shape, VideoDownload, VideoEdit};
 pub use engine::{
     AddOptions, CourseSample, CourseSummary, Engine, Intake, Link, LinkChoices, SamplePlace,
 };

@@ -21,3 +21,21 @@ pub async fn edit_videos(
     shell.bridge.send(crate::dto::UiEvent::Reloaded);
     Ok(changed.len() as u32)
 }
+
+/// Make (`on`) or remove a video's MP4 download; returns it after the change.
+#[tauri::command]
+pub async fn video_download(
+    shell: State<'_, Arc<Shell>>,
+    id: i64,
+    on: bool,
+) -> Reply<Option<crate::dto::DownloadRow>> {
+    let made = shell
+        .session
+        .engine()
+        .set_video_download(&id.to_string(), on)
+        .await?;
+    Ok(made.map(|d| crate::dto::DownloadRow {
+        ready: d.ready,
+        url: d.url,
+    }))
+}

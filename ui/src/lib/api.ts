@@ -8,6 +8,7 @@ import type {
   LiveLessonRow,
   NewLiveRow,
   VideoEditRow,
+  DownloadRow,
   AccountRow,
   BucketView,
   DesktopPrefs,
@@ -100,6 +101,8 @@ export const api = {
   copyRecordingLink: (id: string) => call<string>("copy_recording_link", { id }),
   /** Change uploaded videos: these jobs, and with `course` every uploaded video of it. */
   editVideos: (ids: number[], course: string | null, edit: VideoEditRow) => call<number>("edit_videos", { ids, course, edit }),
+  /** Make (`on`) or remove a video's MP4 download; returns it after the change. */
+  videoDownload: (id: number, on: boolean) => call<DownloadRow | null>("video_download", { id, on }),
   captions: (id: number) => call<CaptionRow[]>("captions", { id }),
   /** Choose a caption file in the native dialog and add it; null when cancelled. */
   addCaption: (id: number, language: string | null) => call<CaptionRow | null>("add_caption", { id, language }),

@@ -256,6 +256,8 @@ allowedOrigins: Array<string> | null, thumbnailPct: number | null, deleteAfterDa
  */
 keep: boolean, title: string | null, };
 
+export type DownloadRow = { ready: boolean, url: string, };
+
 export type CourseSampleRow = { file: string, kind: "image" | "video" | "audio" | "document" | "archive" | "other", destination: string | null, key: string | null, 
 /**
  * The link where it is known before upload (a bucket's); otherwise the service names it.

@@ -281,6 +281,8 @@ function handle(cmd: string, args: Args): unknown {
       const course = args.course as string | null;
       return [...jobs.values()].filter((j) => ids.includes(j.id) || (course !== null && j.course === course && j.destination === "stream")).length;
     }
+    case "video_download":
+      return args.on ? { ready: true, url: `https://media.example.com/${String(args.id)}/downloads/default.mp4` } : null;
     case "copy_recording_link":
       clipboard = `https://watch.example.com/${String(args.id)}/watch`;
       return clipboard;

@@ -22,8 +22,8 @@ mod shapes;
 pub mod tus;
 
 pub use shapes::{
-    ImageLimits, ImageSpec, ImageStore, LiveInputs, Processing, StoredImage, VideoEdit, VideoSpec,
-    VideoStore, VideoUpload,
+    ImageLimits, ImageSpec, ImageStore, LiveInputs, Processing, StoredImage, VideoDownload,
+    VideoEdit, VideoSpec, VideoStore, VideoUpload,
 };
 
 use crate::Result;

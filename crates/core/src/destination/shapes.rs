@@ -102,6 +102,17 @@ pub trait VideoStore: Send + Sync {
         ))
     }
 
+    /// Make (`on`) or remove the video's MP4 download; returns the download after the change.
+    async fn set_download(&self, _media_id: &str, _on: bool) -> Result<Option<VideoDownload>> {
+        Err(crate::Error::new(
+            crate::ErrorKind::NotSupported,
+            format!(
+                "{} makes no MP4 downloads; they need Cloudflare Stream",
+                self.name()
+            ),
+        ))
+    }
+
     /// Whether the service keeps caption tracks with its videos (Stream does; a plain tus
     /// server does not, and the caption calls below refuse).
     fn has_captions(&self) -> bool {
@@ -127,6 +138,14 @@ pub trait VideoStore: Send + Sync {
     async fn delete_caption(&self, _media_id: &str, _language: &str) -> Result<()> {
         Err(no_captions(self.name()))
     }
+}
+
+/// A video's MP4 download, for students who watch offline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoDownload {
+    /// Made and ready to fetch (else still being made).
+    pub ready: bool,
+    pub url: String,
 }
 
 /// Changes to an uploaded video's settings; `None` leaves a setting as it is.

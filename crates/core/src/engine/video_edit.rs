@@ -3,7 +3,7 @@
 //! job number or path), several, or every finished video of a course at once.
 
 use super::Engine;
-use crate::destination::VideoEdit;
+use crate::destination::{VideoDownload, VideoEdit};
 use crate::job::UploadJob;
 use crate::{Error, Result};
 
@@ -61,6 +61,23 @@ impl Engine {
 
 /// `edit` with its origins in the form Stream takes (a pasted address becomes its host), or
 /// why it cannot be applied.
+impl Engine {
+    /// Make (`on`) or remove the MP4 download of the video `target`, for students who watch
+    /// offline; returns it (its link, and whether Stream has finished making it).
+    pub async fn set_video_download(
+        &self,
+        target: &str,
+        on: bool,
+    ) -> Result<Option<VideoDownload>> {
+        let job = self.find(target)?;
+        let (store, uid) = self.stream_video(&job, "an MP4 download can be made")?;
+        store
+            .set_download(&uid, on)
+            .await
+            .map_err(|e| e.context(job.file.path.display()))
+    }
+}
+
 fn checked(edit: &VideoEdit) -> Result<VideoEdit> {
     if edit == &VideoEdit::default() {
         return Err(Error::input(

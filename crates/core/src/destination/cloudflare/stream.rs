@@ -6,7 +6,9 @@
 
 use super::api::{Api, Naming, Product, failure};
 use crate::captions::Caption;
-use crate::destination::{FileRange, Processing, VideoEdit, VideoSpec, VideoStore, VideoUpload};
+use crate::destination::{
+    FileRange, Processing, VideoDownload, VideoEdit, VideoSpec, VideoStore, VideoUpload,
+};
 use crate::{Error, ErrorKind, Result};
 use async_trait::async_trait;
 use ferry_tus::{ChunkPolicy, Client, Metadata, TusError};
@@ -90,6 +92,37 @@ impl StreamDestination {
 
     pub(super) fn api(&self) -> &Api {
         &self.api
+    }
+
+    /// `link` as it plays for students: as it is, or, when the account's settings or this
+    /// video (made private after upload) require signed URLs, with a playback token in place
+    /// of the video's id, valid for `expires` (at most 24 hours).
+    async fn signed_if_private(
+        &self,
+        media_id: &str,
+        video: &Value,
+        link: String,
+        expires: Duration,
+    ) -> Result<String> {
+        let signed = self.options.require_signed_urls || video["requireSignedURLs"] == json!(true);
+        if !signed {
+            return Ok(link);
+        }
+        let secs = expires.as_secs().clamp(60, 24 * 3600);
+        let exp = chrono::Utc::now().timestamp() + secs as i64;
+        let req = self
+            .api
+            .http
+            .post(self.api.account_url(&format!("stream/{media_id}/token")))
+            .json(&json!({ "exp": exp }));
+        let result = self
+            .api
+            .call(req, Product::Stream, "signing a playback link")
+            .await?;
+        let token = result["token"]
+            .as_str()
+            .ok_or_else(|| Error::protocol("Cloudflare Stream returned no token"))?;
+        Ok(link.replacen(media_id, token, 1))
     }
 
     async fn video(&self, uid: &str, what: &str) -> Result<Value> {
@@ -329,28 +362,7 @@ impl VideoStore for StreamDestination {
                 Error::protocol("Cloudflare Stream returned a video without playback URLs")
             })?
             .to_string();
-        // Signed when the account's settings say so, or when this video was made private after
-        // upload (`ferry video edit --signed`).
-        let signed = self.options.require_signed_urls || v["requireSignedURLs"] == json!(true);
-        if !signed {
-            return Ok(hls);
-        }
-        // Signed playback: the token replaces the uid in the URL; at most 24 hours.
-        let secs = expires.as_secs().clamp(60, 24 * 3600);
-        let exp = chrono::Utc::now().timestamp() + secs as i64;
-        let req = self
-            .api
-            .http
-            .post(self.api.account_url(&format!("stream/{media_id}/token")))
-            .json(&json!({ "exp": exp }));
-        let result = self
-            .api
-            .call(req, Product::Stream, "signing a playback link")
-            .await?;
-        let token = result["token"]
-            .as_str()
-            .ok_or_else(|| Error::protocol("Cloudflare Stream returned no token"))?;
-        Ok(hls.replacen(media_id, token, 1))
+        self.signed_if_private(media_id, &v, hls, expires).await
     }
 
     fn has_captions(&self) -> bool {
@@ -375,6 +387,40 @@ impl VideoStore for StreamDestination {
 
     async fn delete_caption(&self, media_id: &str, language: &str) -> Result<()> {
         self.remove_caption(media_id, language).await
+    }
+
+    async fn set_download(&self, media_id: &str, on: bool) -> Result<Option<VideoDownload>> {
+        let url = self
+            .api
+            .account_url(&format!("stream/{media_id}/downloads"));
+        if !on {
+            self.api
+                .delete(url, Product::Stream, "removing the MP4 download")
+                .await?;
+            return Ok(None);
+        }
+        let req = self.api.http.post(url);
+        let made = self
+            .api
+            .call(req, Product::Stream, "making the MP4 download")
+            .await?;
+        let Some(link) = made["default"]["url"].as_str() else {
+            return Ok(None);
+        };
+        // A private video's download wants a token too.
+        let video = self.video(media_id, "reading the video").await?;
+        let url = self
+            .signed_if_private(
+                media_id,
+                &video,
+                link.to_string(),
+                Duration::from_secs(24 * 3600),
+            )
+            .await?;
+        Ok(Some(VideoDownload {
+            ready: made["default"]["status"] == "ready",
+            url,
+        }))
     }
 
     async fn edit_video(&self, media_id: &str, edit: &VideoEdit) -> Result<()> {
