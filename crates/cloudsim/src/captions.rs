@@ -19,7 +19,7 @@
 
 use crate::auth::{Scope, require};
 use crate::envelope::{ApiError, ApiResult, ok};
-use crate::stream::{VideoRecord, find, save};
+use crate::stream::{VideoRecord, internal, save, video_or_404 as video};
 use crate::{Sim, now_rfc3339};
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -114,10 +114,6 @@ pub fn is_language_tag(tag: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-fn video(sim: &Sim, uid: &str) -> Result<VideoRecord, ApiError> {
-    find(sim, uid).ok_or_else(|| ApiError::not_found(10003, "Not Found"))
-}
-
 fn checked_language(language: &str) -> Result<(), ApiError> {
     if is_language_tag(language) {
         Ok(())
@@ -127,10 +123,6 @@ fn checked_language(language: &str) -> Result<(), ApiError> {
             format!("{language:?} is not a BCP 47 language tag"),
         ))
     }
-}
-
-fn internal(e: std::io::Error) -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 10002, e.to_string())
 }
 
 /// `GET /accounts/{account_id}/stream/{uid}/captions`.

@@ -7,10 +7,10 @@
 
 use crate::auth::{Scope, require};
 use crate::envelope::{ApiError, ApiResult, ok};
-use crate::stream::{VideoRecord, find, save};
+use crate::stream::{VideoRecord, internal, save, video_or_404 as video};
 use crate::{Sim, now_rfc3339};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -37,14 +37,6 @@ fn state(sim: &Sim, record: &VideoRecord) -> Value {
         "percentComplete": if ready { 100.0 } else { 50.0 },
         "url": format!("{}/stream-delivery/{}/downloads/default.mp4", sim.base, record.uid),
     }})
-}
-
-fn video(sim: &Sim, uid: &str) -> Result<VideoRecord, ApiError> {
-    find(sim, uid).ok_or_else(|| ApiError::not_found(10003, "Not Found"))
-}
-
-fn internal(e: std::io::Error) -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 10002, e.to_string())
 }
 
 /// `POST …/downloads`: make the MP4 (the video must be ready).

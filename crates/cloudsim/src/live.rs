@@ -15,6 +15,7 @@
 
 use crate::auth::{Scope, require};
 use crate::envelope::{ApiError, ApiResult, ok};
+use crate::stream::internal;
 use crate::{Sim, now_rfc3339, random_hex32};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -90,10 +91,6 @@ pub struct LiveInputBody {
 
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError::bad_request(10005, message)
-}
-
-fn internal(e: std::io::Error) -> ApiError {
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, 10002, e.to_string())
 }
 
 /// Apply a create or update body; every rule is checked before anything changes.

@@ -257,12 +257,18 @@ fn new_record(size: u64, expiry: std::time::Duration) -> VideoRecord {
     }
 }
 
-fn internal(e: std::io::Error) -> ApiError {
+/// The emulator's own storage failed: Cloudflare's internal error, 10002.
+pub(crate) fn internal(e: std::io::Error) -> ApiError {
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         10002,
         format!("storage failed: {e}"),
     )
+}
+
+/// The video `uid`, or Stream's 404 (10003).
+pub(crate) fn video_or_404(sim: &Sim, uid: &str) -> Result<VideoRecord, ApiError> {
+    find(sim, uid).ok_or_else(|| ApiError::not_found(10003, "Not Found"))
 }
 
 /// `POST /accounts/{account_id}/stream`: tus creation (with `Tus-Resumable`) or a basic
