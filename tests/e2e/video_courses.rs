@@ -507,6 +507,18 @@ fn uploaded_videos_are_changed_one_at_a_time_or_by_course() {
         "a signed link carries a token, not the id: {link}"
     );
     assert_eq!(fetch(&link).0, 200, "{link}");
+    // A private video's links expire, and say so, though the destination is public.
+    assert!(
+        url.stderr.contains("stops working at"),
+        "a signed link tells when it ends: {}",
+        url.stderr
+    );
+    let short = ferry.run(&["url", one_arg, "--expires", "2h"]);
+    assert_eq!(short.code, 0, "{}", short.stderr);
+    assert_eq!(fetch(short.stdout.trim()).0, 200, "{}", short.stdout);
+    let public = ferry.run(&["url", two.to_str().unwrap(), "--expires", "2h"]);
+    assert_ne!(public.code, 0, "a public video has no expiring link");
+    assert!(public.stderr.contains("never expire"), "{}", public.stderr);
 
     let by_course = ferry.run(&[
         "video",

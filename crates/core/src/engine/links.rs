@@ -56,14 +56,9 @@ impl Engine {
             return Ok((dest.url(&key, asked).await?, Some(asked)));
         }
         match dest {
-            Some(dest) if !dest.is_public() => {
+            Some(dest) if signed(job, &dest) => {
                 let lifetime = self.settings.link_expiry().min(dest.max_link_lifetime());
                 Ok((dest.url(&key, lifetime).await?, Some(lifetime)))
-            }
-            Some(dest @ Destination::Videos(_))
-                if job.result.as_ref().is_none_or(|r| r.url.is_none()) =>
-            {
-                Ok((dest.url(&key, self.settings.link_expiry()).await?, None))
             }
             _ => job
                 .result
@@ -85,7 +80,7 @@ impl Engine {
         let expiring = self
             .destinations
             .get(&job.destination)
-            .is_some_and(|d| !d.is_public());
+            .is_some_and(|d| signed(job, &d));
         LinkChoices { formats, expiring }
     }
 
@@ -232,9 +227,18 @@ fn not_configured(job: &UploadJob) -> Error {
     ))
 }
 
+/// Whether `job`'s links are signed each time they are given, and so stop working after a
+/// while: its destination is private, or it is a video made private after upload (its stored
+/// plain link was dropped then, see `edit_videos`).
+fn signed(job: &UploadJob, dest: &Destination) -> bool {
+    !dest.is_public()
+        || (matches!(dest, Destination::Videos(_))
+            && job.result.as_ref().is_none_or(|r| r.url.is_none()))
+}
+
 /// Whether `dest` can give `job` a link that stops working after `asked`.
 fn check_lifetime(job: &UploadJob, dest: &Destination, asked: Duration) -> Result<()> {
-    if dest.is_public() {
+    if !signed(job, dest) {
         return Err(Error::new(
             ErrorKind::Precondition,
             format!(
