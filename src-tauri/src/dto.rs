@@ -79,6 +79,8 @@ pub struct JobRow {
     pub course: Option<String>,
     /// A finished video on a service that keeps captions (Stream): the window offers them.
     pub captions: bool,
+    /// A live lesson's recording, made by Stream: there is no local file.
+    pub recorded_live: bool,
 }
 
 impl JobRow {
@@ -145,6 +147,7 @@ impl From<&UploadJob> for JobRow {
             expiring: false,
             course: j.course.clone(),
             captions: false,
+            recorded_live: j.live_input.is_some(),
             path,
         }
     }
@@ -740,8 +743,32 @@ pub struct LiveLessonRow {
     /// Where to stream (no secret in them): filled when one lesson is read.
     pub rtmps_url: Option<String>,
     pub srt_url: Option<String>,
-    /// Finished recordings (Stream video ids).
-    pub recordings: Vec<String>,
+    /// Its recordings: filled when one lesson is read.
+    pub recordings: Vec<RecordingRow>,
+}
+
+/// A recording of a live lesson.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingRow {
+    /// The Stream video id.
+    pub id: String,
+    pub name: Option<String>,
+    /// Ready to watch (and in the history); otherwise Stream is still preparing it.
+    pub ready: bool,
+    /// When the lesson started (RFC 3339).
+    pub created: String,
+}
+
+impl From<&ferry_core::live::Recording> for RecordingRow {
+    fn from(r: &ferry_core::live::Recording) -> Self {
+        RecordingRow {
+            id: r.uid.clone(),
+            name: r.name.clone(),
+            ready: r.ready,
+            created: r.created.clone(),
+        }
+    }
 }
 
 impl From<&ferry_core::live::LiveLesson> for LiveLessonRow {
@@ -838,6 +865,7 @@ pub fn typescript() -> String {
         CourseRow::decl(),
         CaptionRow::decl(),
         LiveLessonRow::decl(),
+        RecordingRow::decl(),
         NewLiveRow::decl(),
         VideoEditRow::decl(),
         DownloadRow::decl(),

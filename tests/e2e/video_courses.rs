@@ -408,7 +408,7 @@ fn live_lessons_are_created_shown_with_their_key_on_request_and_deleted() {
     ]);
     assert_eq!(code, 0);
     let shown = ferry.run(&["live", "show", &id]);
-    assert!(shown.stdout.contains("Recordings:"), "{}", shown.stdout);
+    assert!(shown.stdout.contains("Recordings ("), "{}", shown.stdout);
     let watch = shown
         .stdout
         .split_whitespace()
@@ -416,6 +416,51 @@ fn live_lessons_are_created_shown_with_their_key_on_request_and_deleted() {
         .unwrap_or_else(|| panic!("a watch link: {}", shown.stdout))
         .to_string();
     assert_eq!(fetch(&watch).0, 200, "{watch}");
+
+    // The recording is in the history like any uploaded video, once however often it is seen,
+    // with its course and a link that plays.
+    assert_eq!(ferry.run(&["live", "show", &id]).code, 0);
+    let status = ferry.run(&["status", "--json"]);
+    let recorded: Vec<_> = status
+        .lines()
+        .into_iter()
+        .filter(|l| l["live_lesson"] == id.as_str())
+        .collect();
+    assert_eq!(recorded.len(), 1, "{}", status.stdout);
+    let job = &recorded[0];
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["name"], "Week 3: cells (recording)");
+    assert_eq!(job["course"], "Biology 101");
+    assert_eq!(job["kind"], "video");
+    let url = ferry.run(&["url", &job["id"].to_string()]);
+    assert_eq!(url.code, 0, "{}", url.stderr);
+    assert_eq!(fetch(url.stdout.trim()).0, 200, "{}", url.stdout);
+    let by_course = ferry.run(&["status", "--json", "--course", "Biology 101"]);
+    assert!(
+        by_course
+            .lines()
+            .iter()
+            .any(|l| l["live_lesson"] == id.as_str()),
+        "{}",
+        by_course.stdout
+    );
+
+    // An encoder connecting is what Stream then reports.
+    let (code, _) = cloudsim::curl(&[
+        "-sf",
+        "-X",
+        "POST",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"status":"connected"}"#,
+        &format!("{}/__sim/live/{id}/status", sim.base),
+    ]);
+    assert_eq!(code, 0);
+    let on_air = ferry.run(&["live", "show", &id, "--json"]);
+    assert_eq!(on_air.lines()[0]["connected"], true, "{}", on_air.stdout);
+    let said = ferry.run(&["live", "show", &id]);
+    assert!(said.stdout.contains("live now"), "{}", said.stdout);
 
     // Refusals, with what to do.
     let short = ferry.run(&["live", "create", "Quiz", "--delete-after", "7"]);

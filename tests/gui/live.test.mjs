@@ -1,7 +1,9 @@
 // Live lessons in the real window against ferry-cloudsim: a teacher creates a recorded lesson,
 // copies its stream key (the clipboard then holds Stream's key, and the key is nowhere in the
-// page), sees the server address, finds the recording after the lesson, and deletes the
-// lesson while the recording stays. Stream's side is read from the emulator, not through Ferry.
+// page), sees the server address, sees it on air when an encoder connects, finds the recording
+// after the lesson in the history (brought there by the session's own look, not a click) and on
+// the lesson, and deletes the lesson while the recording stays. Stream's side is read from the
+// emulator, not through Ferry.
 //
 // Run by scripts/test.sh inside xvfb-run, after the UI and the desktop binary are built.
 
@@ -13,7 +15,8 @@ const desktop = new Desktop();
 let session;
 
 before(async () => {
-  session = await desktop.start();
+  // The session looks for recordings every second instead of every two minutes.
+  session = await desktop.start({ FERRY_LIVE_POLL_SECS: "1" });
   await desktop.skipWelcome();
 });
 
@@ -57,9 +60,27 @@ test("a live lesson is created, its key copied but never shown, its recording li
   const inPage = await session.exec("return document.documentElement.outerHTML.includes(arguments[0]);", [key]);
   assert.equal(inPage, false, "the stream key is never in the page");
 
-  // The lesson ends; Stream has a recording.
+  // An encoder connects: the card says the lesson is on air.
+  const onAir = await fetch(`${desktop.sim.root}/__sim/live/${uid}/status`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ status: "connected" }),
+  });
+  assert.equal(onAir.status, 200);
+  await session.click('[data-live="Biology, week 3"] [data-testid="refresh-live"]');
+  await session.waitFor('[data-live="Biology, week 3"] [data-testid="live-state"]', { test: (t) => t === "live now" });
+
+  // The lesson ends; Stream has a recording, and it joins the history by itself.
   const made = await fetch(`${desktop.sim.root}/__sim/live/${uid}/recording`, { method: "POST" });
   assert.equal(made.status, 200);
+  await session.click('button[data-view="history"]');
+  await session.waitFor('[data-testid="recorded-live"]', { timeoutMs: 20000 });
+  const row = await session.exec(
+    "const r = document.querySelector('[data-testid=\"recorded-live\"]').closest('[data-job]'); return r.querySelector('.name').textContent;",
+  );
+  assert.equal(row, "Biology, week 3 (recording)");
+  await desktop.shot("live-02-recording-in-history");
+  await session.click('button[data-view="live"]');
   await session.click('[data-live="Biology, week 3"] [data-testid="refresh-live"]');
   await session.waitFor('[data-live="Biology, week 3"] [data-testid="recordings"]', { test: (t) => t.includes("1") });
   // Its watch link, copied, opens the emulator's player page.
@@ -81,4 +102,8 @@ test("a live lesson is created, its key copied but never shown, its recording li
   assert.equal(after.result.liveInputs.length, 0);
   const videos = await (await fetch(`${desktop.sim.api}/accounts/${ACCOUNT}/stream`, { headers: auth })).json();
   assert.equal(videos.result.length, 1, "the recording stays");
+  // And stays in the history, once, however many looks the session made meanwhile.
+  await session.click('button[data-view="history"]');
+  const rows = await session.exec("return document.querySelectorAll('[data-testid=\"recorded-live\"]').length;");
+  assert.equal(rows, 1);
 });

@@ -2,8 +2,8 @@
 //! the stream key and SRT passphrase only with `--key`, never in a list or a log.
 
 use crate::args::LiveAction;
-use ferry_core::Result;
-use ferry_core::live::{LiveIngest, LiveLesson, NewLiveLesson};
+use ferry_core::live::{LiveIngest, LiveLesson, NewLiveLesson, Recording};
+use ferry_core::{Engine, Result};
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -39,20 +39,20 @@ fn describe(l: &LiveLesson) -> String {
     format!("{}  {}{course}: {live}, {kept}", l.uid, l.name)
 }
 
-fn print_ingest(ingest: &LiveIngest, key: bool, json_out: bool, lesson: &LiveLesson) {
-    if json_out {
-        let mut v = lesson_json(lesson);
-        v["rtmps_url"] = json!(ingest.rtmps_url);
-        v["srt_url"] = json!(ingest.srt_url);
-        v["srt_stream_id"] = json!(ingest.srt_stream_id);
-        if key {
-            v["stream_key"] = json!(ingest.stream_key.expose());
-            v["srt_passphrase"] = json!(ingest.srt_passphrase.expose());
-            v["webrtc_url"] = json!(ingest.webrtc_url.expose());
-        }
-        println!("{v}");
-        return;
+fn ingest_json(ingest: &LiveIngest, key: bool, lesson: &LiveLesson) -> serde_json::Value {
+    let mut v = lesson_json(lesson);
+    v["rtmps_url"] = json!(ingest.rtmps_url);
+    v["srt_url"] = json!(ingest.srt_url);
+    v["srt_stream_id"] = json!(ingest.srt_stream_id);
+    if key {
+        v["stream_key"] = json!(ingest.stream_key.expose());
+        v["srt_passphrase"] = json!(ingest.srt_passphrase.expose());
+        v["webrtc_url"] = json!(ingest.webrtc_url.expose());
     }
+    v
+}
+
+fn print_ingest(ingest: &LiveIngest, key: bool, lesson: &LiveLesson) {
     println!("{}", describe(lesson));
     println!("  RTMPS server: {}", ingest.rtmps_url);
     println!(
@@ -68,6 +68,24 @@ fn print_ingest(ingest: &LiveIngest, key: bool, json_out: bool, lesson: &LiveLes
             "  Stream key:   hidden; `ferry live show {} --key` prints it",
             lesson.uid
         );
+    }
+}
+
+async fn print_recordings(engine: &Engine, recordings: &[Recording]) {
+    if recordings.is_empty() {
+        return;
+    }
+    println!("  Recordings (ready ones are also in `ferry status`, like any uploaded video):");
+    for r in recordings {
+        let name = r.name.as_deref().unwrap_or("recording");
+        if !r.ready {
+            println!("    {}  {name}: Stream is still preparing it", r.uid);
+            continue;
+        }
+        match engine.recording_link(&r.uid).await {
+            Ok(link) => println!("    {}  {name}  {link}", r.uid),
+            Err(e) => println!("    {}  {name}  (no link yet: {})", r.uid, e.message()),
+        }
     }
 }
 
@@ -88,7 +106,11 @@ pub async fn run(action: LiveAction) -> Result<ExitCode> {
                 delete_after_days: delete_after,
             };
             let (lesson, ingest) = engine.create_live_lesson(&new).await?;
-            print_ingest(&ingest, false, json, &lesson);
+            if json {
+                println!("{}", ingest_json(&ingest, false, &lesson));
+            } else {
+                print_ingest(&ingest, false, &lesson);
+            }
         }
         LiveAction::List { json } => {
             let all = engine.live_lessons().await?;
@@ -107,18 +129,20 @@ pub async fn run(action: LiveAction) -> Result<ExitCode> {
         }
         LiveAction::Show { id, key, json } => {
             let (lesson, ingest) = engine.live_lesson(&id).await?;
-            print_ingest(&ingest, key, json, &lesson);
-            if !json {
-                let recordings = engine.live_recordings(&id).await?;
-                if !recordings.is_empty() {
-                    println!("  Recordings:");
-                    for uid in &recordings {
-                        match engine.recording_link(uid).await {
-                            Ok(link) => println!("    {uid}  {link}"),
-                            Err(e) => println!("    {uid}  (no link yet: {})", e.message()),
-                        }
-                    }
-                }
+            // Reading the recordings also puts the ready ones in the history.
+            let recordings = engine.live_recordings(&lesson).await?;
+            if json {
+                let mut v = ingest_json(&ingest, key, &lesson);
+                v["recordings"] = recordings
+                    .iter()
+                    .map(|r| {
+                        json!({"id": r.uid, "name": r.name, "ready": r.ready, "created": r.created})
+                    })
+                    .collect();
+                println!("{v}");
+            } else {
+                print_ingest(&ingest, key, &lesson);
+                print_recordings(&engine, &recordings).await;
             }
         }
         LiveAction::Delete { id } => {

@@ -21,6 +21,7 @@ pub fn job_json(job: &UploadJob) -> Value {
         "name": job.display_name,
         "destination": job.destination,
         "course": job.course,
+        "live_lesson": job.live_input,
         "state": job.state.as_str(),
         "key": key,
         "url": job.result.as_ref().and_then(|r| r.url.clone()),

@@ -210,6 +210,7 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .route("/imagedelivery/{hash}/{*rest}", get(delivery::image))
         .route("/stream-delivery/{id}/{*rest}", get(delivery::video))
         .route("/__sim/live/{uid}/recording", post(live::record))
+        .route("/__sim/live/{uid}/status", post(live::set_status))
         .route(
             "/__sim/faults",
             post(set_faults).delete(clear_faults).get(fault_count),

@@ -11,7 +11,9 @@
 //!   `{liveInputs, range, total}` (`LiveInputListResponse`), without the ingest secrets.
 //!
 //! Nothing can stream into the emulator, so a finished recording is made on request
-//! (`POST /__sim/live/{uid}/recording`): a ready video whose `liveInput` names the input.
+//! (`POST /__sim/live/{uid}/recording`): a ready video whose `liveInput` names the input; and
+//! an encoder connecting is said with `POST /__sim/live/{uid}/status` (a status from the
+//! extract's `stream_live_input_status` enum, or null).
 
 use crate::auth::{Scope, require};
 use crate::envelope::{ApiError, ApiResult, ok};
@@ -40,6 +42,9 @@ pub struct LiveInputRecord {
     pub stream_key: String,
     pub srt_stream_id: String,
     pub srt_passphrase: String,
+    /// The connection status an encoder would have given it (`/__sim/live/{uid}/status`).
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 impl LiveInputRecord {
@@ -59,7 +64,7 @@ impl LiveInputRecord {
         v["srtPlayback"] = json!({"url": "srt://live.cloudflare.com:778", "streamId": format!("play{}", self.srt_stream_id), "passphrase": self.srt_passphrase});
         v["webRTC"] = json!({"url": format!("{}/live/{}{}/webRTC/publish", sim.base, self.stream_key, self.uid)});
         v["webRTCPlayback"] = json!({"url": format!("{}/live/{}/webRTC/play", sim.base, self.uid)});
-        v["status"] = Value::Null;
+        v["status"] = json!(self.status);
         if let Some(c) = &self.default_creator {
             v["defaultCreator"] = json!(c);
         }
@@ -191,6 +196,7 @@ pub async fn create(
         stream_key: format!("{}k{}", random_hex32(), random_hex32()),
         srt_stream_id: random_hex32(),
         srt_passphrase: random_hex32(),
+        status: None,
     };
     apply(&mut record, body.map(|Json(b)| b).unwrap_or_default())?;
     save(&sim, record.clone())?;
@@ -275,6 +281,41 @@ pub async fn videos(
         .map(|v| v.to_json(&sim))
         .collect();
     Ok(ok(made))
+}
+
+/// The connection states a live input reports (OAS24 `stream_live_input_status`; `null`
+/// before anyone streamed).
+const STATUSES: [&str; 8] = [
+    "connected",
+    "reconnected",
+    "reconnecting",
+    "client_disconnect",
+    "ttl_exceeded",
+    "failed_to_connect",
+    "failed_to_reconnect",
+    "new_configuration_accepted",
+];
+
+/// `POST /__sim/live/{uid}/status` with `{"status": "connected"}`: stands in for an encoder
+/// connecting or going away, since nothing can stream into the emulator.
+pub async fn set_status(
+    State(sim): State<Arc<Sim>>,
+    Path(uid): Path<String>,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let status = match &body["status"] {
+        Value::Null => None,
+        Value::String(s) if STATUSES.contains(&s.as_str()) => Some(s.clone()),
+        other => {
+            return Err(bad(format!(
+                "status must be one of {STATUSES:?} or null, not {other}"
+            )));
+        }
+    };
+    let mut record = find(&sim, &uid)?;
+    record.status = status;
+    save(&sim, record)?;
+    Ok(StatusCode::OK.into_response())
 }
 
 /// `POST /__sim/live/{uid}/recording`: stands in for a teacher who streamed and stopped: a

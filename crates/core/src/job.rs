@@ -160,6 +160,9 @@ pub struct UploadJob {
     pub notes: Vec<JobNote>,
     /// Caption files that go with this video, added to it once it is ready.
     pub captions: Vec<AttachedCaption>,
+    /// A live lesson's recording (the live input's id): there is no local file, the video was
+    /// made by Stream.
+    pub live_input: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

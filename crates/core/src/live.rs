@@ -55,3 +55,19 @@ pub struct LiveIngest {
 /// The least Stream keeps a recording for, when it deletes them (OAS24
 /// `stream_live_input_recording_deletion`, minimum 30).
 pub const MIN_RECORDING_DAYS: u32 = 30;
+
+/// A recording a live lesson made: a Stream video like any other once it is ready.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recording {
+    /// The Stream video id.
+    pub uid: String,
+    /// Stream's `meta.name`, when it has one.
+    pub name: Option<String>,
+    /// Stream has it ready to watch (`readyToStream`).
+    pub ready: bool,
+    /// It needs signed links (`requireSignedURLs`, from the lesson's recording settings).
+    pub signed: bool,
+    pub size: u64,
+    /// When the lesson started (`created`, RFC 3339).
+    pub created: String,
+}

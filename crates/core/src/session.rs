@@ -1,5 +1,6 @@
-//! A running Ferry: one engine with its uploader and its folder watcher, kept going until
-//! stopped. The desktop app holds one session for its whole life.
+//! A running Ferry: one engine with its uploader, its folder watcher and (with a Stream account)
+//! a look for live lessons' recordings every few minutes, kept going until stopped. The desktop
+//! app holds one session for its whole life.
 //!
 //! Changing accounts, settings or watched folders needs a freshly opened engine, so the session
 //! can [`Session::reload`]. A reload never waits on an upload: the old engine's uploader is
@@ -23,6 +24,7 @@ use crate::scheduler::JobFilter;
 use crate::watch::{self, WatchedFolder, run::WatchTiming};
 use crate::{Error, ErrorKind, Result};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 use tokio::sync::{broadcast, watch as signal};
 use tokio::task::JoinHandle;
 
@@ -60,11 +62,40 @@ struct Generation {
     wind: signal::Sender<Wind>,
     uploader: JoinHandle<()>,
     watcher: Option<JoinHandle<()>>,
+    /// Looks for live lessons' recordings now and then (with a Stream account).
+    recordings: Option<JoinHandle<()>>,
 }
 
 impl Generation {
     fn finished(&self) -> bool {
-        self.uploader.is_finished() && self.watcher.as_ref().is_none_or(|w| w.is_finished())
+        self.uploader.is_finished()
+            && [&self.watcher, &self.recordings]
+                .iter()
+                .all(|t| t.as_ref().is_none_or(|t| t.is_finished()))
+    }
+}
+
+/// What a generation will do besides uploading: the folders it watches, how, and how often it
+/// looks for live lessons' recordings.
+struct Plan {
+    timing: WatchTiming,
+    folders: Vec<WatchedFolder>,
+    recordings_every: Duration,
+}
+
+/// How often a session looks for new recordings of live lessons: `FERRY_LIVE_POLL_SECS`, two
+/// minutes by default (a recording is ready a little after the lesson ends; each look costs
+/// one request, plus one per lesson).
+fn recordings_every(env: &Env) -> Result<Duration> {
+    match env("FERRY_LIVE_POLL_SECS") {
+        None => Ok(Duration::from_secs(120)),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(|s| Duration::from_secs(s.max(1)))
+            .map_err(|_| {
+                Error::config(format!("FERRY_LIVE_POLL_SECS={v:?} is not a whole number"))
+            }),
     }
 }
 
@@ -114,8 +145,11 @@ impl Session {
         }
         for generation in generations {
             let _ = generation.uploader.await;
-            if let Some(watcher) = generation.watcher {
-                let _ = watcher.await;
+            for task in [generation.watcher, generation.recordings]
+                .into_iter()
+                .flatten()
+            {
+                let _ = task.await;
             }
         }
     }
@@ -148,17 +182,22 @@ impl Session {
 
     /// What a generation of `engine` will watch, and how: read before anything is stopped, so
     /// a broken configuration leaves the running generation alone.
-    fn plan(&self, engine: &Engine) -> Result<(WatchTiming, Vec<WatchedFolder>)> {
-        Ok((WatchTiming::from_env(&*self.env)?, watch::folders(engine)?))
+    fn plan(&self, engine: &Engine) -> Result<Plan> {
+        Ok(Plan {
+            timing: WatchTiming::from_env(&*self.env)?,
+            folders: watch::folders(engine)?,
+            recordings_every: recordings_every(&self.env)?,
+        })
     }
 
     /// Start the current engine's uploader, and its watcher once `earlier_watcher` (the
     /// previous generation's, told to stop) has ended.
-    fn launch(
-        &self,
-        (timing, folders): (WatchTiming, Vec<WatchedFolder>),
-        earlier_watcher: Option<JoinHandle<()>>,
-    ) {
+    fn launch(&self, plan: Plan, earlier_watcher: Option<JoinHandle<()>>) {
+        let Plan {
+            timing,
+            folders,
+            recordings_every,
+        } = plan;
         let engine = self.engine();
         let (wind, winding) = signal::channel(Wind::Run);
 
@@ -203,6 +242,25 @@ impl Session {
                 }
             })
         });
+        let recordings = engine.has_live_lessons().then(|| {
+            let mut stop = winding.clone();
+            tokio::spawn(async move {
+                loop {
+                    let look = async {
+                        // Offline, or the token lacks Stream: the next look may do better,
+                        // and nothing waits on this one.
+                        if let Err(e) = engine.sync_live_recordings().await {
+                            tracing::info!("looking for live lessons' recordings: {e}");
+                        }
+                        tokio::time::sleep(recordings_every).await;
+                    };
+                    tokio::select! {
+                        _ = look => {}
+                        _ = stop.wait_for(|w| *w >= Wind::Drain) => break,
+                    }
+                }
+            })
+        });
         self.generations
             .lock()
             .expect("session lock")
@@ -210,6 +268,7 @@ impl Session {
                 wind,
                 uploader,
                 watcher,
+                recordings,
             });
     }
 }

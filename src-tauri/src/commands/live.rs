@@ -2,7 +2,7 @@
 //! copy its stream key to the clipboard (from Rust: the key never reaches the page), delete.
 
 use super::*;
-use crate::dto::{LiveLessonRow, NewLiveRow};
+use crate::dto::{LiveLessonRow, NewLiveRow, RecordingRow};
 use ferry_core::live::NewLiveLesson;
 
 #[tauri::command]
@@ -36,7 +36,12 @@ pub async fn live_lesson(shell: State<'_, Arc<Shell>>, id: String) -> Reply<Live
     let mut row = LiveLessonRow::from(&lesson);
     row.rtmps_url = Some(ingest.rtmps_url);
     row.srt_url = Some(ingest.srt_url);
-    row.recordings = engine.live_recordings(&id).await?;
+    row.recordings = engine
+        .live_recordings(&lesson)
+        .await?
+        .iter()
+        .map(RecordingRow::from)
+        .collect();
     Ok(row)
 }
 

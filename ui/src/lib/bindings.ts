@@ -23,7 +23,11 @@ course: string | null,
 /**
  * A finished video on a service that keeps captions (Stream): the window offers them.
  */
-captions: boolean, };
+captions: boolean, 
+/**
+ * A live lesson's recording, made by Stream: there is no local file.
+ */
+recordedLive: boolean, };
 
 export type LinkText = { text: string, 
 /**
@@ -236,9 +240,23 @@ connected: boolean, created: string,
  */
 rtmpsUrl: string | null, srtUrl: string | null, 
 /**
- * Finished recordings (Stream video ids).
+ * Its recordings: filled when one lesson is read.
  */
-recordings: Array<string>, };
+recordings: Array<RecordingRow>, };
+
+export type RecordingRow = { 
+/**
+ * The Stream video id.
+ */
+id: string, name: string | null, 
+/**
+ * Ready to watch (and in the history); otherwise Stream is still preparing it.
+ */
+ready: boolean, 
+/**
+ * When the lesson started (RFC 3339).
+ */
+created: string, };
 
 export type NewLiveRow = { name: string, course: string | null, recording: boolean, deleteAfterDays: number | null, };
 

@@ -24,6 +24,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     expiring: false,
     course: null,
     captions: false,
+    recordedLive: false,
     ...extra,
   };
 }

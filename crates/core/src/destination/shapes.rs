@@ -170,8 +170,8 @@ pub trait LiveInputs: Send + Sync {
     async fn live_lessons(&self) -> Result<Vec<LiveLesson>>;
     async fn live_lesson(&self, uid: &str) -> Result<(LiveLesson, LiveIngest)>;
     async fn delete_live(&self, uid: &str) -> Result<()>;
-    /// The video ids of the recordings a live input made.
-    async fn recordings(&self, uid: &str) -> Result<Vec<String>>;
+    /// The recordings a live input made, ready or still being prepared.
+    async fn recordings(&self, uid: &str) -> Result<Vec<crate::live::Recording>>;
 }
 
 fn no_captions(destination: &str) -> crate::Error {

@@ -16,6 +16,7 @@
 //! The cost of durable commits is one fsync per batch and per large upload, not per file.
 
 mod courses;
+mod recordings;
 mod schema;
 mod watched;
 
@@ -38,7 +39,7 @@ pub struct Queue {
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
-     links, overwrite, notes, inline, course, captions";
+     links, overwrite, notes, inline, course, captions, live_input";
 
 /// Run queue work (SQLite, and the fsync its durable commits wait for) where it cannot stall
 /// the async runtime: on a multi-threaded runtime's worker the thread is first handed over as a
@@ -527,7 +528,11 @@ impl Queue {
 }
 
 /// Insert jobs inside `tx`; their ids in order.
-fn insert_jobs(tx: &rusqlite::Transaction<'_>, jobs: &[NewJob], now: i64) -> Result<Vec<JobId>> {
+pub(super) fn insert_jobs(
+    tx: &rusqlite::Transaction<'_>,
+    jobs: &[NewJob],
+    now: i64,
+) -> Result<Vec<JobId>> {
     let mut ids = Vec::with_capacity(jobs.len());
     let mut stmt = tx.prepare_cached(
         "INSERT INTO jobs (batch, path, size, mtime_ns, hash, display_name, kind, \
@@ -613,6 +618,7 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
         captions: captions_text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),
+        live_input: row.get(30)?,
         notes: notes_text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),

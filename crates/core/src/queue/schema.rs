@@ -90,6 +90,9 @@ const MIGRATIONS: &[&str] = &[
     // 10: caption files that travel with a video (a JSON array of {path, language}), added to
     // the video's captions once the video service has it ready.
     "ALTER TABLE jobs ADD COLUMN captions TEXT;",
+    // 11: a live lesson's recording kept in the history (no local file): the live input's uid.
+    "ALTER TABLE jobs ADD COLUMN live_input TEXT;
+     CREATE INDEX jobs_live ON jobs(live_input) WHERE live_input IS NOT NULL;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

@@ -208,3 +208,48 @@ fn notes_accumulate_in_a_jobs_history_and_survive_a_requeue() {
         ]
     );
 }
+
+#[test]
+fn a_recording_joins_the_history_once_done_and_is_never_picked() {
+    let q = std::sync::Arc::new(Queue::open_in_memory().unwrap());
+    let mut job = new_job(1);
+    job.file.path = PathBuf::new();
+    job.kind = FileKind::Video;
+    let result = UploadResult {
+        remote_id: "video1".into(),
+        url: None,
+        links: [(
+            "hls".to_string(),
+            "https://x/video1/manifest/video.m3u8".to_string(),
+        )]
+        .into(),
+    };
+    // Lookers at the same moment (the session's poll and the window) add it once.
+    let added: Vec<_> = (0..4)
+        .map(|_| {
+            let (q, job, result) = (q.clone(), job.clone(), result.clone());
+            std::thread::spawn(move || q.add_recording(&job, &result, "input1", 5).unwrap())
+        })
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(added.iter().flatten().count(), 1, "{added:?}");
+    let id = added.into_iter().flatten().next().unwrap();
+    let got = q.get(id).unwrap().unwrap();
+    assert_eq!(got.state, JobState::Done);
+    assert_eq!(got.live_input.as_deref(), Some("input1"));
+    assert_eq!(got.bytes_done, got.file.size);
+    assert_eq!(
+        got.result.as_ref().unwrap().links["hls"],
+        result.links["hls"]
+    );
+    assert!(
+        q.unfinished().unwrap().is_empty(),
+        "a done recording is never picked"
+    );
+    assert_eq!(q.requeue(&[id], 6).unwrap(), 0, "nor queued again");
+    assert_eq!(
+        q.recorded_videos("input1").unwrap(),
+        ["video1".to_string()].into()
+    );
+    assert!(q.recorded_videos("input2").unwrap().is_empty());
+}

@@ -6,7 +6,7 @@ use super::api::Product;
 use super::stream::StreamDestination;
 use crate::Result;
 use crate::credentials::Secret;
-use crate::live::{LiveIngest, LiveLesson, NewLiveLesson};
+use crate::live::{LiveIngest, LiveLesson, NewLiveLesson, Recording};
 use serde_json::{Value, json};
 
 impl StreamDestination {
@@ -74,8 +74,8 @@ impl StreamDestination {
             .await
     }
 
-    /// The uids of the recordings a live input made.
-    pub(super) async fn live_recordings(&self, uid: &str) -> Result<Vec<String>> {
+    /// The recordings a live input made.
+    pub(super) async fn live_recordings(&self, uid: &str) -> Result<Vec<Recording>> {
         let req = self.api().http.get(
             self.api()
                 .account_url(&format!("stream/live_inputs/{uid}/videos")),
@@ -85,13 +85,20 @@ impl StreamDestination {
             .call(req, Product::Stream, "listing the lesson's recordings")
             .await?;
         Ok(v.as_array()
-            .map(|all| {
-                all.iter()
-                    .filter_map(|r| r["uid"].as_str().map(str::to_string))
-                    .collect()
-            })
+            .map(|all| all.iter().filter_map(recording_of).collect())
             .unwrap_or_default())
     }
+}
+
+fn recording_of(v: &Value) -> Option<Recording> {
+    Some(Recording {
+        uid: v["uid"].as_str()?.to_string(),
+        name: v["meta"]["name"].as_str().map(str::to_string),
+        ready: v["readyToStream"].as_bool().unwrap_or(false),
+        signed: v["requireSignedURLs"].as_bool().unwrap_or(false),
+        size: v["size"].as_f64().unwrap_or(0.0) as u64,
+        created: v["created"].as_str().unwrap_or_default().to_string(),
+    })
 }
 
 fn lesson_of(v: &Value) -> LiveLesson {

@@ -491,7 +491,7 @@ impl crate::destination::LiveInputs for StreamDestination {
         StreamDestination::delete_live(self, uid).await
     }
 
-    async fn recordings(&self, uid: &str) -> Result<Vec<String>> {
+    async fn recordings(&self, uid: &str) -> Result<Vec<crate::live::Recording>> {
         self.live_recordings(uid).await
     }
 }
