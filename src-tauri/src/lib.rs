@@ -77,6 +77,7 @@ pub fn run() {
             commands::live::delete_live_lesson,
             commands::live::copy_text,
             commands::live::copy_recording_link,
+            commands::live::rename_live_lesson,
             commands::videos::edit_videos,
             commands::videos::video_download,
             commands::captions::captions,

@@ -398,6 +398,7 @@ fn live_lessons_are_created_shown_with_their_key_on_request_and_deleted() {
     let listed = ferry.run(&["live", "list", "--json"]);
     assert_eq!(listed.lines().len(), 1);
     assert_eq!(listed.lines()[0]["name"], "Week 3: cells");
+    // (renamed further down)
 
     // A recording made (the emulator stands in for a class streamed and ended).
     let (code, _) = cloudsim::curl(&[
@@ -461,6 +462,21 @@ fn live_lessons_are_created_shown_with_their_key_on_request_and_deleted() {
     assert_eq!(on_air.lines()[0]["connected"], true, "{}", on_air.stdout);
     let said = ferry.run(&["live", "show", &id]);
     assert!(said.stdout.contains("live now"), "{}", said.stdout);
+
+    // A new name changes the name only: the course, the recording and its days stay.
+    let renamed = ferry.run(&["live", "rename", &id, "Week 3: cells and tissues"]);
+    assert_eq!(renamed.code, 0, "{}", renamed.stderr);
+    let stream = sim.get(&format!("stream/live_inputs/{id}"))["result"].clone();
+    assert_eq!(
+        stream["meta"]["name"], "Week 3: cells and tissues",
+        "{stream}"
+    );
+    assert_eq!(stream["meta"]["course"], "Biology 101");
+    assert_eq!(stream["recording"]["mode"], "automatic");
+    assert_eq!(stream["deleteRecordingAfterDays"], 60.0);
+    assert_eq!(stream["rtmps"]["streamKey"], key.as_str());
+    let blank = ferry.run(&["live", "rename", &id, " "]);
+    assert!(blank.stderr.contains("needs a name"), "{}", blank.stderr);
 
     // Refusals, with what to do.
     let short = ferry.run(&["live", "create", "Quiz", "--delete-after", "7"]);

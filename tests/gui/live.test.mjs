@@ -95,7 +95,18 @@ test("a live lesson is created, its key copied but never shown, its recording li
   });
   assert.equal((await fetch(link)).status, 200, link);
 
-  await session.click('[data-live="Biology, week 3"] [data-testid="delete-live"]');
+  // A new name, from the card: Stream keeps the rest.
+  await session.click('[data-live="Biology, week 3"] [data-testid="rename-live"]');
+  const field = await session.waitFor('[data-testid="live-new-name"]');
+  await session.cmd("POST", `/element/${field}/clear`, {});
+  await session.cmd("POST", `/element/${field}/value`, { text: "Biology, week 3 (cells)" });
+  await session.click('[data-testid="save-live-name"]');
+  await session.waitFor('[data-live="Biology, week 3 (cells)"]');
+  const renamed = await (await fetch(`${liveApi()}/${uid}`, { headers: auth })).json();
+  assert.equal(renamed.result.meta.name, "Biology, week 3 (cells)");
+  assert.equal(renamed.result.recording.mode, "automatic", "the rename changed nothing else");
+
+  await session.click('[data-live="Biology, week 3 (cells)"] [data-testid="delete-live"]');
   await session.click('[data-testid="confirm-delete-live"]');
   await session.waitFor('[data-testid="live-none"]');
   const after = await (await fetch(liveApi(), { headers: auth })).json();

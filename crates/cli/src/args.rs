@@ -543,6 +543,8 @@ pub enum LiveAction {
         #[arg(long)]
         json: bool,
     },
+    /// Give a live lesson a new name (its address, key and recordings stay).
+    Rename { id: String, name: String },
     /// Delete a live lesson (its recordings stay, as videos).
     Delete { id: String },
 }

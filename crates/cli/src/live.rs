@@ -145,6 +145,10 @@ pub async fn run(action: LiveAction) -> Result<ExitCode> {
                 print_recordings(&engine, &recordings).await;
             }
         }
+        LiveAction::Rename { id, name } => {
+            let lesson = engine.rename_live_lesson(&id, &name).await?;
+            println!("✓ renamed the live lesson {id} to {:?}", lesson.name);
+        }
         LiveAction::Delete { id } => {
             engine.delete_live_lesson(&id).await?;
             println!("✓ deleted the live lesson {id} (its recordings stay)");

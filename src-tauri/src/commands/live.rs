@@ -53,6 +53,20 @@ pub async fn copy_live_key(shell: State<'_, Arc<Shell>>, id: String) -> Reply<()
 }
 
 #[tauri::command]
+pub async fn rename_live_lesson(
+    shell: State<'_, Arc<Shell>>,
+    id: String,
+    name: String,
+) -> Reply<LiveLessonRow> {
+    let lesson = shell
+        .session
+        .engine()
+        .rename_live_lesson(&id, &name)
+        .await?;
+    Ok(LiveLessonRow::from(&lesson))
+}
+
+#[tauri::command]
 pub async fn delete_live_lesson(shell: State<'_, Arc<Shell>>, id: String) -> Reply<()> {
     shell.session.engine().delete_live_lesson(&id).await?;
     Ok(())

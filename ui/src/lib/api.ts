@@ -96,6 +96,7 @@ export const api = {
   /** The stream key goes from Rust to the clipboard; it never reaches the page. */
   copyLiveKey: (id: string) => call<void>("copy_live_key", { id }),
   deleteLiveLesson: (id: string) => call<void>("delete_live_lesson", { id }),
+  renameLiveLesson: (id: string, name: string) => call<LiveLessonRow>("rename_live_lesson", { id, name }),
   copyText: (text: string) => call<void>("copy_text", { text }),
   /** A live lesson's recording: its watch link (signed when needed) on the clipboard. */
   copyRecordingLink: (id: string) => call<string>("copy_recording_link", { id }),

@@ -62,6 +62,11 @@ const PLACES = [
     await p.locator('[data-testid="add-live"]').click();
     await p.locator('[data-testid="live-name"]').waitFor();
   }],
+  ["live-rename", async (p) => {
+    await p.keyboard.press("Alt+4");
+    await p.locator('[data-live="Biology 101, week 3"] [data-testid="rename-live"]').click();
+    await p.locator('[data-testid="live-new-name"]').waitFor();
+  }],
   ["folders", async (p) => p.keyboard.press("Alt+5")],
   ["accounts", async (p) => p.keyboard.press("Alt+6")],
   ["settings", async (p) => p.keyboard.press("Alt+7")],

@@ -290,6 +290,12 @@ function handle(cmd: string, args: Args): unknown {
     case "copy_text":
       clipboard = args.text as string;
       return null;
+    case "rename_live_lesson": {
+      const one = liveLessons.find((l) => l.id === args.id);
+      if (!one) throw { code: "not_found", message: "no such live lesson" };
+      one.name = (args.name as string).trim();
+      return one;
+    }
     case "delete_live_lesson":
       liveLessons = liveLessons.filter((l) => l.id !== args.id);
       return null;

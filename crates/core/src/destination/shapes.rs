@@ -169,6 +169,7 @@ pub trait LiveInputs: Send + Sync {
     async fn create_live(&self, new: &NewLiveLesson) -> Result<(LiveLesson, LiveIngest)>;
     async fn live_lessons(&self) -> Result<Vec<LiveLesson>>;
     async fn live_lesson(&self, uid: &str) -> Result<(LiveLesson, LiveIngest)>;
+    async fn rename_live(&self, uid: &str, name: &str) -> Result<LiveLesson>;
     async fn delete_live(&self, uid: &str) -> Result<()>;
     /// The recordings a live input made, ready or still being prepared.
     async fn recordings(&self, uid: &str) -> Result<Vec<crate::live::Recording>>;

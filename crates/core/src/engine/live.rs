@@ -18,12 +18,7 @@ impl Engine {
         &self,
         new: &NewLiveLesson,
     ) -> Result<(LiveLesson, LiveIngest)> {
-        let name = new.name.trim();
-        if name.is_empty() {
-            return Err(Error::input(
-                "a live lesson needs a name, such as \"Biology 101, week 3\"",
-            ));
-        }
+        let name = lesson_name(&new.name)?;
         if let Some(days) = new.delete_after_days
             && days < MIN_RECORDING_DAYS
         {
@@ -36,7 +31,7 @@ impl Engine {
             None => None,
         };
         let new = NewLiveLesson {
-            name: name.to_string(),
+            name,
             course,
             ..new.clone()
         };
@@ -53,6 +48,16 @@ impl Engine {
     pub async fn live_lesson(&self, uid: &str) -> Result<(LiveLesson, LiveIngest)> {
         let store = self.stream_store()?;
         store.live().ok_or_else(not_live)?.live_lesson(uid).await
+    }
+
+    pub async fn rename_live_lesson(&self, uid: &str, name: &str) -> Result<LiveLesson> {
+        let name = lesson_name(name)?;
+        let store = self.stream_store()?;
+        store
+            .live()
+            .ok_or_else(not_live)?
+            .rename_live(uid, &name)
+            .await
     }
 
     pub async fn delete_live_lesson(&self, uid: &str) -> Result<()> {
@@ -174,6 +179,17 @@ impl Engine {
             _ => Err(not_live()),
         }
     }
+}
+
+/// A lesson's name, trimmed; never empty.
+fn lesson_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::input(
+            "a live lesson needs a name, such as \"Biology 101, week 3\"",
+        ));
+    }
+    Ok(name.to_string())
 }
 
 fn not_live() -> Error {

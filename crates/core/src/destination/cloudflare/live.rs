@@ -64,6 +64,32 @@ impl StreamDestination {
         Ok((lesson_of(&v), ingest_of(&v)))
     }
 
+    /// Give a live input a new name. Its `meta` goes back whole with the new name, and its
+    /// recording settings go back as they are, so a rename changes nothing else whether Stream
+    /// treats the update as a patch or a replacement.
+    pub(super) async fn rename_live(&self, uid: &str, name: &str) -> Result<LiveLesson> {
+        let url = self.api().account_url(&format!("stream/live_inputs/{uid}"));
+        let req = self.api().http.get(url.clone());
+        let v = self
+            .api()
+            .call(req, Product::Stream, "reading the live lesson")
+            .await?;
+        let mut meta = v["meta"].as_object().cloned().unwrap_or_default();
+        meta.insert("name".into(), json!(name));
+        let mut body = json!({ "meta": meta, "recording": v["recording"] });
+        for kept in ["deleteRecordingAfterDays", "defaultCreator"] {
+            if !v[kept].is_null() {
+                body[kept] = v[kept].clone();
+            }
+        }
+        let req = self.api().http.put(url).json(&body);
+        let v = self
+            .api()
+            .call(req, Product::Stream, "renaming the live lesson")
+            .await?;
+        Ok(lesson_of(&v))
+    }
+
     pub(super) async fn delete_live(&self, uid: &str) -> Result<()> {
         self.api()
             .delete(

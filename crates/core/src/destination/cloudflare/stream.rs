@@ -487,6 +487,10 @@ impl crate::destination::LiveInputs for StreamDestination {
         self.get_live(uid).await
     }
 
+    async fn rename_live(&self, uid: &str, name: &str) -> Result<crate::live::LiveLesson> {
+        StreamDestination::rename_live(self, uid, name).await
+    }
+
     async fn delete_live(&self, uid: &str) -> Result<()> {
         StreamDestination::delete_live(self, uid).await
     }
