@@ -85,6 +85,12 @@ pub enum Command {
         #[command(subcommand)]
         action: LiveAction,
     },
+    /// Upload requests: a page through which students or colleagues without keys send files
+    /// into a course, within limits the storage service itself enforces.
+    Request {
+        #[command(subcommand)]
+        action: RequestAction,
+    },
     /// Change uploaded videos on Cloudflare Stream: private or public, the sites that may embed
     /// them, the thumbnail, when they are deleted, their title. VIDEO is a job number or the
     /// video file's path; --course changes every uploaded video of a course.
@@ -547,6 +553,65 @@ pub enum LiveAction {
     Rename { id: String, name: String },
     /// Delete a live lesson (its recordings stay, as videos).
     Delete { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RequestAction {
+    /// Make a request and its page (saved with --page, else in Ferry's folder); share the page.
+    Create {
+        /// What senders see, such as "Week 3 essays".
+        title: String,
+        #[arg(long)]
+        course: Option<String>,
+        /// Land in this bucket destination (s3, gcs…), under --folder.
+        #[arg(long, value_name = "DESTINATION", conflicts_with_all = ["video", "image"])]
+        to: Option<String>,
+        /// The folder (key prefix) what arrives lands in.
+        #[arg(long, requires = "to")]
+        folder: Option<String>,
+        /// Videos, to Stream (private: only signed links play them, unless --public).
+        #[arg(long, conflicts_with = "image")]
+        video: bool,
+        #[arg(long, requires = "video")]
+        public: bool,
+        /// Images, to Cloudflare Images (open 6 hours at most).
+        #[arg(long)]
+        image: bool,
+        /// Accepted extensions, such as "pdf,docx" (default: any of the kind).
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<String>,
+        /// Largest file, in MB.
+        #[arg(long, value_name = "MB", default_value_t = 100)]
+        max_mb: u64,
+        #[arg(long, default_value_t = 30)]
+        max_files: u32,
+        /// Longest video, in minutes (Stream refuses longer ones).
+        #[arg(long, value_name = "MINUTES")]
+        max_minutes: Option<u32>,
+        /// How long it stays open: 30m, 12h, 3d (7d at most).
+        #[arg(long, default_value = "3d")]
+        open_for: String,
+        /// A sentence for senders.
+        #[arg(long)]
+        note: Option<String>,
+        /// Where to save the page.
+        #[arg(long)]
+        page: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List requests, open and closed.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a request: its page is removed.
+    Close { id: String },
 }
 
 #[derive(Subcommand, Debug)]

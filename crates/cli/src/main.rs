@@ -13,6 +13,7 @@ mod import;
 mod live;
 mod progress;
 mod report;
+mod request;
 mod video;
 mod watch;
 
@@ -194,6 +195,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Course { action } => course::run(action),
         Command::Captions { action } => captions::run(action).await,
         Command::Live { action } => live::run(action).await,
+        Command::Request { action } => request::run(action).await,
         Command::Video { action } => video::run(action).await,
         Command::Manifest {
             course,

@@ -15,6 +15,7 @@
 mod auth;
 mod captions;
 mod delivery;
+mod direct_upload;
 mod downloads;
 pub mod envelope;
 pub mod faults;
@@ -157,6 +158,10 @@ pub fn router(sim: Arc<Sim>) -> Router {
             post(stream::create).get(stream::list),
         )
         .route(
+            "/accounts/{account}/stream/direct_upload",
+            post(direct_upload::create),
+        )
+        .route(
             "/accounts/{account}/stream/live_inputs",
             post(live::create).get(live::list),
         )
@@ -206,7 +211,14 @@ pub fn router(sim: Arc<Sim>) -> Router {
         .method_not_allowed_fallback(no_route);
     Router::new()
         .nest("/client/v4", api)
-        .route("/images-upload/{hash}/{id}", post(images::one_time_upload))
+        .route(
+            "/images-upload/{hash}/{id}",
+            post(direct_upload::image_upload).options(direct_upload::preflight),
+        )
+        .route(
+            "/stream-upload/{uid}",
+            post(direct_upload::upload).options(direct_upload::preflight),
+        )
         .route("/imagedelivery/{hash}/{*rest}", get(delivery::image))
         .route("/stream-delivery/{id}/{*rest}", get(delivery::video))
         .route("/__sim/live/{uid}/recording", post(live::record))

@@ -230,7 +230,7 @@ pub fn sniff_video(head: &[u8]) -> bool {
     infer::get(head).is_some_and(|k| k.matcher_type() == infer::MatcherType::Video)
 }
 
-fn new_record(size: u64, expiry: std::time::Duration) -> VideoRecord {
+pub(crate) fn new_record(size: u64, expiry: std::time::Duration) -> VideoRecord {
     let now = now_rfc3339();
     VideoRecord {
         uid: random_hex32(),
@@ -369,14 +369,25 @@ fn tus_create(sim: &Sim, headers: &HeaderMap, direct_user: bool) -> ApiResult {
     Ok(resp)
 }
 
-async fn basic_upload(sim: &Sim, mut form: Multipart, creator: Option<&HeaderValue>) -> ApiResult {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::bad_request(10005, format!("malformed multipart body: {e}"))
-    };
+async fn basic_upload(sim: &Sim, form: Multipart, creator: Option<&HeaderValue>) -> ApiResult {
     let mut record = new_record(0, sim.config.upload_expiry);
     record.creator = creator
         .and_then(|c| c.to_str().ok())
         .map(|c| c.chars().take(64).collect());
+    let record = receive(sim, form, record).await?;
+    Ok(ok(record.to_json(sim)))
+}
+
+/// Take a basic upload's `file` field into `record` (at most 200 MB), named after the file
+/// unless it has a name, and keep it.
+pub(crate) async fn receive(
+    sim: &Sim,
+    mut form: Multipart,
+    mut record: VideoRecord,
+) -> Result<VideoRecord, ApiError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        ApiError::bad_request(10005, format!("malformed multipart body: {e}"))
+    };
     let mut got_file = false;
     let path = blob(sim, &record.uid);
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
@@ -384,7 +395,7 @@ async fn basic_upload(sim: &Sim, mut form: Multipart, creator: Option<&HeaderVal
             continue;
         }
         let name = field.file_name().unwrap_or("video").to_string();
-        record.meta.insert("name".into(), json!(name));
+        record.meta.entry("name").or_insert_with(|| json!(name));
         let mut out = tokio::fs::File::create(&path).await.map_err(internal)?;
         let mut size = 0u64;
         let mut head = Vec::new();
@@ -415,7 +426,7 @@ async fn basic_upload(sim: &Sim, mut form: Multipart, creator: Option<&HeaderVal
         return Err(ApiError::bad_request(10005, "the form needs a file field"));
     }
     save(sim, record.clone()).map_err(internal)?;
-    Ok(ok(record.to_json(sim)))
+    Ok(record)
 }
 
 /// `GET /accounts/{account_id}/stream/{uid}`.

@@ -36,6 +36,7 @@ pub(crate) mod parts;
 pub mod private;
 pub mod provider;
 pub(crate) mod queue;
+pub mod request;
 pub(crate) mod retry;
 pub(crate) mod route;
 pub(crate) mod scheduler;

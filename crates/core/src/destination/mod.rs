@@ -234,6 +234,20 @@ pub trait ObjectStore: bucket::BucketSettings {
     async fn url(&self, key: &str, expires: Duration) -> Result<String>;
     /// Whether [`ObjectStore::url`] gives a public (non-expiring) URL.
     fn is_public(&self) -> bool;
+    /// A browser form that puts one file under `spec`'s prefix within its limits (an upload
+    /// request's page); a store without POST policies says so.
+    async fn upload_form(
+        &self,
+        _spec: &crate::request::FormSpec,
+    ) -> Result<crate::request::PostForm> {
+        Err(crate::Error::new(
+            crate::ErrorKind::NotSupported,
+            format!(
+                "{} takes no uploads from a web page with conditions; send the request to an S3 bucket, Stream or Images",
+                self.name()
+            ),
+        ))
+    }
 }
 
 /// A configured destination, whatever its shape.

@@ -102,6 +102,21 @@ pub trait VideoStore: Send + Sync {
         ))
     }
 
+    /// A one-time URL through which someone without the token can send one video (an upload
+    /// request), within `spec`'s limits.
+    async fn one_time_upload(
+        &self,
+        _spec: &crate::request::OneTimeSpec,
+    ) -> Result<crate::request::OneTimeUpload> {
+        Err(crate::Error::new(
+            crate::ErrorKind::NotSupported,
+            format!(
+                "{} has no upload links for people without keys; they need Cloudflare Stream",
+                self.name()
+            ),
+        ))
+    }
+
     /// Make (`on`) or remove the video's MP4 download; returns the download after the change.
     async fn set_download(&self, _media_id: &str, _on: bool) -> Result<Option<VideoDownload>> {
         Err(crate::Error::new(
@@ -234,4 +249,18 @@ pub trait ImageStore: Send + Sync {
     async fn delete(&self, id: &str) -> Result<()>;
     /// The variant to share; signed for `expires` when images require signed URLs.
     async fn url(&self, id: &str, expires: Duration) -> Result<String>;
+    /// A one-time URL through which someone without the token can send one image (an upload
+    /// request), within `spec`'s limits.
+    async fn one_time_upload(
+        &self,
+        _spec: &crate::request::OneTimeSpec,
+    ) -> Result<crate::request::OneTimeUpload> {
+        Err(crate::Error::new(
+            crate::ErrorKind::NotSupported,
+            format!(
+                "{} has no upload links for people without keys; they need Cloudflare Images",
+                self.name()
+            ),
+        ))
+    }
 }

@@ -31,6 +31,7 @@ mod courses;
 pub use courses::{CourseSample, CourseSummary, SamplePlace};
 mod links;
 mod live;
+mod requests;
 mod video_edit;
 pub use links::{Link, LinkChoices};
 pub(crate) mod runs;

@@ -17,6 +17,7 @@
 
 mod courses;
 mod recordings;
+mod requests;
 mod schema;
 mod watched;
 

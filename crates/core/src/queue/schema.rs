@@ -93,6 +93,16 @@ const MIGRATIONS: &[&str] = &[
     // 11: a live lesson's recording kept in the history (no local file): the live input's uid.
     "ALTER TABLE jobs ADD COLUMN live_input TEXT;
      CREATE INDEX jobs_live ON jobs(live_input) WHERE live_input IS NOT NULL;",
+    // 12: upload requests (their spec as JSON; no credential: the page carries them), and the
+    // request each arrival came through.
+    "CREATE TABLE requests (
+        id         TEXT PRIMARY KEY,
+        spec       TEXT NOT NULL,
+        page       TEXT,
+        link       TEXT,
+        created_at INTEGER NOT NULL,
+        closed_at  INTEGER
+    );",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

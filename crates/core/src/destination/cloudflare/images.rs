@@ -61,6 +61,10 @@ impl ImagesDestination {
         }
     }
 
+    pub(super) fn api(&self) -> &Api {
+        &self.api
+    }
+
     fn image_url(&self, id: &str) -> url::Url {
         self.api.account_url(&format!("images/v1/{}", id_path(id)))
     }
@@ -292,6 +296,13 @@ impl ImageStore for ImagesDestination {
             .call(req, Product::Images, "deleting the image")
             .await
             .map(|_| ())
+    }
+
+    async fn one_time_upload(
+        &self,
+        spec: &crate::request::OneTimeSpec,
+    ) -> Result<crate::request::OneTimeUpload> {
+        self.direct_upload(spec).await
     }
 
     async fn url(&self, id: &str, expires: Duration) -> Result<String> {

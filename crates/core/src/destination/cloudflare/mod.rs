@@ -3,6 +3,7 @@
 //! probes each product so a missing permission is named before the first upload.
 
 pub mod api;
+mod direct_uploads;
 #[cfg(test)]
 mod emulated;
 pub mod images;

@@ -389,6 +389,13 @@ impl VideoStore for StreamDestination {
         self.remove_caption(media_id, language).await
     }
 
+    async fn one_time_upload(
+        &self,
+        spec: &crate::request::OneTimeSpec,
+    ) -> Result<crate::request::OneTimeUpload> {
+        self.direct_upload(spec).await
+    }
+
     async fn set_download(&self, media_id: &str, on: bool) -> Result<Option<VideoDownload>> {
         let url = self
             .api

@@ -11,6 +11,7 @@ mod compat;
 pub mod config;
 pub(crate) mod errors;
 mod etag;
+mod post_form;
 
 use crate::destination::{
     Capabilities, Completion, FileRange, ObjectSpec, ObjectStore, OpenUpload, RemoteObject,
@@ -489,6 +490,13 @@ impl ObjectStore for S3Destination {
 
     fn is_public(&self) -> bool {
         self.config.public_base_url.is_some()
+    }
+
+    async fn upload_form(
+        &self,
+        spec: &crate::request::FormSpec,
+    ) -> Result<crate::request::PostForm> {
+        self.post_form(spec).await
     }
 }
 

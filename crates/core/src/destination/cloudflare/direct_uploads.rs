@@ -1,0 +1,77 @@
+//! Direct creator uploads for upload requests: one-time URLs that let someone without the
+//! account's token send one video (`POST /stream/direct_upload`, JSON) or one image
+//! (`POST /images/v2/direct_upload`, multipart), with the limits Cloudflare enforces itself:
+//! Stream's `maxDurationSeconds` and `expiry`, Images' `expiry` (at most six hours), the
+//! request's `creator` on both so what arrives can be found again (api-facts A.5, B.4).
+
+use super::api::Product;
+use super::images::ImagesDestination;
+use super::stream::StreamDestination;
+use crate::request::{OneTimeSpec, OneTimeUpload};
+use crate::{Error, Result};
+use serde_json::{Value, json};
+
+/// Stream reserves this much per URL when the request sets no longest duration: the
+/// reservation counts against the account's storage until the video arrives or the URL
+/// expires (Cloudflare, direct creator uploads), so it is kept modest.
+const DEFAULT_MAX_SECONDS: u32 = 3600;
+
+fn rfc3339(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn one_time(v: &Value, id_field: &str) -> Result<OneTimeUpload> {
+    match (v[id_field].as_str(), v["uploadURL"].as_str()) {
+        (Some(id), Some(url)) => Ok(OneTimeUpload {
+            id: id.to_string(),
+            url: url.to_string(),
+        }),
+        _ => Err(Error::protocol(
+            "Cloudflare answered a direct upload without its id and uploadURL",
+        )),
+    }
+}
+
+impl StreamDestination {
+    pub(super) async fn direct_upload(&self, spec: &OneTimeSpec) -> Result<OneTimeUpload> {
+        let body = json!({
+            "maxDurationSeconds": spec.max_seconds.unwrap_or(DEFAULT_MAX_SECONDS),
+            "expiry": rfc3339(spec.expires_at),
+            "creator": spec.creator,
+            "requireSignedURLs": spec.signed,
+            "meta": spec.meta,
+        });
+        let req = self
+            .api()
+            .http
+            .post(self.api().account_url("stream/direct_upload"))
+            .json(&body);
+        let v = self
+            .api()
+            .call(req, Product::Stream, "making a one-time upload link")
+            .await?;
+        one_time(&v, "uid")
+    }
+}
+
+impl ImagesDestination {
+    pub(super) async fn direct_upload(&self, spec: &OneTimeSpec) -> Result<OneTimeUpload> {
+        let form = reqwest::multipart::Form::new()
+            .text("expiry", rfc3339(spec.expires_at))
+            .text("creator", spec.creator.clone())
+            .text("metadata", Value::Object(spec.meta.clone()).to_string())
+            .text("requireSignedURLs", spec.signed.to_string());
+        let req = self
+            .api()
+            .http
+            .post(self.api().account_url("images/v2/direct_upload"))
+            .multipart(form);
+        let v = self
+            .api()
+            .call(req, Product::Images, "making a one-time upload link")
+            .await?;
+        one_time(&v, "id")
+    }
+}

@@ -1,0 +1,256 @@
+//! Upload requests from the engine: make one (its credentials from the landing's service, its
+//! page saved where the teacher said), list, read, close (the page removed).
+//!
+//! An object store's form is tried before the page is handed out: Ferry posts one byte through
+//! it and deletes it, so a store that takes no POST policies, or refuses this one, is named at
+//! once instead of by a sender's failed upload.
+
+use super::Engine;
+use crate::destination::Destination;
+use crate::request::page::{PageData, PageForm, render};
+use crate::request::{
+    FormSpec, Landing, OneTimeSpec, OneTimeUpload, PostForm, RequestSpec, UploadRequest, new_id,
+};
+use crate::{Error, ErrorKind, Result};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+impl Engine {
+    /// Make a request and its page, saved at `page` (or in Ferry's folder `requests/`).
+    pub async fn create_request(
+        &self,
+        mut spec: RequestSpec,
+        page: Option<PathBuf>,
+    ) -> Result<UploadRequest> {
+        spec.title = spec.title.trim().to_string();
+        spec.extensions = spec
+            .extensions
+            .iter()
+            .map(|e| e.trim().trim_start_matches('.').to_lowercase())
+            .filter(|e| !e.is_empty())
+            .collect();
+        if let Some(c) = &spec.course {
+            spec.course = Some(self.course(c)?.name);
+        }
+        spec.check(self.now())?;
+        let id = new_id();
+        let data = self.page_data(&id, &spec).await?;
+        let path = match page {
+            Some(p) => p,
+            None => self
+                .home
+                .data_dir
+                .join("requests")
+                .join(format!("{id}.html")),
+        };
+        write_page(&path, &render(&data))?;
+        let request = UploadRequest {
+            id,
+            spec,
+            page: Some(path),
+            link: None,
+            created_at: self.now(),
+            closed_at: None,
+        };
+        self.queue.add_request(&request)?;
+        Ok(request)
+    }
+
+    /// Every request, newest first.
+    pub fn requests(&self) -> Result<Vec<UploadRequest>> {
+        self.queue.requests()
+    }
+
+    pub fn request(&self, id: &str) -> Result<UploadRequest> {
+        self.queue.request(id)?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("no upload request {id}; see `ferry request list`"),
+            )
+        })
+    }
+
+    /// Close a request: its page is removed. The credentials already handed out cannot be
+    /// taken back: they stop working at the request's end (a signature's expiry, a one-time
+    /// link's `expiry`), which RELIABILITY.md's note on leaked links states.
+    pub async fn close_request(&self, id: &str) -> Result<UploadRequest> {
+        let request = self.request(id)?;
+        if let Some(page) = &request.page
+            && let Err(e) = std::fs::remove_file(page)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(Error::from_io(page, &e));
+        }
+        self.queue.close_request(id, self.now())?;
+        self.request(id)
+    }
+
+    /// What the page carries: the forms or one-time links, and what senders are told.
+    async fn page_data(&self, id: &str, spec: &RequestSpec) -> Result<PageData> {
+        let mut data = PageData {
+            title: spec.title.clone(),
+            note: spec.note.clone(),
+            course: spec.course.clone(),
+            expires_at: spec.expires_at,
+            max_bytes: spec.max_bytes,
+            max_files: spec.max_files,
+            extensions: spec.extensions.clone(),
+            kind: "objects",
+            key_prefix: String::new(),
+            forms: Vec::new(),
+            slots: Vec::new(),
+        };
+        let creator = format!("ferry-{id}");
+        let mut meta = serde_json::Map::new();
+        meta.insert("ferry_request".into(), json!(id));
+        meta.insert("name".into(), json!(spec.title));
+        if let Some(course) = &spec.course {
+            meta.insert("course".into(), json!(course));
+        }
+        let one_time = OneTimeSpec {
+            creator,
+            expires_at: spec.expires_at,
+            max_seconds: spec.max_video_seconds,
+            signed: matches!(spec.landing, Landing::Videos { signed: true }),
+            meta,
+        };
+        match &spec.landing {
+            Landing::Objects {
+                destination,
+                prefix,
+            } => {
+                let Destination::Objects(store) = self.destination(destination)? else {
+                    return Err(Error::input(format!(
+                        "{destination} is not a bucket; send the request to an S3 bucket, or to Stream or Images"
+                    )));
+                };
+                data.key_prefix = format!("{}/", prefix.trim_matches('/'));
+                let types = spec.content_types();
+                let groups: Vec<(Vec<String>, String)> = if types.is_empty() {
+                    vec![(Vec::new(), String::new())]
+                } else {
+                    let mut groups: Vec<(Vec<String>, String)> = Vec::new();
+                    for (ext, ct) in types {
+                        match groups.iter_mut().find(|(_, c)| *c == ct) {
+                            Some((exts, _)) => exts.push(ext),
+                            None => groups.push((vec![ext], ct)),
+                        }
+                    }
+                    groups
+                };
+                for (extensions, content_type) in groups {
+                    let form = store
+                        .upload_form(&FormSpec {
+                            key_prefix: data.key_prefix.clone(),
+                            content_type: content_type.clone(),
+                            max_bytes: spec.max_bytes,
+                            expires_at: spec.expires_at,
+                        })
+                        .await?;
+                    data.forms.push(PageForm {
+                        extensions,
+                        content_type,
+                        form,
+                    });
+                }
+                let probe = format!("{}.ferry-check-{id}", data.key_prefix);
+                try_form(&data.forms[0], &probe).await.map_err(|e| {
+                    e.context(format!(
+                        "{destination} refused a test upload through the request's form"
+                    ))
+                })?;
+                store.delete(&probe).await?;
+            }
+            Landing::Videos { .. } => {
+                let Destination::Videos(store) = self.destination(crate::provider::STREAM)? else {
+                    return Err(Error::config("videos for a request go to Stream"));
+                };
+                data.kind = "videos";
+                data.slots = slots(spec.max_files, || store.one_time_upload(&one_time)).await?;
+            }
+            Landing::Images => {
+                let Destination::Images(store) = self.destination(crate::provider::IMAGES)? else {
+                    return Err(Error::config(
+                        "images for a request go to Cloudflare Images",
+                    ));
+                };
+                data.kind = "images";
+                data.slots = slots(spec.max_files, || store.one_time_upload(&one_time)).await?;
+            }
+        }
+        Ok(data)
+    }
+}
+
+/// `n` one-time links, made one after another (each is a request to the API).
+async fn slots<F, Fut>(n: u32, mut make: F) -> Result<Vec<OneTimeUpload>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<OneTimeUpload>>,
+{
+    let mut out = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        out.push(make().await?);
+    }
+    Ok(out)
+}
+
+/// Post one byte through `form` under `key`, as a sender's browser would.
+async fn try_form(form: &PageForm, key: &str) -> Result<()> {
+    let PostForm { url, fields } = &form.form;
+    let content_type = if form.content_type.is_empty() {
+        "application/octet-stream"
+    } else {
+        &form.content_type
+    };
+    let mut body = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        let value = match name.as_str() {
+            "key" => key.to_string(),
+            "Content-Type" => content_type.to_string(),
+            "x-amz-meta-sender" => "Ferry".to_string(),
+            _ => value.clone(),
+        };
+        body = body.text(name.clone(), value);
+    }
+    let part = reqwest::multipart::Part::bytes(b"x".to_vec())
+        .file_name("check")
+        .mime_str(content_type)
+        .map_err(|e| Error::input(format!("{content_type}: {e}")))?;
+    body = body.part("file", part);
+    let reply = reqwest::Client::new()
+        .post(url)
+        .multipart(body)
+        .send()
+        .await
+        .map_err(|e| Error::new(ErrorKind::Network, format!("{url}: {e}")))?;
+    if reply.status().is_success() {
+        return Ok(());
+    }
+    let status = reply.status();
+    let text = reply.text().await.unwrap_or_default();
+    let said = text
+        .split("<Message>")
+        .nth(1)
+        .and_then(|t| t.split("</Message>").next())
+        .or_else(|| {
+            text.split("<Code>")
+                .nth(1)
+                .and_then(|t| t.split("</Code>").next())
+        })
+        .unwrap_or("no reason given");
+    Err(Error::new(
+        ErrorKind::NotSupported,
+        format!(
+            "the store does not take uploads from a web page this way (HTTP {status}: {said}); send the request to an S3 bucket that takes POST uploads (AWS S3, or a store with POST policies), or to Stream or Images"
+        ),
+    ))
+}
+
+/// Save the page, its folder made if need be.
+fn write_page(path: &Path, html: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::from_io(dir, &e))?;
+    }
+    std::fs::write(path, html).map_err(|e| Error::from_io(path, &e))
+}

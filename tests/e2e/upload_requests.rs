@@ -1,0 +1,330 @@
+//! Upload requests end to end: `ferry request create` makes the page; headless Chromium opens
+//! it as a student would and sends files to moto (a presigned POST form), ferry-cloudsim's
+//! Images and Stream (one-time links); and what the request does not allow is refused by the
+//! storage service itself when a sender skips the page's checks (s3s-fs, which enforces POST
+//! policies, and the emulator), while a store that takes no POST forms is named at creation.
+
+use ferry_e2e::checker::Checker;
+use ferry_e2e::cloudsim::{self, CloudSim};
+use ferry_e2e::ferry::Ferry;
+use ferry_e2e::media::{mp4, png};
+use ferry_e2e::servers::S3Server;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+/// What the page showed after sending `files` as `sender`.
+fn drive(page: &Path, sender: &str, files: &[&Path]) -> Value {
+    let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/support/page_driver.mjs");
+    let out = Command::new("node")
+        .arg(driver)
+        .arg(page)
+        .arg(sender)
+        .args(files)
+        .output()
+        .expect("node");
+    assert!(
+        out.status.success(),
+        "page driver: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("driver JSON");
+    assert_eq!(
+        v["errors"],
+        serde_json::json!([]),
+        "the page ran cleanly: {v}"
+    );
+    v
+}
+
+/// The credentials a saved page carries (its embedded JSON).
+fn page_data(page: &Path) -> Value {
+    let html = std::fs::read_to_string(page).unwrap();
+    let start = html
+        .find("<script id=\"data\" type=\"application/json\">")
+        .unwrap();
+    let rest = &html[start..];
+    let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
+    serde_json::from_str(json).unwrap()
+}
+
+fn create(ferry: &Ferry, args: &[&str]) -> Value {
+    let mut all = vec!["request", "create", "--json"];
+    all.extend_from_slice(args);
+    let run = ferry.run(&all);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    run.lines()[0].clone()
+}
+
+/// Post `body` through a page's first form as a client that ignores the page: `key` and
+/// `content_type` as given. Returns the status and the service's reply.
+fn post_form(data: &Value, key: &str, content_type: &str, body: &[u8]) -> (u16, String) {
+    let form = &data["forms"][0];
+    let mut args: Vec<String> = vec![
+        "-s".into(),
+        "-o".into(),
+        "-".into(),
+        "-w".into(),
+        "\n%{http_code}".into(),
+    ];
+    for pair in form["fields"].as_array().unwrap() {
+        let (name, value) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
+        let value = match name {
+            "key" => key,
+            "Content-Type" => content_type,
+            "x-amz-meta-sender" => "intruder",
+            _ => value,
+        };
+        args.push("-F".into());
+        args.push(format!("{name}={value}"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("upload");
+    std::fs::write(&file, body).unwrap();
+    args.push("-F".into());
+    args.push(format!("file=@{};type={content_type}", file.display()));
+    args.push(form["url"].as_str().unwrap().into());
+    let out = Command::new("curl").args(&args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (reply, code) = text.rsplit_once('\n').unwrap();
+    (code.trim().parse().unwrap(), reply.to_string())
+}
+
+#[test]
+fn a_bucket_request_is_sent_to_from_a_phone_and_its_limits_are_the_stores() {
+    // moto: the page in Chromium (moto answers the browser's CORS questions).
+    let moto = S3Server::moto();
+    let dir = tempfile::tempdir().unwrap();
+    let ferry = Ferry::s3(&moto.endpoint, &moto.bucket);
+    assert_eq!(ferry.run(&["course", "add", "Biology 101"]).code, 0);
+    let page = dir.path().join("week-3.html");
+    let made = create(
+        &ferry,
+        &[
+            "Week 3 essays",
+            "--course",
+            "biology 101",
+            "--to",
+            "s3",
+            "--folder",
+            "biology/week-3",
+            "--types",
+            "pdf,txt",
+            "--max-mb",
+            "1",
+            "--open-for",
+            "2h",
+            "--page",
+            page.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(made["course"], "Biology 101");
+    assert_eq!(made["open"], true);
+    let essay = dir.path().join("essay.pdf");
+    std::fs::write(&essay, b"%PDF-1.4 my essay").unwrap();
+    let photo = dir.path().join("photo.png");
+    std::fs::write(&photo, b"\x89PNG not accepted").unwrap();
+    let shown = drive(&page, "Zoë Martin", &[&essay, &photo]);
+    assert_eq!(shown["title"], "Week 3 essays");
+    let sent = shown["sent"].as_array().unwrap();
+    assert_eq!(sent[0]["state"], "sent", "{shown}");
+    assert_eq!(sent[1]["state"], "refused", "{shown}");
+    let checker = Checker::new(&moto.endpoint, &moto.bucket);
+    let keys: Vec<String> = checker.list().into_iter().map(|o| o.key).collect();
+    assert_eq!(
+        keys,
+        vec!["biology/week-3/Zoe-Martin/essay.pdf".to_string()],
+        "the test upload was removed"
+    );
+    let head = checker.head("biology/week-3/Zoe-Martin/essay.pdf");
+    assert_eq!(head["content_type"], "application/pdf", "{head}");
+    assert_eq!(head["metadata"]["sender"], "Zo%C3%AB%20Martin", "{head}");
+
+    let listed = ferry.run(&["request", "list", "--json"]);
+    assert_eq!(listed.lines().len(), 1);
+    let id = made["id"].as_str().unwrap();
+    let closed = ferry.run(&["request", "close", id]);
+    assert_eq!(closed.code, 0, "{}", closed.stderr);
+    assert!(!page.exists(), "closing removes the page");
+    assert_eq!(
+        ferry.run(&["request", "show", id, "--json"]).lines()[0]["open"],
+        false
+    );
+}
+
+#[test]
+fn what_a_request_does_not_allow_is_refused_by_the_store_not_the_page() {
+    // s3s-fs enforces POST policies as S3 does: a client that skips the page gets no further.
+    let s3s = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let ferry = Ferry::s3(&s3s.endpoint, &s3s.bucket);
+    let page = dir.path().join("slides.html");
+    create(
+        &ferry,
+        &[
+            "Slides for the course",
+            "--to",
+            "s3",
+            "--folder",
+            "shared/slides",
+            "--types",
+            "pdf",
+            "--max-mb",
+            "1",
+            "--page",
+            page.to_str().unwrap(),
+        ],
+    );
+    let data = page_data(&page);
+    let ok = post_form(
+        &data,
+        "shared/slides/ada/deck.pdf",
+        "application/pdf",
+        b"%PDF small",
+    );
+    assert_eq!(ok.0, 201, "{}", ok.1);
+    let too_big = post_form(
+        &data,
+        "shared/slides/ada/big.pdf",
+        "application/pdf",
+        &vec![b'x'; 1_000_001],
+    );
+    assert_eq!(too_big.0, 400, "{}", too_big.1);
+    assert!(too_big.1.contains("EntityTooLarge"), "{}", too_big.1);
+    let wrong_type = post_form(
+        &data,
+        "shared/slides/ada/page.html",
+        "text/html",
+        b"<script>",
+    );
+    assert_eq!(wrong_type.0, 400, "{}", wrong_type.1);
+    let elsewhere = post_form(&data, "private/grades.pdf", "application/pdf", b"%PDF");
+    assert_eq!(elsewhere.0, 400, "{}", elsewhere.1);
+    assert!(elsewhere.1.contains("starts-with"), "{}", elsewhere.1);
+
+    // rclone serve s3 takes no SigV4 POST: said when the request is made, not by a student.
+    let rclone = S3Server::rclone();
+    let ferry = Ferry::s3(&rclone.endpoint, &rclone.bucket);
+    let refused = ferry.run(&[
+        "request",
+        "create",
+        "Slides",
+        "--to",
+        "s3",
+        "--folder",
+        "x",
+        "--page",
+        dir.path().join("r.html").to_str().unwrap(),
+    ]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused
+            .stderr
+            .contains("does not take uploads from a web page"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!dir.path().join("r.html").exists());
+}
+
+#[test]
+fn images_and_videos_arrive_through_one_time_links() {
+    let sim = CloudSim::start(300);
+    let dir = tempfile::tempdir().unwrap();
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+
+    let page = dir.path().join("photos.html");
+    let made = create(
+        &ferry,
+        &[
+            "Field trip photos",
+            "--image",
+            "--max-files",
+            "2",
+            "--max-mb",
+            "5",
+            "--open-for",
+            "3h",
+            "--page",
+            page.to_str().unwrap(),
+        ],
+    );
+    let creator = format!("ferry-{}", made["id"].as_str().unwrap());
+    let (photo, _) = png(dir.path(), "heron.png", 64, 48, 2000);
+    let shown = drive(&page, "Sam Lee", &[&photo]);
+    assert_eq!(shown["sent"][0]["state"], "sent", "{shown}");
+    let image = sim
+        .images()
+        .into_iter()
+        .find(|i| i["creator"] == creator.as_str())
+        .unwrap_or_else(|| panic!("an image from {creator}"));
+    assert_eq!(image["filename"], "Sam-Lee - heron.png", "{image}");
+    // A used link takes nothing more, whoever tries.
+    let data = page_data(&page);
+    let used = data["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == image["id"])
+        .unwrap();
+    let (_, code) = cloudsim::curl(&[
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-F",
+        &format!("file=@{}", photo.display()),
+        used["url"].as_str().unwrap(),
+    ]);
+    assert_eq!(code, "404", "a used one-time link");
+
+    let page = dir.path().join("videos.html");
+    let made = create(
+        &ferry,
+        &[
+            "Lab demos",
+            "--video",
+            "--max-files",
+            "1",
+            "--max-mb",
+            "50",
+            "--max-minutes",
+            "10",
+            "--page",
+            page.to_str().unwrap(),
+        ],
+    );
+    let creator = format!("ferry-{}", made["id"].as_str().unwrap());
+    let (clip, _) = mp4(dir.path(), "demo.mp4", 200_000, 3);
+    let shown = drive(&page, "Sam Lee", &[&clip]);
+    assert_eq!(shown["sent"][0]["state"], "sent", "{shown}");
+    let video = sim
+        .videos()
+        .into_iter()
+        .find(|v| v["creator"] == creator.as_str())
+        .unwrap_or_else(|| panic!("a video from {creator}"));
+    assert_eq!(
+        video["requireSignedURLs"], true,
+        "private unless said: {video}"
+    );
+    assert_eq!(video["maxDurationSeconds"], 600);
+    assert_eq!(video["meta"]["ferry_request"], made["id"]);
+    // The one link is used: a second file is refused by Stream itself.
+    let data = page_data(&page);
+    let url = data["slots"][0]["url"].as_str().unwrap();
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-w",
+            "\n%{http_code}",
+            "-F",
+            &format!("file=@{}", clip.display()),
+            url,
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.ends_with("400"), "{text}");
+}
