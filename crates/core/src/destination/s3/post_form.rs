@@ -197,7 +197,7 @@ mod tests {
             region: "eu-west-1".into(),
             bucket: "course-media".into(),
             access_key_id: "AKIDEXAMPLE".into(),
-            secret_access_key: Secret::new("secret".into()),
+            secret_access_key: Secret::new("secret"),
             session_token: None,
             path_style: false,
             public_base_url: None,
