@@ -287,7 +287,7 @@ fn images_and_videos_arrive_through_one_time_links() {
             "Lab demos",
             "--video",
             "--max-files",
-            "1",
+            "2",
             "--max-mb",
             "50",
             "--max-minutes",
@@ -303,7 +303,7 @@ fn images_and_videos_arrive_through_one_time_links() {
     let video = sim
         .videos()
         .into_iter()
-        .find(|v| v["creator"] == creator.as_str())
+        .find(|v| v["creator"] == creator.as_str() && v["status"]["state"] != "pendingupload")
         .unwrap_or_else(|| panic!("a video from {creator}"));
     assert_eq!(
         video["requireSignedURLs"], true,
@@ -311,20 +311,52 @@ fn images_and_videos_arrive_through_one_time_links() {
     );
     assert_eq!(video["maxDurationSeconds"], 600);
     assert_eq!(video["meta"]["ferry_request"], made["id"]);
-    // The one link is used: a second file is refused by Stream itself.
+    // A used link is refused by Stream itself.
     let data = page_data(&page);
-    let url = data["slots"][0]["url"].as_str().unwrap();
-    let out = Command::new("curl")
-        .args([
-            "-s",
-            "-w",
-            "\n%{http_code}",
-            "-F",
-            &format!("file=@{}", clip.display()),
-            url,
-        ])
-        .output()
+    let post = |url: &str| {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "-w",
+                "\n%{http_code}",
+                "-F",
+                &format!("file=@{}", clip.display()),
+                url,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let slots: Vec<&str> = data["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["url"].as_str().unwrap())
+        .collect();
+    let used = slots
+        .iter()
+        .find(|u| u.ends_with(video["uid"].as_str().unwrap()))
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.ends_with("400"), "{text}");
+    assert!(post(used).ends_with("400"), "a used link");
+    // Closing the request deletes the link nobody used: it stops working at once.
+    let unused = slots
+        .iter()
+        .find(|u| !u.ends_with(video["uid"].as_str().unwrap()))
+        .unwrap();
+    let closed = ferry.run(&["request", "close", made["id"].as_str().unwrap()]);
+    assert_eq!(closed.code, 0, "{}", closed.stderr);
+    assert!(
+        post(unused).ends_with("400"),
+        "an unused link after closing"
+    );
+    let from_request: Vec<_> = sim
+        .videos()
+        .into_iter()
+        .filter(|v| v["creator"] == creator.as_str())
+        .collect();
+    assert_eq!(
+        from_request.len(),
+        1,
+        "only what arrived stays: {from_request:?}"
+    );
 }

@@ -117,6 +117,12 @@ pub trait VideoStore: Send + Sync {
         ))
     }
 
+    /// Delete what `creator`'s one-time links reserved and never received, so the links stop
+    /// working now; returns how many.
+    async fn drop_unused_uploads(&self, _creator: &str) -> Result<usize> {
+        Ok(0)
+    }
+
     /// Make (`on`) or remove the video's MP4 download; returns the download after the change.
     async fn set_download(&self, _media_id: &str, _on: bool) -> Result<Option<VideoDownload>> {
         Err(crate::Error::new(

@@ -70,11 +70,17 @@ impl Engine {
         })
     }
 
-    /// Close a request: its page is removed. The credentials already handed out cannot be
-    /// taken back: they stop working at the request's end (a signature's expiry, a one-time
-    /// link's `expiry`), which RELIABILITY.md's note on leaked links states.
+    /// Close a request: its page is removed, and Stream's unused one-time links are deleted,
+    /// so they stop working now. A bucket form's signature and Images' links cannot be taken
+    /// back: they stop working at the request's end (at most 7 days, and 6 hours), as
+    /// RELIABILITY.md's note on leaked links states.
     pub async fn close_request(&self, id: &str) -> Result<UploadRequest> {
         let request = self.request(id)?;
+        if matches!(request.spec.landing, Landing::Videos { .. })
+            && let Destination::Videos(store) = self.destination(crate::provider::STREAM)?
+        {
+            store.drop_unused_uploads(&request.creator()).await?;
+        }
         if let Some(page) = &request.page
             && let Err(e) = std::fs::remove_file(page)
             && e.kind() != std::io::ErrorKind::NotFound
@@ -100,7 +106,7 @@ impl Engine {
             forms: Vec::new(),
             slots: Vec::new(),
         };
-        let creator = format!("ferry-{id}");
+        let creator = UploadRequest::creator_of(id);
         let mut meta = serde_json::Map::new();
         meta.insert("ferry_request".into(), json!(id));
         meta.insert("name".into(), json!(spec.title));

@@ -189,7 +189,11 @@ impl UploadRequest {
 
     /// The `creator` Stream and Images keep with what arrives through this request.
     pub fn creator(&self) -> String {
-        format!("ferry-{}", self.id)
+        Self::creator_of(&self.id)
+    }
+
+    pub(crate) fn creator_of(id: &str) -> String {
+        format!("ferry-{id}")
     }
 }
 

@@ -56,6 +56,42 @@ impl StreamDestination {
     }
 }
 
+impl StreamDestination {
+    /// Delete the videos `creator` reserved that never arrived, so their one-time links stop
+    /// working now (`GET /stream?creator=…&status=pendingupload`, then a DELETE each); returns
+    /// how many.
+    pub(super) async fn drop_pending(&self, creator: &str) -> Result<usize> {
+        let req = self
+            .api()
+            .http
+            .get(self.api().account_url("stream"))
+            .query(&[("creator", creator), ("status", "pendingupload")]);
+        let v = self
+            .api()
+            .call(req, Product::Stream, "listing the request's unused links")
+            .await?;
+        let uids: Vec<String> = v
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter(|v| v["creator"].as_str() == Some(creator))
+                    .filter_map(|v| v["uid"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for uid in &uids {
+            self.api()
+                .delete(
+                    self.api().account_url(&format!("stream/{uid}")),
+                    Product::Stream,
+                    "deleting an unused upload link",
+                )
+                .await?;
+        }
+        Ok(uids.len())
+    }
+}
+
 impl ImagesDestination {
     pub(super) async fn direct_upload(&self, spec: &OneTimeSpec) -> Result<OneTimeUpload> {
         let form = reqwest::multipart::Form::new()

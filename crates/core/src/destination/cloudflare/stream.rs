@@ -396,6 +396,10 @@ impl VideoStore for StreamDestination {
         self.direct_upload(spec).await
     }
 
+    async fn drop_unused_uploads(&self, creator: &str) -> Result<usize> {
+        self.drop_pending(creator).await
+    }
+
     async fn set_download(&self, media_id: &str, on: bool) -> Result<Option<VideoDownload>> {
         let url = self
             .api
