@@ -482,7 +482,7 @@ fn basic_uploads_limits_and_the_processing_states() {
 
 /// Cloudflare's own client (the `cloudflare` package on PyPI, types generated from Cloudflare's
 /// OpenAPI) against every endpoint the emulator serves: tokens, Images v1 and v2 (custom paths,
-/// edit with creator, blobs, keys, continuation), direct uploads, Stream tus creation (the bytes
+/// edit with creator, blobs, keys, continuation), direct uploads (Images and Stream), Stream tus creation (the bytes
 /// by tuspy on the upload origin), get, list with limit and after, playback tokens, delete, and
 /// the refusals (wrong, unauthorised and malformed tokens; an unknown path).
 #[test]
@@ -506,4 +506,8 @@ fn cloudflares_official_sdk_agrees_with_the_emulator() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(report.contains("all SDK checks passed"), "{report}");
+    assert!(
+        report.contains("ok   stream.direct_upload.create"),
+        "{report}"
+    );
 }

@@ -167,6 +167,15 @@ def main():
     e = refused(lambda: cf.stream.live_inputs.get(live.uid, account_id=account), cloudflare.NotFoundError)
     check("stream.live_inputs.delete", e.status_code == 404)
 
+    # Direct creator uploads (basic): a one-time URL, the duration limit required.
+    du = cf.stream.direct_upload.create(account_id=account, max_duration_seconds=600, creator="ferry-r-check", require_signed_urls=True)
+    check("stream.direct_upload.create", du.uid and du.upload_url, du)
+    pending = cf.stream.get(du.uid, account_id=account)
+    check("a direct upload waits for its file", pending.status.state == "pendingupload" and pending.max_duration_seconds == 600 and pending.creator == "ferry-r-check", pending)
+    e = refused(lambda: cf.stream.direct_upload.create(account_id=account, max_duration_seconds=0), cloudflare.BadRequestError)
+    check("a direct upload's duration under 1 second is refused", e.status_code == 400)
+    cf.stream.delete(du.uid, account_id=account)
+
     cf.stream.delete(uid, account_id=account)
     e = refused(lambda: cf.stream.get(uid, account_id=account), cloudflare.NotFoundError)
     check("stream.delete", e.status_code == 404)
