@@ -144,6 +144,31 @@ fn a_bucket_request_is_sent_to_from_a_phone_and_its_limits_are_the_stores() {
     let listed = ferry.run(&["request", "list", "--json"]);
     assert_eq!(listed.lines().len(), 1);
     let id = made["id"].as_str().unwrap();
+    // What arrived is in the history, with its sender and course, once however often looked at.
+    let shown = ferry.run(&["request", "show", id, "--json"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert_eq!(ferry.run(&["request", "show", id]).code, 0);
+    let arrived = shown.lines()[0]["arrived"].clone();
+    assert_eq!(arrived.as_array().unwrap().len(), 1, "{arrived}");
+    assert_eq!(arrived[0]["sender"], "Zoë Martin", "{arrived}");
+    assert_eq!(arrived[0]["name"], "essay.pdf");
+    assert_eq!(arrived[0]["state"], "done");
+    assert_eq!(arrived[0]["course"], "Biology 101");
+    assert_eq!(arrived[0]["kind"], "document");
+    let status = ferry.run(&["status", "--json"]);
+    let from_request: Vec<_> = status
+        .lines()
+        .into_iter()
+        .filter(|l| l["request"] == id)
+        .collect();
+    assert_eq!(from_request.len(), 1, "{}", status.stdout);
+    let link = ferry.run(&["url", &from_request[0]["id"].to_string()]);
+    assert_eq!(link.code, 0, "{}", link.stderr);
+    assert_eq!(
+        cloudsim::fetch(link.stdout.trim()).1,
+        b"%PDF-1.4 my essay",
+        "its (signed) link serves what was sent"
+    );
     let closed = ferry.run(&["request", "close", id]);
     assert_eq!(closed.code, 0, "{}", closed.stderr);
     assert!(!page.exists(), "closing removes the page");
@@ -260,6 +285,11 @@ fn images_and_videos_arrive_through_one_time_links() {
         .find(|i| i["creator"] == creator.as_str())
         .unwrap_or_else(|| panic!("an image from {creator}"));
     assert_eq!(image["filename"], "Sam-Lee - heron.png", "{image}");
+    let shown = ferry.run(&["request", "show", made["id"].as_str().unwrap(), "--json"]);
+    let arrived = &shown.lines()[0]["arrived"];
+    assert_eq!(arrived[0]["sender"], "Sam Lee", "{arrived}");
+    assert_eq!(arrived[0]["name"], "heron.png");
+    assert_eq!(arrived[0]["kind"], "image");
     // A used link takes nothing more, whoever tries.
     let data = page_data(&page);
     let used = data["slots"]
@@ -311,6 +341,13 @@ fn images_and_videos_arrive_through_one_time_links() {
     );
     assert_eq!(video["maxDurationSeconds"], 600);
     assert_eq!(video["meta"]["ferry_request"], made["id"]);
+    // Once Stream has it ready, it is in the history, from its sender.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let shown = ferry.run(&["request", "show", made["id"].as_str().unwrap(), "--json"]);
+    let arrived = &shown.lines()[0]["arrived"];
+    assert_eq!(arrived[0]["sender"], "Sam Lee", "{arrived}");
+    assert_eq!(arrived[0]["name"], "demo.mp4");
+    assert_eq!(arrived[0]["kind"], "video");
     // A used link is refused by Stream itself.
     let data = page_data(&page);
     let post = |url: &str| {
@@ -359,4 +396,52 @@ fn images_and_videos_arrive_through_one_time_links() {
         1,
         "only what arrived stays: {from_request:?}"
     );
+}
+
+/// A request past its end is closed by the next look (its page removed), even if nobody closed
+/// it; the look is made here with the clock moved past the end (libfaketime, Ferry alone).
+#[test]
+fn an_ended_request_is_closed_and_its_page_removed() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let page = dir.path().join("photos.html");
+    let made = create(
+        &ferry,
+        &[
+            "Photos",
+            "--image",
+            "--max-files",
+            "1",
+            "--open-for",
+            "1h",
+            "--page",
+            page.to_str().unwrap(),
+        ],
+    );
+    let id = made["id"].as_str().unwrap();
+    assert!(page.exists());
+    ferry
+        .set("LD_PRELOAD", &libfaketime())
+        .set("FAKETIME", "+2h")
+        .set("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    let later = ferry.run(&["request", "show", id, "--json"]);
+    assert_eq!(later.code, 0, "{}", later.stderr);
+    assert_eq!(later.lines()[0]["open"], false, "{}", later.stdout);
+    assert!(later.lines()[0]["closed_at"].is_i64());
+    assert!(!page.exists(), "an ended request's page is removed");
+}
+
+fn libfaketime() -> String {
+    [
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib",
+    ]
+    .iter()
+    .map(|d| Path::new(d).join("faketime/libfaketime.so.1"))
+    .find(|p| p.exists())
+    .expect("libfaketime is not installed: run scripts/setup.sh --test")
+    .display()
+    .to_string()
 }

@@ -22,6 +22,8 @@ pub fn job_json(job: &UploadJob) -> Value {
         "destination": job.destination,
         "course": job.course,
         "live_lesson": job.live_input,
+        "request": job.request,
+        "sender": job.sender,
         "state": job.state.as_str(),
         "key": key,
         "url": job.result.as_ref().and_then(|r| r.url.clone()),

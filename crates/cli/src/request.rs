@@ -141,13 +141,31 @@ pub async fn run(action: RequestAction) -> Result<ExitCode> {
             }
         }
         RequestAction::Show { id, json } => {
+            // Looking puts what arrived since the last look in the history (and closes a
+            // request past its end).
+            let arrived = engine.request_arrivals(&id).await?;
             let r = engine.request(&id)?;
             if json {
-                println!("{}", request_json(&r, now));
+                let mut v = request_json(&r, now);
+                v["arrived"] = arrived.iter().map(crate::report::job_json).collect();
+                println!("{v}");
             } else {
                 println!("{}", describe(&r, now));
                 if let Some(page) = &r.page {
                     println!("  Page: {}", page.display());
+                }
+                if arrived.is_empty() {
+                    println!("  Nothing arrived yet.");
+                } else {
+                    println!("  Arrived ({}, also in `ferry status`):", arrived.len());
+                    for job in &arrived {
+                        println!(
+                            "    {}  from {}  ({})",
+                            job.display_name,
+                            job.sender.as_deref().unwrap_or("someone"),
+                            crate::report::human_size(job.file.size)
+                        );
+                    }
                 }
             }
         }

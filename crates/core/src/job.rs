@@ -163,6 +163,10 @@ pub struct UploadJob {
     /// A live lesson's recording (the live input's id): there is no local file, the video was
     /// made by Stream.
     pub live_input: Option<String>,
+    /// Sent through an upload request (its id), with no local file.
+    pub request: Option<String>,
+    /// Who sent it, as they wrote their name on the request's page.
+    pub sender: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -1,5 +1,6 @@
-//! A running Ferry: one engine with its uploader, its folder watcher and (with a Stream account)
-//! a look for live lessons' recordings every few minutes, kept going until stopped. The desktop
+//! A running Ferry: one engine with its uploader, its folder watcher and a look every few
+//! minutes for live lessons' recordings and what came through upload requests, kept going
+//! until stopped. The desktop
 //! app holds one session for its whole life.
 //!
 //! Changing accounts, settings or watched folders needs a freshly opened engine, so the session
@@ -62,31 +63,30 @@ struct Generation {
     wind: signal::Sender<Wind>,
     uploader: JoinHandle<()>,
     watcher: Option<JoinHandle<()>>,
-    /// Looks for live lessons' recordings now and then (with a Stream account).
-    recordings: Option<JoinHandle<()>>,
+    /// Looks now and then for live lessons' recordings and what came through upload requests.
+    arrivals: JoinHandle<()>,
 }
 
 impl Generation {
     fn finished(&self) -> bool {
         self.uploader.is_finished()
-            && [&self.watcher, &self.recordings]
-                .iter()
-                .all(|t| t.as_ref().is_none_or(|t| t.is_finished()))
+            && self.arrivals.is_finished()
+            && self.watcher.as_ref().is_none_or(|w| w.is_finished())
     }
 }
 
 /// What a generation will do besides uploading: the folders it watches, how, and how often it
-/// looks for live lessons' recordings.
+/// looks for recordings and requests' arrivals.
 struct Plan {
     timing: WatchTiming,
     folders: Vec<WatchedFolder>,
-    recordings_every: Duration,
+    arrivals_every: Duration,
 }
 
-/// How often a session looks for new recordings of live lessons: `FERRY_LIVE_POLL_SECS`, two
-/// minutes by default (a recording is ready a little after the lesson ends; each look costs
-/// one request, plus one per lesson).
-fn recordings_every(env: &Env) -> Result<Duration> {
+/// How often a session looks for new recordings of live lessons and for what came through
+/// upload requests: `FERRY_LIVE_POLL_SECS`, two minutes by default (a recording is ready a
+/// little after the lesson ends; each look costs one request per lesson and per open request).
+fn arrivals_every(env: &Env) -> Result<Duration> {
     match env("FERRY_LIVE_POLL_SECS") {
         None => Ok(Duration::from_secs(120)),
         Some(v) => v
@@ -145,11 +145,9 @@ impl Session {
         }
         for generation in generations {
             let _ = generation.uploader.await;
-            for task in [generation.watcher, generation.recordings]
-                .into_iter()
-                .flatten()
-            {
-                let _ = task.await;
+            let _ = generation.arrivals.await;
+            if let Some(watcher) = generation.watcher {
+                let _ = watcher.await;
             }
         }
     }
@@ -186,7 +184,7 @@ impl Session {
         Ok(Plan {
             timing: WatchTiming::from_env(&*self.env)?,
             folders: watch::folders(engine)?,
-            recordings_every: recordings_every(&self.env)?,
+            arrivals_every: arrivals_every(&self.env)?,
         })
     }
 
@@ -196,7 +194,7 @@ impl Session {
         let Plan {
             timing,
             folders,
-            recordings_every,
+            arrivals_every,
         } = plan;
         let engine = self.engine();
         let (wind, winding) = signal::channel(Wind::Run);
@@ -242,17 +240,17 @@ impl Session {
                 }
             })
         });
-        let recordings = engine.has_live_lessons().then(|| {
+        let arrivals = {
             let mut stop = winding.clone();
             tokio::spawn(async move {
                 loop {
                     let look = async {
                         // Offline, or the token lacks Stream: the next look may do better,
                         // and nothing waits on this one.
-                        if let Err(e) = engine.sync_live_recordings().await {
-                            tracing::info!("looking for live lessons' recordings: {e}");
+                        if let Err(e) = engine.sync_arrivals().await {
+                            tracing::info!("looking for recordings and requests' arrivals: {e}");
                         }
-                        tokio::time::sleep(recordings_every).await;
+                        tokio::time::sleep(arrivals_every).await;
                     };
                     tokio::select! {
                         _ = look => {}
@@ -260,7 +258,7 @@ impl Session {
                     }
                 }
             })
-        });
+        };
         self.generations
             .lock()
             .expect("session lock")
@@ -268,7 +266,7 @@ impl Session {
                 wind,
                 uploader,
                 watcher,
-                recordings,
+                arrivals,
             });
     }
 }

@@ -234,6 +234,17 @@ pub trait ObjectStore: bucket::BucketSettings {
     async fn url(&self, key: &str, expires: Duration) -> Result<String>;
     /// Whether [`ObjectStore::url`] gives a public (non-expiring) URL.
     fn is_public(&self) -> bool;
+    /// The objects under `prefix` (key and size), every page of the listing.
+    async fn list_under(&self, _prefix: &str) -> Result<Vec<(String, u64)>> {
+        Err(crate::Error::new(
+            crate::ErrorKind::NotSupported,
+            format!("{} cannot list what arrived", self.name()),
+        ))
+    }
+    /// The sender's name an upload request's page stored with the object, if any.
+    async fn sender_of(&self, _key: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
     /// A browser form that puts one file under `spec`'s prefix within its limits (an upload
     /// request's page); a store without POST policies says so.
     async fn upload_form(

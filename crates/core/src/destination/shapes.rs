@@ -117,6 +117,11 @@ pub trait VideoStore: Send + Sync {
         ))
     }
 
+    /// The videos sent with `creator`'s one-time links.
+    async fn sent_by(&self, _creator: &str) -> Result<Vec<crate::request::Arrival>> {
+        Ok(Vec::new())
+    }
+
     /// Delete what `creator`'s one-time links reserved and never received, so the links stop
     /// working now; returns how many.
     async fn drop_unused_uploads(&self, _creator: &str) -> Result<usize> {
@@ -255,6 +260,10 @@ pub trait ImageStore: Send + Sync {
     async fn delete(&self, id: &str) -> Result<()>;
     /// The variant to share; signed for `expires` when images require signed URLs.
     async fn url(&self, id: &str, expires: Duration) -> Result<String>;
+    /// The images sent with `creator`'s one-time links.
+    async fn sent_by(&self, _creator: &str) -> Result<Vec<crate::request::Arrival>> {
+        Ok(Vec::new())
+    }
     /// A one-time URL through which someone without the token can send one image (an upload
     /// request), within `spec`'s limits.
     async fn one_time_upload(

@@ -9,6 +9,7 @@ use crate::destination::{Destination, Processing, VideoStore};
 use crate::events::Event;
 use crate::job::{FileSnapshot, NewJob, UploadResult};
 use crate::live::{LiveIngest, LiveLesson, MIN_RECORDING_DAYS, NewLiveLesson, Recording};
+use crate::queue::Origin;
 use crate::{Error, ErrorKind, Result};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -90,7 +91,7 @@ impl Engine {
             .ok_or_else(not_live)?
             .recordings(&lesson.uid)
             .await?;
-        let known = self.queue.recorded_videos(&lesson.uid)?;
+        let known = self.queue.arrived(Origin::Live(&lesson.uid))?;
         let mut added = 0;
         for rec in recordings
             .iter()
@@ -149,9 +150,9 @@ impl Engine {
             course: lesson.course.clone(),
             captions: Vec::new(),
         };
-        let Some(id) = self
-            .queue
-            .add_recording(&job, &result, &lesson.uid, self.now())?
+        let Some(id) =
+            self.queue
+                .add_arrival(&job, &result, Origin::Live(&lesson.uid), self.now())?
         else {
             return Ok(false);
         };

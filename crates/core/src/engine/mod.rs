@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 
+mod arrivals;
 mod captions;
 pub use captions::DEFAULT_CAPTION_LANGUAGE;
 mod controls;

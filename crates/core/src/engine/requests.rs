@@ -108,8 +108,9 @@ impl Engine {
         };
         let creator = UploadRequest::creator_of(id);
         let mut meta = serde_json::Map::new();
+        // No `name`: Stream names a video after the file sent (the page puts the sender's name
+        // in it).
         meta.insert("ferry_request".into(), json!(id));
-        meta.insert("name".into(), json!(spec.title));
         if let Some(course) = &spec.course {
             meta.insert("course".into(), json!(course));
         }

@@ -15,12 +15,13 @@
 //!
 //! The cost of durable commits is one fsync per batch and per large upload, not per file.
 
+mod arrivals;
 mod courses;
-mod recordings;
 mod requests;
 mod schema;
 mod watched;
 
+pub use arrivals::Origin;
 pub use courses::CourseRow;
 pub use watched::{PendingDeletion, RemoteFate};
 
@@ -40,7 +41,7 @@ pub struct Queue {
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
-     links, overwrite, notes, inline, course, captions, live_input";
+     links, overwrite, notes, inline, course, captions, live_input, request, sender";
 
 /// Run queue work (SQLite, and the fsync its durable commits wait for) where it cannot stall
 /// the async runtime: on a multi-threaded runtime's worker the thread is first handed over as a
@@ -620,6 +621,8 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),
         live_input: row.get(30)?,
+        request: row.get(31)?,
+        sender: row.get(32)?,
         notes: notes_text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),

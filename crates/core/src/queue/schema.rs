@@ -103,6 +103,10 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL,
         closed_at  INTEGER
     );",
+    // 13: what arrived through an upload request (the request's id) and who sent it.
+    "ALTER TABLE jobs ADD COLUMN request TEXT;
+     ALTER TABLE jobs ADD COLUMN sender TEXT;
+     CREATE INDEX jobs_request ON jobs(request) WHERE request IS NOT NULL;",
 ];
 
 pub fn migrate(conn: &Connection) -> Result<()> {

@@ -228,7 +228,10 @@ fn a_recording_joins_the_history_once_done_and_is_never_picked() {
     let added: Vec<_> = (0..4)
         .map(|_| {
             let (q, job, result) = (q.clone(), job.clone(), result.clone());
-            std::thread::spawn(move || q.add_recording(&job, &result, "input1", 5).unwrap())
+            std::thread::spawn(move || {
+                q.add_arrival(&job, &result, Origin::Live("input1"), 5)
+                    .unwrap()
+            })
         })
         .map(|t| t.join().unwrap())
         .collect();
@@ -248,8 +251,17 @@ fn a_recording_joins_the_history_once_done_and_is_never_picked() {
     );
     assert_eq!(q.requeue(&[id], 6).unwrap(), 0, "nor queued again");
     assert_eq!(
-        q.recorded_videos("input1").unwrap(),
+        q.arrived(Origin::Live("input1")).unwrap(),
         ["video1".to_string()].into()
     );
-    assert!(q.recorded_videos("input2").unwrap().is_empty());
+    assert!(q.arrived(Origin::Live("input2")).unwrap().is_empty());
+    assert!(
+        q.arrived(Origin::Request {
+            id: "input1",
+            sender: None
+        })
+        .unwrap()
+        .is_empty(),
+        "origins are apart"
+    );
 }

@@ -244,6 +244,32 @@ fn media_type(ext: &str) -> String {
         .to_string()
 }
 
+/// Something sent through a request, as its service lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    /// The object key, video uid or image id.
+    pub remote_id: String,
+    pub file_name: String,
+    pub sender: Option<String>,
+    pub size: u64,
+    pub content_type: Option<String>,
+    /// Usable now (a video Stream has finished preparing; objects and images at once).
+    pub ready: bool,
+    /// Links by name, where the service gives them (a video's player, an image's variants).
+    pub links: std::collections::BTreeMap<String, String>,
+}
+
+/// The page names what it sends to Stream and Images `"<sender> - <file>"` (the sender's name
+/// made safe: spaces as `-`): the sender back with spaces, and the file's own name.
+pub fn split_sent_name(name: &str) -> (Option<String>, String) {
+    match name.split_once(" - ") {
+        Some((sender, file)) if !sender.is_empty() && !file.is_empty() => {
+            (Some(sender.replace('-', " ")), file.to_string())
+        }
+        _ => (None, name.to_string()),
+    }
+}
+
 /// A fresh request id: `r-` and six letters or digits.
 pub(crate) fn new_id() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
@@ -324,6 +350,16 @@ mod tests {
                 ("png".into(), "image/png".into())
             ]
         );
+    }
+
+    #[test]
+    fn the_sender_comes_back_from_the_name_the_page_gave() {
+        assert_eq!(
+            split_sent_name("Sam-Lee - heron.png"),
+            (Some("Sam Lee".into()), "heron.png".into())
+        );
+        assert_eq!(split_sent_name("heron.png"), (None, "heron.png".into()));
+        assert_eq!(split_sent_name(" - x"), (None, " - x".into()));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::api::Product;
 use super::images::ImagesDestination;
 use super::stream::StreamDestination;
-use crate::request::{OneTimeSpec, OneTimeUpload};
+use crate::request::{Arrival, OneTimeSpec, OneTimeUpload, split_sent_name};
 use crate::{Error, Result};
 use serde_json::{Value, json};
 
@@ -92,7 +92,92 @@ impl StreamDestination {
     }
 }
 
+impl StreamDestination {
+    /// The videos sent with `creator`'s links (those still waiting for their file left out).
+    pub(super) async fn videos_sent_by(&self, creator: &str) -> Result<Vec<Arrival>> {
+        let req = self
+            .api()
+            .http
+            .get(self.api().account_url("stream"))
+            .query(&[("creator", creator)]);
+        let v = self
+            .api()
+            .call(req, Product::Stream, "listing what arrived")
+            .await?;
+        Ok(v.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|v| v["creator"].as_str() == Some(creator))
+            .filter(|v| v["status"]["state"].as_str() != Some("pendingupload"))
+            .filter_map(|v| {
+                let (sender, file_name) =
+                    split_sent_name(v["meta"]["name"].as_str().unwrap_or("video"));
+                let ready = v["readyToStream"].as_bool() == Some(true);
+                Some(Arrival {
+                    remote_id: v["uid"].as_str()?.to_string(),
+                    file_name,
+                    sender,
+                    size: v["size"].as_f64().unwrap_or(0.0) as u64,
+                    content_type: None,
+                    ready,
+                    links: if ready {
+                        super::stream::links_of(v)
+                    } else {
+                        Default::default()
+                    },
+                })
+            })
+            .collect())
+    }
+}
+
 impl ImagesDestination {
+    /// The images sent with `creator`'s links (`GET /images/v2?creator=`, every page).
+    pub(super) async fn images_sent_by(&self, creator: &str) -> Result<Vec<Arrival>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..100 {
+            let mut query = vec![
+                ("per_page", "1000".to_string()),
+                ("creator", creator.into()),
+            ];
+            if let Some(t) = &token {
+                query.push(("continuation_token", t.clone()));
+            }
+            let req = self
+                .api()
+                .http
+                .get(self.api().account_url("images/v2"))
+                .query(&query);
+            let v = self
+                .api()
+                .call(req, Product::Images, "listing what arrived")
+                .await?;
+            for image in v["images"].as_array().into_iter().flatten() {
+                if image["creator"].as_str() != Some(creator) || image["draft"] == true {
+                    continue;
+                }
+                let stored = super::images::stored(image)?;
+                let (sender, file_name) =
+                    split_sent_name(image["filename"].as_str().unwrap_or("image"));
+                out.push(Arrival {
+                    remote_id: stored.id,
+                    file_name,
+                    sender,
+                    size: stored.size.unwrap_or(0),
+                    content_type: None,
+                    ready: true,
+                    links: stored.variants,
+                });
+            }
+            match v["continuation_token"].as_str().filter(|t| !t.is_empty()) {
+                Some(next) if token.as_deref() != Some(next) => token = Some(next.into()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
     pub(super) async fn direct_upload(&self, spec: &OneTimeSpec) -> Result<OneTimeUpload> {
         let form = reqwest::multipart::Form::new()
             .text("expiry", rfc3339(spec.expires_at))

@@ -112,7 +112,7 @@ fn id_path(id: &str) -> String {
         .join("/")
 }
 
-fn stored(v: &Value) -> Result<StoredImage> {
+pub(super) fn stored(v: &Value) -> Result<StoredImage> {
     let id = v["id"]
         .as_str()
         .ok_or_else(|| Error::protocol("Cloudflare Images returned an image without an id"))?
@@ -296,6 +296,10 @@ impl ImageStore for ImagesDestination {
             .call(req, Product::Images, "deleting the image")
             .await
             .map(|_| ())
+    }
+
+    async fn sent_by(&self, creator: &str) -> Result<Vec<crate::request::Arrival>> {
+        self.images_sent_by(creator).await
     }
 
     async fn one_time_upload(

@@ -19,6 +19,27 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use url::Url;
 
+/// A ready video's links by name: HLS, DASH, thumbnail, watch page and player.
+pub(super) fn links_of(v: &Value) -> BTreeMap<String, String> {
+    let mut links = BTreeMap::new();
+    for (name, value) in [
+        ("hls", &v["playback"]["hls"]),
+        ("dash", &v["playback"]["dash"]),
+        ("thumbnail", &v["thumbnail"]),
+        ("watch", &v["preview"]),
+    ] {
+        if let Some(s) = value.as_str() {
+            links.insert(name.to_string(), s.to_string());
+        }
+    }
+    if let Some(hls) = links.get("hls")
+        && let Some(base) = hls.strip_suffix("/manifest/video.m3u8")
+    {
+        links.insert("iframe".into(), format!("{base}/iframe"));
+    }
+    links
+}
+
 /// Stream's largest video (30 GB).
 pub const MAX_VIDEO: u64 = 30_000_000_000;
 
@@ -320,23 +341,9 @@ impl VideoStore for StreamDestination {
             });
         }
         if v["readyToStream"].as_bool() == Some(true) {
-            let mut links = BTreeMap::new();
-            for (name, value) in [
-                ("hls", &v["playback"]["hls"]),
-                ("dash", &v["playback"]["dash"]),
-                ("thumbnail", &v["thumbnail"]),
-                ("watch", &v["preview"]),
-            ] {
-                if let Some(s) = value.as_str() {
-                    links.insert(name.to_string(), s.to_string());
-                }
-            }
-            if let Some(hls) = links.get("hls")
-                && let Some(base) = hls.strip_suffix("/manifest/video.m3u8")
-            {
-                links.insert("iframe".into(), format!("{base}/iframe"));
-            }
-            return Ok(Processing::Ready { links });
+            return Ok(Processing::Ready {
+                links: links_of(&v),
+            });
         }
         let pct = v["status"]["pctComplete"]
             .as_str()
@@ -394,6 +401,10 @@ impl VideoStore for StreamDestination {
         spec: &crate::request::OneTimeSpec,
     ) -> Result<crate::request::OneTimeUpload> {
         self.direct_upload(spec).await
+    }
+
+    async fn sent_by(&self, creator: &str) -> Result<Vec<crate::request::Arrival>> {
+        self.videos_sent_by(creator).await
     }
 
     async fn drop_unused_uploads(&self, creator: &str) -> Result<usize> {

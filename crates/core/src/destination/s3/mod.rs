@@ -4,6 +4,7 @@
 //! The SDK's own retries are off: the scheduler retries, so that `Retry-After` and the job's
 //! attempt count are honoured in one place. Bodies stream from disk ([`body::FileRangeBody`]).
 
+mod arrivals;
 mod body;
 mod bounds;
 mod bucket;
@@ -490,6 +491,14 @@ impl ObjectStore for S3Destination {
 
     fn is_public(&self) -> bool {
         self.config.public_base_url.is_some()
+    }
+
+    async fn list_under(&self, prefix: &str) -> Result<Vec<(String, u64)>> {
+        self.objects_under(prefix).await
+    }
+
+    async fn sender_of(&self, key: &str) -> Result<Option<String>> {
+        self.object_sender(key).await
     }
 
     async fn upload_form(
