@@ -81,6 +81,10 @@ pub struct JobRow {
     pub captions: bool,
     /// A live lesson's recording, made by Stream: there is no local file.
     pub recorded_live: bool,
+    /// Sent through an upload request, by this person (as they wrote their name).
+    pub sender: Option<String>,
+    /// Sent through an upload request (its id): there is no local file.
+    pub request: Option<String>,
 }
 
 impl JobRow {
@@ -148,6 +152,8 @@ impl From<&UploadJob> for JobRow {
             course: j.course.clone(),
             captions: false,
             recorded_live: j.live_input.is_some(),
+            sender: j.sender.clone(),
+            request: j.request.clone(),
             path,
         }
     }
@@ -867,6 +873,8 @@ pub fn typescript() -> String {
         LiveLessonRow::decl(),
         RecordingRow::decl(),
         NewLiveRow::decl(),
+        crate::dto_requests::RequestRow::decl(),
+        crate::dto_requests::NewRequestRow::decl(),
         VideoEditRow::decl(),
         DownloadRow::decl(),
         CourseSampleRow::decl(),

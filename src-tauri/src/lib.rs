@@ -9,6 +9,7 @@
 mod bridge;
 mod commands;
 mod dto;
+mod dto_requests;
 mod pickers;
 mod shell;
 mod tray;
@@ -78,6 +79,12 @@ pub fn run() {
             commands::live::copy_text,
             commands::live::copy_recording_link,
             commands::live::rename_live_lesson,
+            commands::requests::requests,
+            commands::requests::create_request,
+            commands::requests::request_arrivals,
+            commands::requests::close_request,
+            commands::requests::open_request_page,
+            commands::requests::save_request_page,
             commands::videos::edit_videos,
             commands::videos::video_download,
             commands::captions::captions,

@@ -137,7 +137,7 @@ export class Desktop {
         /* already gone */
       }
     }
-    rmSync(this.work, { recursive: true, force: true });
+    if (!process.env.KEEP_WORK) rmSync(this.work, { recursive: true, force: true });
   }
 
   async shot(name) {

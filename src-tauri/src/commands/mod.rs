@@ -12,6 +12,7 @@ pub mod folders;
 pub mod jobs;
 pub mod links;
 pub mod live;
+pub mod requests;
 pub mod settings;
 pub mod videos;
 

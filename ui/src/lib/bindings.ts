@@ -27,7 +27,15 @@ captions: boolean,
 /**
  * A live lesson's recording, made by Stream: there is no local file.
  */
-recordedLive: boolean, };
+recordedLive: boolean, 
+/**
+ * Sent through an upload request, by this person (as they wrote their name).
+ */
+sender: string | null, 
+/**
+ * Sent through an upload request (its id): there is no local file.
+ */
+request: string | null, };
 
 export type LinkText = { text: string, 
 /**
@@ -259,6 +267,22 @@ ready: boolean,
 created: string, };
 
 export type NewLiveRow = { name: string, course: string | null, recording: boolean, deleteAfterDays: number | null, };
+
+export type RequestRow = { id: string, title: string, course: string | null, to: "objects" | "videos" | "images", 
+/**
+ * The bucket destination and folder, for `objects`.
+ */
+destination: string | null, folder: string | null, 
+/**
+ * Videos need signed links.
+ */
+signed: boolean, types: Array<string>, maxBytes: number, maxFiles: number, maxVideoSeconds: number | null, note: string | null, expiresAt: number, open: boolean, closedAt: number | null, 
+/**
+ * Where the page was saved.
+ */
+page: string | null, };
+
+export type NewRequestRow = { title: string, course: string | null, to: "objects" | "videos" | "images", destination: string | null, folder: string | null, public: boolean, types: Array<string>, maxMb: number, maxFiles: number, maxMinutes: number | null, openHours: number, note: string | null, };
 
 export type VideoEditRow = { 
 /**

@@ -56,7 +56,7 @@ class AppState {
   /** The teacher's courses, by name. */
   courses = $state<CourseRow[]>([]);
   /** A screen another screen asks the window to show (App switches to it, then clears it). */
-  goto = $state<"queue" | "history" | "courses" | "live" | "folders" | "accounts" | "settings" | null>(null);
+  goto = $state<"queue" | "history" | "courses" | "live" | "requests" | "folders" | "accounts" | "settings" | null>(null);
   /** Where the History screen opens filtered (set by "Show files" on a course). */
   historyCourse = $state("");
   table = new JobTable();

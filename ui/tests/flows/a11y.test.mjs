@@ -67,9 +67,18 @@ const PLACES = [
     await p.locator('[data-live="Biology 101, week 3"] [data-testid="rename-live"]').click();
     await p.locator('[data-testid="live-new-name"]').waitFor();
   }],
-  ["folders", async (p) => p.keyboard.press("Alt+5")],
-  ["accounts", async (p) => p.keyboard.press("Alt+6")],
-  ["settings", async (p) => p.keyboard.press("Alt+7")],
+  ["requests", async (p) => {
+    await p.keyboard.press("Alt+5");
+    await p.locator('[data-request="Week 3 essays"] [data-arrival]').first().waitFor();
+  }],
+  ["requests-create", async (p) => {
+    await p.keyboard.press("Alt+5");
+    await p.locator('[data-testid="add-request"]').click();
+    await p.locator('[data-testid="request-title"]').waitFor();
+  }],
+  ["folders", async (p) => p.keyboard.press("Alt+6")],
+  ["accounts", async (p) => p.keyboard.press("Alt+7")],
+  ["settings", async (p) => p.keyboard.press("Alt+8")],
   ["links-dialog", async (p) => p.locator('[data-job] button[data-action="more"]').first().click()],
   ["video-captions", async (p) => {
     await p.locator("[data-job]", { hasText: "Lecture 1.mp4" }).locator('button[data-action="more"]').click();
@@ -91,7 +100,7 @@ const PLACES = [
   }],
   ["failure-details", async (p) => p.locator('[data-job] button[data-action="details"]').first().click()],
   ["import-preview", async (p) => {
-    await p.keyboard.press("Alt+6");
+    await p.keyboard.press("Alt+7");
     await p.evaluate(() => globalThis.ferryMock.pickNext(["/home/t/course/.env"]));
     await p.locator('[data-testid="import-open"]').click();
     await p.locator('[data-testid="import-choose"]').click();
@@ -99,12 +108,12 @@ const PLACES = [
     await p.locator('[data-testid="import-preview"]').waitFor();
   }],
   ["bucket-settings", async (p) => {
-    await p.keyboard.press("Alt+6");
+    await p.keyboard.press("Alt+7");
     await p.locator('[data-account="My school storage"] button[data-bucket]').click();
     await p.locator('[data-testid="bucket-lifecycle"]').waitFor();
   }],
   ["add-account", async (p) => {
-    await p.keyboard.press("Alt+6");
+    await p.keyboard.press("Alt+7");
     await p.locator("header.toolbar button.primary").click();
   }],
 ];

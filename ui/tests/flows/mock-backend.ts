@@ -3,7 +3,7 @@
 // the subscribed Channel the way the bridge does. Tests steer it through `globalThis.ferryMock`.
 
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AccountRow, CaptionRow, CourseRow, LiveLessonRow, NewLiveRow, VideoEditRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
+import type { AccountRow, CaptionRow, CourseRow, LiveLessonRow, NewLiveRow, NewRequestRow, RequestRow, VideoEditRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
 
 type Args = Record<string, unknown>;
 
@@ -49,6 +49,7 @@ function kindOf(name: string): JobRow["kind"] {
 const LABELS: Record<string, string> = { en: "English", fr: "Français", de: "Deutsch", es: "Español" };
 const captionsBy = new Map<number, CaptionRow[]>();
 let liveLessons: LiveLessonRow[] = [];
+const requests: RequestRow[] = [];
 function captionsOf(id: number): CaptionRow[] {
   return captionsBy.get(id) ?? [];
 }
@@ -79,6 +80,8 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     course: null,
     captions: false,
     recordedLive: false,
+    sender: null,
+    request: null,
     ...extra,
   };
 }
@@ -296,6 +299,28 @@ function handle(cmd: string, args: Args): unknown {
       one.name = (args.name as string).trim();
       return one;
     }
+    case "requests":
+      return requests;
+    case "create_request": {
+      const r = args.request as NewRequestRow;
+      if (!r.title.trim()) throw { code: "invalid_input", message: "an upload request needs a title senders will see" };
+      const made: RequestRow = { id: `r-mock${requests.length + 1}`, title: r.title.trim(), course: r.course, to: r.to, destination: r.destination, folder: r.folder, signed: r.to === "videos" && !r.public, types: r.types, maxBytes: r.maxMb * 1_000_000, maxFiles: r.maxFiles, maxVideoSeconds: r.maxMinutes === null ? null : r.maxMinutes * 60, note: r.note, expiresAt: Math.floor(Date.now() / 1000) + r.openHours * 3600, open: true, closedAt: null, page: `/home/t/.local/share/Ferry/requests/r-mock${requests.length + 1}.html` };
+      requests.unshift(made);
+      return made;
+    }
+    case "request_arrivals":
+      return [...jobs.values()].filter((j) => j.request === args.id);
+    case "close_request": {
+      const one = requests.find((r) => r.id === args.id);
+      if (!one) throw { code: "not_found", message: "no such request" };
+      one.closedAt = Math.floor(Date.now() / 1000);
+      one.open = false;
+      return one;
+    }
+    case "open_request_page":
+      return null;
+    case "save_request_page":
+      return "/home/t/Documents/week-3.html";
     case "delete_live_lesson":
       liveLessons = liveLessons.filter((l) => l.id !== args.id);
       return null;
@@ -431,6 +456,9 @@ const control = {
     jobs.set(failed.id, failed);
     const lecture = makeJob("/courses/Biology/Lecture 1.mp4", { state: "done", bytesDone: 4_000_000, formats: ["iframe", "raw", "markdown"], captions: true });
     jobs.set(lecture.id, { ...lecture, url: `https://media.example.com/${lecture.key}` });
+    requests.push({ id: "r-week3", title: "Week 3 essays", course: "Biology 101", to: "objects", destination: "r2", folder: "biology-101/submissions/week-3-essays", signed: false, types: ["pdf", "docx"], maxBytes: 20_000_000, maxFiles: 60, maxVideoSeconds: null, note: null, expiresAt: Math.floor(Date.now() / 1000) + 3 * 86400, open: true, closedAt: null, page: "/home/t/.local/share/Ferry/requests/r-week3.html" });
+    const essay = makeJob("", { kind: "document", destination: "r2", state: "done", bytesDone: 120_000, size: 120_000, formats: ["raw", "html", "markdown"], course: "Biology 101", sender: "Zoë Martin", request: "r-week3" });
+    jobs.set(essay.id, { ...essay, name: "essay.pdf", url: `https://media.example.com/${essay.key}` });
     const recording = makeJob("", { kind: "video", destination: "stream", state: "done", bytesDone: 9_000_000, formats: ["iframe", "raw", "markdown"], captions: true, recordedLive: true, course: "Biology 101" });
     jobs.set(recording.id, { ...recording, name: "Biology 101, week 3 (recording)", destination: "stream", url: `https://media.example.com/${recording.key}` });
     captionsBy.set(lecture.id, [{ language: "fr", label: "Français", generated: false, status: "ready" }]);

@@ -135,7 +135,7 @@ test("10,000 jobs: a few dozen rows in the DOM, the last one reachable, frames m
 
 test("accounts: the secret goes to Rust once and is never shown again", async () => {
   const page = await open(b, site.url, "ferryMock.skipWelcome();");
-  await page.keyboard.press("Alt+6");
+  await page.keyboard.press("Alt+7");
   await page.getByRole("button", { name: "Add account" }).click();
   const dialog = page.getByRole("dialog", { name: "Add account" });
   await dialog.getByLabel("Kind").selectOption("r2");
@@ -161,7 +161,7 @@ test("accounts: the secret goes to Rust once and is never shown again", async ()
 
 test("watch folders: turning on mirrored deletions asks for confirmation", async () => {
   const page = await open(b, site.url, "ferryMock.skipWelcome(); ferryMock.pickNext(['/home/t/Courses/Botany']);");
-  await page.keyboard.press("Alt+5");
+  await page.keyboard.press("Alt+6");
   await page.getByRole("button", { name: "Watch a folder…" }).click();
   await page.getByRole("heading", { name: "/home/t/Courses/Botany" }).waitFor();
   await page.evaluate(() => {
@@ -176,7 +176,7 @@ test("watch folders: turning on mirrored deletions asks for confirmation", async
   });
   await page.keyboard.press("Alt+1");
   await page.getByRole("listitem", { name: /file 1\.pdf/ }).waitFor();
-  await page.keyboard.press("Alt+5");
+  await page.keyboard.press("Alt+6");
   await page.locator(".card").getByRole("alert").filter({ hasText: "Week 3/quiz.pdf: permission denied" }).waitFor();
   await page.getByLabel("Delete the uploaded copy when the file is deleted").check();
   const dialog = page.getByRole("dialog");
@@ -191,7 +191,7 @@ test("watch folders: turning on mirrored deletions asks for confirmation", async
 
 test("settings: French and the dark theme apply at once and are saved", async () => {
   const page = await open(b, site.url, "ferryMock.skipWelcome();");
-  await page.keyboard.press("Alt+7");
+  await page.keyboard.press("Alt+8");
   await page.getByLabel("Upload speed limit in KB/s (0: no limit)").fill("2048");
   // The engine's knobs wait behind Advanced, each with a sentence of help.
   await page.getByText("Advanced").click();

@@ -25,6 +25,8 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     course: null,
     captions: false,
     recordedLive: false,
+    sender: null,
+    request: null,
     ...extra,
   };
 }
