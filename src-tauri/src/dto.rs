@@ -202,6 +202,8 @@ pub struct DestinationInfo {
     pub name: String,
     /// `objects`, `images` or `videos`.
     pub shape: String,
+    /// Its links are public (anyone can open them): a request's page can be published there.
+    pub public: bool,
 }
 
 /// What the window needs on start.

@@ -32,6 +32,8 @@ pub struct RequestRow {
     pub closed_at: Option<i64>,
     /// Where the page was saved.
     pub page: Option<String>,
+    /// The one link to send, when the page was published.
+    pub link: Option<String>,
 }
 
 impl RequestRow {
@@ -66,6 +68,7 @@ impl RequestRow {
             open: r.is_open(now),
             closed_at: r.closed_at,
             page: r.page.as_ref().map(|p| p.display().to_string()),
+            link: r.link.clone(),
         }
     }
 }
@@ -88,6 +91,8 @@ pub struct NewRequestRow {
     pub max_minutes: Option<u32>,
     pub open_hours: u32,
     pub note: Option<String>,
+    /// Publish the page to this public bucket destination.
+    pub publish: Option<String>,
 }
 
 impl NewRequestRow {
@@ -119,6 +124,7 @@ impl NewRequestRow {
             max_video_seconds: self.max_minutes.map(|m| m.saturating_mul(60)),
             expires_at: now + i64::from(self.open_hours) * 3600,
             note: self.note.filter(|n| !n.trim().is_empty()),
+            publish: self.publish.filter(|p| !p.is_empty()),
         })
     }
 }

@@ -13,8 +13,9 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 
-/// What the page showed after sending `files` as `sender`.
-fn drive(page: &Path, sender: &str, files: &[&Path]) -> Value {
+/// What the page (a saved file, or its published link) showed after sending `files` as
+/// `sender`.
+fn drive(page: impl AsRef<std::ffi::OsStr>, sender: &str, files: &[&Path]) -> Value {
     let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/support/page_driver.mjs");
     let out = Command::new("node")
         .arg(driver)
@@ -444,4 +445,87 @@ fn libfaketime() -> String {
     .expect("libfaketime is not installed: run scripts/setup.sh --test")
     .display()
     .to_string()
+}
+
+/// A request published to a bucket with a public address: one link to send, opened by the
+/// student's browser from the bucket, and removed from it when the request is closed.
+#[test]
+fn a_published_request_is_one_link_and_closing_takes_it_down() {
+    let moto = S3Server::moto();
+    // The bucket is public, as a teacher's course bucket is: anyone may read its objects.
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{}/*"}}]}}"#,
+        moto.bucket
+    );
+    let made_public = Command::new("python3")
+        .args([
+            "-c",
+            "import boto3,sys; boto3.client('s3', endpoint_url=sys.argv[1], aws_access_key_id='k', aws_secret_access_key='s', region_name='us-east-1').put_bucket_policy(Bucket=sys.argv[2], Policy=sys.argv[3])",
+            &moto.endpoint,
+            &moto.bucket,
+            &policy,
+        ])
+        .status()
+        .unwrap();
+    assert!(made_public.success());
+    let dir = tempfile::tempdir().unwrap();
+    let mut ferry = Ferry::s3(&moto.endpoint, &moto.bucket);
+    ferry.set(
+        "S3_PUBLIC_BASE_URL",
+        &format!("{}/{}", moto.endpoint, moto.bucket),
+    );
+    let made = create(
+        &ferry,
+        &[
+            "Slides",
+            "--to",
+            "s3",
+            "--folder",
+            "shared/slides",
+            "--types",
+            "pdf",
+            "--publish",
+            "s3",
+            "--page",
+            dir.path().join("p.html").to_str().unwrap(),
+        ],
+    );
+    let link = made["link"].as_str().expect("a link to send").to_string();
+    assert!(link.starts_with(&moto.endpoint), "{link}");
+    let deck = dir.path().join("deck.pdf");
+    std::fs::write(&deck, b"%PDF-1.4 deck").unwrap();
+    let shown = drive(&link, "Ada", &[&deck]);
+    assert_eq!(shown["sent"][0]["state"], "sent", "{shown}");
+    assert!(
+        Checker::new(&moto.endpoint, &moto.bucket)
+            .list()
+            .iter()
+            .any(|o| o.key == "shared/slides/Ada/deck.pdf")
+    );
+    let closed = ferry.run(&["request", "close", made["id"].as_str().unwrap()]);
+    assert_eq!(closed.code, 0, "{}", closed.stderr);
+    assert_eq!(cloudsim::fetch(&link).0, 404, "the published page is gone");
+
+    // A bucket without a public address cannot publish: said before anything is shared.
+    let private = Ferry::s3(&moto.endpoint, &moto.bucket);
+    let refused = private.run(&[
+        "request",
+        "create",
+        "Slides",
+        "--to",
+        "s3",
+        "--folder",
+        "x",
+        "--publish",
+        "s3",
+        "--page",
+        dir.path().join("q.html").to_str().unwrap(),
+    ]);
+    assert_ne!(refused.code, 0);
+    assert!(
+        refused.stderr.contains("no public address"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!dir.path().join("q.html").exists(), "no page left behind");
 }

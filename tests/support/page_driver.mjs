@@ -2,7 +2,7 @@
 // opens the saved page (file://), writes a name, chooses files, presses Send, waits until each
 // file says sent or refused, and prints what the page shows as JSON, with any console errors.
 //
-//   node page_driver.mjs PAGE SENDER FILE...
+//   node page_driver.mjs PAGE SENDER FILE...     (PAGE: a saved file, or the published link)
 
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
@@ -21,7 +21,7 @@ try {
   const errors = [];
   tab.on("pageerror", (e) => errors.push(String(e)));
   tab.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  await tab.goto(pathToFileURL(resolve(page)).href);
+  await tab.goto(/^https?:/.test(page) ? page : pathToFileURL(resolve(page)).href);
   const title = await tab.locator("#title").textContent();
   const rules = await tab.locator("#rules").textContent();
   if (sender) await tab.fill("#sender", sender);

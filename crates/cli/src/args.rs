@@ -597,6 +597,10 @@ pub enum RequestAction {
         /// Where to save the page.
         #[arg(long)]
         page: Option<std::path::PathBuf>,
+        /// Also publish the page to this bucket destination (one with a public address), and
+        /// print the one link to send.
+        #[arg(long, value_name = "DESTINATION")]
+        publish: Option<String>,
         #[arg(long)]
         json: bool,
     },

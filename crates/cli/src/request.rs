@@ -81,6 +81,7 @@ pub async fn run(action: RequestAction) -> Result<ExitCode> {
             open_for,
             note,
             page,
+            publish,
             json,
         } => {
             let landing = match (to, video, image) {
@@ -111,13 +112,16 @@ pub async fn run(action: RequestAction) -> Result<ExitCode> {
                 max_video_seconds: max_minutes.map(|m| m.saturating_mul(60)),
                 expires_at: now + lasts.as_secs() as i64,
                 note,
+                publish,
             };
             let made = engine.create_request(spec, page).await?;
             if json {
                 println!("{}", request_json(&made, now));
             } else {
                 println!("✓ {}", describe(&made, now));
-                if let Some(page) = &made.page {
+                if let Some(link) = &made.link {
+                    println!("  Link to send: {link}");
+                } else if let Some(page) = &made.page {
                     println!("  Page: {}", page.display());
                     println!(
                         "  Share this page (by email or your course site): whoever opens it can send files within its limits until it ends or you close it."

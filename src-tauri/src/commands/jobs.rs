@@ -12,6 +12,7 @@ pub async fn overview(shell: State<'_, Arc<Shell>>) -> Reply<Overview> {
         .filter_map(|name| {
             let shape = engine.shape_of(&name).ok()?;
             Some(DestinationInfo {
+                public: engine.is_public(&name),
                 name,
                 shape: shape.as_str().into(),
             })

@@ -61,7 +61,11 @@ export type DestinationInfo = { name: string,
 /**
  * `objects`, `images` or `videos`.
  */
-shape: string, };
+shape: string, 
+/**
+ * Its links are public (anyone can open them): a request's page can be published there.
+ */
+public: boolean, };
 
 export type Overview = { version: string, destinations: Array<DestinationInfo>, 
 /**
@@ -280,9 +284,17 @@ signed: boolean, types: Array<string>, maxBytes: number, maxFiles: number, maxVi
 /**
  * Where the page was saved.
  */
-page: string | null, };
+page: string | null, 
+/**
+ * The one link to send, when the page was published.
+ */
+link: string | null, };
 
-export type NewRequestRow = { title: string, course: string | null, to: "objects" | "videos" | "images", destination: string | null, folder: string | null, public: boolean, types: Array<string>, maxMb: number, maxFiles: number, maxMinutes: number | null, openHours: number, note: string | null, };
+export type NewRequestRow = { title: string, course: string | null, to: "objects" | "videos" | "images", destination: string | null, folder: string | null, public: boolean, types: Array<string>, maxMb: number, maxFiles: number, maxMinutes: number | null, openHours: number, note: string | null, 
+/**
+ * Publish the page to this public bucket destination.
+ */
+publish: string | null, };
 
 export type VideoEditRow = { 
 /**

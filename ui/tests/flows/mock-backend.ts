@@ -139,7 +139,7 @@ function handle(cmd: string, args: Args): unknown {
   const ids = (args.ids as number[] | undefined) ?? [];
   switch (cmd) {
     case "overview":
-      return { version: "0.1.0", destinations: [{ name: "images", shape: "images" }, { name: "r2", shape: "objects" }, { name: "stream", shape: "videos" }], problems: [], demo: true, home: "/tmp/ferry" };
+      return { version: "0.1.0", destinations: [{ name: "images", shape: "images", public: true }, { name: "r2", shape: "objects", public: true }, { name: "stream", shape: "videos", public: true }], problems: [], demo: true, home: "/tmp/ferry" };
     case "subscribe":
       channelId = (args.channel as { id: number }).id;
       index = 0;
@@ -304,7 +304,7 @@ function handle(cmd: string, args: Args): unknown {
     case "create_request": {
       const r = args.request as NewRequestRow;
       if (!r.title.trim()) throw { code: "invalid_input", message: "an upload request needs a title senders will see" };
-      const made: RequestRow = { id: `r-mock${requests.length + 1}`, title: r.title.trim(), course: r.course, to: r.to, destination: r.destination, folder: r.folder, signed: r.to === "videos" && !r.public, types: r.types, maxBytes: r.maxMb * 1_000_000, maxFiles: r.maxFiles, maxVideoSeconds: r.maxMinutes === null ? null : r.maxMinutes * 60, note: r.note, expiresAt: Math.floor(Date.now() / 1000) + r.openHours * 3600, open: true, closedAt: null, page: `/home/t/.local/share/Ferry/requests/r-mock${requests.length + 1}.html` };
+      const made: RequestRow = { id: `r-mock${requests.length + 1}`, title: r.title.trim(), course: r.course, to: r.to, destination: r.destination, folder: r.folder, signed: r.to === "videos" && !r.public, types: r.types, maxBytes: r.maxMb * 1_000_000, maxFiles: r.maxFiles, maxVideoSeconds: r.maxMinutes === null ? null : r.maxMinutes * 60, note: r.note, expiresAt: Math.floor(Date.now() / 1000) + r.openHours * 3600, open: true, closedAt: null, page: `/home/t/.local/share/Ferry/requests/r-mock${requests.length + 1}.html`, link: r.publish ? `https://media.example.com/ferry-requests/r-mock${requests.length + 1}.html` : null };
       requests.unshift(made);
       return made;
     }
@@ -456,7 +456,7 @@ const control = {
     jobs.set(failed.id, failed);
     const lecture = makeJob("/courses/Biology/Lecture 1.mp4", { state: "done", bytesDone: 4_000_000, formats: ["iframe", "raw", "markdown"], captions: true });
     jobs.set(lecture.id, { ...lecture, url: `https://media.example.com/${lecture.key}` });
-    requests.push({ id: "r-week3", title: "Week 3 essays", course: "Biology 101", to: "objects", destination: "r2", folder: "biology-101/submissions/week-3-essays", signed: false, types: ["pdf", "docx"], maxBytes: 20_000_000, maxFiles: 60, maxVideoSeconds: null, note: null, expiresAt: Math.floor(Date.now() / 1000) + 3 * 86400, open: true, closedAt: null, page: "/home/t/.local/share/Ferry/requests/r-week3.html" });
+    requests.push({ id: "r-week3", title: "Week 3 essays", course: "Biology 101", to: "objects", destination: "r2", folder: "biology-101/submissions/week-3-essays", signed: false, types: ["pdf", "docx"], maxBytes: 20_000_000, maxFiles: 60, maxVideoSeconds: null, note: null, expiresAt: Math.floor(Date.now() / 1000) + 3 * 86400, open: true, closedAt: null, page: "/home/t/.local/share/Ferry/requests/r-week3.html", link: "https://media.example.com/ferry-requests/r-week3.html" });
     const essay = makeJob("", { kind: "document", destination: "r2", state: "done", bytesDone: 120_000, size: 120_000, formats: ["raw", "html", "markdown"], course: "Biology 101", sender: "Zoë Martin", request: "r-week3" });
     jobs.set(essay.id, { ...essay, name: "essay.pdf", url: `https://media.example.com/${essay.key}` });
     const recording = makeJob("", { kind: "video", destination: "stream", state: "done", bytesDone: 9_000_000, formats: ["iframe", "raw", "markdown"], captions: true, recordedLive: true, course: "Biology 101" });

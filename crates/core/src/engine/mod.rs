@@ -210,6 +210,11 @@ impl Engine {
         self.destination(name).map(|d| d.shape())
     }
 
+    /// Whether the destination named `name` gives public links (anyone can open them).
+    pub fn is_public(&self, name: &str) -> bool {
+        self.destinations.get(name).is_some_and(|d| d.is_public())
+    }
+
     /// The destination named `name`, or a message saying how to configure it.
     pub(crate) fn destination(&self, name: &str) -> Result<Destination> {
         if let Some(dest) = self.destinations.get(name) {

@@ -6,10 +6,11 @@
 //! once instead of by a sender's failed upload.
 
 use super::Engine;
-use crate::destination::Destination;
+use crate::destination::{Destination, FileRange, ObjectSpec};
 use crate::request::page::{PageData, PageForm, render};
 use crate::request::{
     FormSpec, Landing, OneTimeSpec, OneTimeUpload, PostForm, RequestSpec, UploadRequest, new_id,
+    page_key,
 };
 use crate::{Error, ErrorKind, Result};
 use serde_json::json;
@@ -44,11 +45,21 @@ impl Engine {
                 .join(format!("{id}.html")),
         };
         write_page(&path, &render(&data))?;
+        let link = match &spec.publish {
+            Some(dest) => match self.publish_page(dest, &id, &path).await {
+                Ok(link) => Some(link),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
         let request = UploadRequest {
             id,
             spec,
             page: Some(path),
-            link: None,
+            link,
             created_at: self.now(),
             closed_at: None,
         };
@@ -81,6 +92,9 @@ impl Engine {
         {
             store.drop_unused_uploads(&request.creator()).await?;
         }
+        if let (Some(dest), Some(_)) = (&request.spec.publish, &request.link) {
+            self.destination(dest)?.delete(&page_key(id)).await?;
+        }
         if let Some(page) = &request.page
             && let Err(e) = std::fs::remove_file(page)
             && e.kind() != std::io::ErrorKind::NotFound
@@ -89,6 +103,40 @@ impl Engine {
         }
         self.queue.close_request(id, self.now())?;
         self.request(id)
+    }
+
+    /// Put the page in bucket `dest` (which must have a public address) and give its link.
+    async fn publish_page(&self, dest: &str, id: &str, page: &Path) -> Result<String> {
+        let Destination::Objects(store) = self.destination(dest)? else {
+            return Err(Error::input(format!(
+                "{dest} is not a bucket; publish the page to a bucket with a public address"
+            )));
+        };
+        if !store.is_public() {
+            return Err(Error::input(format!(
+                "{dest} has no public address, so students could not open the page; give it one (its public URL in Accounts) or share the page as a file"
+            )));
+        }
+        let bytes = std::fs::read(page).map_err(|e| Error::from_io(page, &e))?;
+        let key = page_key(id);
+        let spec = ObjectSpec {
+            key: key.clone(),
+            content_type: "text/html; charset=utf-8".into(),
+            hash: blake3::hash(&bytes).to_hex().to_string(),
+            display_name: format!("{id}.html"),
+            overwrite: true,
+            disposition: None,
+        };
+        let body = FileRange {
+            path: page.to_path_buf(),
+            offset: 0,
+            len: bytes.len() as u64,
+            sent: Default::default(),
+            pace: None,
+            digest: None,
+        };
+        store.put(&spec, body).await?;
+        store.url(&key, self.settings.link_expiry()).await
     }
 
     /// What the page carries: the forms or one-time links, and what senders are told.

@@ -57,6 +57,10 @@ pub struct RequestSpec {
     pub expires_at: i64,
     /// A sentence for senders ("Name your file with your class and surname").
     pub note: Option<String>,
+    /// Publish the page to this bucket destination (it must have a public address), so the
+    /// teacher has one link to send; `None` keeps the page a file to share.
+    #[serde(default)]
+    pub publish: Option<String>,
 }
 
 impl RequestSpec {
@@ -163,6 +167,11 @@ impl RequestSpec {
         out.dedup();
         out
     }
+}
+
+/// Where a request's page is published in its bucket.
+pub fn page_key(id: &str) -> String {
+    format!("ferry-requests/{id}.html")
 }
 
 /// A request as kept by Ferry: its spec, and where its page went. No credential is kept: the
@@ -294,6 +303,7 @@ mod tests {
             max_video_seconds: None,
             expires_at: 1000 + 3600,
             note: None,
+            publish: None,
         }
     }
 
