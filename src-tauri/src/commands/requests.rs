@@ -42,22 +42,10 @@ pub async fn close_request(shell: State<'_, Arc<Shell>>, id: String) -> Reply<Re
     Ok(RequestRow::of(&closed, now()))
 }
 
-/// The saved page of an open request (Ferry's own file, never a path the page names).
-fn page_of(shell: &Shell, id: &str) -> Reply<PathBuf> {
-    let request = shell.session.engine().request(id)?;
-    match request.page {
-        Some(page) if request.closed_at.is_none() && page.exists() => Ok(page),
-        _ => Err(IpcError {
-            code: "not_found".into(),
-            message: format!("{id}: its page is gone (the request is closed); make a new request"),
-        }),
-    }
-}
-
 /// Open the request's page in the browser, to see what senders will see.
 #[tauri::command]
 pub async fn open_request_page(shell: State<'_, Arc<Shell>>, id: String) -> Reply<()> {
-    let page = page_of(&shell, &id)?;
+    let page = shell.session.engine().request_page(&id)?;
     open::that_detached(&page).map_err(|e| IpcError {
         code: "io".into(),
         message: format!(
@@ -74,7 +62,7 @@ pub async fn save_request_page(
     shell: State<'_, Arc<Shell>>,
     id: String,
 ) -> Reply<Option<String>> {
-    let page = page_of(&shell, &id)?;
+    let page = shell.session.engine().request_page(&id)?;
     let name = page
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -108,13 +108,7 @@ pub trait VideoStore: Send + Sync {
         &self,
         _spec: &crate::request::OneTimeSpec,
     ) -> Result<crate::request::OneTimeUpload> {
-        Err(crate::Error::new(
-            crate::ErrorKind::NotSupported,
-            format!(
-                "{} has no upload links for people without keys; they need Cloudflare Stream",
-                self.name()
-            ),
-        ))
+        Err(no_upload_links(self.name(), "Cloudflare Stream"))
     }
 
     /// The videos sent with `creator`'s one-time links.
@@ -201,6 +195,13 @@ pub trait LiveInputs: Send + Sync {
     async fn recordings(&self, uid: &str) -> Result<Vec<crate::live::Recording>>;
 }
 
+fn no_upload_links(destination: &str, service: &str) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorKind::NotSupported,
+        format!("{destination} has no upload links for people without keys; they need {service}"),
+    )
+}
+
 fn no_captions(destination: &str) -> crate::Error {
     crate::Error::new(
         crate::ErrorKind::NotSupported,
@@ -270,12 +271,6 @@ pub trait ImageStore: Send + Sync {
         &self,
         _spec: &crate::request::OneTimeSpec,
     ) -> Result<crate::request::OneTimeUpload> {
-        Err(crate::Error::new(
-            crate::ErrorKind::NotSupported,
-            format!(
-                "{} has no upload links for people without keys; they need Cloudflare Images",
-                self.name()
-            ),
-        ))
+        Err(no_upload_links(self.name(), "Cloudflare Images"))
     }
 }

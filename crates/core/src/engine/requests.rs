@@ -81,6 +81,19 @@ impl Engine {
         })
     }
 
+    /// The saved page of an open request, to open or copy (Ferry's own file, never a path a
+    /// caller names).
+    pub fn request_page(&self, id: &str) -> Result<PathBuf> {
+        let request = self.request(id)?;
+        match request.page {
+            Some(page) if request.closed_at.is_none() && page.exists() => Ok(page),
+            _ => Err(Error::new(
+                ErrorKind::NotFound,
+                format!("{id}: its page is gone (the request is closed); make a new request"),
+            )),
+        }
+    }
+
     /// Close a request: its page is removed, and Stream's unused one-time links are deleted,
     /// so they stop working now. A bucket form's signature and Images' links cannot be taken
     /// back: they stop working at the request's end (at most 7 days, and 6 hours), as

@@ -61,24 +61,12 @@ impl StreamDestination {
     /// working now (`GET /stream?creator=…&status=pendingupload`, then a DELETE each); returns
     /// how many.
     pub(super) async fn drop_pending(&self, creator: &str) -> Result<usize> {
-        let req = self
-            .api()
-            .http
-            .get(self.api().account_url("stream"))
-            .query(&[("creator", creator), ("status", "pendingupload")]);
-        let v = self
-            .api()
-            .call(req, Product::Stream, "listing the request's unused links")
-            .await?;
-        let uids: Vec<String> = v
-            .as_array()
-            .map(|all| {
-                all.iter()
-                    .filter(|v| v["creator"].as_str() == Some(creator))
-                    .filter_map(|v| v["uid"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let uids: Vec<String> = self
+            .by_creator(creator, Some("pendingupload"))
+            .await?
+            .iter()
+            .filter_map(|v| v["uid"].as_str().map(str::to_string))
+            .collect();
         for uid in &uids {
             self.api()
                 .delete(
@@ -90,24 +78,37 @@ impl StreamDestination {
         }
         Ok(uids.len())
     }
-}
 
-impl StreamDestination {
-    /// The videos sent with `creator`'s links (those still waiting for their file left out).
-    pub(super) async fn videos_sent_by(&self, creator: &str) -> Result<Vec<Arrival>> {
+    /// The videos made with `creator`'s links (in `status` when given): Stream's list filtered
+    /// by `creator`, checked again here in case a server ignores the filter.
+    async fn by_creator(&self, creator: &str, status: Option<&str>) -> Result<Vec<Value>> {
+        let mut query = vec![("creator", creator)];
+        if let Some(s) = status {
+            query.push(("status", s));
+        }
         let req = self
             .api()
             .http
             .get(self.api().account_url("stream"))
-            .query(&[("creator", creator)]);
+            .query(&query);
         let v = self
             .api()
-            .call(req, Product::Stream, "listing what arrived")
+            .call(req, Product::Stream, "listing the request's videos")
             .await?;
         Ok(v.as_array()
             .into_iter()
             .flatten()
             .filter(|v| v["creator"].as_str() == Some(creator))
+            .cloned()
+            .collect())
+    }
+
+    /// The videos sent with `creator`'s links (those still waiting for their file left out).
+    pub(super) async fn videos_sent_by(&self, creator: &str) -> Result<Vec<Arrival>> {
+        Ok(self
+            .by_creator(creator, None)
+            .await?
+            .iter()
             .filter(|v| v["status"]["state"].as_str() != Some("pendingupload"))
             .filter_map(|v| {
                 let (sender, file_name) =
