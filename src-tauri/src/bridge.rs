@@ -27,8 +27,18 @@ pub struct Status {
 /// Something worth an OS notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Alert {
-    BatchDone { uploaded: usize, failed: usize },
-    JobFailed { name: String, message: String },
+    BatchDone {
+        uploaded: usize,
+        failed: usize,
+    },
+    JobFailed {
+        name: String,
+        message: String,
+    },
+    /// A file arrived through an upload request: the sentence that says who sent what.
+    Arrived {
+        sentence: String,
+    },
 }
 
 #[derive(Clone, Default)]
@@ -202,6 +212,17 @@ impl Tally {
             Event::Paused { id } | Event::Cancelled { id } => {
                 self.active.remove(&id.0);
             }
+            Event::Arrived {
+                sender,
+                file,
+                request,
+                ..
+            } => {
+                alerts.push(Alert::Arrived {
+                    sentence: crate::dto::arrival_sentence(sender.as_deref(), file, request),
+                });
+                return (None, alerts);
+            }
             _ => return (None, alerts),
         }
         if self.active.is_empty() && (self.uploaded > 0 || self.failed > 0) && before.0 > 0 {
@@ -299,6 +320,28 @@ mod tests {
             )
             .0,
             None
+        );
+    }
+
+    #[test]
+    fn an_arrival_alerts_with_who_sent_what_and_leaves_the_batch_alone() {
+        let mut t = Tally::default();
+        let none = |_| None;
+        let (status, alerts) = t.note(
+            &Event::Arrived {
+                id: JobId(7),
+                sender: Some("Zoë Martin".into()),
+                file: "essay.pdf".into(),
+                request: "Week 3 essays".into(),
+            },
+            &none,
+        );
+        assert_eq!(status, None);
+        assert_eq!(
+            alerts,
+            [Alert::Arrived {
+                sentence: "Zoë Martin sent essay.pdf through “Week 3 essays”".into()
+            }]
         );
     }
 

@@ -375,12 +375,29 @@ impl UiEvent {
                 path: root.display().to_string(),
                 held: paths.len() as u32,
             },
+            Event::Arrived {
+                id,
+                sender,
+                file,
+                request,
+            } => UiEvent::Notice {
+                id: Some(id.0),
+                message: arrival_sentence(sender.as_deref(), file, request),
+            },
             Event::Problem { message } => UiEvent::Problem {
                 path: None,
                 message: message.clone(),
             },
         })
     }
+}
+
+/// "Zoë Martin sent essay.pdf through “Week 3 essays”", for a toast or a notification.
+pub fn arrival_sentence(sender: Option<&str>, file: &str, request: &str) -> String {
+    format!(
+        "{} sent {file} through “{request}”",
+        sender.unwrap_or("Someone")
+    )
 }
 
 /// An account as listed: its non-secret fields only.

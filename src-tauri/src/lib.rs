@@ -138,6 +138,7 @@ pub fn run() {
                         format!("{uploaded} uploaded, {failed} failed: open Ferry to retry"),
                     ),
                     Alert::JobFailed { name, message } => (format!("{name} failed"), message),
+                    Alert::Arrived { sentence } => ("A file arrived".to_string(), sentence),
                 };
                 // No notification daemon (a bare X server, a CI box) is not worth an error.
                 let _ = handle

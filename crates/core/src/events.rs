@@ -89,6 +89,15 @@ pub enum Event {
         root: PathBuf,
         paths: Vec<PathBuf>,
     },
+    /// A file arrived through an upload request (job `id`, already done in the history).
+    Arrived {
+        id: JobId,
+        /// As the sender wrote their name on the page, when known.
+        sender: Option<String>,
+        file: String,
+        /// The request's title.
+        request: String,
+    },
     /// Something went wrong outside any one job (the queue could not be read, a folder could
     /// not be watched); uploading stopped until the next start or reload.
     Problem {

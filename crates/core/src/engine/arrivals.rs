@@ -113,14 +113,11 @@ impl Engine {
                 result,
                 duplicate_of: None,
             });
-            self.emit(Event::Notice {
+            self.emit(Event::Arrived {
                 id,
-                message: format!(
-                    "{} sent {} through “{}”",
-                    a.sender.as_deref().unwrap_or("Someone"),
-                    a.file_name,
-                    request.spec.title
-                ),
+                sender: a.sender.clone(),
+                file: a.file_name.clone(),
+                request: request.spec.title.clone(),
             });
         }
         Ok(added)
