@@ -16,8 +16,19 @@ use std::process::Command;
 /// What the page (a saved file, or its published link) showed after sending `files` as
 /// `sender`.
 fn drive(page: impl AsRef<std::ffi::OsStr>, sender: &str, files: &[&Path]) -> Value {
+    drive_in("en-US", page, sender, files)
+}
+
+/// [`drive`] in a browser speaking `locale`.
+fn drive_in(
+    locale: &str,
+    page: impl AsRef<std::ffi::OsStr>,
+    sender: &str,
+    files: &[&Path],
+) -> Value {
     let driver = concat!(env!("CARGO_MANIFEST_DIR"), "/support/page_driver.mjs");
     let out = Command::new("node")
+        .env("LOCALE", locale)
         .arg(driver)
         .arg(page)
         .arg(sender)
@@ -131,11 +142,32 @@ fn a_bucket_request_is_sent_to_from_a_phone_and_its_limits_are_the_stores() {
     let sent = shown["sent"].as_array().unwrap();
     assert_eq!(sent[0]["state"], "sent", "{shown}");
     assert_eq!(sent[1]["state"], "refused", "{shown}");
+    // A French browser gets the page in French; the file goes the same way.
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, b"mes notes").unwrap();
+    let en_francais = drive_in("fr-FR", &page, "Léa Dubois", &[&notes]);
+    assert!(
+        en_francais["rules"]
+            .as_str()
+            .unwrap()
+            .starts_with("Acceptés"),
+        "{en_francais}"
+    );
+    assert_eq!(en_francais["sent"][0]["state"], "sent", "{en_francais}");
+    assert!(
+        en_francais["sent"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Envoyé")
+    );
     let checker = Checker::new(&moto.endpoint, &moto.bucket);
     let keys: Vec<String> = checker.list().into_iter().map(|o| o.key).collect();
     assert_eq!(
         keys,
-        vec!["biology/week-3/Zoe-Martin/essay.pdf".to_string()],
+        vec![
+            "biology/week-3/Lea-Dubois/notes.txt".to_string(),
+            "biology/week-3/Zoe-Martin/essay.pdf".to_string()
+        ],
         "the test upload was removed"
     );
     let head = checker.head("biology/week-3/Zoe-Martin/essay.pdf");
@@ -150,17 +182,23 @@ fn a_bucket_request_is_sent_to_from_a_phone_and_its_limits_are_the_stores() {
     assert_eq!(shown.code, 0, "{}", shown.stderr);
     assert_eq!(ferry.run(&["request", "show", id]).code, 0);
     let arrived = shown.lines()[0]["arrived"].clone();
-    assert_eq!(arrived.as_array().unwrap().len(), 1, "{arrived}");
-    assert_eq!(arrived[0]["sender"], "Zoë Martin", "{arrived}");
-    assert_eq!(arrived[0]["name"], "essay.pdf");
-    assert_eq!(arrived[0]["state"], "done");
-    assert_eq!(arrived[0]["course"], "Biology 101");
-    assert_eq!(arrived[0]["kind"], "document");
+    assert_eq!(arrived.as_array().unwrap().len(), 2, "{arrived}");
+    let essay = arrived
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "essay.pdf")
+        .unwrap_or_else(|| panic!("the essay: {arrived}"));
+    assert_eq!(essay["sender"], "Zoë Martin", "{arrived}");
+    assert_eq!(essay["state"], "done");
+    assert_eq!(essay["course"], "Biology 101");
+    assert_eq!(essay["kind"], "document");
+    assert!(arrived.to_string().contains("Léa Dubois"), "{arrived}");
     let status = ferry.run(&["status", "--json"]);
     let from_request: Vec<_> = status
         .lines()
         .into_iter()
-        .filter(|l| l["request"] == id)
+        .filter(|l| l["request"] == id && l["name"] == "essay.pdf")
         .collect();
     assert_eq!(from_request.len(), 1, "{}", status.stdout);
     let link = ferry.run(&["url", &from_request[0]["id"].to_string()]);

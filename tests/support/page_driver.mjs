@@ -17,7 +17,8 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
 });
 try {
-  const tab = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  // A phone-sized window, in the sender's language (LOCALE, English by default).
+  const tab = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: process.env.LOCALE ?? "en-US" });
   const errors = [];
   tab.on("pageerror", (e) => errors.push(String(e)));
   tab.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
