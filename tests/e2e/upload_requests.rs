@@ -567,3 +567,39 @@ fn a_published_request_is_one_link_and_closing_takes_it_down() {
     );
     assert!(!dir.path().join("q.html").exists(), "no page left behind");
 }
+
+/// A form signed by a computer whose clock is two hours off is refused by the store itself
+/// (SigV4 dates, like any request's), and Ferry's own trial upload meets the refusal first: the
+/// teacher is told to set the clock, and no page that could not work is handed out.
+#[test]
+fn a_wrong_clock_is_named_before_any_page_is_handed_out() {
+    let s3s = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ferry = Ferry::s3(&s3s.endpoint, &s3s.bucket);
+    ferry
+        .set("LD_PRELOAD", &libfaketime())
+        .set("FAKETIME", "-2h")
+        .set("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    let page = dir.path().join("late.html");
+    let refused = ferry.run(&[
+        "request",
+        "create",
+        "Late",
+        "--to",
+        "s3",
+        "--folder",
+        "x",
+        "--open-for",
+        "1h",
+        "--page",
+        page.to_str().unwrap(),
+    ]);
+    assert_ne!(refused.code, 0, "{}", refused.stdout);
+    assert!(refused.stderr.contains("clock"), "{}", refused.stderr);
+    assert!(!page.exists(), "no page for a form the store refuses");
+    assert_eq!(
+        ferry.run(&["request", "list", "--json"]).lines().len(),
+        0,
+        "nor a request"
+    );
+}

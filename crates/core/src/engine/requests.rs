@@ -1,16 +1,15 @@
 //! Upload requests from the engine: make one (its credentials from the landing's service, its
 //! page saved where the teacher said), list, read, close (the page removed).
 //!
-//! An object store's form is tried before the page is handed out: Ferry posts one byte through
-//! it and deletes it, so a store that takes no POST policies, or refuses this one, is named at
-//! once instead of by a sender's failed upload.
+//! An object store tries its form before handing it out (one byte posted and deleted, see
+//! `destination/s3/post_form.rs`), so a store that takes no POST policies, or refuses this one,
+//! is named at once instead of by a sender's failed upload.
 
 use super::Engine;
 use crate::destination::{Destination, FileRange, ObjectSpec};
 use crate::request::page::{PageData, PageForm, render};
 use crate::request::{
-    FormSpec, Landing, OneTimeSpec, OneTimeUpload, PostForm, RequestSpec, UploadRequest, new_id,
-    page_key,
+    FormSpec, Landing, OneTimeSpec, OneTimeUpload, RequestSpec, UploadRequest, new_id, page_key,
 };
 use crate::{Error, ErrorKind, Result};
 use serde_json::json;
@@ -221,13 +220,6 @@ impl Engine {
                         form,
                     });
                 }
-                let probe = format!("{}.ferry-check-{id}", data.key_prefix);
-                try_form(&data.forms[0], &probe).await.map_err(|e| {
-                    e.context(format!(
-                        "{destination} refused a test upload through the request's form"
-                    ))
-                })?;
-                store.delete(&probe).await?;
             }
             Landing::Videos { .. } => {
                 let Destination::Videos(store) = self.destination(crate::provider::STREAM)? else {
@@ -261,58 +253,6 @@ where
         out.push(make().await?);
     }
     Ok(out)
-}
-
-/// Post one byte through `form` under `key`, as a sender's browser would.
-async fn try_form(form: &PageForm, key: &str) -> Result<()> {
-    let PostForm { url, fields } = &form.form;
-    let content_type = if form.content_type.is_empty() {
-        "application/octet-stream"
-    } else {
-        &form.content_type
-    };
-    let mut body = reqwest::multipart::Form::new();
-    for (name, value) in fields {
-        let value = match name.as_str() {
-            "key" => key.to_string(),
-            "Content-Type" => content_type.to_string(),
-            "x-amz-meta-sender" => "Ferry".to_string(),
-            _ => value.clone(),
-        };
-        body = body.text(name.clone(), value);
-    }
-    let part = reqwest::multipart::Part::bytes(b"x".to_vec())
-        .file_name("check")
-        .mime_str(content_type)
-        .map_err(|e| Error::input(format!("{content_type}: {e}")))?;
-    body = body.part("file", part);
-    let reply = reqwest::Client::new()
-        .post(url)
-        .multipart(body)
-        .send()
-        .await
-        .map_err(|e| Error::new(ErrorKind::Network, format!("{url}: {e}")))?;
-    if reply.status().is_success() {
-        return Ok(());
-    }
-    let status = reply.status();
-    let text = reply.text().await.unwrap_or_default();
-    let said = text
-        .split("<Message>")
-        .nth(1)
-        .and_then(|t| t.split("</Message>").next())
-        .or_else(|| {
-            text.split("<Code>")
-                .nth(1)
-                .and_then(|t| t.split("</Code>").next())
-        })
-        .unwrap_or("no reason given");
-    Err(Error::new(
-        ErrorKind::NotSupported,
-        format!(
-            "the store does not take uploads from a web page this way (HTTP {status}: {said}); send the request to an S3 bucket that takes POST uploads (AWS S3, or a store with POST policies), or to Stream or Images"
-        ),
-    ))
 }
 
 /// Save the page, its folder made if need be.

@@ -27,7 +27,77 @@ impl S3Destination {
             ));
         }
         let url = self.bucket_url().await?;
-        Ok(sign_form(&url, &self.config, spec, chrono::Utc::now()))
+        let form = sign_form(&url, &self.config, spec, chrono::Utc::now());
+        // Tried once before anyone is given it: a store that takes no POST forms, or refuses
+        // this one (a wrong clock, keys without the right), is named now, not by a sender.
+        let probe = format!("{}.ferry-check-{}", spec.key_prefix, fastrand::u64(..));
+        self.try_form(&form, spec, &probe).await?;
+        crate::destination::ObjectStore::delete(self, &probe).await?;
+        Ok(form)
+    }
+
+    /// Post one byte through `form` under `key`, as a sender's browser would; a refusal is
+    /// mapped like any of this store's (by its status and S3 error code).
+    async fn try_form(&self, form: &PostForm, spec: &FormSpec, key: &str) -> Result<()> {
+        let content_type = if spec.content_type.is_empty() {
+            "application/octet-stream"
+        } else {
+            &spec.content_type
+        };
+        let mut body = reqwest::multipart::Form::new();
+        for (name, value) in &form.fields {
+            let value = match name.as_str() {
+                "key" => key.to_string(),
+                "Content-Type" => content_type.to_string(),
+                "x-amz-meta-sender" => "Ferry".to_string(),
+                _ => value.clone(),
+            };
+            body = body.text(name.clone(), value);
+        }
+        let part = reqwest::multipart::Part::bytes(b"x".to_vec())
+            .file_name("check")
+            .mime_str(content_type)
+            .map_err(|e| Error::input(format!("{content_type}: {e}")))?;
+        let reply = reqwest::Client::new()
+            .post(&form.url)
+            .multipart(body.part("file", part))
+            .send()
+            .await
+            .map_err(|e| {
+                Error::new(ErrorKind::Network, format!("{}: {e}", self.config.name)).with_source(e)
+            })?;
+        let status = reply.status().as_u16();
+        if reply.status().is_success() {
+            return Ok(());
+        }
+        let text = reply.text().await.unwrap_or_default();
+        let tag = |name: &str| {
+            text.split(&format!("<{name}>"))
+                .nth(1)
+                .and_then(|t| t.split(&format!("</{name}>")).next())
+                .unwrap_or("")
+                .to_string()
+        };
+        let (code, message) = (tag("Code"), tag("Message"));
+        if status == 501
+            || status == 405
+            || matches!(code.as_str(), "NotImplemented" | "UnsupportedAlgorithm")
+        {
+            return Err(Error::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "{} does not take uploads from a web page with conditions (POST policies: HTTP {status} {code}); send the request to an S3 bucket that does (AWS S3, or a store with POST policies), or to Stream or Images",
+                    self.config.name
+                ),
+            ));
+        }
+        Err(super::errors::from_status(
+            status,
+            &code,
+            &message,
+            &self.at(),
+            "trying the request's upload form",
+        ))
     }
 
     /// The bucket's own URL, as the SDK addresses it (path style or virtual host, the region's
