@@ -603,3 +603,73 @@ fn a_wrong_clock_is_named_before_any_page_is_handed_out() {
         "nor a request"
     );
 }
+
+/// After its end a credential is refused by the service, whatever the page says: an ended POST
+/// policy (the same policy Ferry writes, its `expiration` passed: boto3 signs one that ends in
+/// two seconds) on s3s-fs, and an ended Stream one-time link on the emulator.
+#[test]
+fn ended_policies_and_links_are_refused_by_the_service() {
+    let s3s = S3Server::s3s_fs();
+    let script = r#"
+import boto3, sys, time, requests
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[3], aws_secret_access_key=sys.argv[4], region_name="us-east-1", config=Config(signature_version="s3v4"))
+post = s3.generate_presigned_post(sys.argv[2], "x/late.pdf", Fields={"Content-Type": "application/pdf"}, Conditions=[["content-length-range", 1, 100], {"Content-Type": "application/pdf"}], ExpiresIn=2)
+time.sleep(3)
+r = requests.post(post["url"], data=post["fields"], files={"file": ("late.pdf", b"%PDF", "application/pdf")})
+print(r.status_code, r.text)
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &s3s.endpoint, &s3s.bucket])
+        .args([
+            ferry_e2e::servers::ACCESS_KEY,
+            ferry_e2e::servers::SECRET_KEY,
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.starts_with("403") || said.starts_with("400"),
+        "{said}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.to_lowercase().contains("expired"), "{said}");
+
+    let sim = CloudSim::start(100);
+    let soon = Command::new("date")
+        .args(["-u", "-d", "+2 seconds", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    let soon = String::from_utf8_lossy(&soon.stdout).trim().to_string();
+    let body = format!(r#"{{"maxDurationSeconds": 60, "expiry": "{soon}"}}"#);
+    let (_, reply) = cloudsim::curl(&[
+        "-s",
+        "-H",
+        &format!("Authorization: Bearer {}", cloudsim::TOKEN),
+        "-H",
+        "content-type: application/json",
+        "-d",
+        &body,
+        &format!(
+            "{}/accounts/{}/stream/direct_upload",
+            sim.api,
+            cloudsim::ACCOUNT
+        ),
+    ]);
+    let reply: Value = serde_json::from_str(&reply).unwrap();
+    let url = reply["result"]["uploadURL"].as_str().unwrap().to_string();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let dir = tempfile::tempdir().unwrap();
+    let (clip, _) = mp4(dir.path(), "late.mp4", 10_000, 1);
+    let (_, code) = cloudsim::curl(&[
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-F",
+        &format!("file=@{}", clip.display()),
+        &url,
+    ]);
+    assert_eq!(code, "400", "an ended one-time link");
+}
