@@ -673,3 +673,97 @@ print(r.status_code, r.text)
     ]);
     assert_eq!(code, "400", "an ended one-time link");
 }
+
+/// An MP4 of `seconds` (a movie header and some media data).
+fn mp4_lasting(seconds: u32) -> Vec<u8> {
+    let boxed = |kind: &[u8], body: &[u8]| {
+        let mut b = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(body);
+        b
+    };
+    let mut mvhd = vec![0u8; 100];
+    mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
+    mvhd[16..20].copy_from_slice(&(seconds * 1000).to_be_bytes());
+    [
+        boxed(b"ftyp", b"isom\0\0\0\0isomiso2mp41"),
+        boxed(b"moov", &boxed(b"mvhd", &mvhd)),
+        boxed(b"mdat", &[5u8; 20_000]),
+    ]
+    .concat()
+}
+
+/// A video longer than the request allows is taken by the one-time link, then refused by Stream
+/// while it is processed (`maxDurationSeconds`): it joins the history as a failure that says
+/// who sent what and why, which cannot be sent again from here; a short one arrives.
+#[test]
+fn a_video_longer_than_the_request_allows_is_refused_by_stream() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let page = dir.path().join("demos.html");
+    let made = create(
+        &ferry,
+        &[
+            "Demos",
+            "--video",
+            "--max-files",
+            "2",
+            "--max-minutes",
+            "1",
+            "--page",
+            page.to_str().unwrap(),
+        ],
+    );
+    let id = made["id"].as_str().unwrap();
+    let long = dir.path().join("long.mp4");
+    std::fs::write(&long, mp4_lasting(150)).unwrap();
+    let short = dir.path().join("short.mp4");
+    std::fs::write(&short, mp4_lasting(40)).unwrap();
+    let shown = drive(&page, "Sam Lee", &[&long, &short]);
+    assert_eq!(
+        shown["sent"][0]["state"], "sent",
+        "the link takes it: {shown}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let video = sim
+        .videos()
+        .into_iter()
+        .find(|v| v["meta"]["name"] == "Sam-Lee - long.mp4")
+        .unwrap();
+    assert_eq!(
+        video["status"]["errorReasonCode"], "ERR_DURATION_EXCEED_CONSTRAINT",
+        "{video}"
+    );
+
+    let arrived = ferry.run(&["request", "show", id, "--json"]).lines()[0]["arrived"].clone();
+    let find = |name: &str| {
+        arrived
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}: {arrived}"))
+    };
+    let refused = find("long.mp4");
+    assert_eq!(refused["state"], "failed", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Sam Lee") && message.contains("longer than the request allows"),
+        "{message}"
+    );
+    assert_eq!(find("short.mp4")["state"], "done");
+    let retried = ferry.run(&["retry", &refused["id"].to_string()]);
+    let status = ferry.run(&["status", "--json"]);
+    let still = status
+        .lines()
+        .into_iter()
+        .find(|l| l["name"] == "long.mp4")
+        .unwrap();
+    assert_eq!(
+        still["state"], "failed",
+        "no file to send again: {}",
+        retried.stdout
+    );
+}

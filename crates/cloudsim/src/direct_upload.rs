@@ -84,7 +84,7 @@ pub async fn create(
 pub async fn upload(
     State(sim): State<Arc<Sim>>,
     Path(uid): Path<String>,
-    form: Multipart,
+    mut form: Multipart,
 ) -> Response {
     let lock = sim.video_lock(&uid);
     let _one_at_a_time = lock.lock().await;
@@ -95,11 +95,18 @@ pub async fn upload(
                 .is_ok_and(|e| e > chrono::Utc::now())
     });
     let reply = match usable {
-        None => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            10005,
-            "This upload URL is not valid: it was used, or it expired",
-        )),
+        None => {
+            // Read what was sent before answering, so the browser hears the refusal rather
+            // than a connection cut mid-body.
+            while let Ok(Some(mut field)) = form.next_field().await {
+                while let Ok(Some(_)) = field.chunk().await {}
+            }
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                10005,
+                "This upload URL is not valid: it was used, or it expired",
+            ))
+        }
         Some(record) => receive(&sim, form, record)
             .await
             .map(|_| StatusCode::OK.into_response()),

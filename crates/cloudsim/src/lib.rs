@@ -22,6 +22,7 @@ pub mod faults;
 mod image_rules;
 mod images;
 mod live;
+mod mp4;
 pub mod r2;
 mod r2_rules;
 mod store;

@@ -56,6 +56,9 @@ pub struct VideoRecord {
     /// When its MP4 download was asked for, if it was.
     #[serde(default)]
     pub download: Option<String>,
+    /// Seconds, read from the container when the upload completed (`None`: not an MP4).
+    #[serde(default)]
+    pub duration: Option<f64>,
 }
 
 impl VideoRecord {
@@ -68,7 +71,7 @@ impl VideoRecord {
         else {
             return ("pendingupload", "0".into(), false);
         };
-        if self.is_video == Some(false) {
+        if self.failure().is_some() {
             return ("error", "0".into(), false);
         }
         let elapsed = (chrono::Utc::now() - uploaded.with_timezone(&chrono::Utc))
@@ -82,6 +85,23 @@ impl VideoRecord {
         } else {
             let pct = elapsed.as_secs_f64() / total.as_secs_f64() * 100.0;
             ("inprogress", format!("{pct:.6}"), false)
+        }
+    }
+
+    /// Why processing fails, if it does: Stream's `errorReasonCode` and text (api-facts B.5).
+    fn failure(&self) -> Option<(&'static str, &'static str)> {
+        if self.is_video == Some(false) {
+            return Some((
+                "ERR_NON_VIDEO",
+                "The file was not recognized as a valid video file.",
+            ));
+        }
+        match (self.max_duration, self.duration) {
+            (Some(max), Some(d)) if d > max as f64 => Some((
+                "ERR_DURATION_EXCEED_CONSTRAINT",
+                "The video's duration is longer than the maximum duration allowed (maxDurationSeconds).",
+            )),
+            _ => None,
         }
     }
 
@@ -101,9 +121,9 @@ impl VideoRecord {
         let (state, pct, ready) = self.progress(sim);
         let delivery = format!("{}/stream-delivery/{}", sim.base, self.uid);
         let mut status = json!({"state": state, "pctComplete": pct, "errorReasonCode": "", "errorReasonText": ""});
-        if state == "error" {
-            status["errorReasonCode"] = json!("ERR_NON_VIDEO");
-            status["errorReasonText"] = json!("The file was not recognized as a valid video file.");
+        if let Some((code, text)) = self.failure().filter(|_| state == "error") {
+            status["errorReasonCode"] = json!(code);
+            status["errorReasonText"] = json!(text);
             status["step"] = json!("encoding");
         } else if state == "inprogress" {
             status["step"] = json!("encoding");
@@ -113,7 +133,7 @@ impl VideoRecord {
             "created": self.created,
             "modified": self.modified,
             "meta": self.meta,
-            "duration": -1,
+            "duration": if ready { self.duration.unwrap_or(-1.0) } else { -1.0 },
             "input": {"width": -1, "height": -1},
             "size": self.size,
             "readyToStream": ready,
@@ -254,6 +274,7 @@ pub(crate) fn new_record(size: u64, expiry: std::time::Duration) -> VideoRecord 
         captions: Vec::new(),
         live_input: None,
         download: None,
+        duration: None,
     }
 }
 
@@ -420,6 +441,7 @@ pub(crate) async fn receive(
         record.offset = size;
         record.uploaded = Some(now_rfc3339());
         record.is_video = Some(sniff_video(&head));
+        record.duration = crate::mp4::duration(&path);
         got_file = true;
     }
     if !got_file {

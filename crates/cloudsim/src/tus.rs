@@ -248,6 +248,7 @@ pub async fn patch(
         record.uploaded = Some(crate::now_rfc3339());
         let head = read_head(&path);
         record.is_video = Some(stream::sniff_video(&head));
+        record.duration = crate::mp4::duration(&path);
     }
     if let Err(e) = stream::save(&sim, record.clone()) {
         return reply(

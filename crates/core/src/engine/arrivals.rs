@@ -91,7 +91,7 @@ impl Engine {
         let mut added = 0;
         for a in arrivals
             .into_iter()
-            .filter(|a| a.ready && !known.contains(&a.remote_id))
+            .filter(|a| (a.ready || a.refused.is_some()) && !known.contains(&a.remote_id))
         {
             let result = self.arrival_result(&dest, &a).await?;
             let job = new_job(request, &dest, &a);
@@ -108,6 +108,26 @@ impl Engine {
                 continue;
             };
             added += 1;
+            if let Some(why) = &a.refused {
+                // The service took the file, then refused it: a failed job saying why, with
+                // its remote copy's id so it can be deleted; never sent again (no local file).
+                let error = Error::new(
+                    crate::ErrorKind::UnsupportedType,
+                    format!(
+                        "{}'s {} was refused by {}: {why}; ask them to send a shorter or other file",
+                        a.sender.as_deref().unwrap_or("Someone"),
+                        a.file_name,
+                        dest.name()
+                    ),
+                );
+                self.queue.finish_failed(id, &error, self.now())?;
+                self.emit(Event::Failed {
+                    id,
+                    code: error.kind().code(),
+                    message: error.to_string(),
+                });
+                continue;
+            }
             self.emit(Event::Done {
                 id,
                 result,
@@ -157,6 +177,7 @@ impl Engine {
                         sender,
                         size,
                         ready: true,
+                        refused: None,
                         links: Default::default(),
                     });
                 }

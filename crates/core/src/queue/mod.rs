@@ -511,7 +511,8 @@ impl Queue {
         })
     }
 
-    /// Put failed (or cancelled) jobs back in the queue; returns how many moved.
+    /// Put failed (or cancelled) jobs back in the queue; returns how many moved. What arrived
+    /// by itself (a recording, a request's file) has no local file to send, and stays.
     pub fn requeue(&self, ids: &[JobId], now: i64) -> Result<usize> {
         off_async(|| {
             let conn = self.conn();
@@ -520,7 +521,8 @@ impl Queue {
                 moved += cached(
                     &conn,
                     "UPDATE jobs SET state = 'queued', error_code = NULL, error_message = NULL, \
-                     attempts = 0, updated_at = ?1 WHERE id = ?2 AND state IN ('failed','cancelled','paused')",
+                     attempts = 0, updated_at = ?1 WHERE id = ?2 AND state IN ('failed','cancelled','paused') \
+                     AND live_input IS NULL AND request IS NULL",
                     params![now, id.0],
                 )?;
             }

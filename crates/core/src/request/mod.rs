@@ -266,6 +266,9 @@ pub struct Arrival {
     pub ready: bool,
     /// Links by name, where the service gives them (a video's player, an image's variants).
     pub links: std::collections::BTreeMap<String, String>,
+    /// The service refused it after it arrived (a video over the request's longest duration):
+    /// why, in the service's words.
+    pub refused: Option<String>,
 }
 
 /// The page names what it sends to Stream and Images `"<sender> - <file>"` (the sender's name

@@ -114,6 +114,17 @@ impl StreamDestination {
                 let (sender, file_name) =
                     split_sent_name(v["meta"]["name"].as_str().unwrap_or("video"));
                 let ready = v["readyToStream"].as_bool() == Some(true);
+                let refused = (v["status"]["state"].as_str() == Some("error")).then(|| {
+                    let text = v["status"]["errorReasonText"].as_str().unwrap_or("");
+                    match v["status"]["errorReasonCode"].as_str() {
+                        Some("ERR_DURATION_EXCEED_CONSTRAINT") => format!(
+                            "it is longer than the request allows ({} minutes at most)",
+                            v["maxDurationSeconds"].as_f64().unwrap_or(0.0) / 60.0
+                        ),
+                        Some("ERR_NON_VIDEO") => "it is not a video Stream can read".to_string(),
+                        code => format!("{} ({text})", code.unwrap_or("ERR_UNKNOWN")),
+                    }
+                });
                 Some(Arrival {
                     remote_id: v["uid"].as_str()?.to_string(),
                     file_name,
@@ -121,6 +132,7 @@ impl StreamDestination {
                     size: v["size"].as_f64().unwrap_or(0.0) as u64,
                     content_type: None,
                     ready,
+                    refused,
                     links: if ready {
                         super::stream::links_of(v)
                     } else {
@@ -168,6 +180,7 @@ impl ImagesDestination {
                     size: stored.size.unwrap_or(0),
                     content_type: None,
                     ready: true,
+                    refused: None,
                     links: stored.variants,
                 });
             }
