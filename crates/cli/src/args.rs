@@ -558,52 +558,7 @@ pub enum LiveAction {
 #[derive(Subcommand, Debug)]
 pub enum RequestAction {
     /// Make a request and its page (saved with --page, else in Ferry's folder); share the page.
-    Create {
-        /// What senders see, such as "Week 3 essays".
-        title: String,
-        #[arg(long)]
-        course: Option<String>,
-        /// Land in this bucket destination (s3, gcs…), under --folder.
-        #[arg(long, value_name = "DESTINATION", conflicts_with_all = ["video", "image"])]
-        to: Option<String>,
-        /// The folder (key prefix) what arrives lands in.
-        #[arg(long, requires = "to")]
-        folder: Option<String>,
-        /// Videos, to Stream (private: only signed links play them, unless --public).
-        #[arg(long, conflicts_with = "image")]
-        video: bool,
-        #[arg(long, requires = "video")]
-        public: bool,
-        /// Images, to Cloudflare Images (open 6 hours at most).
-        #[arg(long)]
-        image: bool,
-        /// Accepted extensions, such as "pdf,docx" (default: any of the kind).
-        #[arg(long, value_delimiter = ',')]
-        types: Vec<String>,
-        /// Largest file, in MB.
-        #[arg(long, value_name = "MB", default_value_t = 100)]
-        max_mb: u64,
-        #[arg(long, default_value_t = 30)]
-        max_files: u32,
-        /// Longest video, in minutes (Stream refuses longer ones).
-        #[arg(long, value_name = "MINUTES")]
-        max_minutes: Option<u32>,
-        /// How long it stays open: 30m, 12h, 3d (7d at most).
-        #[arg(long, default_value = "3d")]
-        open_for: String,
-        /// A sentence for senders.
-        #[arg(long)]
-        note: Option<String>,
-        /// Where to save the page.
-        #[arg(long)]
-        page: Option<std::path::PathBuf>,
-        /// Also publish the page to this bucket destination (one with a public address), and
-        /// print the one link to send.
-        #[arg(long, value_name = "DESTINATION")]
-        publish: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    Create(Box<NewRequestArgs>),
     /// List requests, open and closed.
     List {
         #[arg(long)]
@@ -616,6 +571,55 @@ pub enum RequestAction {
     },
     /// Close a request: its page is removed.
     Close { id: String },
+}
+
+/// `ferry request create`'s arguments (boxed in [`RequestAction`]: they are many).
+#[derive(clap::Args, Debug)]
+pub struct NewRequestArgs {
+    /// What senders see, such as "Week 3 essays".
+    pub title: String,
+    #[arg(long)]
+    pub course: Option<String>,
+    /// Land in this bucket destination (s3, gcs…), under --folder.
+    #[arg(long, value_name = "DESTINATION", conflicts_with_all = ["video", "image"])]
+    pub to: Option<String>,
+    /// The folder (key prefix) what arrives lands in.
+    #[arg(long, requires = "to")]
+    pub folder: Option<String>,
+    /// Videos, to Stream (private: only signed links play them, unless --public).
+    #[arg(long, conflicts_with = "image")]
+    pub video: bool,
+    #[arg(long, requires = "video")]
+    pub public: bool,
+    /// Images, to Cloudflare Images (open 6 hours at most).
+    #[arg(long)]
+    pub image: bool,
+    /// Accepted extensions, such as "pdf,docx" (default: any of the kind).
+    #[arg(long, value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Largest file, in MB.
+    #[arg(long, value_name = "MB", default_value_t = 100)]
+    pub max_mb: u64,
+    #[arg(long, default_value_t = 30)]
+    pub max_files: u32,
+    /// Longest video, in minutes (Stream refuses longer ones).
+    #[arg(long, value_name = "MINUTES")]
+    pub max_minutes: Option<u32>,
+    /// How long it stays open: 30m, 12h, 3d (7d at most).
+    #[arg(long, default_value = "3d")]
+    pub open_for: String,
+    /// A sentence for senders.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Where to save the page.
+    #[arg(long)]
+    pub page: Option<std::path::PathBuf>,
+    /// Also publish the page to this bucket destination (one with a public address), and
+    /// print the one link to send.
+    #[arg(long, value_name = "DESTINATION")]
+    pub publish: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -66,24 +66,25 @@ pub async fn run(action: RequestAction) -> Result<ExitCode> {
     let engine = crate::open_engine()?;
     let now = chrono::Utc::now().timestamp();
     match action {
-        RequestAction::Create {
-            title,
-            course,
-            to,
-            folder,
-            video,
-            public,
-            image,
-            types,
-            max_mb,
-            max_files,
-            max_minutes,
-            open_for,
-            note,
-            page,
-            publish,
-            json,
-        } => {
+        RequestAction::Create(args) => {
+            let crate::args::NewRequestArgs {
+                title,
+                course,
+                to,
+                folder,
+                video,
+                public,
+                image,
+                types,
+                max_mb,
+                max_files,
+                max_minutes,
+                open_for,
+                note,
+                page,
+                publish,
+                json,
+            } = *args;
             let landing = match (to, video, image) {
                 (Some(destination), _, _) => Landing::Objects {
                     destination,
