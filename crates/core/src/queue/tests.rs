@@ -250,6 +250,9 @@ fn a_recording_joins_the_history_once_done_and_is_never_picked() {
         "a done recording is never picked"
     );
     assert_eq!(q.requeue(&[id], 6).unwrap(), 0, "nor queued again");
+    // Even failed (a service refused what arrived): there is no file to send.
+    q.finish_failed(id, &Error::input("refused"), 7).unwrap();
+    assert_eq!(q.requeue(&[id], 8).unwrap(), 0, "a failed arrival stays");
     assert_eq!(
         q.arrived(Origin::Live("input1")).unwrap(),
         ["video1".to_string()].into()
