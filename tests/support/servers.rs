@@ -59,26 +59,37 @@ impl S3Server {
         server
     }
 
-    /// moto's S3 server, with one bucket created through boto3.
+    /// moto's S3 server, with one bucket created through boto3. A free port can be taken by
+    /// another test's server between being found and being bound (many start at once on a
+    /// busy machine): a moto that exits, or is not the one answering, is started again on
+    /// another port.
     pub fn moto() -> S3Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = free_port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server (pip install 'moto[server]')");
-        let server = S3Server {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-            bucket: BUCKET.into(),
-            kind: "moto",
-            _dir: dir,
-        };
-        wait_for_port(port);
-        crate::checker::Checker::new(&server.endpoint, &server.bucket).create_bucket();
-        server
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let port = free_port();
+            let mut child = Command::new("moto_server")
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("moto_server (pip install 'moto[server]')");
+            wait_for_port(port);
+            std::thread::sleep(Duration::from_millis(100));
+            if child.try_wait().ok().flatten().is_some() {
+                continue;
+            }
+            let server = S3Server {
+                child,
+                endpoint: format!("http://127.0.0.1:{port}"),
+                bucket: BUCKET.into(),
+                kind: "moto",
+                _dir: dir,
+            };
+            if crate::checker::Checker::new(&server.endpoint, &server.bucket).try_create_bucket() {
+                return server;
+            }
+        }
+        panic!("moto_server did not start on a free port in 5 tries");
     }
 
     /// `s3s-fs` over a fresh folder, with one bucket (a folder in its root).
