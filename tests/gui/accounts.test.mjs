@@ -123,7 +123,7 @@ test("where new files go, the part size and the attempts are set in Settings and
   await typeInto("input[data-setting='part-size']", "64");
   await typeInto("input[data-setting='retries']", "3");
   await session.click("form.settings button[type='submit']");
-  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 15000 });
   const saved = (await desktop.invoke("settings")).ok;
   assert.deepEqual([saved.prefix, saved.defaultDestination, saved.partSizeMib, saved.retryAttempts], ["spring-2027", "r2", 64, 3]);
   // A part size no store takes cannot be saved: the form holds it back (and the engine would
