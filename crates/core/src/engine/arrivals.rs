@@ -73,12 +73,7 @@ impl Engine {
             request = self.close_request(id).await?;
         }
         self.take_arrivals(&request).await?;
-        Ok(self
-            .queue
-            .list()?
-            .into_iter()
-            .filter(|j| j.request.as_deref() == Some(id))
-            .collect())
+        self.queue.request_jobs(id)
     }
 
     /// Put what arrived through `request` and is not in the history yet there; how many.

@@ -48,6 +48,20 @@ impl Queue {
         })
     }
 
+    /// The jobs that came through request `id`, oldest first (by the `jobs_request` index, not
+    /// a read of the whole history: the Requests screen asks for each card every 30 s).
+    pub fn request_jobs(&self, id: &str) -> Result<Vec<crate::job::UploadJob>> {
+        off_async(|| {
+            let conn = self.conn();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {} FROM jobs WHERE request = ?1 ORDER BY id",
+                super::JOB_COLUMNS
+            ))?;
+            let rows = stmt.query_map([id], super::job_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     /// Put a finished arrival from `origin` in the history as a done job; `None` when it is
     /// there already.
     pub fn add_arrival(
