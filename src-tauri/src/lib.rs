@@ -107,6 +107,8 @@ pub fn run() {
         ])
         .setup(|app| {
             let home = FerryHome::from_env()?;
+            home.ensure()?;
+            ferry_core::log::start(&home, "ferry_core=info,ferry_desktop=info,warn");
             let env: ferry_core::session::Env = Arc::new(|k: &str| std::env::var(k).ok());
             let session =
                 tauri::async_runtime::block_on(async { Session::start(home.clone(), env) })?;

@@ -256,3 +256,11 @@ test("in French, the account form and the environment's cards read in French, fr
   await session.click("form.settings button[type='submit']");
   await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
 });
+
+test("nothing the app wrote holds a secret typed into it or given in its environment", async () => {
+  // The log, the job database, the settings, WebKit's caches: everything under the app's home
+  // and its user folder, after secrets were typed, saved, imported and used above.
+  const log = desktop.logTail(1000);
+  assert.match(log, /engine reopened/, "the app keeps a log, and it is searched too");
+  assert.deepEqual(desktop.filesHolding([R2_SECRET, TOKEN]), []);
+});

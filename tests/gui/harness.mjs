@@ -6,7 +6,7 @@
 // Run inside xvfb-run (scripts/test.sh), one file at a time (--test-concurrency=1).
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import net from "node:net";
@@ -138,6 +138,32 @@ export class Desktop {
       }
     }
     if (!process.env.KEEP_WORK) rmSync(this.work, { recursive: true, force: true });
+  }
+
+  /** Every file under the app's home and its user folder whose bytes hold one of `needles`. */
+  filesHolding(needles) {
+    const found = [];
+    const walk = (dir) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.isFile()) {
+          const bytes = readFileSync(path);
+          if (needles.some((n) => bytes.includes(Buffer.from(n)))) found.push(path);
+        }
+      }
+    };
+    for (const root of [this.home, this.user]) walk(root);
+    return found;
+  }
+
+  /** The last `n` lines of the app's log (`ferry.log` in its home), for a failure's message. */
+  logTail(n = 40) {
+    try {
+      return readFileSync(join(this.home, "logs", "ferry.log"), "utf8").trimEnd().split("\n").slice(-n).join("\n");
+    } catch (e) {
+      return `(no log: ${e.message})`;
+    }
   }
 
   async shot(name) {

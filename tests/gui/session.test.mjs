@@ -29,10 +29,11 @@ async function stateOf(id) {
 
 /** `act()` must finish within `ms`, and the job `id` must still be uploading then. */
 async function answersWhileUploading(what, id, act, ms = 5000) {
+  const t0 = Date.now();
   await Promise.race([
-    act(),
+    act().then(() => console.log(`# ${what}: ${Date.now() - t0} ms`)),
     sleep(ms).then(() => {
-      throw new Error(`${what} did not answer within ${ms} ms while an upload ran`);
+      throw new Error(`${what} did not answer within ${ms} ms while an upload ran; the app's log ends:\n${desktop.logTail()}`);
     }),
   ]);
   assert.equal(await stateOf(id), "uploading", `${what} answered before the upload ended`);

@@ -58,22 +58,8 @@ fn main() -> ExitCode {
 pub(crate) fn open_engine() -> Result<Engine, Error> {
     let home = FerryHome::from_env()?;
     home.ensure()?;
-    init_logging(&home);
+    ferry_core::log::start(&home, "ferry_core=info,ferry_cli=info,warn");
     Engine::open(home, &|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-}
-
-fn init_logging(home: &FerryHome) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("ferry_core=info,ferry_cli=info,warn")
-    });
-    // The log names every file uploaded: created the user's alone before the appender opens it.
-    let _ = ferry_core::private::touch(&home.logs_dir().join("ferry.log"));
-    let appender = tracing_appender::rolling::never(home.logs_dir(), "ferry.log");
-    let _ = tracing_subscriber::fmt()
-        .with_writer(appender)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init();
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Error> {

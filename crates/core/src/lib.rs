@@ -28,6 +28,7 @@ pub mod job;
 pub mod keychain;
 pub(crate) mod keys;
 pub mod live;
+pub mod log;
 pub mod manifest;
 pub mod memory;
 pub(crate) mod origins;

@@ -157,6 +157,7 @@ impl Session {
     /// new configuration is broken, the old engine keeps running and the error is returned.
     pub async fn reload(&self) -> Result<()> {
         let _one_at_a_time = self.reloading.lock().await;
+        let began = std::time::Instant::now();
         let (home, env, open) = (self.home.clone(), self.env.clone(), self.open.clone());
         let (events, runs) = (self.events.clone(), self.runs.clone());
         let fresh = tokio::task::spawn_blocking(move || {
@@ -164,6 +165,7 @@ impl Session {
         })
         .await
         .map_err(|e| Error::new(ErrorKind::Io, format!("opening the engine stopped: {e}")))??;
+        let opened = began.elapsed();
         let plan = self.plan(&fresh)?;
         let earlier = {
             let mut generations = self.generations.lock().expect("session lock");
@@ -175,6 +177,11 @@ impl Session {
         };
         *self.engine.write().expect("engine lock") = Arc::new(fresh);
         self.launch(plan, earlier.flatten());
+        tracing::info!(
+            open_ms = opened.as_millis() as u64,
+            took_ms = began.elapsed().as_millis() as u64,
+            "engine reopened"
+        );
         Ok(())
     }
 

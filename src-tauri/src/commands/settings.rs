@@ -70,6 +70,7 @@ pub async fn save_settings(
     shell: State<'_, Arc<Shell>>,
     form: SettingsForm,
 ) -> Reply<SettingsSaved> {
+    let began = std::time::Instant::now();
     let autostart = app.autolaunch();
     if autostart.is_enabled().unwrap_or(false) != form.start_at_login {
         if form.start_at_login {
@@ -106,6 +107,10 @@ pub async fn save_settings(
         shell.reload().await?;
     }
     shell.set_prefs(form.desktop)?;
+    tracing::info!(
+        took_ms = began.elapsed().as_millis() as u64,
+        "settings saved"
+    );
     Ok(saved)
 }
 
