@@ -88,7 +88,7 @@ test("a theme saved in Settings stays the one shown; a key template is checked b
   await session.waitFor("select[data-setting='theme']");
   await session.click("select[data-setting='theme'] option[value='dark']");
   await session.click("form.settings button[type='submit']");
-  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 15000 });
   const shown = () => session.exec("const s = document.querySelector(\"select[data-setting='theme']\"); return [s.value, s.selectedOptions[0]?.textContent];");
   assert.deepEqual(await shown(), ["dark", "Dark"], "right after saving");
   assert.equal(await session.exec("return document.documentElement.dataset.theme;"), "dark");
@@ -138,7 +138,7 @@ test("where new files go, the part size and the attempts are set in Settings and
   await typeInto("input[data-setting='part-size']", "16");
   await typeInto("input[data-setting='prefix']", "");
   await session.click("form.settings button[type='submit']");
-  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 15000 });
 });
 
 test("a .env file is imported after a preview that names what it adds and skips, never a secret", async (t) => {
@@ -238,7 +238,7 @@ test("in French, the account form and the environment's cards read in French, fr
   await session.waitFor("select[data-setting='language']");
   await session.exec(`const s = document.querySelector("select[data-setting='language']"); s.value = "fr"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
   await session.click("form.settings button[type='submit']");
-  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 15000 });
   await session.click('button[data-view="accounts"]');
   const r2 = await session.waitFor('[data-environment="r2"]', { test: (t) => t.includes("ID de clé d’accès") });
   assert.ok(r2);
@@ -254,7 +254,7 @@ test("in French, the account form and the environment's cards read in French, fr
   await session.waitFor("select[data-setting='language']");
   await session.exec(`const s = document.querySelector("select[data-setting='language']"); s.value = "en"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
   await session.click("form.settings button[type='submit']");
-  await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+  await session.waitFor("form.settings [role='status']", { timeoutMs: 15000 });
 });
 
 test("nothing the app wrote holds a secret typed into it or given in its environment", async () => {

@@ -14,8 +14,8 @@ const desktop = new Desktop();
 let session;
 
 before(async () => {
-  // 4 MiB/s: the 40 MiB lecture below takes about 10 s, far longer than a reload may.
-  session = await desktop.start({ FERRY_BANDWIDTH_LIMIT_KIB: "4096", FERRY_WATCH_STABLE_MS: "200" });
+  // 1 MiB/s: the 40 MiB lecture below takes about 40 s, longer than both bounds below together.
+  session = await desktop.start({ FERRY_BANDWIDTH_LIMIT_KIB: "1024", FERRY_WATCH_STABLE_MS: "200" });
   await desktop.skipWelcome();
 });
 
@@ -27,8 +27,11 @@ async function stateOf(id) {
   return jobs.ok.find((j) => String(j.id) === String(id))?.state ?? null;
 }
 
-/** `act()` must finish within `ms`, and the job `id` must still be uploading then. */
-async function answersWhileUploading(what, id, act, ms = 5000) {
+/** `act()` must finish within `ms`, and the job `id` must still be uploading then. The bound
+ * tells a window stuck for good (the defect this guards against) from one that answered; it is
+ * no speed target (a loaded 2-core CI machine once took over 5 s), so the time is printed, and
+ * the app's log (which times each reload) is shown when the bound is passed. */
+async function answersWhileUploading(what, id, act, ms = 15000) {
   const t0 = Date.now();
   await Promise.race([
     act().then(() => console.log(`# ${what}: ${Date.now() - t0} ms`)),
@@ -61,7 +64,7 @@ test("watching a folder and saving settings answer at once while a large upload 
   await sleep(600);
   await answersWhileUploading("watching a folder", id, async () => {
     keyboard(dialog, "key", "Return");
-    await session.waitFor(".cards .card h2.path", { test: (t) => t.endsWith("Week 5"), timeoutMs: 5000 });
+    await session.waitFor(".cards .card h2.path", { test: (t) => t.endsWith("Week 5"), timeoutMs: 15000 });
   });
 
   // Save a changed setting.
@@ -73,7 +76,7 @@ test("watching a folder and saving settings answer at once while a large upload 
   await session.cmd("POST", `/element/${box}/value`, { text: "3" });
   await answersWhileUploading("saving settings", id, async () => {
     await session.click("form.settings button[type='submit']");
-    await session.waitFor("form.settings [role='status']", { timeoutMs: 5000 });
+    await session.waitFor("form.settings [role='status']", { timeoutMs: 15000 });
   });
 
   // The watched folder works with the new engine; the old one finishes the lecture.
@@ -81,7 +84,7 @@ test("watching a folder and saving settings answer at once while a large upload 
   await session.click('button[data-view="queue"]');
   const sheet = await desktop.waitRow("worksheet.txt", 30000);
   await session.waitFor(`[data-job="${sheet}"] .state[data-state="done"]`, { timeoutMs: 30000 });
-  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 60000 });
+  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 90000 });
   await desktop.shot("20-session-reloads-during-upload");
 
   // The bucket is private: the row shows where the file is, and a link is signed when asked.
