@@ -26,6 +26,9 @@ packages=(build-essential pkg-config libssl-dev libdbus-1-dev curl file python3 
 # Reliability tests: libfaketime (a computer whose clock is off) and util-linux's unshare (a
 # small private tmpfs that fills up, without root).
 [ "$want_test" = 1 ] && packages+=(faketime util-linux)
+# Media preparation: photos made by real encoders (libheif's heif-enc for HEIC, ImageMagick for
+# JPEG, PNG and WebP) and read back by an EXIF reader Ferry did not write (ExifTool).
+[ "$want_test" = 1 ] && packages+=(libimage-exiftool-perl libheif-examples imagemagick)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

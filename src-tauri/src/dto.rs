@@ -85,6 +85,9 @@ pub struct JobRow {
     pub sender: Option<String>,
     /// Sent through an upload request (its id): there is no local file.
     pub request: Option<String>,
+    /// What was blanked in the photo before it was sent, in the order said.
+    #[ts(type = "Array<\"location\" | \"camera\" | \"author\" | \"other\">")]
+    pub removed: Vec<String>,
 }
 
 impl JobRow {
@@ -154,9 +157,24 @@ impl From<&UploadJob> for JobRow {
             recorded_live: j.live_input.is_some(),
             sender: j.sender.clone(),
             request: j.request.clone(),
+            removed: j.prepared.as_ref().map(removed_of).unwrap_or_default(),
             path,
         }
     }
+}
+
+/// The words for what preparing a photo removed.
+fn removed_of(p: &ferry_core::prepare::Prepared) -> Vec<String> {
+    [
+        (p.location, "location"),
+        (p.device, "camera"),
+        (p.author, "author"),
+        (p.other || p.unreadable, "other"),
+    ]
+    .into_iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, w)| w.to_string())
+    .collect()
 }
 
 /// A link to paste, and when it stops working.
@@ -602,6 +620,9 @@ pub struct CourseRow {
     /// Generate captions in this language for its videos that come without a caption file.
     #[serde(default)]
     pub captions: Option<String>,
+    /// Send its photos with their location, camera and author details (blanked by default).
+    #[serde(default)]
+    pub keep_metadata: bool,
     /// Files added to it (in the history), and folders that belong to it; ignored when saved.
     #[serde(default)]
     pub files: u32,

@@ -414,6 +414,17 @@ pub struct CourseFields {
     /// course that comes without a caption file (empty: do not).
     #[arg(long, value_name = "LANGUAGE")]
     pub captions: Option<String>,
+    /// Send the course's photos with their location, camera and author details (yes), or
+    /// blank them on the way out as Ferry does by default (no). The files on disk never change.
+    #[arg(long, value_name = "yes|no")]
+    pub keep_metadata: Option<YesNo>,
+}
+
+/// A yes-or-no choice on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum YesNo {
+    Yes,
+    No,
 }
 
 #[derive(Debug, Subcommand)]

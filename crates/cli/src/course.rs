@@ -125,6 +125,9 @@ fn apply(mut course: Course, fields: CourseFields) -> Result<Course> {
     if let Some(language) = fields.captions {
         o.captions = Some(language).filter(|l| !l.trim().is_empty());
     }
+    if let Some(keep) = fields.keep_metadata {
+        o.keep_metadata = keep == crate::args::YesNo::Yes;
+    }
     Ok(course)
 }
 
@@ -146,6 +149,9 @@ fn describe(c: &Course) -> String {
     if let Some(l) = &c.options.captions {
         line.push_str(&format!(", {l} captions generated for its videos"));
     }
+    if c.options.keep_metadata {
+        line.push_str(", photos sent with their location and camera details");
+    }
     line
 }
 
@@ -157,5 +163,6 @@ fn course_json(c: &Course) -> serde_json::Value {
         "template": c.options.template,
         "link_format": c.options.link_format.map(|f| f.as_str()),
         "captions": c.options.captions,
+        "keep_metadata": c.options.keep_metadata,
     })
 }

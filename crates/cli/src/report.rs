@@ -37,6 +37,7 @@ pub fn job_json(job: &UploadJob) -> Value {
         "duplicate_of": job.duplicate_of.map(|j| j.0),
         "attempts": job.attempts,
         "error": error,
+        "prepared": job.prepared,
         "notes": job.notes.iter().map(|n| json!({ "at": n.at, "message": n.message })).collect::<Vec<_>>(),
     })
 }
@@ -90,7 +91,12 @@ pub fn job_line(job: &UploadJob) -> String {
             } else {
                 ""
             };
-            format!("✓ {} → {}{}", job.file.path.display(), url, dup)
+            let prepared = job
+                .prepared
+                .as_ref()
+                .map(|p| format!(" ({})", p.describe()))
+                .unwrap_or_default();
+            format!("✓ {} → {}{}{}", job.file.path.display(), url, dup, prepared)
         }
         // Error messages already name the file.
         JobState::Failed => format!(
@@ -109,11 +115,17 @@ pub fn status_line(job: &UploadJob) -> String {
         .checked_div(job.file.size)
         .unwrap_or(100);
     let tail = match job.state {
-        JobState::Done => job
-            .result
-            .as_ref()
-            .and_then(|r| r.url.clone())
-            .unwrap_or_default(),
+        JobState::Done => {
+            let url = job
+                .result
+                .as_ref()
+                .and_then(|r| r.url.clone())
+                .unwrap_or_default();
+            match &job.prepared {
+                Some(p) => format!("{url}  ({})", p.describe()),
+                None => url,
+            }
+        }
         JobState::Failed => job
             .error
             .as_ref()

@@ -38,6 +38,9 @@ pub struct CourseOptions {
     /// Ask Stream to generate captions in this language for each video of the course that
     /// arrives without a caption file (`None`: do not).
     pub captions: Option<String>,
+    /// Send photos with their location, camera and author details (by default they are
+    /// blanked on the way out: [`crate::prepare`]).
+    pub keep_metadata: bool,
 }
 
 impl Course {
@@ -194,6 +197,7 @@ mod tests {
             template: None,
             link_format: Some(UrlFormat::Iframe),
             captions: Some("fr".into()),
+            keep_metadata: true,
         };
         let text = serde_json::to_string(&options).unwrap();
         assert!(text.contains("\"iframe\""), "{text}");

@@ -167,6 +167,11 @@ pub struct UploadJob {
     pub request: Option<String>,
     /// Who sent it, as they wrote their name on the request's page.
     pub sender: Option<String>,
+    /// What preparing the file removed before sending (location, camera…), once it was sent.
+    pub prepared: Option<crate::prepare::Prepared>,
+    /// The patches laid over the file's bytes as they are sent, found when the job starts
+    /// (never stored: they are found again from the file).
+    pub patches: Option<std::sync::Arc<crate::prepare::Patches>>,
     pub created_at: i64,
     pub updated_at: i64,
 }

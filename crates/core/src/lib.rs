@@ -34,6 +34,7 @@ pub mod memory;
 pub(crate) mod origins;
 pub(crate) mod pace;
 pub(crate) mod parts;
+pub mod prepare;
 pub mod private;
 pub mod provider;
 pub(crate) mod queue;

@@ -19,6 +19,7 @@ fn course_of(row: CourseRow) -> Reply<Course> {
             template: row.template,
             link_format,
             captions: row.captions,
+            keep_metadata: row.keep_metadata,
         },
     })
 }
@@ -31,6 +32,7 @@ fn row_of(course: Course, files: u32, folders: u32) -> CourseRow {
         template: course.options.template,
         link_format: course.options.link_format.map(|f| f.as_str().to_string()),
         captions: course.options.captions,
+        keep_metadata: course.options.keep_metadata,
         files,
         folders,
     }

@@ -176,7 +176,7 @@ fn read(body: &FileRange) -> Result<Vec<u8>> {
     f.seek(SeekFrom::Start(body.offset)).map_err(io)?;
     let mut bytes = vec![0u8; body.len as usize];
     f.read_exact(&mut bytes).map_err(io)?;
-    body.saw(body.offset, &bytes);
+    body.deliver(body.offset, &mut bytes);
     body.sent.fetch_add(body.len, Ordering::Relaxed);
     Ok(bytes)
 }

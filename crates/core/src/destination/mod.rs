@@ -58,6 +58,8 @@ pub struct FileRange {
     /// Hashes the bytes as they are read, so what was sent can be checked against the file as
     /// it was queued ([`crate::digest`]).
     pub digest: Option<crate::digest::SharedRange>,
+    /// Laid over the bytes after they are hashed: what is sent is the prepared copy.
+    pub patches: Option<Arc<crate::prepare::Patches>>,
 }
 
 impl FileRange {
@@ -70,6 +72,22 @@ impl FileRange {
             sent: sent.clone(),
             pace: None,
             digest: None,
+            patches: None,
+        }
+    }
+
+    /// The same range, with `patches` laid over its bytes.
+    pub fn prepared(mut self, patches: &Option<Arc<crate::prepare::Patches>>) -> Self {
+        self.patches = patches.clone();
+        self
+    }
+
+    /// Bytes read at `offset` become the bytes to send: hashed as the file's own (so a file
+    /// changed since it was queued is caught), then prepared.
+    pub fn deliver(&self, offset: u64, bytes: &mut [u8]) {
+        self.saw(offset, bytes);
+        if let Some(p) = &self.patches {
+            p.apply(offset, bytes);
         }
     }
 

@@ -146,6 +146,7 @@ impl Engine {
             sent: Default::default(),
             pace: None,
             digest: None,
+            patches: None,
         };
         store.put(&spec, body).await?;
         store.url(&key, self.settings.link_expiry()).await

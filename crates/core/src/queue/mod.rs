@@ -41,7 +41,7 @@ pub struct Queue {
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
-     links, overwrite, notes, inline, course, captions, live_input, request, sender";
+     links, overwrite, notes, inline, course, captions, live_input, request, sender, prepared";
 
 /// Run queue work (SQLite, and the fsync its durable commits wait for) where it cannot stall
 /// the async runtime: on a multi-threaded runtime's worker the thread is first handed over as a
@@ -53,6 +53,30 @@ pub(crate) fn off_async<T>(f: impl FnOnce() -> T) -> T {
             tokio::task::block_in_place(f)
         }
         _ => f(),
+    }
+}
+
+/// Put the database in WAL mode. Switching needs the file to itself, and SQLite reports a
+/// busy file at once rather than through the busy timeout, so a new database opened by two
+/// processes together (the window and a command) is retried here for as long as that timeout.
+fn wal(conn: &Connection) -> Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            return Ok(());
+        }
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0)) {
+            // An in-memory database stays "memory": nothing more to do.
+            Ok(_) => return Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
@@ -121,7 +145,7 @@ impl Queue {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // Room for every statement the queue runs (the default keeps 16).
         conn.set_prepared_statement_cache_capacity(64);
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // A damaged file is reported, never silently replaced.
@@ -348,6 +372,25 @@ impl Queue {
                 cached(&tx, "DELETE FROM parts WHERE job_id = ?1", [id.0])?;
             }
             tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Record what preparing the job's file removes (`None`: nothing).
+    pub fn set_prepared(
+        &self,
+        id: JobId,
+        prepared: Option<&crate::prepare::Prepared>,
+        now: i64,
+    ) -> Result<()> {
+        off_async(|| {
+            let conn = self.conn();
+            let text = prepared.map(|p| serde_json::to_string(p).expect("a report serializes"));
+            cached(
+                &conn,
+                "UPDATE jobs SET prepared = ?1, updated_at = ?2 WHERE id = ?3",
+                params![text, now, id.0],
+            )?;
             Ok(())
         })
     }
@@ -625,6 +668,10 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
         live_input: row.get(30)?,
         request: row.get(31)?,
         sender: row.get(32)?,
+        prepared: row
+            .get::<_, Option<String>>(33)?
+            .and_then(|t| serde_json::from_str(&t).ok()),
+        patches: None,
         notes: notes_text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),

@@ -107,11 +107,16 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE jobs ADD COLUMN request TEXT;
      ALTER TABLE jobs ADD COLUMN sender TEXT;
      CREATE INDEX jobs_request ON jobs(request) WHERE request IS NOT NULL;",
+    // 14: what preparing the file removed before it was sent (JSON, `prepare::Prepared`).
+    "ALTER TABLE jobs ADD COLUMN prepared TEXT;",
 ];
 
+/// Bring the database to the newest schema. Two processes may open it at once (the window and
+/// a `ferry` command, on a fresh install or after an update): each step takes the write lock
+/// first (`BEGIN IMMEDIATE`) and reads the version under it, so a step another process has
+/// just made is never made twice.
 pub fn migrate(conn: &Connection) -> Result<()> {
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    let version = version.max(0) as usize;
+    let version = schema_version(conn)?;
     if version > MIGRATIONS.len() {
         return Err(Error::new(
             ErrorKind::Queue,
@@ -121,11 +126,36 @@ pub fn migrate(conn: &Connection) -> Result<()> {
             ),
         ));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
+    if version == MIGRATIONS.len() {
+        return Ok(());
     }
-    Ok(())
+    loop {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let step = (|| {
+            let now = schema_version(conn)?;
+            let Some(sql) = MIGRATIONS.get(now) else {
+                return Ok(false);
+            };
+            conn.execute_batch(sql)?;
+            conn.pragma_update(None, "user_version", (now + 1) as i64)?;
+            Ok::<_, Error>(true)
+        })();
+        match step {
+            Ok(more) => {
+                conn.execute_batch("COMMIT")?;
+                if !more {
+                    return Ok(());
+                }
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+    }
+}
+
+fn schema_version(conn: &Connection) -> Result<usize> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok(version.max(0) as usize)
 }

@@ -177,6 +177,28 @@ fn reopening_keeps_jobs_and_schema() {
     assert_eq!(q.list().unwrap().len(), 1);
 }
 
+#[test]
+fn many_openers_of_a_new_database_migrate_it_once() {
+    // The window and a `ferry` command started together on a fresh install (or just after an
+    // update) both find the schema behind; each step must be made once, by one of them.
+    for _ in 0..5 {
+        let dir = tempdir();
+        let path = dir.path().join("ferry.db");
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || Queue::open(&path).map(|_| ()))
+            })
+            .collect();
+        for o in openers {
+            o.join().unwrap().expect("every opener gets the database");
+        }
+        let q = Queue::open(&path).unwrap();
+        q.enqueue(&[new_job(1)], 0).unwrap();
+        assert_eq!(q.list().unwrap().len(), 1);
+    }
+}
+
 /// A temporary folder, removed when the guard drops.
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()

@@ -59,7 +59,8 @@ impl Inner {
                 counter.store(0, Ordering::Relaxed);
                 let body = FileRange::new(&job.file.path, 0, job.file.size, &counter)
                     .paced(&self.pace)
-                    .hashed(&hasher);
+                    .hashed(&hasher)
+                    .prepared(&job.patches);
                 let (spec, id, hash) = (&spec, &id, job.file.hash.as_str());
                 async move {
                     // A failed attempt may have stored the image and lost the reply: look

@@ -14,6 +14,7 @@
 
 mod images;
 mod objects;
+mod prepare;
 mod videos;
 
 use crate::clock::Clock;
@@ -597,6 +598,7 @@ impl Inner {
                 job.target
             )));
         }
+        let job = &self.prepared(job).await?;
         match dest {
             Destination::Objects(d) => self.upload_object(job, d.as_ref(), progress).await,
             Destination::Videos(d) => self.upload_video(job, d.as_ref(), progress).await,

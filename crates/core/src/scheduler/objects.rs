@@ -212,7 +212,8 @@ impl Inner {
                 counter.store(0, Ordering::Relaxed);
                 let body = FileRange::new(&job.file.path, 0, job.file.size, &counter)
                     .paced(&self.pace)
-                    .hashed(&hasher);
+                    .hashed(&hasher)
+                    .prepared(&job.patches);
                 let spec = &spec;
                 async move {
                     // (Attempts count from 1.) A failed attempt may have stored the object and
@@ -599,7 +600,8 @@ impl Inner {
                     number,
                     FileRange::new(&job.file.path, offset, len, &counter)
                         .paced(&self.pace)
-                        .hashed(&hasher),
+                        .hashed(&hasher)
+                        .prepared(&job.patches),
                 )
             })
             .await;

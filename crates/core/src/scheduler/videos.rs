@@ -105,7 +105,8 @@ impl Inner {
                         offset,
                         FileRange::new(&job.file.path, offset, len, &counter)
                             .paced(&self.pace)
-                            .hashed(&hasher),
+                            .hashed(&hasher)
+                            .prepared(&job.patches),
                     )
                 })
                 .await;
@@ -363,13 +364,7 @@ impl Inner {
         let Some(course) = job.course.as_deref() else {
             return Ok(());
         };
-        let language = match self.queue.course(&crate::course::key_of(course))? {
-            Some(row) => serde_json::from_str::<crate::course::CourseOptions>(&row.options)
-                .ok()
-                .and_then(|o| o.captions),
-            None => None,
-        };
-        let Some(language) = language else {
+        let Some(language) = self.course_options(job)?.and_then(|o| o.captions) else {
             return Ok(());
         };
         let note = match self

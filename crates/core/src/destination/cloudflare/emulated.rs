@@ -81,6 +81,7 @@ async fn finding_an_image_by_its_content_follows_the_list_past_the_first_page() 
             sent: Default::default(),
             pace: None,
             digest: None,
+            patches: None,
         };
         images.upload(&spec, body).await.unwrap();
     }

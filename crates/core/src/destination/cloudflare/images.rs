@@ -160,7 +160,7 @@ fn file_stream(body: FileRange) -> reqwest::Body {
             let want = (body.len - done).min(BLOCK as u64) as usize;
             let mut buf = vec![0u8; want];
             file.read_exact(&mut buf).await?;
-            body.saw(body.offset + done, &buf);
+            body.deliver(body.offset + done, &mut buf);
             body.sent.fetch_add(want as u64, Ordering::Relaxed);
             if let Some(pace) = &body.pace {
                 let wait = pace.delay(want as u64);

@@ -85,9 +85,10 @@ impl Body for FileRangeBody {
                 ),
             )))),
             Poll::Ready(Ok(_)) => {
-                let chunk = this.buf.split().freeze();
+                let mut chunk = this.buf.split();
                 let at = this.range.offset + (this.range.len - this.remaining);
-                this.range.saw(at, &chunk);
+                this.range.deliver(at, &mut chunk[..]);
+                let chunk = chunk.freeze();
                 this.remaining -= chunk.len() as u64;
                 this.range
                     .sent

@@ -1,0 +1,310 @@
+//! Photos leave without where they were taken: JPEG, PNG and WebP made by ImageMagick and HEIC
+//! by libheif's encoder, given a GPS position, a phone's make, model and serial, an author and
+//! a sideways orientation by ExifTool, are uploaded; the bytes the store holds are read back
+//! with ExifTool (a reader Ferry did not write). No GPS and no device is left, the orientation
+//! is, the picture still decodes, the bytes are exactly the prepared copy Ferry recorded, and
+//! the files on disk are unchanged. A course that keeps the details sends the file as it is,
+//! and an upload killed midway resumes with the same prepared bytes.
+
+use ferry_e2e::cloudsim::{self, CloudSim, fetch};
+use ferry_e2e::ferry::Ferry;
+use ferry_e2e::servers::S3Server;
+use ferry_e2e::sha256_hex;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn run(cmd: &str, args: &[&str]) {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd} (scripts/setup.sh --test installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A photo as a phone leaves it: a position near the Eiffel Tower, the phone, its serial, an
+/// author, and "rotate 90° clockwise to show".
+fn phone_photo(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let png = dir.join(format!("{name}.source.png"));
+    run(
+        "convert",
+        &[
+            "-size",
+            "96x64",
+            "gradient:navy-gold",
+            png.to_str().unwrap(),
+        ],
+    );
+    if name.ends_with(".heic") {
+        run(
+            "heif-enc",
+            &[
+                "-q",
+                "60",
+                png.to_str().unwrap(),
+                "-o",
+                path.to_str().unwrap(),
+            ],
+        );
+    } else {
+        run("convert", &[png.to_str().unwrap(), path.to_str().unwrap()]);
+    }
+    let mut tags = vec![
+        "-q",
+        "-overwrite_original",
+        "-GPSLatitude=48.8584",
+        "-GPSLatitudeRef=N",
+        "-GPSLongitude=2.2945",
+        "-GPSLongitudeRef=E",
+        "-Make=Apple",
+        "-Model=iPhone 15",
+        "-SerialNumber=F2LXK1ABC",
+        "-Orientation#=6",
+        "-XMP-dc:Creator=Ann Teacher",
+        "-XMP-exif:GPSLatitude=48.8584",
+        "-XMP-exif:GPSLongitude=2.2945",
+    ];
+    if name.ends_with(".jpg") {
+        tags.extend(["-IPTC:City=Paris", "-IPTC:By-line=Ann Teacher"]);
+    }
+    tags.push(path.to_str().unwrap());
+    run("exiftool", &tags);
+    path
+}
+
+/// ExifTool's reading of `bytes`, every group, as one JSON object.
+fn exif_of(bytes: &[u8]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("sent");
+    std::fs::write(&f, bytes).unwrap();
+    let out = Command::new("exiftool")
+        .args(["-j", "-G", "-a", "-n"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).expect("exiftool -j");
+    v[0].clone()
+}
+
+/// The tags whose names say location or device, with a value.
+fn private_tags(exif: &Value) -> Vec<String> {
+    exif.as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, v)| {
+            let name = k.rsplit(':').next().unwrap_or(k);
+            let private = name.starts_with("GPS")
+                || [
+                    "Make",
+                    "Model",
+                    "SerialNumber",
+                    "Creator",
+                    "City",
+                    "By-line",
+                ]
+                .contains(&name);
+            private && !v.as_str().is_some_and(|s| s.trim().is_empty())
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect()
+}
+
+fn decodes(bytes: &[u8], name: &str) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join(name);
+    std::fs::write(&f, bytes).unwrap();
+    Command::new("convert")
+        .arg(&f)
+        .arg(dir.path().join("out.png"))
+        .status()
+        .unwrap()
+        .success()
+}
+
+fn by_name<'a>(lines: &'a [Value], name: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|l| l["name"] == name)
+        .unwrap_or_else(|| panic!("no {name}: {lines:?}"))
+}
+
+const PHOTOS: [&str; 4] = [
+    "whiteboard.jpg",
+    "diagram.png",
+    "poster.webp",
+    "classroom.heic",
+];
+
+#[test]
+fn photos_reach_the_bucket_without_location_or_phone_and_still_upright() {
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let photos: Vec<PathBuf> = PHOTOS.iter().map(|n| phone_photo(dir.path(), n)).collect();
+    let before: Vec<String> = photos
+        .iter()
+        .map(|p| sha256_hex(&std::fs::read(p).unwrap()))
+        .collect();
+    for (p, name) in photos.iter().zip(PHOTOS) {
+        let exif = exif_of(&std::fs::read(p).unwrap());
+        assert!(
+            private_tags(&exif).len() >= 5,
+            "{name} is made with its details: {exif}"
+        );
+    }
+
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let paths: Vec<&Path> = photos.iter().map(|p| p.as_path()).collect();
+    let out = ferry.run_paths(&["upload", "--json"], &paths);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let lines = out.lines();
+    for name in PHOTOS {
+        let job = by_name(&lines, name);
+        assert_eq!(job["state"], "done", "{job}");
+        let prepared = &job["prepared"];
+        assert_eq!(prepared["location"], true, "{name}: {job}");
+        assert_eq!(prepared["device"], true, "{name}: {job}");
+        let stored = std::fs::read(
+            server
+                .dir()
+                .join(&server.bucket)
+                .join(job["key"].as_str().unwrap()),
+        )
+        .unwrap();
+        let exif = exif_of(&stored);
+        assert_eq!(
+            private_tags(&exif),
+            Vec::<String>::new(),
+            "{name} went out with: {exif}"
+        );
+        assert_eq!(
+            exif["EXIF:Orientation"], 6,
+            "{name} keeps its orientation: {exif}"
+        );
+        assert!(decodes(&stored, name), "{name} still decodes");
+        assert_eq!(
+            blake3::hash(&stored).to_hex().as_str(),
+            prepared["hash"].as_str().unwrap(),
+            "{name}: the store holds exactly the prepared copy"
+        );
+    }
+    let after: Vec<String> = photos
+        .iter()
+        .map(|p| sha256_hex(&std::fs::read(p).unwrap()))
+        .collect();
+    assert_eq!(before, after, "the files on disk are never changed");
+    let human = ferry.run(&["status"]);
+    assert!(human.stdout.contains("location"), "{}", human.stdout);
+}
+
+#[test]
+fn cloudflare_images_gets_the_prepared_photo() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = phone_photo(dir.path(), "field-trip.jpg");
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let out = ferry.run_paths(&["upload", "--json"], &[&photo]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let job = &out.lines()[0];
+    assert_eq!(job["destination"], "images", "{job}");
+    let (code, served) = fetch(job["url"].as_str().unwrap());
+    assert_eq!(code, 200);
+    let exif = exif_of(&served);
+    assert_eq!(
+        private_tags(&exif),
+        Vec::<String>::new(),
+        "Images got: {exif}"
+    );
+    assert_eq!(
+        blake3::hash(&served).to_hex().as_str(),
+        job["prepared"]["hash"].as_str().unwrap()
+    );
+}
+
+#[test]
+fn a_course_that_keeps_the_details_sends_the_photo_as_it_is() {
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = phone_photo(dir.path(), "site-survey.jpg");
+    let original = std::fs::read(&photo).unwrap();
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let add = ferry.run(&[
+        "course",
+        "add",
+        "Geography field work",
+        "--keep-metadata",
+        "yes",
+    ]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    assert!(add.stdout.contains("location"), "{}", add.stdout);
+    let out = ferry.run_paths(
+        &["upload", "--json", "--course", "Geography field work"],
+        &[&photo],
+    );
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let job = &out.lines()[0];
+    assert!(job["prepared"].is_null(), "{job}");
+    let stored = std::fs::read(
+        server
+            .dir()
+            .join(&server.bucket)
+            .join(job["key"].as_str().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(stored, original, "sent as it is");
+    assert!(!private_tags(&exif_of(&stored)).is_empty());
+}
+
+#[test]
+fn an_upload_killed_midway_resumes_with_the_same_prepared_bytes() {
+    const PART: usize = 5 * 1024 * 1024;
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = phone_photo(dir.path(), "panorama.jpg");
+    // A large photo: the picture, then bytes after its end that viewers ignore, 3 parts in all.
+    let mut bytes = std::fs::read(&photo).unwrap();
+    bytes.extend(ferry_e2e::data(2 * PART + 1234, 9));
+    std::fs::write(&photo, &bytes).unwrap();
+    let mut ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    ferry
+        .multipart_parts(PART)
+        .set("FERRY_PART_CONCURRENCY", "1")
+        .set("FERRY_BANDWIDTH_LIMIT_KIB", "4096");
+    let mut child = ferry.spawn(&["upload", "--json"], &[&photo]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while ferry
+        .status()
+        .first()
+        .is_none_or(|j| j["bytes_done"].as_u64().unwrap_or(0) < PART as u64)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first part was never confirmed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
+    let out = ferry.run(&["resume", "--json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let job = &ferry.status()[0];
+    assert_eq!(job["state"], "done", "{job}");
+    let stored = std::fs::read(
+        server
+            .dir()
+            .join(&server.bucket)
+            .join(job["key"].as_str().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(
+        blake3::hash(&stored).to_hex().as_str(),
+        job["prepared"]["hash"].as_str().unwrap()
+    );
+    assert_eq!(private_tags(&exif_of(&stored)), Vec::<String>::new());
+    assert_eq!(&stored[stored.len() - 1000..], &bytes[bytes.len() - 1000..]);
+}
