@@ -3,8 +3,9 @@
 //! a sideways orientation by ExifTool, are uploaded; the bytes the store holds are read back
 //! with ExifTool (a reader Ferry did not write). No GPS and no device is left, the orientation
 //! is, the picture still decodes, the bytes are exactly the prepared copy Ferry recorded, and
-//! the files on disk are unchanged. A course that keeps the details sends the file as it is,
-//! and an upload killed midway resumes with the same prepared bytes.
+//! the files on disk are unchanged. A course that keeps the details sends the file as it is
+//! (and is never handed out for the same photo added outside it), and an upload killed midway
+//! resumes with the same prepared bytes.
 
 use ferry_e2e::cloudsim::{self, CloudSim, fetch};
 use ferry_e2e::ferry::Ferry;
@@ -257,6 +258,22 @@ fn a_course_that_keeps_the_details_sends_the_photo_as_it_is() {
     .unwrap();
     assert_eq!(stored, original, "sent as it is");
     assert!(!private_tags(&exif_of(&stored)).is_empty());
+
+    // The same photo added again outside the course is sent again, prepared: the copy with
+    // its location is never handed out as its upload.
+    let again = ferry.run_paths(&["upload", "--json"], &[&photo]);
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    let job = &again.lines()[0];
+    assert_eq!(job["deduplicated"], false, "{job}");
+    assert_eq!(job["prepared"]["location"], true, "{job}");
+    let stored = std::fs::read(
+        server
+            .dir()
+            .join(&server.bucket)
+            .join(job["key"].as_str().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(private_tags(&exif_of(&stored)), Vec::<String>::new());
 }
 
 #[test]

@@ -575,11 +575,16 @@ impl Inner {
     }
 
     async fn upload(&self, job: &UploadJob, progress: &Progress) -> Result<Outcome> {
+        let job = &self.prepared(job).await?;
+        // The same content already sent there is this file's upload only if it was prepared
+        // the same way: a photo sent with its location (a course that keeps it) is never
+        // handed out for one that must go without.
         if !job.force
             && !job.overwrite
             && let Some(prev) = self
                 .queue
                 .done_with_content(&job.file.hash, &job.target, job.id)?
+            && prev.prepared.as_ref().map(|p| &p.hash) == job.prepared.as_ref().map(|p| &p.hash)
             && let Some(result) = prev.result
         {
             return Ok(Outcome::Done(result, Some(prev.id)));
@@ -598,7 +603,6 @@ impl Inner {
                 job.target
             )));
         }
-        let job = &self.prepared(job).await?;
         match dest {
             Destination::Objects(d) => self.upload_object(job, d.as_ref(), progress).await,
             Destination::Videos(d) => self.upload_video(job, d.as_ref(), progress).await,
