@@ -35,7 +35,11 @@ sender: string | null,
 /**
  * Sent through an upload request (its id): there is no local file.
  */
-request: string | null, };
+request: string | null, 
+/**
+ * What was blanked in the photo before it was sent, in the order said.
+ */
+removed: Array<"location" | "camera" | "author" | "other">, };
 
 export type LinkText = { text: string, 
 /**
@@ -223,6 +227,10 @@ linkFormat: "raw" | "markdown" | "html" | "iframe" | null,
  * Generate captions in this language for its videos that come without a caption file.
  */
 captions: string | null, 
+/**
+ * Send its photos with their location, camera and author details (blanked by default).
+ */
+keepMetadata: boolean, 
 /**
  * Files added to it (in the history), and folders that belong to it; ignored when saved.
  */

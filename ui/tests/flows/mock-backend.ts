@@ -82,6 +82,7 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     recordedLive: false,
     sender: null,
     request: null,
+    removed: [],
     ...extra,
   };
 }
@@ -115,7 +116,7 @@ function run(job: JobRow) {
     failNext = null;
     const done: JobRow = failure
       ? { ...job, state: "failed", error: { code: "permission_denied", message: failure } }
-      : { ...job, state: "done", bytesDone: job.size, url: `https://media.example.com/${job.key}`, formats: formatsOf(job), expiring: false, captions: job.destination === "stream" };
+      : { ...job, state: "done", bytesDone: job.size, url: `https://media.example.com/${job.key}`, formats: formatsOf(job), expiring: false, captions: job.destination === "stream", removed: job.kind === "image" ? ["location", "camera"] : [] };
     jobs.set(job.id, done);
     send({ type: "job", job: done });
   };
@@ -464,7 +465,7 @@ const control = {
     captionsBy.set(lecture.id, [{ language: "fr", label: "Français", generated: false, status: "ready" }]);
     liveLessons.push({ id: "live1", name: "Biology 101, week 3", course: "Biology 101", recording: true, deleteAfterDays: 90, connected: false, created: "2026-12-07T10:00:00Z", rtmpsUrl: null, srtUrl: null, recordings: [{ id: "rec1", name: "Biology 101, week 3 (recording)", ready: true, created: "2026-12-07T10:00:00Z" }, { id: "rec2", name: null, ready: false, created: "2026-12-07T11:00:00Z" }] });
     accounts.push({ name: "My school storage", kind: "r2", isDefault: true, fields: { account_id: "0123456789abcdef0123456789abcdef", bucket: "course-media", access_key_id: "AKIA-EXAMPLE" } });
-    courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", captions: null, files: 0, folders: 0 });
+    courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", captions: null, keepMetadata: false, files: 0, folders: 0 });
     folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true, course: "Biology 101", syncedAt: Math.floor(Date.now() / 1000) - 3600, syncedFiles: 14 });
   },
 };

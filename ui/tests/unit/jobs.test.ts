@@ -27,6 +27,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     recordedLive: false,
     sender: null,
     request: null,
+    removed: [],
     ...extra,
   };
 }

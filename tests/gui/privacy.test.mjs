@@ -1,0 +1,93 @@
+// Photos in the real window against ferry-cloudsim: a phone photo (GPS position, phone, serial,
+// author, made with ImageMagick and ExifTool) dropped on the queue goes to Images without them;
+// its row says "Location removed" and what went; the bytes Images serves are read back with
+// ExifTool. A course set in its form to keep the details sends the same photo as it is, and
+// its row says nothing was removed.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { Desktop } from "./harness.mjs";
+
+const desktop = new Desktop();
+let session;
+
+before(async () => {
+  session = await desktop.start();
+  await desktop.skipWelcome();
+});
+
+after(() => desktop.stop());
+
+function phonePhoto(name) {
+  const path = join(desktop.work, name);
+  execFileSync("convert", ["-size", "120x80", "gradient:teal-orange", path]);
+  execFileSync("exiftool", ["-q", "-overwrite_original", "-GPSLatitude=45.764", "-GPSLatitudeRef=N", "-GPSLongitude=4.8357", "-GPSLongitudeRef=E", "-Make=Google", "-Model=Pixel 8", "-SerialNumber=PX8-0042", "-XMP-dc:Creator=Sam Teacher", path]);
+  return path;
+}
+
+/** ExifTool's reading of `bytes`: every tag, by group. */
+function exifOf(bytes) {
+  const dir = mkdtempSync(join(tmpdir(), "ferry-exif-"));
+  const file = join(dir, "served");
+  writeFileSync(file, bytes);
+  return JSON.parse(execFileSync("exiftool", ["-j", "-G", "-a", file], { encoding: "utf8" }))[0];
+}
+
+const located = (exif) => Object.keys(exif).filter((k) => /:GPS/.test(k));
+
+async function served(id) {
+  const link = await desktop.invoke("link", { id: Number(id), format: "raw", expiresSecs: null });
+  const got = await fetch(link.ok.text);
+  assert.equal(got.status, 200);
+  return Buffer.from(await got.arrayBuffer());
+}
+
+async function type(css, text) {
+  const el = await session.waitFor(css);
+  await session.cmd("POST", `/element/${el}/clear`, {});
+  await session.cmd("POST", `/element/${el}/value`, { text });
+}
+
+test("a dropped phone photo leaves without its location, and its row says so", async () => {
+  const photo = phonePhoto("class trip.jpg");
+  assert.ok(located(exifOf(execFileSync("cat", [photo]))).length > 0, "the photo is made with a position");
+  await desktop.drop([photo]);
+  const id = await desktop.waitRow("class trip.jpg");
+  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 30000 });
+  const badge = `[data-job="${id}"] [data-testid="removed"]`;
+  assert.equal((await session.textOf(badge)).trim(), "Location removed");
+  const title = await session.exec("return document.querySelector(arguments[0]).title;", [badge]);
+  assert.match(title, /where it was taken, the camera or phone, the author/, title);
+  assert.match(title, /file on your computer is unchanged/, title);
+  await desktop.shot("privacy-01-location-removed");
+  const exif = exifOf(await served(id));
+  assert.deepEqual(located(exif), [], JSON.stringify(exif));
+  assert.ok(!JSON.stringify(exif).includes("Pixel 8"), "no phone model");
+});
+
+test("a course set to keep the details sends the photo as it is", async () => {
+  await session.click('button[data-view="courses"]');
+  await session.click('[data-testid="add-course"]');
+  await type('dialog[open] input[data-course-field="name"]', "Field geology");
+  const help = await session.textOf("#course-metadata-help");
+  assert.match(help, /removes where it was taken/, help);
+  await session.click('dialog[open] input[data-course-field="keep-metadata"]');
+  await session.waitFor("#course-metadata-help", { test: (t) => /sent as they are/.test(t) });
+  await session.click('[data-testid="save-course"]');
+  await session.waitFor('[data-course="Field geology"]');
+  const saved = (await desktop.invoke("courses")).ok.find((c) => c.name === "Field geology");
+  assert.equal(saved.keepMetadata, true);
+
+  await session.click('button[data-view="queue"]');
+  await session.exec(`const s = document.querySelector('[data-testid="drop-course"]'); s.value = "Field geology"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  const photo = phonePhoto("outcrop.jpg");
+  await desktop.drop([photo]);
+  const id = await desktop.waitRow("outcrop.jpg");
+  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 30000 });
+  assert.equal(await session.exec("return document.querySelector(arguments[0]);", [`[data-job="${id}"] [data-testid="removed"]`]), null, "nothing said removed");
+  assert.ok(located(exifOf(await served(id))).length > 0, "the position went with it, as the course asks");
+});
