@@ -325,3 +325,72 @@ fn an_upload_killed_midway_resumes_with_the_same_prepared_bytes() {
     assert_eq!(private_tags(&exif_of(&stored)), Vec::<String>::new());
     assert_eq!(&stored[stored.len() - 1000..], &bytes[bytes.len() - 1000..]);
 }
+
+#[test]
+fn inspect_says_what_a_photo_reveals_and_saves_the_copy_an_upload_would_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let photo = phone_photo(dir.path(), "lab bench.jpg");
+    let plain = dir.path().join("notes.txt");
+    std::fs::write(&plain, "no secrets here").unwrap();
+    let original = std::fs::read(&photo).unwrap();
+    let ferry = Ferry::with_env(&[]);
+    let out_dir = dir.path().join("to share");
+
+    let said = ferry.run(&["inspect", photo.to_str().unwrap(), plain.to_str().unwrap()]);
+    assert_eq!(said.code, 0, "{}", said.stderr);
+    assert!(
+        said.stdout
+            .contains("lab bench.jpg: location, camera, author and other details removed"),
+        "{}",
+        said.stdout
+    );
+    assert!(
+        said.stdout.contains("notes.txt: nothing to remove"),
+        "{}",
+        said.stdout
+    );
+
+    let saved = ferry.run(&[
+        "inspect",
+        "--json",
+        "--save",
+        out_dir.to_str().unwrap(),
+        photo.to_str().unwrap(),
+    ]);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let line = &saved.lines()[0];
+    let copy = std::fs::read(out_dir.join("lab bench.jpg")).unwrap();
+    assert_eq!(
+        blake3::hash(&copy).to_hex().as_str(),
+        line["prepared"]["hash"].as_str().unwrap()
+    );
+    assert_eq!(private_tags(&exif_of(&copy)), Vec::<String>::new());
+    assert_eq!(
+        std::fs::read(&photo).unwrap(),
+        original,
+        "the photo itself is unchanged"
+    );
+
+    // A folder, or a copy that would replace the photo itself, is refused with what to do.
+    let folder = ferry.run(&["inspect", dir.path().to_str().unwrap()]);
+    assert_eq!(folder.code, 1);
+    assert!(
+        folder.stderr.contains("is a folder; name the photos in it"),
+        "{}",
+        folder.stderr
+    );
+    let onto = ferry.run(&[
+        "inspect",
+        "--save",
+        dir.path().to_str().unwrap(),
+        photo.to_str().unwrap(),
+    ]);
+    assert_eq!(onto.code, 1);
+    assert!(
+        onto.stderr
+            .contains("save the prepared copy in another folder"),
+        "{}",
+        onto.stderr
+    );
+    assert_eq!(std::fs::read(&photo).unwrap(), original);
+}

@@ -98,6 +98,18 @@ pub enum Command {
         #[command(subcommand)]
         action: VideoAction,
     },
+    /// What photos reveal (where they were taken, the phone, the author) and what Ferry removes
+    /// before sending them. --save writes the prepared copies to a folder; the photos
+    /// themselves never change.
+    Inspect {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+        /// Write each prepared copy into this folder, under the photo's name.
+        #[arg(long, value_name = "FOLDER")]
+        save: Option<std::path::PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the URL of an uploaded file (by job number or local path).
     Url {
         target: String,

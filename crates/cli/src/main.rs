@@ -10,6 +10,7 @@ mod bucket;
 mod captions;
 mod course;
 mod import;
+mod inspect;
 mod live;
 mod progress;
 mod report;
@@ -147,6 +148,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Inspect { paths, save, json } => inspect::run(&paths, save.as_deref(), json),
         Command::Url {
             target,
             format,

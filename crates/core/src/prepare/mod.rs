@@ -217,6 +217,34 @@ pub fn prepare(path: &Path) -> io::Result<(Patches, Option<Prepared>)> {
     ))
 }
 
+/// Write the prepared copy of the file at `src` (with `patches` laid over it) to `dest`, in
+/// small blocks. `dest` must not be `src`: the original is never changed.
+pub fn save_copy(src: &Path, patches: &Patches, dest: &Path) -> io::Result<u64> {
+    use std::io::Write;
+    if dest.exists() && std::fs::canonicalize(dest)? == std::fs::canonicalize(src)? {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is the photo itself; save the prepared copy in another folder",
+                dest.display()
+            ),
+        ));
+    }
+    let file = crate::fileinfo::open_exact(src)?;
+    let size = file.metadata()?.len();
+    let from = FileSource { file, size };
+    let mut out = std::io::BufWriter::new(std::fs::File::create(dest)?);
+    let mut at = 0u64;
+    while at < size {
+        let mut buf = from.read(at, 256 << 10)?;
+        patches.apply(at, &mut buf);
+        out.write_all(&buf)?;
+        at += buf.len() as u64;
+    }
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    Ok(size)
+}
+
 /// BLAKE3 of `src` with `patches` laid over it, read in small blocks.
 fn prepared_hash(src: &FileSource, patches: &Patches) -> io::Result<String> {
     const BLOCK: usize = 256 << 10;
