@@ -27,8 +27,9 @@ packages=(build-essential pkg-config libssl-dev libdbus-1-dev curl file python3 
 # small private tmpfs that fills up, without root).
 [ "$want_test" = 1 ] && packages+=(faketime util-linux)
 # Media preparation: photos made by real encoders (libheif's heif-enc for HEIC, ImageMagick for
-# JPEG, PNG and WebP) and read back by an EXIF reader Ferry did not write (ExifTool).
-[ "$want_test" = 1 ] && packages+=(libimage-exiftool-perl libheif-examples imagemagick)
+# JPEG, PNG and WebP) and read back by an EXIF reader Ferry did not write (ExifTool); videos
+# made by FFmpeg and measured by its ffprobe.
+[ "$want_test" = 1 ] && packages+=(libimage-exiftool-perl libheif-examples imagemagick ffmpeg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

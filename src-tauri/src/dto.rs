@@ -88,6 +88,8 @@ pub struct JobRow {
     /// What was blanked in the photo before it was sent, in the order said.
     #[ts(type = "Array<\"location\" | \"camera\" | \"author\" | \"other\">")]
     pub removed: Vec<String>,
+    /// What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
+    pub video: Option<String>,
 }
 
 impl JobRow {
@@ -158,6 +160,7 @@ impl From<&UploadJob> for JobRow {
             sender: j.sender.clone(),
             request: j.request.clone(),
             removed: j.prepared.as_ref().map(removed_of).unwrap_or_default(),
+            video: j.media.as_ref().map(|m| m.describe().replace(", ", " · ")),
             path,
         }
     }
@@ -623,6 +626,9 @@ pub struct CourseRow {
     /// Send its photos with their location, camera and author details (blanked by default).
     #[serde(default)]
     pub keep_metadata: bool,
+    /// The longest video it takes, in minutes (`None`: no limit of its own).
+    #[serde(default)]
+    pub max_video_minutes: Option<u32>,
     /// Files added to it (in the history), and folders that belong to it; ignored when saved.
     #[serde(default)]
     pub files: u32,

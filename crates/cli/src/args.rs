@@ -430,6 +430,10 @@ pub struct CourseFields {
     /// blank them on the way out as Ferry does by default (no). The files on disk never change.
     #[arg(long, value_name = "yes|no")]
     pub keep_metadata: Option<YesNo>,
+    /// The longest video the course takes, in minutes: a longer one is refused before it is
+    /// sent, and Stream is told the same limit (0: no limit).
+    #[arg(long, value_name = "MINUTES")]
+    pub max_video_minutes: Option<u32>,
 }
 
 /// A yes-or-no choice on the command line.

@@ -125,6 +125,9 @@ fn apply(mut course: Course, fields: CourseFields) -> Result<Course> {
     if let Some(language) = fields.captions {
         o.captions = Some(language).filter(|l| !l.trim().is_empty());
     }
+    if let Some(minutes) = fields.max_video_minutes {
+        o.max_video_minutes = Some(minutes).filter(|m| *m > 0);
+    }
     if let Some(keep) = fields.keep_metadata {
         o.keep_metadata = keep == crate::args::YesNo::Yes;
     }
@@ -149,6 +152,9 @@ fn describe(c: &Course) -> String {
     if let Some(l) = &c.options.captions {
         line.push_str(&format!(", {l} captions generated for its videos"));
     }
+    if let Some(m) = c.options.max_video_minutes {
+        line.push_str(&format!(", videos of at most {m} min"));
+    }
     if c.options.keep_metadata {
         line.push_str(", photos sent with their location and camera details");
     }
@@ -164,5 +170,6 @@ fn course_json(c: &Course) -> serde_json::Value {
         "link_format": c.options.link_format.map(|f| f.as_str()),
         "captions": c.options.captions,
         "keep_metadata": c.options.keep_metadata,
+        "max_video_minutes": c.options.max_video_minutes,
     })
 }

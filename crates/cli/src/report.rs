@@ -38,6 +38,7 @@ pub fn job_json(job: &UploadJob) -> Value {
         "attempts": job.attempts,
         "error": error,
         "prepared": job.prepared,
+        "video": job.media,
         "notes": job.notes.iter().map(|n| json!({ "at": n.at, "message": n.message })).collect::<Vec<_>>(),
     })
 }
@@ -121,9 +122,10 @@ pub fn status_line(job: &UploadJob) -> String {
                 .as_ref()
                 .and_then(|r| r.url.clone())
                 .unwrap_or_default();
-            match &job.prepared {
-                Some(p) => format!("{url}  ({})", p.describe()),
-                None => url,
+            match (&job.prepared, &job.media) {
+                (Some(p), _) => format!("{url}  ({})", p.describe()),
+                (None, Some(v)) => format!("{url}  ({})", v.describe()),
+                (None, None) => url,
             }
         }
         JobState::Failed => job

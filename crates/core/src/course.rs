@@ -41,6 +41,9 @@ pub struct CourseOptions {
     /// Send photos with their location, camera and author details (by default they are
     /// blanked on the way out: [`crate::prepare`]).
     pub keep_metadata: bool,
+    /// The longest video the course takes, in minutes: a longer one is refused before any
+    /// byte is sent, and Stream is told the same limit (`None`: no limit of its own).
+    pub max_video_minutes: Option<u32>,
 }
 
 impl Course {
@@ -198,6 +201,7 @@ mod tests {
             link_format: Some(UrlFormat::Iframe),
             captions: Some("fr".into()),
             keep_metadata: true,
+            max_video_minutes: Some(45),
         };
         let text = serde_json::to_string(&options).unwrap();
         assert!(text.contains("\"iframe\""), "{text}");

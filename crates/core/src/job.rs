@@ -172,6 +172,8 @@ pub struct UploadJob {
     /// The patches laid over the file's bytes as they are sent, found when the job starts
     /// (never stored: they are found again from the file).
     pub patches: Option<std::sync::Arc<crate::prepare::Patches>>,
+    /// What the video is (container, length, picture size, codec), read before it was sent.
+    pub media: Option<crate::prepare::VideoFacts>,
     pub created_at: i64,
     pub updated_at: i64,
 }

@@ -20,6 +20,7 @@ fn course_of(row: CourseRow) -> Reply<Course> {
             link_format,
             captions: row.captions,
             keep_metadata: row.keep_metadata,
+            max_video_minutes: row.max_video_minutes,
         },
     })
 }
@@ -33,6 +34,7 @@ fn row_of(course: Course, files: u32, folders: u32) -> CourseRow {
         link_format: course.options.link_format.map(|f| f.as_str().to_string()),
         captions: course.options.captions,
         keep_metadata: course.options.keep_metadata,
+        max_video_minutes: course.options.max_video_minutes,
         files,
         folders,
     }

@@ -163,6 +163,7 @@ async fn videos(
         file_name: "round-trip.mp4".into(),
         content_type: "video/mp4".into(),
         course: None,
+        max_duration_seconds: None,
     };
     let mut lines = Vec::new();
     let upload = match d.create(&spec).await {

@@ -26,6 +26,9 @@ pub struct VideoSpec {
     /// The course the video belongs to, kept in its metadata (Stream's `meta.course`) so the
     /// course library can be found and sorted in Stream too.
     pub course: Option<String>,
+    /// The longest the video may be, in seconds, for the service to enforce (Stream's
+    /// `maxDurationSeconds`); `None`: the destination's own setting.
+    pub max_duration_seconds: Option<u32>,
 }
 
 /// A created resumable upload: where to send bytes, and the video it becomes.

@@ -17,11 +17,13 @@ mod jpeg;
 mod patch;
 mod png;
 mod tiff;
+pub mod video;
 mod webp;
 mod xmp;
 
 pub(crate) use patch::Patch;
 pub use patch::Patches;
+pub use video::VideoFacts;
 
 use serde::{Deserialize, Serialize};
 use std::io;

@@ -41,7 +41,7 @@ pub struct Queue {
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
      content_type, destination, target, object_key, state, bytes_done, attempts, resume, \
      remote_id, url, error_code, error_message, duplicate_of, force, created_at, updated_at, \
-     links, overwrite, notes, inline, course, captions, live_input, request, sender, prepared";
+     links, overwrite, notes, inline, course, captions, live_input, request, sender, prepared, media";
 
 /// Run queue work (SQLite, and the fsync its durable commits wait for) where it cannot stall
 /// the async runtime: on a multi-threaded runtime's worker the thread is first handed over as a
@@ -395,6 +395,20 @@ impl Queue {
         })
     }
 
+    /// Record what the job's video is (its container, length, picture size and codec).
+    pub fn set_media(&self, id: JobId, media: &crate::prepare::VideoFacts, now: i64) -> Result<()> {
+        off_async(|| {
+            let conn = self.conn();
+            let text = serde_json::to_string(media).expect("video facts serialize");
+            cached(
+                &conn,
+                "UPDATE jobs SET media = ?1, updated_at = ?2 WHERE id = ?3",
+                params![text, now, id.0],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Commit one confirmed part and the job's progress together.
     pub fn confirm_part(&self, id: JobId, part: &ConfirmedPart, now: i64) -> Result<u64> {
         off_async(|| {
@@ -672,6 +686,9 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<UploadJob> {
             .get::<_, Option<String>>(33)?
             .and_then(|t| serde_json::from_str(&t).ok()),
         patches: None,
+        media: row
+            .get::<_, Option<String>>(34)?
+            .and_then(|t| serde_json::from_str(&t).ok()),
         notes: notes_text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default(),

@@ -107,8 +107,10 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE jobs ADD COLUMN request TEXT;
      ALTER TABLE jobs ADD COLUMN sender TEXT;
      CREATE INDEX jobs_request ON jobs(request) WHERE request IS NOT NULL;",
-    // 14: what preparing the file removed before it was sent (JSON, `prepare::Prepared`).
-    "ALTER TABLE jobs ADD COLUMN prepared TEXT;",
+    // 14: what preparing the file removed before it was sent (JSON, `prepare::Prepared`), and
+    // what a video is, read before sending it (JSON, `prepare::VideoFacts`).
+    "ALTER TABLE jobs ADD COLUMN prepared TEXT;
+     ALTER TABLE jobs ADD COLUMN media TEXT;",
 ];
 
 /// Bring the database to the newest schema. Two processes may open it at once (the window and

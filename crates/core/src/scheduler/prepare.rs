@@ -1,13 +1,17 @@
 //! A job's preparation before its bytes go: a photo's location, camera and author details are
 //! found ([`crate::prepare`]) and the patches that blank them ride with the job, unless its
-//! course keeps them. What goes is recorded with the job at once, so its row says so while it
-//! is still sending.
+//! course keeps them; a video bound for a service that takes only videos (Stream) is read
+//! first, and one in no container that service takes, or longer than its course allows, is
+//! refused before any byte is sent. What was found is recorded with the job at once, so its
+//! row says so while it is still sending.
 
 use super::Inner;
 use crate::classify::FileKind;
 use crate::course::CourseOptions;
+use crate::destination::VideoStore;
 use crate::error::{Error, ErrorKind, Result};
 use crate::job::UploadJob;
+use crate::prepare::video::{self, duration_words};
 use std::sync::Arc;
 
 impl Inner {
@@ -45,5 +49,60 @@ impl Inner {
             job.prepared = prepared;
         }
         Ok(job)
+    }
+
+    /// Read the video before sending it to `dest`. Refuses one in no container a videos-only
+    /// service takes, or longer than its course's limit; returns the longest it may be, in
+    /// seconds, for the service to enforce as well: the course's limit, else its own length
+    /// and a minute (Stream counts a pending upload's minutes by it).
+    pub(super) async fn video_preflight(
+        &self,
+        job: &UploadJob,
+        dest: &dyn VideoStore,
+    ) -> Result<Option<u32>> {
+        if !dest.videos_only() {
+            return Ok(None);
+        }
+        let path = job.file.path.clone();
+        let facts = tokio::task::spawn_blocking(move || video::probe(&path))
+            .await
+            .map_err(|e| Error::new(ErrorKind::Io, format!("reading the video stopped: {e}")))?
+            .map_err(|e| Error::from_io(&job.file.path, &e))?;
+        let Some(facts) = facts else {
+            return Err(Error::new(
+                ErrorKind::UnsupportedType,
+                format!(
+                    "{} is not a video {} can take: its bytes are in none of MP4, MOV, MKV, WebM, AVI, FLV, MPEG-TS, MPEG-PS, MXF, GXF or LXF; export it again as MP4",
+                    job.file.path.display(),
+                    dest.name()
+                ),
+            ));
+        };
+        if job.media.as_ref() != Some(&facts) {
+            self.queue.set_media(job.id, &facts, self.now())?;
+        }
+        let limit = self
+            .course_options(job)?
+            .and_then(|o| o.max_video_minutes)
+            .map(|m| m.saturating_mul(60));
+        if let (Some(limit), Some(d)) = (limit, facts.duration_secs)
+            && d > f64::from(limit)
+        {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "{} lasts {}; the course {:?} takes videos of at most {} min. Trim it, or raise the course's longest video",
+                    job.file.path.display(),
+                    duration_words(d),
+                    job.course.as_deref().unwrap_or_default(),
+                    limit / 60
+                ),
+            ));
+        }
+        let own = facts
+            .duration_secs
+            .map(|d| (d.ceil() as u32).saturating_add(60));
+        // Stream takes 1 to 21,600 seconds (api-facts B.4); a longer video gets no limit.
+        Ok(limit.or(own).filter(|s| (1..=21_600).contains(s)))
     }
 }

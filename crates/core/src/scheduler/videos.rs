@@ -32,6 +32,7 @@ impl Inner {
         progress: &Progress,
     ) -> Result<Outcome> {
         let mut job = job.clone();
+        let max_seconds = self.video_preflight(&job, dest).await?;
         let mut versions = 0;
         loop {
             if self.must_take_new_version(&job)? {
@@ -50,7 +51,7 @@ impl Inner {
                 ));
             }
             progress.sent_restart();
-            let upload = match self.send_video(&job, dest, progress).await? {
+            let upload = match self.send_video(&job, dest, max_seconds, progress).await? {
                 Sent::Stopped(outcome) => return Ok(outcome),
                 Sent::Whole(upload) => upload,
             };
@@ -70,11 +71,12 @@ impl Inner {
         &self,
         job: &UploadJob,
         dest: &dyn VideoStore,
+        max_seconds: Option<u32>,
         progress: &Progress,
     ) -> Result<Sent> {
         let job = job.clone();
         let size = job.file.size;
-        let mut state = self.video_session(&job, dest).await?;
+        let mut state = self.video_session(&job, dest, max_seconds).await?;
         progress.confirmed.store(state.1, Ordering::Relaxed);
         let policy = dest.chunks();
         let mut reconciles = 0;
@@ -135,13 +137,13 @@ impl Inner {
                             state.1 = server;
                             progress.confirmed.store(server, Ordering::Relaxed);
                         }
-                        None => state = self.new_video_upload(&job, dest).await?,
+                        None => state = self.new_video_upload(&job, dest, max_seconds).await?,
                     }
                 }
                 Err(err) if err.kind() == ErrorKind::NotFound && reconciles < MAX_RECONCILES => {
                     reconciles += 1;
                     self.notice(&job, "the server no longer has the unfinished upload (it expired or was removed); starting it again from the first byte");
-                    state = self.new_video_upload(&job, dest).await?;
+                    state = self.new_video_upload(&job, dest, max_seconds).await?;
                     progress.confirmed.store(0, Ordering::Relaxed);
                 }
                 Err(err) => {
@@ -167,6 +169,7 @@ impl Inner {
         &self,
         job: &UploadJob,
         dest: &dyn VideoStore,
+        max_seconds: Option<u32>,
     ) -> Result<(VideoUpload, u64)> {
         if let Some(ResumeState::Tus {
             upload_url,
@@ -197,13 +200,14 @@ impl Inner {
                 }
             }
         }
-        self.new_video_upload(job, dest).await
+        self.new_video_upload(job, dest, max_seconds).await
     }
 
     async fn new_video_upload(
         &self,
         job: &UploadJob,
         dest: &dyn VideoStore,
+        max_seconds: Option<u32>,
     ) -> Result<(VideoUpload, u64)> {
         let spec = VideoSpec {
             name: job.display_name.clone(),
@@ -217,6 +221,7 @@ impl Inner {
                 .unwrap_or_else(|| job.display_name.clone()),
             content_type: job.content_type.clone(),
             course: job.course.clone(),
+            max_duration_seconds: max_seconds,
         };
         let upload = self.retrying(|_| dest.create(&spec)).await?;
         // Committed before the first byte: a crash from here on resumes this very upload.

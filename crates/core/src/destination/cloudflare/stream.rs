@@ -95,7 +95,12 @@ impl StreamDestination {
         if self.options.require_signed_urls {
             m = m.flag("requiresignedurls");
         }
-        if let Some(secs) = self.options.max_duration_seconds {
+        // The stricter of the destination's setting and the video's own (its course's limit).
+        let max = match (self.options.max_duration_seconds, spec.max_duration_seconds) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(secs) = max {
             m = m.with("maxdurationseconds", &secs.to_string());
         }
         if let Some(pct) = self.options.thumbnail_timestamp_pct {
