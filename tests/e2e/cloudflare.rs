@@ -426,9 +426,14 @@ fn images_over_the_limits_go_to_r2_or_fail_with_the_limit_named() {
 fn a_video_stream_cannot_process_fails_with_streams_reason() {
     let sim = CloudSim::start(100);
     let dir = tempfile::tempdir().unwrap();
-    // Not a video inside, but named like one: Ferry routes it by name, Stream refuses it.
-    let path = dir.path().join("broken lecture.mp4");
-    std::fs::write(&path, ferry_e2e::data(300_000, 11)).unwrap();
+    // An MPEG transport stream's packet syncs around garbage: Ferry's pre-flight takes the
+    // container, Stream finds no video in it while processing and refuses it.
+    let path = dir.path().join("broken lecture.ts");
+    let mut bytes = ferry_e2e::data(188 * 1600, 11);
+    for packet in bytes.chunks_mut(188) {
+        packet[0] = 0x47;
+    }
+    std::fs::write(&path, bytes).unwrap();
     let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
     let run = ferry.run_paths(&["upload", "--json"], &[&path]);
     assert_eq!(run.code, 1, "{}", run.stdout);
@@ -437,7 +442,7 @@ fn a_video_stream_cannot_process_fails_with_streams_reason() {
     assert_eq!(line["error"]["code"], "unsupported_type");
     let msg = line["error"]["message"].as_str().unwrap();
     assert!(
-        msg.contains("broken lecture.mp4") && msg.contains("ERR_NON_VIDEO"),
+        msg.contains("broken lecture.ts") && msg.contains("ERR_NON_VIDEO"),
         "{msg}"
     );
 }

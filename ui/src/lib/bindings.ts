@@ -39,7 +39,11 @@ request: string | null,
 /**
  * What was blanked in the photo before it was sent, in the order said.
  */
-removed: Array<"location" | "camera" | "author" | "other">, };
+removed: Array<"location" | "camera" | "author" | "other">, 
+/**
+ * What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
+ */
+video: string | null, };
 
 export type LinkText = { text: string, 
 /**
@@ -231,6 +235,10 @@ captions: string | null,
  * Send its photos with their location, camera and author details (blanked by default).
  */
 keepMetadata: boolean, 
+/**
+ * The longest video it takes, in minutes (`None`: no limit of its own).
+ */
+maxVideoMinutes: number | null, 
 /**
  * Files added to it (in the history), and folders that belong to it; ignored when saved.
  */

@@ -83,6 +83,7 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     sender: null,
     request: null,
     removed: [],
+    video: null,
     ...extra,
   };
 }
@@ -455,7 +456,7 @@ const control = {
   furnish(message: string) {
     const failed = makeJob("/courses/Biology/diagram.png", { state: "failed", error: { code: "permission_denied", message } });
     jobs.set(failed.id, failed);
-    const lecture = makeJob("/courses/Biology/Lecture 1.mp4", { state: "done", bytesDone: 4_000_000, formats: ["iframe", "raw", "markdown"], captions: true });
+    const lecture = makeJob("/courses/Biology/Lecture 1.mp4", { state: "done", bytesDone: 4_000_000, formats: ["iframe", "raw", "markdown"], captions: true, video: "12 min 34 s · 1920×1080 · H.264" });
     jobs.set(lecture.id, { ...lecture, url: `https://media.example.com/${lecture.key}` });
     requests.push({ id: "r-week3", title: "Week 3 essays", course: "Biology 101", to: "objects", destination: "r2", folder: "biology-101/submissions/week-3-essays", signed: false, types: ["pdf", "docx"], maxBytes: 20_000_000, maxFiles: 60, maxVideoSeconds: null, note: null, expiresAt: Math.floor(Date.now() / 1000) + 3 * 86400, open: true, closedAt: null, page: "/home/t/.local/share/Ferry/requests/r-week3.html", link: "https://media.example.com/ferry-requests/r-week3.html" });
     const essay = makeJob("", { kind: "document", destination: "r2", state: "done", bytesDone: 120_000, size: 120_000, formats: ["raw", "html", "markdown"], course: "Biology 101", sender: "Zoë Martin", request: "r-week3" });
@@ -465,7 +466,7 @@ const control = {
     captionsBy.set(lecture.id, [{ language: "fr", label: "Français", generated: false, status: "ready" }]);
     liveLessons.push({ id: "live1", name: "Biology 101, week 3", course: "Biology 101", recording: true, deleteAfterDays: 90, connected: false, created: "2026-12-07T10:00:00Z", rtmpsUrl: null, srtUrl: null, recordings: [{ id: "rec1", name: "Biology 101, week 3 (recording)", ready: true, created: "2026-12-07T10:00:00Z" }, { id: "rec2", name: null, ready: false, created: "2026-12-07T11:00:00Z" }] });
     accounts.push({ name: "My school storage", kind: "r2", isDefault: true, fields: { account_id: "0123456789abcdef0123456789abcdef", bucket: "course-media", access_key_id: "AKIA-EXAMPLE" } });
-    courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", captions: null, keepMetadata: false, files: 0, folders: 0 });
+    courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", captions: null, keepMetadata: false, maxVideoMinutes: null, files: 0, folders: 0 });
     folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true, course: "Biology 101", syncedAt: Math.floor(Date.now() / 1000) - 3600, syncedFiles: 14 });
   },
 };

@@ -28,6 +28,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     sender: null,
     request: null,
     removed: [],
+    video: null,
     ...extra,
   };
 }

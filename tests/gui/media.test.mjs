@@ -1,8 +1,9 @@
-// Photos in the real window against ferry-cloudsim: a phone photo (GPS position, phone, serial,
-// author, made with ImageMagick and ExifTool) dropped on the queue goes to Images without them;
-// its row says "Location removed" and what went; the bytes Images serves are read back with
-// ExifTool. A course set in its form to keep the details sends the same photo as it is, and
-// its row says nothing was removed.
+// Media preparation in the real window against ferry-cloudsim: a phone photo (GPS position,
+// phone, serial, author, made with ImageMagick and ExifTool) dropped on the queue goes to Images
+// without them; its row says "Location removed" and what went; the bytes Images serves are read
+// back with ExifTool. A course set in its form to keep the details sends the same photo as it
+// is. A course's longest video, set in its form, refuses a longer FFmpeg lecture before it is
+// sent, in words, and a shorter one's row says how long it is and its picture size.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -90,4 +91,39 @@ test("a course set to keep the details sends the photo as it is", async () => {
   await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 30000 });
   assert.equal(await session.exec("return document.querySelector(arguments[0]);", [`[data-job="${id}"] [data-testid="removed"]`]), null, "nothing said removed");
   assert.ok(located(exifOf(await served(id))).length > 0, "the position went with it, as the course asks");
+});
+
+function lecture(name, seconds) {
+  const path = join(desktop.work, name);
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", `testsrc=duration=${seconds}:size=320x240:rate=5`, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path]);
+  return path;
+}
+
+test("a course's longest video refuses a longer one before sending; a shorter one shows its length", async () => {
+  await session.click('button[data-view="courses"]');
+  await session.click('[data-testid="add-course"]');
+  await type('dialog[open] input[data-course-field="name"]', "Micro lessons");
+  await type('dialog[open] input[data-course-field="max-video-minutes"]', "1");
+  const help = await session.textOf("#course-max-video-help");
+  assert.match(help, /refused before it is sent/, help);
+  await session.click('[data-testid="save-course"]');
+  await session.waitFor('[data-course="Micro lessons"]');
+  assert.equal((await desktop.invoke("courses")).ok.find((c) => c.name === "Micro lessons").maxVideoMinutes, 1);
+
+  await session.click('button[data-view="queue"]');
+  await session.exec(`const s = document.querySelector('[data-testid="drop-course"]'); s.value = "Micro lessons"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  const long = lecture("Guest talk.mp4", 75);
+  const short = lecture("Warm-up.mp4", 20);
+  await desktop.drop([long, short]);
+  const refused = await desktop.waitRow("Guest talk.mp4");
+  await session.waitFor(`[data-job="${refused}"] .state[data-state="failed"]`, { timeoutMs: 30000 }).catch(async (e) => {
+    const job = (await desktop.invoke("jobs")).ok.find((j) => j.id === Number(refused));
+    throw new Error(`${e.message}; the core has ${JSON.stringify(job)}; the log ends:\n${desktop.logTail(15)}`);
+  });
+  const why = await session.textOf(`[data-job="${refused}"] .error`);
+  assert.match(why, /lasts 1 min 15 s; the course "Micro lessons" takes videos of at most 1 min/, why);
+  const ok = await desktop.waitRow("Warm-up.mp4");
+  await session.waitFor(`[data-job="${ok}"] .state[data-state="done"]`, { timeoutMs: 60000 });
+  assert.equal(await session.textOf(`[data-job="${ok}"] [data-testid="video-facts"]`), "20 s · 320×240 · H.264");
+  await desktop.shot("media-02-video-limit");
 });
