@@ -88,6 +88,8 @@ pub struct JobRow {
     /// What was blanked in the photo before it was sent, in the order said.
     #[ts(type = "Array<\"location\" | \"camera\" | \"author\" | \"other\">")]
     pub removed: Vec<String>,
+    /// People a document names (its author, last editor): it is sent as it is.
+    pub named: Vec<String>,
     /// What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
     pub video: Option<String>,
 }
@@ -160,6 +162,11 @@ impl From<&UploadJob> for JobRow {
             sender: j.sender.clone(),
             request: j.request.clone(),
             removed: j.prepared.as_ref().map(removed_of).unwrap_or_default(),
+            named: j
+                .prepared
+                .as_ref()
+                .map(|p| p.named.clone())
+                .unwrap_or_default(),
             video: j.media.as_ref().map(|m| m.describe().replace(", ", " · ")),
             path,
         }

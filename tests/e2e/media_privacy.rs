@@ -394,3 +394,86 @@ fn inspect_says_what_a_photo_reveals_and_saves_the_copy_an_upload_would_send() {
     );
     assert_eq!(std::fs::read(&photo).unwrap(), original);
 }
+
+#[test]
+fn documents_say_who_they_name_and_go_as_they_are() {
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    // A one-page PDF, its author set by ExifTool (as an incremental update, as editors do); a
+    // Word file written by Python's zipfile with the creator and last editor Word keeps in
+    // docProps/core.xml.
+    let pdf = dir.path().join("syllabus.pdf");
+    let make_pdf = r#"
+import sys
+objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>"]
+out, offsets = bytearray(b"%PDF-1.4\n"), []
+for i, o in enumerate(objs, 1):
+    offsets.append(len(out))
+    out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+xref = len(out)
+out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+open(sys.argv[1], "wb").write(out)
+"#;
+    run("python3", &["-c", make_pdf, pdf.to_str().unwrap()]);
+    run(
+        "exiftool",
+        &[
+            "-q",
+            "-overwrite_original",
+            "-Author=Ann Teacher",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    let docx = dir.path().join("worksheet.docx");
+    let script = r#"
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", "<Types/>")
+    z.writestr("word/document.xml", "<w:document/>")
+    z.writestr("docProps/core.xml", '<cp:coreProperties xmlns:cp="x" xmlns:dc="y"><dc:creator>Ann Teacher</dc:creator><cp:lastModifiedBy>Sam Aide</cp:lastModifiedBy></cp:coreProperties>')
+"#;
+    run("python3", &["-c", script, docx.to_str().unwrap()]);
+    let originals = [std::fs::read(&pdf).unwrap(), std::fs::read(&docx).unwrap()];
+
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let said = ferry.run(&["inspect", pdf.to_str().unwrap(), docx.to_str().unwrap()]);
+    assert!(
+        said.stdout
+            .contains("syllabus.pdf: names Ann Teacher; sent as it is"),
+        "{}",
+        said.stdout
+    );
+    assert!(
+        said.stdout
+            .contains("worksheet.docx: names Ann Teacher and Sam Aide"),
+        "{}",
+        said.stdout
+    );
+
+    let out = ferry.run_paths(&["upload", "--json"], &[&pdf, &docx]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let lines = out.lines();
+    for (name, named, original) in [
+        ("syllabus.pdf", vec!["Ann Teacher"], &originals[0]),
+        (
+            "worksheet.docx",
+            vec!["Ann Teacher", "Sam Aide"],
+            &originals[1],
+        ),
+    ] {
+        let job = by_name(&lines, name);
+        assert_eq!(job["prepared"]["named"], serde_json::json!(named), "{job}");
+        assert_eq!(job["prepared"]["location"], false);
+        let stored = std::fs::read(
+            server
+                .dir()
+                .join(&server.bucket)
+                .join(job["key"].as_str().unwrap()),
+        )
+        .unwrap();
+        assert_eq!(&stored, original, "{name} is sent as it is");
+    }
+}

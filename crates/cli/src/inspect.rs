@@ -57,7 +57,14 @@ fn one(
             path.display()
         )));
     }
-    let (patches, prepared) = prepare::prepare(path).map_err(|e| Error::from_io(path, &e))?;
+    let (patches, mut prepared) = prepare::prepare(path).map_err(|e| Error::from_io(path, &e))?;
+    if prepared.is_none() {
+        let named = prepare::names_in(path).map_err(|e| Error::from_io(path, &e))?;
+        prepared = (!named.is_empty()).then(|| Prepared {
+            named,
+            ..Default::default()
+        });
+    }
     let saved = match (save, path.file_name()) {
         (Some(dir), Some(name)) => {
             let dest = dir.join(name);
@@ -72,6 +79,7 @@ fn one(
 fn sentence(prepared: Option<&Prepared>) -> String {
     match prepared {
         None => "nothing to remove; sent as it is".into(),
+        Some(p) if p.bytes == 0 => p.describe(),
         Some(p) => format!(
             "{} before sending ({} bytes blanked; the file itself is not changed)",
             p.describe(),

@@ -41,6 +41,10 @@ request: string | null,
  */
 removed: Array<"location" | "camera" | "author" | "other">, 
 /**
+ * People a document names (its author, last editor): it is sent as it is.
+ */
+named: Array<string>, 
+/**
  * What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
  */
 video: string | null, };

@@ -83,6 +83,7 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     sender: null,
     request: null,
     removed: [],
+    named: [],
     video: null,
     ...extra,
   };

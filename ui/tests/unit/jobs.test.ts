@@ -28,6 +28,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     sender: null,
     request: null,
     removed: [],
+    named: [],
     video: null,
     ...extra,
   };

@@ -12,6 +12,7 @@
 //! function of the file's content alone; the sent-bytes digest is still taken over the file's
 //! own bytes ([`crate::digest`]), so a file changed after it was queued is still caught.
 
+mod documents;
 mod isobmff;
 mod jpeg;
 mod patch;
@@ -67,8 +68,12 @@ pub struct Prepared {
     pub unreadable: bool,
     /// Bytes blanked.
     pub bytes: u64,
-    /// BLAKE3 of the bytes sent (the prepared copy), hex.
+    /// BLAKE3 of the bytes sent (the prepared copy), hex; empty when nothing was changed.
     pub hash: String,
+    /// People a document names (its author, its last editor), reported and sent as they are:
+    /// a document is the teacher's to change, in the application that made it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named: Vec<String>,
 }
 
 impl Prepared {
@@ -86,6 +91,12 @@ impl Prepared {
         }
         if self.other || self.unreadable {
             what.push("other details");
+        }
+        if what.is_empty() && !self.named.is_empty() {
+            return format!(
+                "names {}; sent as it is (change it in the application that made it)",
+                self.named.join(" and ")
+            );
         }
         match what.len() {
             0 => "nothing to remove".into(),
@@ -215,8 +226,17 @@ pub fn prepare(path: &Path) -> io::Result<(Patches, Option<Prepared>)> {
             unreadable: found.unreadable,
             bytes: patches.len(),
             hash,
+            named: Vec::new(),
         }),
     ))
+}
+
+/// The people the document at `path` names (a PDF's author, an Office file's creator and last
+/// editor), to report: documents are never changed.
+pub fn names_in(path: &Path) -> io::Result<Vec<String>> {
+    let file = crate::fileinfo::open_exact(path)?;
+    let size = file.metadata()?.len();
+    documents::names(&FileSource { file, size })
 }
 
 /// Write the prepared copy of the file at `src` (with `patches` laid over it) to `dest`, in

@@ -584,7 +584,7 @@ impl Inner {
             && let Some(prev) = self
                 .queue
                 .done_with_content(&job.file.hash, &job.target, job.id)?
-            && prev.prepared.as_ref().map(|p| &p.hash) == job.prepared.as_ref().map(|p| &p.hash)
+            && sent_hash(&prev) == sent_hash(job)
             && let Some(result) = prev.result
         {
             return Ok(Outcome::Done(result, Some(prev.id)));
@@ -609,6 +609,15 @@ impl Inner {
             Destination::Images(d) => self.upload_image(job, d.as_ref(), progress).await,
         }
     }
+}
+
+/// The BLAKE3 of the bytes a job sends: its prepared copy's, else its file's.
+fn sent_hash(job: &UploadJob) -> &str {
+    job.prepared
+        .as_ref()
+        .map(|p| p.hash.as_str())
+        .filter(|h| !h.is_empty())
+        .unwrap_or(&job.file.hash)
 }
 
 #[cfg(test)]

@@ -30,6 +30,9 @@ impl Inner {
     /// the same ones: they follow from the content, which the sent digest checks).
     pub(super) async fn prepared(&self, job: &UploadJob) -> Result<UploadJob> {
         let mut job = job.clone();
+        if job.kind == FileKind::Document {
+            return self.documents_names(job).await;
+        }
         let keep = self.course_options(&job)?.is_some_and(|o| o.keep_metadata);
         if job.kind != FileKind::Image || keep {
             return Ok(job);
@@ -43,6 +46,25 @@ impl Inner {
         if !patches.is_empty() {
             job.patches = Some(Arc::new(patches));
         }
+        if prepared != job.prepared {
+            self.queue
+                .set_prepared(job.id, prepared.as_ref(), self.now())?;
+            job.prepared = prepared;
+        }
+        Ok(job)
+    }
+
+    /// A document is sent as it is; the people it names are recorded, for its row to say.
+    async fn documents_names(&self, mut job: UploadJob) -> Result<UploadJob> {
+        let path = job.file.path.clone();
+        let named = tokio::task::spawn_blocking(move || crate::prepare::names_in(&path))
+            .await
+            .map_err(|e| Error::new(ErrorKind::Io, format!("reading the document stopped: {e}")))?
+            .map_err(|e| Error::from_io(&job.file.path, &e))?;
+        let prepared = (!named.is_empty()).then(|| crate::prepare::Prepared {
+            named,
+            ..Default::default()
+        });
         if prepared != job.prepared {
             self.queue
                 .set_prepared(job.id, prepared.as_ref(), self.now())?;
