@@ -3,12 +3,13 @@
 // without them; its row says "Location removed" and what went; the bytes Images serves are read
 // back with ExifTool. A course set in its form to keep the details sends the same photo as it
 // is. A course's longest video, set in its form, refuses a longer FFmpeg lecture before it is
-// sent, in words, and a shorter one's row says how long it is and its picture size.
+// sent, in words, and a shorter one's row says how long it is and its picture size. A PDF that
+// names its author says so in its row and is sent as it is.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { Desktop } from "./harness.mjs";
@@ -91,6 +92,20 @@ test("a course set to keep the details sends the photo as it is", async () => {
   await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 30000 });
   assert.equal(await session.exec("return document.querySelector(arguments[0]);", [`[data-job="${id}"] [data-testid="removed"]`]), null, "nothing said removed");
   assert.ok(located(exifOf(await served(id))).length > 0, "the position went with it, as the course asks");
+});
+
+test("a document that names its author says so, and goes as it is", async () => {
+  const pdf = join(desktop.work, "reading list.pdf");
+  writeFileSync(pdf, "%PDF-1.4\n1 0 obj << /Title (Reading list) /Author (Ann Teacher) >> endobj\ntrailer << /Info 1 0 R >>\n%%EOF\n");
+  await session.exec(`const s = document.querySelector('[data-testid="drop-course"]'); if (s) { s.value = ""; s.dispatchEvent(new Event("change", { bubbles: true })); }`);
+  await desktop.drop([pdf]);
+  const id = await desktop.waitRow("reading list.pdf");
+  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 30000 });
+  const badge = `[data-job="${id}"] [data-testid="named"]`;
+  assert.equal((await session.textOf(badge)).trim(), "Names its author");
+  const title = await session.exec("return document.querySelector(arguments[0]).title;", [badge]);
+  assert.match(title, /names Ann Teacher\. Ferry sends documents as they are/, title);
+  assert.deepEqual(Buffer.from(await served(id)), Buffer.from(readFileSync(pdf)), "sent as it is");
 });
 
 function lecture(name, seconds) {
