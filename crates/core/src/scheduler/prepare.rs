@@ -33,8 +33,9 @@ impl Inner {
         if job.kind == FileKind::Document {
             return self.documents_names(job).await;
         }
-        let keep = self.course_options(&job)?.is_some_and(|o| o.keep_metadata);
-        if job.kind != FileKind::Image || keep {
+        if job.kind != FileKind::Image
+            || self.course_options(&job)?.is_some_and(|o| o.keep_metadata)
+        {
             return Ok(job);
         }
         let path = job.file.path.clone();
