@@ -127,6 +127,12 @@ fn decodes(bytes: &[u8], name: &str) -> bool {
         .success()
 }
 
+/// The bytes s3s-fs holds for `job`'s key (it keeps each object as a file).
+fn stored_bytes(server: &S3Server, job: &Value) -> Vec<u8> {
+    let key = job["key"].as_str().unwrap();
+    std::fs::read(server.dir().join(&server.bucket).join(key)).unwrap()
+}
+
 fn by_name<'a>(lines: &'a [Value], name: &str) -> &'a Value {
     lines
         .iter()
@@ -169,13 +175,7 @@ fn photos_reach_the_bucket_without_location_or_phone_and_still_upright() {
         let prepared = &job["prepared"];
         assert_eq!(prepared["location"], true, "{name}: {job}");
         assert_eq!(prepared["device"], true, "{name}: {job}");
-        let stored = std::fs::read(
-            server
-                .dir()
-                .join(&server.bucket)
-                .join(job["key"].as_str().unwrap()),
-        )
-        .unwrap();
+        let stored = stored_bytes(&server, job);
         let exif = exif_of(&stored);
         assert_eq!(
             private_tags(&exif),
@@ -249,13 +249,7 @@ fn a_course_that_keeps_the_details_sends_the_photo_as_it_is() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let job = &out.lines()[0];
     assert!(job["prepared"].is_null(), "{job}");
-    let stored = std::fs::read(
-        server
-            .dir()
-            .join(&server.bucket)
-            .join(job["key"].as_str().unwrap()),
-    )
-    .unwrap();
+    let stored = stored_bytes(&server, job);
     assert_eq!(stored, original, "sent as it is");
     assert!(!private_tags(&exif_of(&stored)).is_empty());
 
@@ -266,13 +260,7 @@ fn a_course_that_keeps_the_details_sends_the_photo_as_it_is() {
     let job = &again.lines()[0];
     assert_eq!(job["deduplicated"], false, "{job}");
     assert_eq!(job["prepared"]["location"], true, "{job}");
-    let stored = std::fs::read(
-        server
-            .dir()
-            .join(&server.bucket)
-            .join(job["key"].as_str().unwrap()),
-    )
-    .unwrap();
+    let stored = stored_bytes(&server, job);
     assert_eq!(private_tags(&exif_of(&stored)), Vec::<String>::new());
 }
 
@@ -311,13 +299,7 @@ fn an_upload_killed_midway_resumes_with_the_same_prepared_bytes() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let job = &ferry.status()[0];
     assert_eq!(job["state"], "done", "{job}");
-    let stored = std::fs::read(
-        server
-            .dir()
-            .join(&server.bucket)
-            .join(job["key"].as_str().unwrap()),
-    )
-    .unwrap();
+    let stored = stored_bytes(&server, job);
     assert_eq!(
         blake3::hash(&stored).to_hex().as_str(),
         job["prepared"]["hash"].as_str().unwrap()
@@ -467,13 +449,7 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
         let job = by_name(&lines, name);
         assert_eq!(job["prepared"]["named"], serde_json::json!(named), "{job}");
         assert_eq!(job["prepared"]["location"], false);
-        let stored = std::fs::read(
-            server
-                .dir()
-                .join(&server.bucket)
-                .join(job["key"].as_str().unwrap()),
-        )
-        .unwrap();
+        let stored = stored_bytes(&server, job);
         assert_eq!(&stored, original, "{name} is sent as it is");
     }
 }

@@ -82,22 +82,12 @@ pub fn rejected_json(rejected: &Rejected, destination: &str) -> Value {
 pub fn job_line(job: &UploadJob) -> String {
     match job.state {
         JobState::Done => {
-            let url = job
-                .result
-                .as_ref()
-                .and_then(|r| r.url.clone())
-                .unwrap_or_default();
             let dup = if job.duplicate_of.is_some() {
                 " (already uploaded)"
             } else {
                 ""
             };
-            let prepared = job
-                .prepared
-                .as_ref()
-                .map(|p| format!(" ({})", p.describe()))
-                .unwrap_or_default();
-            format!("✓ {} → {}{}{}", job.file.path.display(), url, dup, prepared)
+            format!("✓ {} → {}{}", job.file.path.display(), done_tail(job), dup)
         }
         // Error messages already name the file.
         JobState::Failed => format!(
@@ -111,23 +101,26 @@ pub fn job_line(job: &UploadJob) -> String {
     }
 }
 
+/// A finished job's link, then what preparing found ("location removed", a video's length).
+fn done_tail(job: &UploadJob) -> String {
+    let url = job
+        .result
+        .as_ref()
+        .and_then(|r| r.url.clone())
+        .unwrap_or_default();
+    match (&job.prepared, &job.media) {
+        (Some(p), _) => format!("{url}  ({})", p.describe()),
+        (None, Some(v)) => format!("{url}  ({})", v.describe()),
+        (None, None) => url,
+    }
+}
+
 pub fn status_line(job: &UploadJob) -> String {
     let pct = (job.bytes_done * 100)
         .checked_div(job.file.size)
         .unwrap_or(100);
     let tail = match job.state {
-        JobState::Done => {
-            let url = job
-                .result
-                .as_ref()
-                .and_then(|r| r.url.clone())
-                .unwrap_or_default();
-            match (&job.prepared, &job.media) {
-                (Some(p), _) => format!("{url}  ({})", p.describe()),
-                (None, Some(v)) => format!("{url}  ({})", v.describe()),
-                (None, None) => url,
-            }
-        }
+        JobState::Done => done_tail(job),
         JobState::Failed => job
             .error
             .as_ref()
