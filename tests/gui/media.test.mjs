@@ -48,6 +48,13 @@ async function served(id) {
   return Buffer.from(await got.arrayBuffer());
 }
 
+/** Choose the course dropped files join, and wait until the drop zone says so. */
+async function forCourse(name) {
+  await session.waitFor('[data-testid="drop-course"]');
+  await session.exec(`const s = document.querySelector('[data-testid="drop-course"]'); s.value = arguments[0]; s.dispatchEvent(new Event("change", { bubbles: true }));`, [name]);
+  await session.waitFor('[data-testid="dropzone"]', { test: (t) => (name ? t.includes(`Drop files for ${name} here`) : t.includes("Drop course files or folders here")) });
+}
+
 async function type(css, text) {
   const el = await session.waitFor(css);
   await session.cmd("POST", `/element/${el}/clear`, {});
@@ -85,7 +92,7 @@ test("a course set to keep the details sends the photo as it is", async () => {
   assert.equal(saved.keepMetadata, true);
 
   await session.click('button[data-view="queue"]');
-  await session.exec(`const s = document.querySelector('[data-testid="drop-course"]'); s.value = "Field geology"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  await forCourse("Field geology");
   const photo = phonePhoto("outcrop.jpg");
   await desktop.drop([photo]);
   const id = await desktop.waitRow("outcrop.jpg");
@@ -97,7 +104,7 @@ test("a course set to keep the details sends the photo as it is", async () => {
 test("a document that names its author says so, and goes as it is", async () => {
   const pdf = join(desktop.work, "reading list.pdf");
   writeFileSync(pdf, "%PDF-1.4\n1 0 obj << /Title (Reading list) /Author (Ann Teacher) >> endobj\ntrailer << /Info 1 0 R >>\n%%EOF\n");
-  await session.exec(`const s = document.querySelector('[data-testid="drop-course"]'); if (s) { s.value = ""; s.dispatchEvent(new Event("change", { bubbles: true })); }`);
+  await forCourse("");
   await desktop.drop([pdf]);
   const id = await desktop.waitRow("reading list.pdf");
   await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 30000 });
@@ -126,7 +133,7 @@ test("a course's longest video refuses a longer one before sending; a shorter on
   assert.equal((await desktop.invoke("courses")).ok.find((c) => c.name === "Micro lessons").maxVideoMinutes, 1);
 
   await session.click('button[data-view="queue"]');
-  await session.exec(`const s = document.querySelector('[data-testid="drop-course"]'); s.value = "Micro lessons"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  await forCourse("Micro lessons");
   const long = lecture("Guest talk.mp4", 75);
   const short = lecture("Warm-up.mp4", 20);
   await desktop.drop([long, short]);
