@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
-import { Desktop } from "./harness.mjs";
+import { Desktop, until } from "./harness.mjs";
 
 const desktop = new Desktop();
 let session;
@@ -73,6 +73,12 @@ test("a dropped phone photo leaves without its location, and its row says so", a
   assert.match(title, /where it was taken, the camera or phone, the author/, title);
   assert.match(title, /file on your computer is unchanged/, title);
   await desktop.shot("privacy-01-location-removed");
+  // More… says it in a sentence.
+  await session.click(`[data-job="${id}"] button[data-action="more"]`);
+  const note = await session.textOf('dialog[open] [data-testid="prepared-note"]');
+  assert.match(note, /Removed before sending: where it was taken, the camera or phone, the author/, note);
+  await session.click("dialog[open] .actions button:not([data-action])");
+  await until("the dialog closed", async () => (await session.exec("return !document.querySelector('dialog[open]');")) || null);
   const exif = exifOf(await served(id));
   assert.deepEqual(located(exif), [], JSON.stringify(exif));
   assert.ok(!JSON.stringify(exif).includes("Pixel 8"), "no phone model");
