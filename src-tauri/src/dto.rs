@@ -90,6 +90,9 @@ pub struct JobRow {
     pub removed: Vec<String>,
     /// People a document names (its author, last editor): it is sent as it is.
     pub named: Vec<String>,
+    /// The photo was over Images' limits and a smaller copy went ("8000×6000, 18.2 MB →
+    /// 6000×4500, 6.1 MB").
+    pub fitted: Option<String>,
     /// What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
     pub video: Option<String>,
 }
@@ -168,6 +171,11 @@ impl From<&UploadJob> for JobRow {
                 .map(|p| p.named.clone())
                 .unwrap_or_default(),
             video: j.media.as_ref().map(|m| m.describe().replace(", ", " · ")),
+            fitted: j
+                .prepared
+                .as_ref()
+                .and_then(|p| p.fitted.as_ref())
+                .map(|f| f.describe()),
             path,
         }
     }
@@ -636,6 +644,9 @@ pub struct CourseRow {
     /// The longest video it takes, in minutes (`None`: no limit of its own).
     #[serde(default)]
     pub max_video_minutes: Option<u32>,
+    /// Photos over Images' limits go to the object store at full size, not fitted to Images.
+    #[serde(default)]
+    pub keep_originals: bool,
     /// Files added to it (in the history), and folders that belong to it; ignored when saved.
     #[serde(default)]
     pub files: u32,

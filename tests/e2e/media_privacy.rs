@@ -453,3 +453,138 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
         assert_eq!(&stored, original, "{name} is sent as it is");
     }
 }
+
+#[test]
+fn photos_over_the_images_limits_are_fitted_to_it_upright_and_without_details() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    // A panorama wider than Images' 12,000 px, and an 11-megapixel photo of noise at full
+    // quality, over its 10 MB; both with a GPS position and "rotate 90° to show".
+    let wide = dir.path().join("panorama.png");
+    run(
+        "convert",
+        &[
+            "-size",
+            "13000x300",
+            "gradient:navy-gold",
+            wide.to_str().unwrap(),
+        ],
+    );
+    let heavy = dir.path().join("chalkboard.jpg");
+    run(
+        "convert",
+        &[
+            "-size",
+            "3800x2900",
+            "xc:gray",
+            "+noise",
+            "Random",
+            "-quality",
+            "100",
+            heavy.to_str().unwrap(),
+        ],
+    );
+    for p in [&wide, &heavy] {
+        run(
+            "exiftool",
+            &[
+                "-q",
+                "-overwrite_original",
+                "-GPSLatitude=48.85",
+                "-GPSLatitudeRef=N",
+                "-GPSLongitude=2.29",
+                "-GPSLongitudeRef=E",
+                "-Orientation#=6",
+                p.to_str().unwrap(),
+            ],
+        );
+    }
+    assert!(std::fs::metadata(&heavy).unwrap().len() > 10_000_000);
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let out = ferry.run_paths(&["upload", "--json"], &[&wide, &heavy]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let lines = out.lines();
+    for (name, from, upright) in [
+        ("panorama.png", (300, 13_000), (276, 12_000)),
+        ("chalkboard.jpg", (2900, 3800), (0, 0)),
+    ] {
+        let job = by_name(&lines, name);
+        assert_eq!(
+            job["destination"], "images",
+            "{name} fits Images now: {job}"
+        );
+        let fitted = &job["prepared"]["fitted"];
+        assert_eq!(
+            (
+                fitted["from_width"].as_u64().unwrap(),
+                fitted["from_height"].as_u64().unwrap()
+            ),
+            from,
+            "turned upright first: {fitted}"
+        );
+        if upright.0 > 0 {
+            assert_eq!(
+                (
+                    fitted["width"].as_u64().unwrap(),
+                    fitted["height"].as_u64().unwrap()
+                ),
+                upright,
+                "{fitted}"
+            );
+        }
+        let (code, served) = fetch(job["url"].as_str().unwrap());
+        assert_eq!(code, 200);
+        assert!(served.len() <= 10_000_000, "{name}: {} bytes", served.len());
+        assert_eq!(
+            blake3::hash(&served).to_hex().as_str(),
+            job["prepared"]["hash"].as_str().unwrap()
+        );
+        let exif = exif_of(&served);
+        assert_eq!(private_tags(&exif), Vec::<String>::new(), "{name}: {exif}");
+        assert!(
+            exif.get("EXIF:Orientation").is_none(),
+            "the pixels are upright, no tag needed: {exif}"
+        );
+        let (w, h) = (
+            exif["File:ImageWidth"]
+                .as_u64()
+                .or(exif["PNG:ImageWidth"].as_u64())
+                .unwrap(),
+            exif["File:ImageHeight"]
+                .as_u64()
+                .or(exif["PNG:ImageHeight"].as_u64())
+                .unwrap(),
+        );
+        assert_eq!(
+            (w, h),
+            (
+                fitted["width"].as_u64().unwrap(),
+                fitted["height"].as_u64().unwrap()
+            ),
+            "{exif}"
+        );
+        assert!(w <= 12_000 && h <= 12_000 && w * h <= 100_000_000);
+    }
+    let left = std::fs::read_dir(ferry.home.path().join("prepared"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(left, 0, "no fitted copy is left behind");
+    let status = ferry.run(&["status"]);
+    assert!(
+        status
+            .stdout
+            .contains("fitted to Cloudflare Images: 300×13000"),
+        "{}",
+        status.stdout
+    );
+
+    // A course that keeps originals sends the panorama to R2 at full size.
+    let add = ferry.run(&["course", "add", "Archive", "--keep-originals", "yes"]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let kept = ferry.run_paths(
+        &["upload", "--json", "--course", "Archive", "--force"],
+        &[&wide],
+    );
+    assert_eq!(kept.code, 0, "{}\n{}", kept.stdout, kept.stderr);
+    assert_eq!(kept.lines()[0]["destination"], "r2", "{}", kept.stdout);
+}

@@ -4,7 +4,8 @@
 // back with ExifTool. A course set in its form to keep the details sends the same photo as it
 // is. A course's longest video, set in its form, refuses a longer FFmpeg lecture before it is
 // sent, in words, and a shorter one's row says how long it is and its picture size. A PDF that
-// names its author says so in its row and is sent as it is.
+// names its author says so in its row and is sent as it is. A panorama too wide for Images is
+// fitted to it, and its row says so with both sizes.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -119,6 +120,22 @@ test("a document that names its author says so, and goes as it is", async () => 
   const title = await session.exec("return document.querySelector(arguments[0]).title;", [badge]);
   assert.match(title, /names Ann Teacher\. Ferry sends documents as they are/, title);
   assert.deepEqual(Buffer.from(await served(id)), Buffer.from(readFileSync(pdf)), "sent as it is");
+});
+
+test("a panorama too wide for Images is fitted to it, and its row says so with both sizes", async () => {
+  await forCourse("");
+  const wide = join(desktop.work, "school panorama.png");
+  execFileSync("convert", ["-size", "13000x300", "gradient:navy-gold", wide]);
+  await desktop.drop([wide]);
+  const id = await desktop.waitRow("school panorama.png");
+  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 60000 });
+  const job = (await desktop.invoke("jobs")).ok.find((j) => j.id === Number(id));
+  assert.equal(job.destination, "images", "fitted to Images, not sent to R2");
+  const badge = `[data-job="${id}"] [data-testid="fitted"]`;
+  assert.equal((await session.textOf(badge)).trim(), "Fitted to Images");
+  const title = await session.exec("return document.querySelector(arguments[0]).title;", [badge]);
+  assert.match(title, /13000×300, \d+ KB → 12000×276, \d+ KB/, title);
+  await desktop.shot("media-03-fitted");
 });
 
 function lecture(name, seconds) {

@@ -434,6 +434,10 @@ pub struct CourseFields {
     /// sent, and Stream is told the same limit (0: no limit).
     #[arg(long, value_name = "MINUTES")]
     pub max_video_minutes: Option<u32>,
+    /// Send the course's photos that are over Cloudflare Images' limits to the object store at
+    /// full size (yes), or scale them down to fit Images as Ferry does by default (no).
+    #[arg(long, value_name = "yes|no")]
+    pub keep_originals: Option<YesNo>,
 }
 
 /// A yes-or-no choice on the command line.

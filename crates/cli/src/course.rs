@@ -128,6 +128,9 @@ fn apply(mut course: Course, fields: CourseFields) -> Result<Course> {
     if let Some(minutes) = fields.max_video_minutes {
         o.max_video_minutes = Some(minutes).filter(|m| *m > 0);
     }
+    if let Some(keep) = fields.keep_originals {
+        o.keep_originals = keep == crate::args::YesNo::Yes;
+    }
     if let Some(keep) = fields.keep_metadata {
         o.keep_metadata = keep == crate::args::YesNo::Yes;
     }
@@ -158,6 +161,9 @@ fn describe(c: &Course) -> String {
     if c.options.keep_metadata {
         line.push_str(", photos sent with their location and camera details");
     }
+    if c.options.keep_originals {
+        line.push_str(", photos too large for Images kept at full size");
+    }
     line
 }
 
@@ -171,5 +177,6 @@ fn course_json(c: &Course) -> serde_json::Value {
         "captions": c.options.captions,
         "keep_metadata": c.options.keep_metadata,
         "max_video_minutes": c.options.max_video_minutes,
+        "keep_originals": c.options.keep_originals,
     })
 }

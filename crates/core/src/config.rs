@@ -144,6 +144,11 @@ pub struct ImagesSettings {
     /// An image Cloudflare Images would refuse (too large, unsupported format) goes to the
     /// default object store instead of failing.
     pub oversize_to_objects: bool,
+    /// A JPEG, PNG or WebP photo over Images' limits is scaled down and encoded again to fit,
+    /// instead of going to the object store at full size ([`crate::prepare::fit`]).
+    pub fit: bool,
+    /// The longest side a fitted photo keeps, in pixels (at most Images' 12,000).
+    pub fit_max_side: u32,
 }
 
 impl Default for ImagesSettings {
@@ -152,6 +157,8 @@ impl Default for ImagesSettings {
             require_signed_urls: false,
             variant: "public".into(),
             oversize_to_objects: true,
+            fit: true,
+            fit_max_side: 12_000,
         }
     }
 }
@@ -264,10 +271,22 @@ impl Settings {
         if let Some(v) = get("FERRY_IMAGES_REQUIRE_SIGNED_URLS") {
             self.images.require_signed_urls = v == "1" || v == "true";
         }
+        if let Some(v) = get("FERRY_IMAGES_FIT") {
+            self.images.fit = v == "1" || v == "true";
+        }
+        if let Some(v) = num("FERRY_IMAGES_FIT_MAX_SIDE") {
+            self.images.fit_max_side = v as u32;
+        }
     }
 
     pub fn validate(&self) -> Result<()> {
         KeyTemplate::parse(&self.key_template)?;
+        if !(1..=12_000).contains(&self.images.fit_max_side) {
+            return Err(Error::config(format!(
+                "[images] fit_max_side is {}; give the longest side a fitted photo keeps, from 1 to 12000 pixels",
+                self.images.fit_max_side
+            )));
+        }
         for route in &self.routes {
             route.validate()?;
         }

@@ -44,6 +44,9 @@ pub struct CourseOptions {
     /// The longest video the course takes, in minutes: a longer one is refused before any
     /// byte is sent, and Stream is told the same limit (`None`: no limit of its own).
     pub max_video_minutes: Option<u32>,
+    /// Photos over Cloudflare Images' limits go to the object store at full size rather than
+    /// being scaled down to fit Images.
+    pub keep_originals: bool,
 }
 
 impl Course {
@@ -202,6 +205,7 @@ mod tests {
             captions: Some("fr".into()),
             keep_metadata: true,
             max_video_minutes: Some(45),
+            keep_originals: true,
         };
         let text = serde_json::to_string(&options).unwrap();
         assert!(text.contains("\"iframe\""), "{text}");

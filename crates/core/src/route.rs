@@ -21,6 +21,9 @@ pub struct RouteInput<'a> {
     pub kind: FileKind,
     pub content_type: &'a str,
     pub size: u64,
+    /// A photo over Images' limits may be scaled down to fit it (the settings' `[images] fit`,
+    /// unless its course keeps originals).
+    pub fit: bool,
 }
 
 /// The destination name that stands for "the default object store" (R2, S3 or GCS).
@@ -255,7 +258,17 @@ impl Routing<'_> {
                         ),
                     ));
                 }
-                imagecheck::check(file.path, file.content_type, file.size, &d.limits())
+                match imagecheck::check(file.path, file.content_type, file.size, &d.limits()) {
+                    // Over the limits but fittable: the upload sends a fitted copy.
+                    Err(e)
+                        if e.kind() == ErrorKind::TooLarge
+                            && file.fit
+                            && crate::prepare::fit::can_fit(file.content_type) =>
+                    {
+                        Ok(())
+                    }
+                    checked => checked,
+                }
             }
             Some(Destination::Videos(d)) => {
                 if d.videos_only() && file.kind != FileKind::Video {
@@ -310,6 +323,7 @@ mod tests {
             kind,
             content_type: "",
             size,
+            fit: false,
         };
         let resolve = |to: &str| {
             let to = if to == OBJECTS { "r2" } else { to };

@@ -21,6 +21,7 @@ fn course_of(row: CourseRow) -> Reply<Course> {
             captions: row.captions,
             keep_metadata: row.keep_metadata,
             max_video_minutes: row.max_video_minutes,
+            keep_originals: row.keep_originals,
         },
     })
 }
@@ -35,6 +36,7 @@ fn row_of(course: Course, files: u32, folders: u32) -> CourseRow {
         captions: course.options.captions,
         keep_metadata: course.options.keep_metadata,
         max_video_minutes: course.options.max_video_minutes,
+        keep_originals: course.options.keep_originals,
         files,
         folders,
     }

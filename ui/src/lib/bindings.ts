@@ -45,6 +45,11 @@ removed: Array<"location" | "camera" | "author" | "other">,
  */
 named: Array<string>, 
 /**
+ * The photo was over Images' limits and a smaller copy went ("8000×6000, 18.2 MB →
+ * 6000×4500, 6.1 MB").
+ */
+fitted: string | null, 
+/**
  * What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
  */
 video: string | null, };
@@ -243,6 +248,10 @@ keepMetadata: boolean,
  * The longest video it takes, in minutes (`None`: no limit of its own).
  */
 maxVideoMinutes: number | null, 
+/**
+ * Photos over Images' limits go to the object store at full size, not fitted to Images.
+ */
+keepOriginals: boolean, 
 /**
  * Files added to it (in the history), and folders that belong to it; ignored when saved.
  */

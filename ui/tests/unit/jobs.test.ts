@@ -29,6 +29,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     request: null,
     removed: [],
     named: [],
+    fitted: null,
     video: null,
     ...extra,
   };

@@ -220,6 +220,7 @@ impl Engine {
                 kind,
                 content_type,
                 size,
+                fit: self.settings.images.fit && !course.options.keep_originals,
             };
             let chosen = match place.destination {
                 Some(name) => routing

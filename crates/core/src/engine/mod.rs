@@ -414,6 +414,12 @@ impl Engine {
         };
         let mut rng = fastrand::Rng::new();
         let mut out = Prepared::default();
+        let keeps_originals = how
+            .course
+            .and_then(|c| self.queue.course(&crate::course::key_of(c)).ok().flatten())
+            .and_then(|row| serde_json::from_str::<crate::CourseOptions>(&row.options).ok())
+            .is_some_and(|o| o.keep_originals);
+        let fit = self.settings.images.fit && !keeps_originals;
         for (index, file) in found.iter().enumerate() {
             let routed = intake::prepare(file, &opts, &mut rng).and_then(|mut job| {
                 let rel = intake::relative_name(file, &job.display_name);
@@ -423,6 +429,7 @@ impl Engine {
                     kind: job.kind,
                     content_type: &job.content_type,
                     size: job.file.size,
+                    fit,
                 };
                 let name = match how.destination {
                     Some(name) => routing.accepts(name, &input).map(|()| name.to_string())?,
@@ -514,6 +521,7 @@ impl Engine {
                         self.clock.clone(),
                         self.events.clone(),
                         self.runs.clone(),
+                        self.home.data_dir.join("prepared"),
                     )
                     .woken_by(self.wake.clone());
                     return scheduler.run_until(&filter, drain).await;

@@ -13,6 +13,7 @@
 //! own bytes ([`crate::digest`]), so a file changed after it was queued is still caught.
 
 mod documents;
+pub mod fit;
 mod isobmff;
 mod jpeg;
 mod patch;
@@ -74,6 +75,9 @@ pub struct Prepared {
     /// a document is the teacher's to change, in the application that made it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub named: Vec<String>,
+    /// The photo was over Cloudflare Images' limits and a smaller copy was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fitted: Option<fit::Fitted>,
 }
 
 impl Prepared {
@@ -98,10 +102,14 @@ impl Prepared {
                 self.named.join(" and ")
             );
         }
-        match what.len() {
+        let removed = match what.len() {
             0 => "nothing to remove".into(),
             1 => format!("{} removed", what[0]),
             n => format!("{} and {} removed", what[..n - 1].join(", "), what[n - 1]),
+        };
+        match &self.fitted {
+            Some(f) => format!("fitted to Cloudflare Images: {}; {removed}", f.describe()),
+            None => removed,
         }
     }
 }
@@ -227,6 +235,7 @@ pub fn prepare(path: &Path) -> io::Result<(Patches, Option<Prepared>)> {
             bytes: patches.len(),
             hash,
             named: Vec::new(),
+            fitted: None,
         }),
     ))
 }

@@ -22,13 +22,34 @@ impl Inner {
         if self.must_take_new_version(&job)? {
             job = self.take_new_version(job).await?;
         }
-        imagecheck::check(
+        let checked = imagecheck::check(
             &job.file.path,
             &job.content_type,
             job.file.size,
             &dest.limits(),
-        )?;
+        );
+        match checked {
+            Ok(()) => self.send_image(job, dest, progress).await,
+            Err(e) if e.kind() == ErrorKind::TooLarge && self.may_fit(&job)? => {
+                let fitted = self.fitted_copy(&job, &dest.limits()).await?;
+                let path = fitted.file.path.clone();
+                let sent = self.send_image(fitted, dest, progress).await;
+                // The copy is only for this upload; a crash before here leaves it to the next
+                // run of this job, which makes it again under the same name.
+                let _ = std::fs::remove_file(&path);
+                sent
+            }
+            Err(e) => Err(e),
+        }
+    }
 
+    /// Send `job`'s file (the photo, or its fitted copy) to Images.
+    async fn send_image(
+        &self,
+        job: UploadJob,
+        dest: &dyn ImageStore,
+        progress: &Progress,
+    ) -> Result<Outcome> {
         if matches!(job.resume, Some(ResumeState::ImagePost)) && !dest.custom_ids() {
             // A private image has a server-chosen id: look for our content among recent ones.
             if let Some(found) = self.asking(|_| dest.find_by_hash(&job.file.hash)).await? {

@@ -136,6 +136,8 @@ struct Inner {
     polling: AtomicUsize,
     /// The bandwidth limit, shared by every body in flight (of every engine of the process).
     pace: Option<Arc<crate::pace::Pace>>,
+    /// Where fitted copies of photos are made, each removed once its upload ends.
+    prepared_dir: std::path::PathBuf,
 }
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -162,6 +164,7 @@ impl Scheduler {
         clock: Arc<dyn Clock>,
         events: broadcast::Sender<Event>,
         runs: Arc<Runs>,
+        prepared_dir: std::path::PathBuf,
     ) -> Self {
         let retry = settings.retry_policy();
         let part_slots = Semaphore::new(settings.part_concurrency);
@@ -177,6 +180,7 @@ impl Scheduler {
                 part_slots,
                 polling: AtomicUsize::new(0),
                 pace: Some(pace),
+                prepared_dir,
             }),
             wake: None,
             runs,

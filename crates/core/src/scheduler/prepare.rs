@@ -128,4 +128,48 @@ impl Inner {
         // Stream takes 1 to 21,600 seconds (api-facts B.4); a longer video gets no limit.
         Ok(limit.or(own).filter(|s| (1..=21_600).contains(s)))
     }
+
+    /// Whether a photo over Images' limits may be sent as a fitted copy: the settings allow it,
+    /// Ferry can decode it, and its course does not keep originals.
+    pub(super) fn may_fit(&self, job: &UploadJob) -> Result<bool> {
+        Ok(self.settings.images.fit
+            && crate::prepare::fit::can_fit(&job.content_type)
+            && !self.course_options(job)?.is_some_and(|o| o.keep_originals))
+    }
+
+    /// `job` as the upload of its fitted copy: the copy made in the prepared folder (named by
+    /// the job, so a resumed job makes the same one again), the report recorded with both
+    /// sizes. The copy holds no EXIF, XMP or IPTC at all.
+    pub(super) async fn fitted_copy(
+        &self,
+        job: &UploadJob,
+        limits: &crate::destination::ImageLimits,
+    ) -> Result<UploadJob> {
+        crate::private::dir(&self.prepared_dir)?;
+        let out = self.prepared_dir.join(format!("job-{}.fit", job.id.0));
+        let (src, hash, limits) = (job.file.path.clone(), job.file.hash.clone(), *limits);
+        let side = self.settings.images.fit_max_side;
+        let copy = tokio::task::spawn_blocking(move || {
+            crate::prepare::fit::fit(&src, &hash, &limits, side, &out)
+        })
+        .await
+        .map_err(|e| Error::new(ErrorKind::Io, format!("fitting the photo stopped: {e}")))??;
+        let meta = std::fs::metadata(&copy.path).map_err(|e| Error::from_io(&copy.path, &e))?;
+        let mut report = job.prepared.clone().unwrap_or_default();
+        report.hash = copy.hash.clone();
+        report.bytes = 0;
+        report.fitted = Some(copy.fitted.clone());
+        self.queue.set_prepared(job.id, Some(&report), self.now())?;
+        let mut fitted = job.clone();
+        fitted.file = crate::job::FileSnapshot {
+            path: copy.path,
+            size: meta.len(),
+            mtime_ns: crate::fileinfo::mtime_ns(&meta),
+            hash: copy.hash,
+        };
+        fitted.content_type = copy.fitted.content_type;
+        fitted.patches = None;
+        fitted.prepared = Some(report);
+        Ok(fitted)
+    }
 }

@@ -1,0 +1,239 @@
+//! Fitting a photo to Cloudflare Images: one over its limits (10 MB, 12,000 px a side, 100
+//! megapixels) is turned upright, scaled down (aspect ratio kept) and encoded again (JPEG at
+//! quality 85; a PNG stays a PNG while that fits, so diagrams and screenshots keep their sharp
+//! edges, and one with transparency always does) until it fits, instead of going to R2 at full
+//! size. The copy is written beside Ferry's database (`prepared/`), named by the job, made in a
+//! `.part` file and renamed when whole, and removed once its upload ends; it carries no EXIF,
+//! XMP or IPTC at all. The original is read once, its hash checked against the job's.
+//!
+//! Fitting holds one photo's pixels in memory (about 150 MB for 48 megapixels): it is the one
+//! step of preparation that does not stream.
+
+use crate::destination::ImageLimits;
+use crate::{Error, ErrorKind, Result};
+use image::codecs::jpeg::JpegEncoder;
+use image::{DynamicImage, ImageDecoder, ImageReader};
+use serde::{Deserialize, Serialize};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+/// The JPEG quality a fitted photo is encoded at.
+const QUALITY: u8 = 85;
+/// Each try that is still too large scales down by this much more.
+const STEP: f64 = 0.8;
+const TRIES: usize = 6;
+
+/// Both sizes of a fitted photo, as the job shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fitted {
+    pub from_width: u32,
+    pub from_height: u32,
+    pub from_bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub content_type: String,
+}
+
+/// A fitted copy on disk: where, and its BLAKE3.
+pub(crate) struct FittedCopy {
+    pub path: PathBuf,
+    pub hash: String,
+    pub fitted: Fitted,
+}
+
+/// Whether Ferry can decode `content_type` to fit it.
+pub fn can_fit(content_type: &str) -> bool {
+    matches!(content_type, "image/jpeg" | "image/png" | "image/webp")
+}
+
+/// Fit the photo at `src` (whose content must hash to `hash`) within `limits`, its longest
+/// side at most `max_side`, into `out`.
+pub(crate) fn fit(
+    src: &Path,
+    hash: &str,
+    limits: &ImageLimits,
+    max_side: u32,
+    out: &Path,
+) -> Result<FittedCopy> {
+    let name = src.display();
+    let bytes = std::fs::read(src).map_err(|e| Error::from_io(src, &e))?;
+    if blake3::hash(&bytes).to_hex().as_str() != hash {
+        return Err(Error::new(
+            ErrorKind::Precondition,
+            format!("{name} changed since it was added; add it again to send the new version"),
+        ));
+    }
+    let undecodable = |e: image::ImageError| {
+        Error::new(
+            ErrorKind::UnsupportedType,
+            format!(
+                "{name} is over Cloudflare Images' limits and could not be read to fit it ({e}); the file may be damaged, or send it to R2 with --to r2"
+            ),
+        )
+    };
+    let reader = ImageReader::new(Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| Error::from_io(src, &e))?;
+    let was_png = reader.format() == Some(image::ImageFormat::Png);
+    let mut decoder = reader.into_decoder().map_err(undecodable)?;
+    let orientation = decoder.orientation().map_err(undecodable)?;
+    let mut img = DynamicImage::from_decoder(decoder).map_err(undecodable)?;
+    img.apply_orientation(orientation);
+    let (w, h) = (img.width(), img.height());
+    let side = max_side.min(limits.max_side).max(1);
+    let mut scale = (f64::from(side) / f64::from(w.max(h)))
+        .min((limits.max_pixels as f64 / (f64::from(w) * f64::from(h))).sqrt())
+        .min(1.0);
+    let alpha = img.color().has_alpha() && has_transparency(&img);
+    for _ in 0..TRIES {
+        let (nw, nh) = (
+            ((f64::from(w) * scale).floor() as u32).max(1),
+            ((f64::from(h) * scale).floor() as u32).max(1),
+        );
+        let resized = if (nw, nh) == (w, h) {
+            img.clone()
+        } else {
+            img.resize_exact(nw, nh, image::imageops::FilterType::CatmullRom)
+        };
+        let failed = |e: image::ImageError| {
+            Error::new(
+                ErrorKind::Io,
+                format!("{name}: fitting it to Cloudflare Images failed ({e})"),
+            )
+        };
+        let (mut encoded, mut content_type) = encode(&resized, alpha || was_png).map_err(failed)?;
+        if encoded.len() as u64 > limits.max_bytes && was_png && !alpha {
+            (encoded, content_type) = encode(&resized, false).map_err(failed)?;
+        }
+        if encoded.len() as u64 <= limits.max_bytes {
+            let part = out.with_extension("part");
+            std::fs::write(&part, &encoded).map_err(|e| Error::from_io(&part, &e))?;
+            std::fs::rename(&part, out).map_err(|e| Error::from_io(out, &e))?;
+            return Ok(FittedCopy {
+                path: out.to_path_buf(),
+                hash: blake3::hash(&encoded).to_hex().to_string(),
+                fitted: Fitted {
+                    from_width: w,
+                    from_height: h,
+                    from_bytes: bytes.len() as u64,
+                    width: nw,
+                    height: nh,
+                    bytes: encoded.len() as u64,
+                    content_type: content_type.into(),
+                },
+            });
+        }
+        scale *= STEP;
+    }
+    Err(Error::new(
+        ErrorKind::TooLarge,
+        format!(
+            "{name} could not be brought under Cloudflare Images' {} MB, even scaled down; send it to R2 with --to r2",
+            limits.max_bytes / 1_000_000
+        ),
+    ))
+}
+
+fn has_transparency(img: &DynamicImage) -> bool {
+    match img {
+        DynamicImage::ImageRgba8(b) => b.pixels().any(|p| p.0[3] < 255),
+        DynamicImage::ImageLumaA8(b) => b.pixels().any(|p| p.0[1] < 255),
+        other => other.to_rgba8().pixels().any(|p| p.0[3] < 255),
+    }
+}
+
+/// `img` as a PNG (`png`) or a JPEG.
+fn encode(img: &DynamicImage, png: bool) -> image::ImageResult<(Vec<u8>, &'static str)> {
+    let mut out = Vec::new();
+    if png {
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)?;
+        Ok((out, "image/png"))
+    } else {
+        let rgb = img.to_rgb8();
+        JpegEncoder::new_with_quality(&mut out, QUALITY).encode_image(&rgb)?;
+        Ok((out, "image/jpeg"))
+    }
+}
+
+impl Fitted {
+    /// "8000×6000, 18.2 MB → 4000×3000, 2.1 MB".
+    pub fn describe(&self) -> String {
+        let mb = |b: u64| match b {
+            b if b < 1_000_000 => format!("{} KB", b.div_ceil(1000)),
+            b => format!("{:.1} MB", b as f64 / 1_000_000.0),
+        };
+        format!(
+            "{}×{}, {} → {}×{}, {}",
+            self.from_width,
+            self.from_height,
+            mb(self.from_bytes),
+            self.width,
+            self.height,
+            mb(self.bytes)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: ImageLimits = ImageLimits {
+        max_bytes: 10_000_000,
+        max_side: 12_000,
+        max_pixels: 100_000_000,
+    };
+
+    #[test]
+    fn a_wide_photo_is_scaled_to_the_side_asked_keeping_its_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("panorama.png");
+        let img = image::RgbImage::from_fn(3000, 500, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
+        img.save(&src).unwrap();
+        let hash = blake3::hash(&std::fs::read(&src).unwrap())
+            .to_hex()
+            .to_string();
+        let out = dir.path().join("fitted.jpg");
+        let copy = fit(&src, &hash, &LIMITS, 1200, &out).unwrap();
+        assert_eq!((copy.fitted.width, copy.fitted.height), (1200, 200));
+        assert_eq!(
+            copy.fitted.content_type, "image/png",
+            "a PNG stays a PNG while it fits"
+        );
+        let back = image::ImageReader::open(&out)
+            .unwrap()
+            .with_guessed_format()
+            .unwrap()
+            .decode()
+            .unwrap();
+        assert_eq!((back.width(), back.height()), (1200, 200));
+        assert!(!out.with_extension("part").exists());
+        let said = copy.fitted.describe();
+        assert!(
+            said.starts_with("3000×500, ") && said.contains(" KB → 1200×200, "),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_changed_or_unreadable_photo_is_refused_with_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("broken.jpg");
+        std::fs::write(&src, b"\xFF\xD8\xFF\xE0 not really").unwrap();
+        let out = dir.path().join("x.jpg");
+        let changed = fit(&src, "0000", &LIMITS, 4000, &out).err().unwrap();
+        assert_eq!(changed.kind(), ErrorKind::Precondition);
+        let hash = blake3::hash(&std::fs::read(&src).unwrap())
+            .to_hex()
+            .to_string();
+        let broken = fit(&src, &hash, &LIMITS, 4000, &out).err().unwrap();
+        assert_eq!(broken.kind(), ErrorKind::UnsupportedType);
+        assert!(
+            broken.message().contains("could not be read to fit it"),
+            "{broken}"
+        );
+    }
+}
