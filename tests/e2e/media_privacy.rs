@@ -588,3 +588,81 @@ fn photos_over_the_images_limits_are_fitted_to_it_upright_and_without_details() 
     assert_eq!(kept.code, 0, "{}\n{}", kept.stdout, kept.stderr);
     assert_eq!(kept.lines()[0]["destination"], "r2", "{}", kept.stdout);
 }
+
+#[test]
+fn a_fitted_photo_killed_mid_upload_resumes_and_its_copy_never_outlives_it() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let heavy = dir.path().join("mural.jpg");
+    run(
+        "convert",
+        &[
+            "-size",
+            "3800x2900",
+            "xc:gray",
+            "+noise",
+            "Random",
+            "-quality",
+            "100",
+            heavy.to_str().unwrap(),
+        ],
+    );
+    let copies = |f: &Ferry| -> Vec<String> {
+        std::fs::read_dir(f.home.path().join("prepared"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Slowly, so that the kill lands while the fitted copy is being sent.
+    let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    ferry.set("FERRY_BANDWIDTH_LIMIT_KIB", "1024");
+    let mut child = ferry.spawn(&["upload", "--json"], &[&heavy]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while copies(&ferry).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fitted copy was never made"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_ne!(
+        ferry.status()[0]["state"],
+        "done",
+        "still sending at 1 MiB/s"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(copies(&ferry), ["job-1.fit"], "the copy waits for the job");
+    ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
+    let out = ferry.run(&["resume", "--json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let job = &ferry.status()[0];
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(sim.images().len(), 1, "sent once");
+    let (_, served) = fetch(job["url"].as_str().unwrap());
+    assert_eq!(
+        blake3::hash(&served).to_hex().as_str(),
+        job["prepared"]["hash"].as_str().unwrap()
+    );
+    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+
+    // A copy whose job will not run again (killed, then cancelled) is swept by the next run.
+    let other = dir.path().join("mural 2.jpg");
+    std::fs::copy(&heavy, &other).unwrap();
+    ferry.set("FERRY_BANDWIDTH_LIMIT_KIB", "1024");
+    let mut child = ferry.spawn(&["upload", "--json", "--force"], &[&other]);
+    while copies(&ferry).is_empty() {
+        assert!(std::time::Instant::now() < deadline + std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
+    assert_eq!(ferry.run(&["cancel", "2"]).code, 0);
+    assert_eq!(ferry.run(&["resume", "--json"]).code, 0);
+    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+}

@@ -204,6 +204,7 @@ impl Scheduler {
         drain: impl std::future::Future<Output = ()>,
     ) -> Result<()> {
         let inner = &self.inner;
+        inner.sweep_prepared();
         tokio::pin!(drain);
         let mut draining = false;
         let mut pending: VecDeque<UploadJob> = VecDeque::new();

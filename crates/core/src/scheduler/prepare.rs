@@ -172,4 +172,33 @@ impl Inner {
         fitted.prepared = Some(report);
         Ok(fitted)
     }
+
+    /// Remove fitted copies no job will send any more (a crash left them, and their job was
+    /// then cancelled, deleted or finished elsewhere). A job still to run keeps its copy: it
+    /// makes the same one again anyway.
+    pub(super) fn sweep_prepared(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.prepared_dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let id = name
+                .strip_prefix("job-")
+                .and_then(|rest| rest.split('.').next())
+                .and_then(|n| n.parse::<i64>().ok());
+            let live = id.is_some_and(|id| {
+                matches!(
+                    self.queue.state(crate::job::JobId(id)),
+                    Ok(Some(
+                        crate::job::JobState::Queued
+                            | crate::job::JobState::Uploading
+                            | crate::job::JobState::Paused
+                    ))
+                )
+            });
+            if !live {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
 }
