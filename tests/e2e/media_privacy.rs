@@ -78,6 +78,24 @@ fn phone_photo(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
+/// An 11-megapixel photo of noise at full quality: over Cloudflare Images' 10 MB.
+fn heavy_photo(path: &Path) {
+    let size = "3800x2900";
+    run(
+        "convert",
+        &[
+            "-size",
+            size,
+            "xc:gray",
+            "+noise",
+            "Random",
+            "-quality",
+            "100",
+            path.to_str().unwrap(),
+        ],
+    );
+}
+
 /// ExifTool's reading of `bytes`, every group, as one JSON object.
 fn exif_of(bytes: &[u8]) -> Value {
     let dir = tempfile::tempdir().unwrap();
@@ -471,19 +489,7 @@ fn photos_over_the_images_limits_are_fitted_to_it_upright_and_without_details() 
         ],
     );
     let heavy = dir.path().join("chalkboard.jpg");
-    run(
-        "convert",
-        &[
-            "-size",
-            "3800x2900",
-            "xc:gray",
-            "+noise",
-            "Random",
-            "-quality",
-            "100",
-            heavy.to_str().unwrap(),
-        ],
-    );
+    heavy_photo(&heavy);
     for p in [&wide, &heavy] {
         run(
             "exiftool",
@@ -594,19 +600,7 @@ fn a_fitted_photo_killed_mid_upload_resumes_and_its_copy_never_outlives_it() {
     let sim = CloudSim::start(100);
     let dir = tempfile::tempdir().unwrap();
     let heavy = dir.path().join("mural.jpg");
-    run(
-        "convert",
-        &[
-            "-size",
-            "3800x2900",
-            "xc:gray",
-            "+noise",
-            "Random",
-            "-quality",
-            "100",
-            heavy.to_str().unwrap(),
-        ],
-    );
+    heavy_photo(&heavy);
     let copies = |f: &Ferry| -> Vec<String> {
         std::fs::read_dir(f.home.path().join("prepared"))
             .map(|d| {
