@@ -93,6 +93,8 @@ pub struct JobRow {
     /// The photo was over Images' limits and a smaller copy went ("8000×6000, 18.2 MB →
     /// 6000×4500, 6.1 MB").
     pub fitted: Option<String>,
+    /// The course asked for compression and a smaller copy went ("8.1 MB → 2.3 MB").
+    pub compressed: Option<String>,
     /// What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
     pub video: Option<String>,
 }
@@ -176,6 +178,11 @@ impl From<&UploadJob> for JobRow {
                 .as_ref()
                 .and_then(|p| p.fitted.as_ref())
                 .map(|f| f.describe()),
+            compressed: j
+                .prepared
+                .as_ref()
+                .and_then(|p| p.compressed.as_ref())
+                .map(|c| c.describe()),
             path,
         }
     }
@@ -647,6 +654,9 @@ pub struct CourseRow {
     /// Photos over Images' limits go to the object store at full size, not fitted to Images.
     #[serde(default)]
     pub keep_originals: bool,
+    /// Send its photos compressed at this JPEG quality (30–95); `None`: as they are.
+    #[serde(default)]
+    pub compress_quality: Option<u8>,
     /// Files added to it (in the history), and folders that belong to it; ignored when saved.
     #[serde(default)]
     pub files: u32,

@@ -660,3 +660,80 @@ fn a_fitted_photo_killed_mid_upload_resumes_and_its_copy_never_outlives_it() {
     assert_eq!(ferry.run(&["resume", "--json"]).code, 0);
     assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
 }
+
+#[test]
+fn a_course_that_compresses_sends_smaller_photos_and_says_how_much() {
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("field notes.jpg");
+    run(
+        "convert",
+        &[
+            "-size",
+            "2400x1800",
+            "plasma:teal-orange",
+            "-quality",
+            "100",
+            photo.to_str().unwrap(),
+        ],
+    );
+    run(
+        "exiftool",
+        &[
+            "-q",
+            "-overwrite_original",
+            "-GPSLatitude=45.76",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=4.83",
+            "-GPSLongitudeRef=E",
+            photo.to_str().unwrap(),
+        ],
+    );
+    let original = std::fs::metadata(&photo).unwrap().len();
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let refused = ferry.run(&["course", "add", "Botany", "--compress", "20"]);
+    assert_eq!(refused.code, 2, "refused as bad input");
+    assert!(
+        refused.stderr.contains("use 30 (smallest) to 95"),
+        "{}",
+        refused.stderr
+    );
+    let add = ferry.run(&["course", "add", "Botany", "--compress", "70"]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    assert!(
+        add.stdout.contains("photos compressed at quality 70"),
+        "{}",
+        add.stdout
+    );
+    let out = ferry.run_paths(&["upload", "--json", "--course", "Botany"], &[&photo]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let job = &out.lines()[0];
+    let compressed = &job["prepared"]["compressed"];
+    assert_eq!(compressed["from_bytes"].as_u64(), Some(original), "{job}");
+    let stored = stored_bytes(&server, job);
+    assert_eq!(stored.len() as u64, compressed["bytes"].as_u64().unwrap());
+    assert!(
+        stored.len() as u64 * 10 <= original * 9,
+        "{} of {original}",
+        stored.len()
+    );
+    assert_eq!(
+        blake3::hash(&stored).to_hex().as_str(),
+        job["prepared"]["hash"].as_str().unwrap()
+    );
+    assert!(decodes(&stored, "field notes.jpg"));
+    assert_eq!(private_tags(&exif_of(&stored)), Vec::<String>::new());
+    assert!(
+        std::fs::read_dir(ferry.home.path().join("prepared"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+            == 0,
+        "no copy left"
+    );
+    let status = ferry.run(&["status"]);
+    assert!(
+        status.stdout.contains("compressed: 2400×1800"),
+        "{}",
+        status.stdout
+    );
+}

@@ -5,7 +5,8 @@
 // is. A course's longest video, set in its form, refuses a longer FFmpeg lecture before it is
 // sent, in words, and a shorter one's row says how long it is and its picture size. A PDF that
 // names its author says so in its row and is sent as it is. A panorama too wide for Images is
-// fitted to it, and its row says so with both sizes.
+// fitted to it, and its row says so with both sizes; a course that compresses sends a smaller
+// copy and says how much.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -136,6 +137,28 @@ test("a panorama too wide for Images is fitted to it, and its row says so with b
   const title = await session.exec("return document.querySelector(arguments[0]).title;", [badge]);
   assert.match(title, /13000×300, \d+ KB → 12000×276, \d+ KB/, title);
   await desktop.shot("media-03-fitted");
+});
+
+test("a course that compresses its photos sends a smaller copy, and the row says how much", async () => {
+  await session.click('button[data-view="courses"]');
+  await session.click('[data-testid="add-course"]');
+  await type('dialog[open] input[data-course-field="name"]', "Botany");
+  await session.exec(`const s = document.querySelector('dialog[open] select[data-course-field="compress"]'); s.value = "80"; s.dispatchEvent(new Event("change", { bubbles: true }));`);
+  assert.match(await session.textOf("#course-compress-help"), /saves a tenth or more/);
+  await session.click('[data-testid="save-course"]');
+  await session.waitFor('[data-course="Botany"]');
+  assert.equal((await desktop.invoke("courses")).ok.find((c) => c.name === "Botany").compressQuality, 80);
+  await session.click('button[data-view="queue"]');
+  await forCourse("Botany");
+  const photo = join(desktop.work, "leaf.jpg");
+  execFileSync("convert", ["-size", "2400x1800", "plasma:teal-orange", "-quality", "100", photo]);
+  await desktop.drop([photo]);
+  const id = await desktop.waitRow("leaf.jpg");
+  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 60000 });
+  const badge = `[data-job="${id}"] [data-testid="compressed"]`;
+  assert.equal((await session.textOf(badge)).trim(), "Compressed");
+  const title = await session.exec("return document.querySelector(arguments[0]).title;", [badge]);
+  assert.match(title, /2400×1800, [\d.]+ MB → 2400×1800, [\d.]+ (KB|MB)/, title);
 });
 
 function lecture(name, seconds) {

@@ -438,6 +438,10 @@ pub struct CourseFields {
     /// full size (yes), or scale them down to fit Images as Ferry does by default (no).
     #[arg(long, value_name = "yes|no")]
     pub keep_originals: Option<YesNo>,
+    /// Send the course's JPEG photos encoded again at this quality, 30 to 95 (80 suits most),
+    /// and its PNGs compressed harder, when that saves a tenth or more (0: as they are).
+    #[arg(long, value_name = "QUALITY")]
+    pub compress: Option<u8>,
 }
 
 /// A yes-or-no choice on the command line.

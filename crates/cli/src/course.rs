@@ -128,6 +128,9 @@ fn apply(mut course: Course, fields: CourseFields) -> Result<Course> {
     if let Some(minutes) = fields.max_video_minutes {
         o.max_video_minutes = Some(minutes).filter(|m| *m > 0);
     }
+    if let Some(q) = fields.compress {
+        o.compress_quality = Some(q).filter(|q| *q > 0);
+    }
     if let Some(keep) = fields.keep_originals {
         o.keep_originals = keep == crate::args::YesNo::Yes;
     }
@@ -161,6 +164,9 @@ fn describe(c: &Course) -> String {
     if c.options.keep_metadata {
         line.push_str(", photos sent with their location and camera details");
     }
+    if let Some(q) = c.options.compress_quality {
+        line.push_str(&format!(", photos compressed at quality {q}"));
+    }
     if c.options.keep_originals {
         line.push_str(", photos too large for Images kept at full size");
     }
@@ -178,5 +184,6 @@ fn course_json(c: &Course) -> serde_json::Value {
         "keep_metadata": c.options.keep_metadata,
         "max_video_minutes": c.options.max_video_minutes,
         "keep_originals": c.options.keep_originals,
+        "compress_quality": c.options.compress_quality,
     })
 }

@@ -22,6 +22,7 @@ fn course_of(row: CourseRow) -> Reply<Course> {
             keep_metadata: row.keep_metadata,
             max_video_minutes: row.max_video_minutes,
             keep_originals: row.keep_originals,
+            compress_quality: row.compress_quality,
         },
     })
 }
@@ -37,6 +38,7 @@ fn row_of(course: Course, files: u32, folders: u32) -> CourseRow {
         keep_metadata: course.options.keep_metadata,
         max_video_minutes: course.options.max_video_minutes,
         keep_originals: course.options.keep_originals,
+        compress_quality: course.options.compress_quality,
         files,
         folders,
     }

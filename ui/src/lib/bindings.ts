@@ -50,6 +50,10 @@ named: Array<string>,
  */
 fitted: string | null, 
 /**
+ * The course asked for compression and a smaller copy went ("8.1 MB → 2.3 MB").
+ */
+compressed: string | null, 
+/**
  * What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
  */
 video: string | null, };
@@ -252,6 +256,10 @@ maxVideoMinutes: number | null,
  * Photos over Images' limits go to the object store at full size, not fitted to Images.
  */
 keepOriginals: boolean, 
+/**
+ * Send its photos compressed at this JPEG quality (30–95); `None`: as they are.
+ */
+compressQuality: number | null, 
 /**
  * Files added to it (in the history), and folders that belong to it; ignored when saved.
  */

@@ -85,6 +85,7 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     removed: [],
     named: [],
     fitted: null,
+    compressed: null,
     video: null,
     ...extra,
   };
@@ -468,7 +469,7 @@ const control = {
     captionsBy.set(lecture.id, [{ language: "fr", label: "Français", generated: false, status: "ready" }]);
     liveLessons.push({ id: "live1", name: "Biology 101, week 3", course: "Biology 101", recording: true, deleteAfterDays: 90, connected: false, created: "2026-12-07T10:00:00Z", rtmpsUrl: null, srtUrl: null, recordings: [{ id: "rec1", name: "Biology 101, week 3 (recording)", ready: true, created: "2026-12-07T10:00:00Z" }, { id: "rec2", name: null, ready: false, created: "2026-12-07T11:00:00Z" }] });
     accounts.push({ name: "My school storage", kind: "r2", isDefault: true, fields: { account_id: "0123456789abcdef0123456789abcdef", bucket: "course-media", access_key_id: "AKIA-EXAMPLE" } });
-    courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", captions: null, keepMetadata: false, keepOriginals: false, maxVideoMinutes: null, files: 0, folders: 0 });
+    courses.push({ name: "Biology 101", destination: null, prefix: "biology-101", template: null, linkFormat: "markdown", captions: null, keepMetadata: false, keepOriginals: false, compressQuality: null, maxVideoMinutes: null, files: 0, folders: 0 });
     folders.push({ root: "/home/t/Courses/Biology", destination: null, prefix: null, template: null, onChange: "new-version", mirrorDeletions: false, include: [], exclude: ["*.docx"], defaultIgnores: true, course: "Biology 101", syncedAt: Math.floor(Date.now() / 1000) - 3600, syncedFiles: 14 });
   },
 };

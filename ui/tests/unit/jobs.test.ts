@@ -30,6 +30,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     removed: [],
     named: [],
     fitted: null,
+    compressed: null,
     video: null,
     ...extra,
   };

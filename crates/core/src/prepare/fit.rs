@@ -42,6 +42,12 @@ pub(crate) struct FittedCopy {
     pub fitted: Fitted,
 }
 
+/// Whether a course's compression applies to `content_type` (JPEG encoded again at a lower
+/// quality, PNG compressed harder).
+pub fn can_compress(content_type: &str) -> bool {
+    matches!(content_type, "image/jpeg" | "image/png")
+}
+
 /// Whether Ferry can decode `content_type` to fit it.
 pub fn can_fit(content_type: &str) -> bool {
     matches!(content_type, "image/jpeg" | "image/png" | "image/webp")
@@ -54,6 +60,39 @@ pub(crate) fn fit(
     hash: &str,
     limits: &ImageLimits,
     max_side: u32,
+    out: &Path,
+) -> Result<FittedCopy> {
+    reencode(src, hash, limits, max_side, QUALITY, out)
+}
+
+/// A smaller copy of the JPEG or PNG at `src` for a course that asks for compression: a JPEG
+/// encoded again at `quality`, a PNG compressed harder (still lossless), both upright and
+/// without hidden details. `None` when the copy would not save a tenth of the size.
+pub(crate) fn compress(
+    src: &Path,
+    hash: &str,
+    quality: u8,
+    out: &Path,
+) -> Result<Option<FittedCopy>> {
+    let unlimited = ImageLimits {
+        max_bytes: u64::MAX,
+        max_side: u32::MAX,
+        max_pixels: u64::MAX,
+    };
+    let copy = reencode(src, hash, &unlimited, u32::MAX, quality, out)?;
+    if copy.fitted.bytes * 10 > copy.fitted.from_bytes * 9 {
+        let _ = std::fs::remove_file(&copy.path);
+        return Ok(None);
+    }
+    Ok(Some(copy))
+}
+
+fn reencode(
+    src: &Path,
+    hash: &str,
+    limits: &ImageLimits,
+    max_side: u32,
+    quality: u8,
     out: &Path,
 ) -> Result<FittedCopy> {
     let name = src.display();
@@ -102,9 +141,10 @@ pub(crate) fn fit(
                 format!("{name}: fitting it to Cloudflare Images failed ({e})"),
             )
         };
-        let (mut encoded, mut content_type) = encode(&resized, alpha || was_png).map_err(failed)?;
+        let (mut encoded, mut content_type) =
+            encode(&resized, alpha || was_png, quality).map_err(failed)?;
         if encoded.len() as u64 > limits.max_bytes && was_png && !alpha {
-            (encoded, content_type) = encode(&resized, false).map_err(failed)?;
+            (encoded, content_type) = encode(&resized, false, quality).map_err(failed)?;
         }
         if encoded.len() as u64 <= limits.max_bytes {
             let part = out.with_extension("part");
@@ -144,14 +184,23 @@ fn has_transparency(img: &DynamicImage) -> bool {
 }
 
 /// `img` as a PNG (`png`) or a JPEG.
-fn encode(img: &DynamicImage, png: bool) -> image::ImageResult<(Vec<u8>, &'static str)> {
+fn encode(
+    img: &DynamicImage,
+    png: bool,
+    quality: u8,
+) -> image::ImageResult<(Vec<u8>, &'static str)> {
     let mut out = Vec::new();
     if png {
-        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)?;
+        let encoder = image::codecs::png::PngEncoder::new_with_quality(
+            &mut out,
+            image::codecs::png::CompressionType::Best,
+            image::codecs::png::FilterType::Adaptive,
+        );
+        img.write_with_encoder(encoder)?;
         Ok((out, "image/png"))
     } else {
         let rgb = img.to_rgb8();
-        JpegEncoder::new_with_quality(&mut out, QUALITY).encode_image(&rgb)?;
+        JpegEncoder::new_with_quality(&mut out, quality).encode_image(&rgb)?;
         Ok((out, "image/jpeg"))
     }
 }

@@ -78,6 +78,9 @@ pub struct Prepared {
     /// The photo was over Cloudflare Images' limits and a smaller copy was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fitted: Option<fit::Fitted>,
+    /// The course asked for compression and a smaller copy was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compressed: Option<fit::Fitted>,
 }
 
 impl Prepared {
@@ -107,9 +110,10 @@ impl Prepared {
             1 => format!("{} removed", what[0]),
             n => format!("{} and {} removed", what[..n - 1].join(", "), what[n - 1]),
         };
-        match &self.fitted {
-            Some(f) => format!("fitted to Cloudflare Images: {}; {removed}", f.describe()),
-            None => removed,
+        match (&self.fitted, &self.compressed) {
+            (Some(f), _) => format!("fitted to Cloudflare Images: {}; {removed}", f.describe()),
+            (None, Some(c)) => format!("compressed: {}", c.describe()),
+            (None, None) => removed,
         }
     }
 }
@@ -236,6 +240,7 @@ pub fn prepare(path: &Path) -> io::Result<(Patches, Option<Prepared>)> {
             hash,
             named: Vec::new(),
             fitted: None,
+            compressed: None,
         }),
     ))
 }

@@ -394,6 +394,8 @@ impl Inner {
         });
         let name = job.file.path.display().to_string();
         let outcome = self.upload(&job, &progress).await;
+        // A fitted or compressed copy serves this attempt only: a retry makes it again.
+        self.forget_copies(id);
         let now = self.now();
         let event = match outcome {
             Ok(Outcome::Done(result, duplicate_of)) => {

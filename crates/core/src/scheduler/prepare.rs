@@ -14,6 +14,9 @@ use crate::job::UploadJob;
 use crate::prepare::video::{self, duration_words};
 use std::sync::Arc;
 
+/// Photos smaller than this are sent as they are, even in a course that compresses.
+const COMPRESS_FROM: u64 = 256 * 1024;
+
 impl Inner {
     /// The options of the course `job` was added to, if it has one that still exists.
     pub(super) fn course_options(&self, job: &UploadJob) -> Result<Option<CourseOptions>> {
@@ -29,15 +32,28 @@ impl Inner {
     /// `job` with the patches its bytes need, found again from the file (a resumed job finds
     /// the same ones: they follow from the content, which the sent digest checks).
     pub(super) async fn prepared(&self, job: &UploadJob) -> Result<UploadJob> {
-        let mut job = job.clone();
+        let job = job.clone();
         if job.kind == FileKind::Document {
             return self.documents_names(job).await;
         }
-        if job.kind != FileKind::Image
-            || self.course_options(&job)?.is_some_and(|o| o.keep_metadata)
-        {
+        if job.kind != FileKind::Image {
             return Ok(job);
         }
+        let options = self.course_options(&job)?.unwrap_or_default();
+        if let Some(quality) = options.compress_quality
+            && crate::prepare::fit::can_compress(&job.content_type)
+            && job.file.size >= COMPRESS_FROM
+        {
+            return self.compressed(job, quality).await;
+        }
+        if options.keep_metadata {
+            return Ok(job);
+        }
+        self.privacy_only(job).await
+    }
+
+    /// `job` with the patches that blank its photo's location, device and author.
+    async fn privacy_only(&self, mut job: UploadJob) -> Result<UploadJob> {
         let path = job.file.path.clone();
         let (patches, prepared) =
             tokio::task::spawn_blocking(move || crate::prepare::prepare(&path))
@@ -129,6 +145,54 @@ impl Inner {
         Ok(limit.or(own).filter(|s| (1..=21_600).contains(s)))
     }
 
+    /// `job` as the upload of a smaller copy, when its course asks for compression and the copy
+    /// saves a tenth of the size or more (else the photo itself, prepared as usual).
+    async fn compressed(&self, job: UploadJob, quality: u8) -> Result<UploadJob> {
+        crate::private::dir(&self.prepared_dir)?;
+        let out = self.prepared_dir.join(format!("job-{}.small", job.id.0));
+        let (src, hash) = (job.file.path.clone(), job.file.hash.clone());
+        let copy = tokio::task::spawn_blocking(move || {
+            crate::prepare::fit::compress(&src, &hash, quality, &out)
+        })
+        .await
+        .map_err(|e| Error::new(ErrorKind::Io, format!("compressing the photo stopped: {e}")))??;
+        let Some(copy) = copy else {
+            // Not worth it: the photo goes as it is, its details blanked as usual.
+            if self.course_options(&job)?.is_some_and(|o| o.keep_metadata) {
+                return Ok(job);
+            }
+            return self.privacy_only(job).await;
+        };
+        let mut report = crate::prepare::Prepared {
+            compressed: Some(copy.fitted.clone()),
+            ..Default::default()
+        };
+        report.hash = copy.hash.clone();
+        self.substitute(job, copy, report)
+    }
+
+    /// `job` sending `copy` instead of its file, with `report` recorded.
+    fn substitute(
+        &self,
+        job: UploadJob,
+        copy: crate::prepare::fit::FittedCopy,
+        report: crate::prepare::Prepared,
+    ) -> Result<UploadJob> {
+        let meta = std::fs::metadata(&copy.path).map_err(|e| Error::from_io(&copy.path, &e))?;
+        self.queue.set_prepared(job.id, Some(&report), self.now())?;
+        let mut sent = job;
+        sent.file = crate::job::FileSnapshot {
+            path: copy.path,
+            size: meta.len(),
+            mtime_ns: crate::fileinfo::mtime_ns(&meta),
+            hash: copy.hash,
+        };
+        sent.content_type = copy.fitted.content_type;
+        sent.patches = None;
+        sent.prepared = Some(report);
+        Ok(sent)
+    }
+
     /// Whether a photo over Images' limits may be sent as a fitted copy: the settings allow it,
     /// Ferry can decode it, and its course does not keep originals.
     pub(super) fn may_fit(&self, job: &UploadJob) -> Result<bool> {
@@ -154,23 +218,18 @@ impl Inner {
         })
         .await
         .map_err(|e| Error::new(ErrorKind::Io, format!("fitting the photo stopped: {e}")))??;
-        let meta = std::fs::metadata(&copy.path).map_err(|e| Error::from_io(&copy.path, &e))?;
         let mut report = job.prepared.clone().unwrap_or_default();
         report.hash = copy.hash.clone();
         report.bytes = 0;
         report.fitted = Some(copy.fitted.clone());
-        self.queue.set_prepared(job.id, Some(&report), self.now())?;
-        let mut fitted = job.clone();
-        fitted.file = crate::job::FileSnapshot {
-            path: copy.path,
-            size: meta.len(),
-            mtime_ns: crate::fileinfo::mtime_ns(&meta),
-            hash: copy.hash,
-        };
-        fitted.content_type = copy.fitted.content_type;
-        fitted.patches = None;
-        fitted.prepared = Some(report);
-        Ok(fitted)
+        self.substitute(job.clone(), copy, report)
+    }
+
+    /// Remove the copies made for `id`'s upload (fitted, compressed).
+    pub(super) fn forget_copies(&self, id: crate::job::JobId) {
+        for ext in ["fit", "small", "part"] {
+            let _ = std::fs::remove_file(self.prepared_dir.join(format!("job-{}.{ext}", id.0)));
+        }
     }
 
     /// Remove fitted copies no job will send any more (a crash left them, and their job was
