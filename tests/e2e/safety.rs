@@ -61,8 +61,8 @@ fn an_expiring_link_is_refused_where_links_never_expire_or_would_outlive_the_lim
 }
 
 /// Private stays private: with signed links required for Images, an image Images refuses (too
-/// wide) is not sent on to a public R2 bucket; it fails saying how to send it. To a private
-/// bucket it may go.
+/// wide, with fitting it to Images turned off) is not sent on to a public R2 bucket; it fails
+/// saying how to send it. To a private bucket it may go.
 #[test]
 fn an_image_private_images_refuse_never_falls_through_to_a_public_bucket() {
     let sim = CloudSim::start(100);
@@ -71,6 +71,7 @@ fn an_image_private_images_refuse_never_falls_through_to_a_public_bucket() {
     let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
     ferry
         .set("FERRY_IMAGES_REQUIRE_SIGNED_URLS", "1")
+        .set("FERRY_IMAGES_FIT", "0")
         .set("CLOUDFLARE_R2_PUBLIC_BASE_URL", "https://media.example.edu");
     let run = ferry.run_paths(&["upload", "--json"], &[&wide]);
     assert_eq!(run.code, 1, "{}", run.stdout);
