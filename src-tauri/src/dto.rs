@@ -95,6 +95,8 @@ pub struct JobRow {
     pub fitted: Option<String>,
     /// The course asked for compression and a smaller copy went ("8.1 MB → 2.3 MB").
     pub compressed: Option<String>,
+    /// A HEIC photo went as a JPEG copy ("4032×3024, 2.4 MB → 4032×3024, 3.1 MB").
+    pub converted: Option<String>,
     /// What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
     pub video: Option<String>,
 }
@@ -182,6 +184,11 @@ impl From<&UploadJob> for JobRow {
                 .prepared
                 .as_ref()
                 .and_then(|p| p.compressed.as_ref())
+                .map(|c| c.describe()),
+            converted: j
+                .prepared
+                .as_ref()
+                .and_then(|p| p.converted.as_ref())
                 .map(|c| c.describe()),
             path,
         }

@@ -6,7 +6,7 @@
 // sent, in words, and a shorter one's row says how long it is and its picture size. A PDF that
 // names its author says so in its row and is sent as it is. A panorama too wide for Images is
 // fitted to it, and its row says so with both sizes; a course that compresses sends a smaller
-// copy and says how much.
+// copy and says how much. A phone's HEIC photo goes to Images as a JPEG and its row says so.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -159,6 +159,30 @@ test("a course that compresses its photos sends a smaller copy, and the row says
   assert.equal((await session.textOf(badge)).trim(), "Compressed");
   const title = await session.exec("return document.querySelector(arguments[0]).title;", [badge]);
   assert.match(title, /2400×1800, [\d.]+ MB → 2400×1800, [\d.]+ (KB|MB)/, title);
+});
+
+test("a phone's HEIC photo goes to Images as a JPEG, and its row says so", async () => {
+  await forCourse("");
+  const png = join(desktop.work, "lab bench.png");
+  const heic = join(desktop.work, "IMG_2041.HEIC");
+  execFileSync("convert", ["-size", "120x80", "gradient:teal-orange", png]);
+  execFileSync("heif-enc", ["-q", "60", png, "-o", heic]);
+  execFileSync("exiftool", ["-q", "-overwrite_original", "-GPSLatitude=45.764", "-GPSLatitudeRef=N", "-Make=Apple", "-Model=iPhone 15", heic]);
+  await desktop.drop([heic]);
+  const id = await desktop.waitRow("IMG_2041.HEIC");
+  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 30000 });
+  const job = (await desktop.invoke("jobs")).ok.find((j) => j.id === Number(id));
+  assert.equal(job.destination, "images", "Images takes the JPEG copy; HEIC would have gone to R2");
+  const badge = `[data-job="${id}"] [data-testid="converted"]`;
+  assert.equal((await session.textOf(badge)).trim(), "Sent as JPEG");
+  const title = await session.exec("return document.querySelector(arguments[0]).title;", [badge]);
+  assert.match(title, /most browsers cannot show.*120×80/, title);
+  await desktop.shot("media-05-heic-as-jpeg");
+  const bytes = await served(id);
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xff, 0xd8, 0xff], "Images serves a JPEG");
+  const exif = exifOf(bytes);
+  assert.deepEqual(located(exif), [], JSON.stringify(exif));
+  assert.ok(!JSON.stringify(exif).includes("iPhone"), "no phone model");
 });
 
 function lecture(name, seconds) {

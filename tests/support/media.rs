@@ -1,7 +1,11 @@
 //! Test media: files that classify as what they claim (an MP4 `ftyp` box, a PNG header with
-//! real dimensions) with deterministic bytes after the header.
+//! real dimensions) with deterministic bytes after the header; and real photos as phones leave
+//! them, made by ImageMagick and libheif and tagged by ExifTool, with ExifTool's reading of what
+//! a store holds.
 
+use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// A file that sniffs as MP4 video, `len` bytes long.
 pub fn mp4(dir: &Path, name: &str, len: usize, seed: u64) -> (PathBuf, Vec<u8>) {
@@ -28,4 +32,147 @@ pub fn png(dir: &Path, name: &str, width: u32, height: u32, len: usize) -> (Path
     let path = dir.join(name);
     std::fs::write(&path, &bytes).unwrap();
     (path, bytes)
+}
+
+pub fn run(cmd: &str, args: &[&str]) {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd} (scripts/setup.sh --test installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A photo as a phone leaves it: a position near the Eiffel Tower, the phone, its serial, an
+/// author, and "rotate 90° clockwise to show".
+pub fn phone_photo(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    let png = dir.join(format!("{name}.source.png"));
+    run(
+        "convert",
+        &[
+            "-size",
+            "96x64",
+            "gradient:navy-gold",
+            png.to_str().unwrap(),
+        ],
+    );
+    if name.ends_with(".heic") {
+        run(
+            "heif-enc",
+            &[
+                "-q",
+                "60",
+                png.to_str().unwrap(),
+                "-o",
+                path.to_str().unwrap(),
+            ],
+        );
+    } else {
+        run("convert", &[png.to_str().unwrap(), path.to_str().unwrap()]);
+    }
+    let mut tags = vec![
+        "-q",
+        "-overwrite_original",
+        "-GPSLatitude=48.8584",
+        "-GPSLatitudeRef=N",
+        "-GPSLongitude=2.2945",
+        "-GPSLongitudeRef=E",
+        "-Make=Apple",
+        "-Model=iPhone 15",
+        "-SerialNumber=F2LXK1ABC",
+        "-Orientation#=6",
+        "-XMP-dc:Creator=Ann Teacher",
+        "-XMP-exif:GPSLatitude=48.8584",
+        "-XMP-exif:GPSLongitude=2.2945",
+    ];
+    if name.ends_with(".jpg") {
+        tags.extend(["-IPTC:City=Paris", "-IPTC:By-line=Ann Teacher"]);
+    }
+    tags.push(path.to_str().unwrap());
+    run("exiftool", &tags);
+    path
+}
+
+/// An 11-megapixel photo of noise at full quality: over Cloudflare Images' 10 MB.
+pub fn heavy_photo(path: &Path) {
+    let size = "3800x2900";
+    run(
+        "convert",
+        &[
+            "-size",
+            size,
+            "xc:gray",
+            "+noise",
+            "Random",
+            "-quality",
+            "100",
+            path.to_str().unwrap(),
+        ],
+    );
+}
+
+/// ExifTool's reading of `bytes`, every group, as one JSON object.
+pub fn exif_of(bytes: &[u8]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("sent");
+    std::fs::write(&f, bytes).unwrap();
+    let out = Command::new("exiftool")
+        .args(["-j", "-G", "-a", "-n"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).expect("exiftool -j");
+    v[0].clone()
+}
+
+/// The tags whose names say location or device, with a value.
+pub fn private_tags(exif: &Value) -> Vec<String> {
+    exif.as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, v)| {
+            let name = k.rsplit(':').next().unwrap_or(k);
+            let private = name.starts_with("GPS")
+                || [
+                    "Make",
+                    "Model",
+                    "SerialNumber",
+                    "Creator",
+                    "City",
+                    "By-line",
+                ]
+                .contains(&name);
+            private && !v.as_str().is_some_and(|s| s.trim().is_empty())
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect()
+}
+
+pub fn decodes(bytes: &[u8], name: &str) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join(name);
+    std::fs::write(&f, bytes).unwrap();
+    Command::new("convert")
+        .arg(&f)
+        .arg(dir.path().join("out.png"))
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// The bytes s3s-fs holds for `job`'s key (it keeps each object as a file).
+pub fn stored_bytes(server: &crate::servers::S3Server, job: &Value) -> Vec<u8> {
+    let key = job["key"].as_str().unwrap();
+    std::fs::read(server.dir().join(&server.bucket).join(key)).unwrap()
+}
+
+pub fn by_name<'a>(lines: &'a [Value], name: &str) -> &'a Value {
+    lines
+        .iter()
+        .find(|l| l["name"] == name)
+        .unwrap_or_else(|| panic!("no {name}: {lines:?}"))
 }

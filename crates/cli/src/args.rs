@@ -434,8 +434,9 @@ pub struct CourseFields {
     /// sent, and Stream is told the same limit (0: no limit).
     #[arg(long, value_name = "MINUTES")]
     pub max_video_minutes: Option<u32>,
-    /// Send the course's photos that are over Cloudflare Images' limits to the object store at
-    /// full size (yes), or scale them down to fit Images as Ferry does by default (no).
+    /// Send the course's photos as they are (yes): those over Cloudflare Images' limits go to
+    /// the object store at full size, HEIC stays HEIC. By default (no) they are scaled down to
+    /// fit Images, and HEIC is sent as JPEG.
     #[arg(long, value_name = "yes|no")]
     pub keep_originals: Option<YesNo>,
     /// Send the course's JPEG photos encoded again at this quality, 30 to 95 (80 suits most),

@@ -25,7 +25,15 @@ pub fn run(
                         json!({ "path": path, "prepared": prepared, "saved": saved })
                     );
                 } else {
-                    println!("{}: {}", path.display(), sentence(prepared.as_ref()));
+                    let as_jpeg = saved.is_none()
+                        && prepare::heif::is_heic_file(path)
+                        && prepare::heif::decoder().is_some();
+                    let jpeg = if as_jpeg {
+                        "; sent as a JPEG copy (--save writes it)"
+                    } else {
+                        ""
+                    };
+                    println!("{}: {}{jpeg}", path.display(), sentence(prepared.as_ref()));
                     if let Some(s) = saved {
                         println!("  prepared copy: {}", s.display());
                     }
@@ -65,6 +73,9 @@ fn one(
             ..Default::default()
         });
     }
+    if prepare::heif::is_heic_file(path) {
+        return heic(path, save, prepared);
+    }
     let saved = match (save, path.file_name()) {
         (Some(dir), Some(name)) => {
             let dest = dir.join(name);
@@ -74,6 +85,33 @@ fn one(
         _ => None,
     };
     Ok((prepared, saved))
+}
+
+/// A HEIC photo: an upload sends a JPEG copy of it, which `--save` writes (`IMG_1.jpg`).
+fn heic(
+    path: &Path,
+    save: Option<&Path>,
+    prepared: Option<Prepared>,
+) -> Result<(Option<Prepared>, Option<std::path::PathBuf>), Error> {
+    if prepare::heif::decoder().is_none() {
+        eprintln!("ferry: {}", prepare::heif::no_decoder_note(path));
+    }
+    let (Some(dir), Some(stem)) = (save, path.file_stem()) else {
+        return Ok((prepared, None));
+    };
+    let dest = dir.join(stem).with_extension("jpg");
+    if dest.exists() && std::fs::canonicalize(&dest).ok() == std::fs::canonicalize(path).ok() {
+        return Err(Error::input(format!(
+            "{} is the photo itself; save the JPEG copy in another folder",
+            dest.display()
+        )));
+    }
+    let (made, hash) = prepare::heif::save_jpeg(path, &dest)?;
+    let mut report = prepared.unwrap_or_default();
+    report.hash = hash;
+    report.bytes = 0;
+    report.converted = Some(made);
+    Ok((Some(report), Some(dest)))
 }
 
 fn sentence(prepared: Option<&Prepared>) -> String {

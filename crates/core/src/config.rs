@@ -149,6 +149,9 @@ pub struct ImagesSettings {
     pub fit: bool,
     /// The longest side a fitted photo keeps, in pixels (at most Images' 12,000).
     pub fit_max_side: u32,
+    /// A HEIC photo is sent as a JPEG when libheif's decoder is installed
+    /// ([`crate::prepare::heif`]).
+    pub convert: bool,
 }
 
 impl Default for ImagesSettings {
@@ -159,6 +162,7 @@ impl Default for ImagesSettings {
             oversize_to_objects: true,
             fit: true,
             fit_max_side: 12_000,
+            convert: true,
         }
     }
 }
@@ -273,6 +277,9 @@ impl Settings {
         }
         if let Some(v) = get("FERRY_IMAGES_FIT") {
             self.images.fit = v == "1" || v == "true";
+        }
+        if let Some(v) = get("FERRY_IMAGES_CONVERT") {
+            self.images.convert = v == "1" || v == "true";
         }
         if let Some(v) = num("FERRY_IMAGES_FIT_MAX_SIDE") {
             self.images.fit_max_side = v as u32;

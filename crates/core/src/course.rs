@@ -44,8 +44,8 @@ pub struct CourseOptions {
     /// The longest video the course takes, in minutes: a longer one is refused before any
     /// byte is sent, and Stream is told the same limit (`None`: no limit of its own).
     pub max_video_minutes: Option<u32>,
-    /// Photos over Cloudflare Images' limits go to the object store at full size rather than
-    /// being scaled down to fit Images.
+    /// Photos go as they are: those over Cloudflare Images' limits to the object store at full
+    /// size rather than scaled down to fit Images, a HEIC as HEIC rather than as JPEG.
     pub keep_originals: bool,
     /// Send its JPEG photos encoded again at this quality (and PNGs compressed harder), when
     /// that saves a tenth of the size or more (`None`: as they are).

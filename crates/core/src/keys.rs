@@ -258,6 +258,24 @@ pub fn numbered_variant(key: &str, n: u32) -> String {
     }
 }
 
+/// `key` with its file's extension changed to `ext` (`IMG_1.HEIC` → `IMG_1.jpg`) when that
+/// extension names a HEIF photo; a key without one, or with another, is left as it is.
+pub fn with_extension(key: &str, ext: &str) -> String {
+    let file_at = key.rfind('/').map_or(0, |i| i + 1);
+    match key[file_at..].rfind('.') {
+        Some(i) if i > 0 => {
+            let dot = file_at + i;
+            let old = key[dot + 1..].to_ascii_lowercase();
+            if matches!(old.as_str(), "heic" | "heif" | "hif") {
+                format!("{}.{ext}", &key[..dot])
+            } else {
+                key.to_string()
+            }
+        }
+        _ => key.to_string(),
+    }
+}
+
 /// The longest object key S3, R2 and GCS take, in bytes of UTF-8 (and the longest custom id
 /// Cloudflare Images takes, in characters).
 pub const MAX_KEY_BYTES: usize = 1024;
@@ -279,6 +297,18 @@ pub fn check_length(key: &str, file: &std::path::Path) -> crate::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heic_key_ends_in_jpg_and_others_stay() {
+        assert_eq!(
+            with_extension("c/week-1/IMG_0001.HEIC", "jpg"),
+            "c/week-1/IMG_0001.jpg"
+        );
+        assert_eq!(with_extension("a.b/photo.heif", "jpg"), "a.b/photo.jpg");
+        assert_eq!(with_extension("a.b/photo", "jpg"), "a.b/photo");
+        assert_eq!(with_extension("photos/.heic", "jpg"), "photos/.heic");
+        assert_eq!(with_extension("x/abc123.bin", "jpg"), "x/abc123.bin");
+    }
 
     #[test]
     fn a_preview_shows_each_sample_or_the_reason_for_refusing() {

@@ -54,6 +54,10 @@ fitted: string | null,
  */
 compressed: string | null, 
 /**
+ * A HEIC photo went as a JPEG copy ("4032×3024, 2.4 MB → 4032×3024, 3.1 MB").
+ */
+converted: string | null, 
+/**
  * What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
  */
 video: string | null, };

@@ -86,6 +86,7 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     named: [],
     fitted: null,
     compressed: null,
+    converted: null,
     video: null,
     ...extra,
   };

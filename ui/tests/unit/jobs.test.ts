@@ -31,6 +31,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     named: [],
     fitted: null,
     compressed: null,
+    converted: null,
     video: null,
     ...extra,
   };

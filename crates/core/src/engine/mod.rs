@@ -420,8 +420,19 @@ impl Engine {
             .and_then(|row| serde_json::from_str::<crate::CourseOptions>(&row.options).ok())
             .is_some_and(|o| o.keep_originals);
         let fit = self.settings.images.fit && !keeps_originals;
+        let convert = self.settings.images.convert && !keeps_originals;
+        let decoder = convert.then(crate::prepare::heif::decoder).flatten();
         for (index, file) in found.iter().enumerate() {
             let routed = intake::prepare(file, &opts, &mut rng).and_then(|mut job| {
+                // A HEIC photo goes as JPEG when libheif can decode it: its content type says
+                // so from here on, and its key ends in .jpg (below, once routing chose it).
+                let heic = crate::prepare::heif::converts(&job.content_type);
+                if heic && decoder.is_some() {
+                    job.content_type = "image/jpeg".into();
+                } else if heic && convert {
+                    out.notes
+                        .push(crate::prepare::heif::no_decoder_note(&job.file.path));
+                }
                 let rel = intake::relative_name(file, &job.display_name);
                 let input = RouteInput {
                     path: &job.file.path,
@@ -452,6 +463,9 @@ impl Engine {
                         choice.destination
                     }
                 };
+                if heic && decoder.is_some() {
+                    job.key = crate::keys::with_extension(&job.key, "jpg");
+                }
                 let dest = self.destination(&name)?;
                 crate::keys::check_length(&job.key, &job.file.path)?;
                 job.destination = name;

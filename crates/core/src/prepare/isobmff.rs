@@ -68,10 +68,9 @@ fn boxes(b: &[u8]) -> Vec<([u8; 4], usize, usize)> {
 /// Where an item's bytes are in the file: (file offset, length) per extent.
 type Extents = Vec<(u64, u64)>;
 
-pub(crate) fn scan(src: &dyn Source, out: &mut Vec<Patch>, found: &mut Found) -> io::Result<()> {
-    // The top-level boxes, read header by header.
+/// The top-level `meta` box, read header by header: where it starts, and its bytes.
+fn meta_box(src: &dyn Source) -> io::Result<Option<(u64, Vec<u8>)>> {
     let mut at = 0u64;
-    let mut meta = None;
     while at + 8 <= src.size() {
         let h = src.read(at, 16.min(src.size() - at) as usize)?;
         let size = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as u64;
@@ -84,21 +83,53 @@ pub(crate) fn scan(src: &dyn Source, out: &mut Vec<Patch>, found: &mut Found) ->
             break;
         }
         if &h[4..8] == b"meta" && size <= META_AT_MOST {
-            meta = Some((at, src.read(at, size as usize)?));
-            break;
+            return Ok(Some((at, src.read(at, size as usize)?)));
         }
         at += size;
     }
+    Ok(None)
+}
+
+/// The children of a `meta` box: (type, start, end) within it.
+fn meta_children(meta: &[u8]) -> Vec<([u8; 4], usize, usize)> {
+    // A full box: 8 bytes of header, 4 of version and flags.
+    boxes(meta.get(12..).unwrap_or_default())
+        .into_iter()
+        .map(|(t, s, e)| (t, s + 12, e + 12))
+        .collect()
+}
+
+/// Whether the picture is turned or mirrored by HEIF's own properties (`irot`, `imir` in
+/// `iprp`/`ipco`): a decoder applies them, and then the EXIF orientation no longer holds.
+pub(crate) fn transformed(src: &dyn Source) -> io::Result<bool> {
+    let Some((_, meta)) = meta_box(src)? else {
+        return Ok(false);
+    };
+    let Some(&(_, s, e)) = meta_children(&meta).iter().find(|(t, ..)| t == b"iprp") else {
+        return Ok(false);
+    };
+    let iprp = &meta[s..e];
+    Ok(boxes(iprp)
+        .iter()
+        .filter(|(t, ..)| t == b"ipco")
+        .any(|&(_, s, e)| {
+            boxes(&iprp[s..e])
+                .iter()
+                .any(|(t, ..)| t == b"irot" || t == b"imir")
+        }))
+}
+
+pub(crate) fn scan(src: &dyn Source, out: &mut Vec<Patch>, found: &mut Found) -> io::Result<()> {
+    let meta = meta_box(src)?;
     let Some((meta_at, meta)) = meta else {
         return Ok(());
     };
-    // A full box: 8 bytes of header, 4 of version and flags.
-    let children = boxes(meta.get(12..).unwrap_or_default());
+    let children = meta_children(&meta);
     let child = |name: &[u8; 4]| {
         children
             .iter()
             .find(|(t, ..)| t == name)
-            .map(|&(_, s, e)| (s + 12, e + 12))
+            .map(|&(_, s, e)| (s, e))
     };
     let (Some(iinf), Some(iloc)) = (child(b"iinf"), child(b"iloc")) else {
         return Ok(());

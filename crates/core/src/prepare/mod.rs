@@ -14,6 +14,7 @@
 
 mod documents;
 pub mod fit;
+pub mod heif;
 mod isobmff;
 mod jpeg;
 mod patch;
@@ -81,6 +82,9 @@ pub struct Prepared {
     /// The course asked for compression and a smaller copy was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compressed: Option<fit::Fitted>,
+    /// A HEIC photo sent as a JPEG copy ([`heif`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converted: Option<fit::Fitted>,
 }
 
 impl Prepared {
@@ -110,10 +114,17 @@ impl Prepared {
             1 => format!("{} removed", what[0]),
             n => format!("{} and {} removed", what[..n - 1].join(", "), what[n - 1]),
         };
-        match (&self.fitted, &self.compressed) {
+        let made = match (&self.fitted, &self.compressed) {
             (Some(f), _) => format!("fitted to Cloudflare Images: {}; {removed}", f.describe()),
             (None, Some(c)) => format!("compressed: {}", c.describe()),
-            (None, None) => removed,
+            (None, None) => removed.clone(),
+        };
+        match &self.converted {
+            Some(c) if self.fitted.is_none() && self.compressed.is_none() => {
+                format!("sent as JPEG (was HEIC): {}; {removed}", c.describe())
+            }
+            Some(_) => format!("sent as JPEG (was HEIC), {made}"),
+            None => made,
         }
     }
 }
@@ -241,6 +252,7 @@ pub fn prepare(path: &Path) -> io::Result<(Patches, Option<Prepared>)> {
             named: Vec::new(),
             fitted: None,
             compressed: None,
+            converted: None,
         }),
     ))
 }

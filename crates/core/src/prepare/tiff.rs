@@ -85,6 +85,35 @@ fn entries(r: &Reader, at: usize) -> Option<Vec<Entry>> {
     Some(out)
 }
 
+/// The orientation `tiff`'s first IFD gives (1 to 8), if it gives one that can be read.
+pub(crate) fn orientation(tiff: &[u8]) -> Option<u16> {
+    let le = match tiff.get(0..4)? {
+        b"II*\0" => true,
+        b"MM\0*" => false,
+        _ => return None,
+    };
+    let r = Reader { b: tiff, le };
+    let e = entries(&r, r.u32(4)? as usize)?
+        .into_iter()
+        .find(|e| e.tag == 0x0112)?;
+    r.u16(e.value.0).filter(|o| (1..=8).contains(o))
+}
+
+/// A whole EXIF block (TIFF, big-endian) that says only `orientation`.
+pub(crate) fn orientation_only(orientation: u16) -> Vec<u8> {
+    let mut b = b"MM\0*".to_vec();
+    b.extend(8u32.to_be_bytes());
+    b.extend(1u16.to_be_bytes());
+    // Orientation, SHORT, one value, kept in the entry itself.
+    b.extend(0x0112u16.to_be_bytes());
+    b.extend(3u16.to_be_bytes());
+    b.extend(1u32.to_be_bytes());
+    b.extend(orientation.to_be_bytes());
+    b.extend([0, 0]);
+    b.extend(0u32.to_be_bytes());
+    b
+}
+
 /// The patches that blank `tiff`'s location and device details, and what they remove.
 pub(crate) fn redact(tiff: &[u8]) -> (Vec<Rel>, Found) {
     match walk(tiff) {

@@ -39,6 +39,10 @@ impl Inner {
         if job.kind != FileKind::Image {
             return Ok(job);
         }
+        // Intake marks a HEIC photo to be sent as JPEG by giving it JPEG's content type.
+        if job.content_type == "image/jpeg" && crate::prepare::heif::is_heif_file(&job.file.path) {
+            return self.converted(job).await;
+        }
         let options = self.course_options(&job)?.unwrap_or_default();
         if let Some(quality) = options.compress_quality
             && crate::prepare::fit::can_compress(&job.content_type)
@@ -50,6 +54,46 @@ impl Inner {
             return Ok(job);
         }
         self.privacy_only(job).await
+    }
+
+    /// `job` as the upload of a JPEG copy of its HEIC photo, at its course's compression
+    /// quality if it has one. The report says what the photo held: the copy holds none of it.
+    async fn converted(&self, job: UploadJob) -> Result<UploadJob> {
+        let Some(decoder) = crate::prepare::heif::decoder() else {
+            return Err(Error::new(
+                ErrorKind::InvalidConfig,
+                format!(
+                    "{}: was to be sent as JPEG, but libheif's decoder is not installed any more; install `libheif-examples` and retry",
+                    job.file.path.display()
+                ),
+            ));
+        };
+        let quality = self
+            .course_options(&job)?
+            .and_then(|o| o.compress_quality)
+            .unwrap_or(crate::prepare::heif::QUALITY);
+        crate::private::dir(&self.prepared_dir)?;
+        let out = self.prepared_dir.join(format!("job-{}.jpg", job.id.0));
+        let (src, hash) = (job.file.path.clone(), job.file.hash.clone());
+        let (copy, held) = tokio::task::spawn_blocking(move || {
+            let held = crate::prepare::prepare(&src).map_err(|e| Error::from_io(&src, &e))?;
+            let copy = crate::prepare::heif::convert(&src, &hash, quality, &decoder, &out)?;
+            Ok::<_, Error>((copy, held.1))
+        })
+        .await
+        .map_err(|e| Error::new(ErrorKind::Io, format!("converting the photo stopped: {e}")))??;
+        let held = held.unwrap_or_default();
+        let report = crate::prepare::Prepared {
+            location: held.location,
+            device: held.device,
+            author: held.author,
+            other: held.other,
+            unreadable: held.unreadable,
+            hash: copy.hash.clone(),
+            converted: Some(copy.fitted.clone()),
+            ..Default::default()
+        };
+        self.substitute(job, copy, report)
     }
 
     /// `job` with the patches that blank its photo's location, device and author.
@@ -225,9 +269,9 @@ impl Inner {
         self.substitute(job.clone(), copy, report)
     }
 
-    /// Remove the copies made for `id`'s upload (fitted, compressed).
+    /// Remove the copies made for `id`'s upload (converted, fitted, compressed).
     pub(super) fn forget_copies(&self, id: crate::job::JobId) {
-        for ext in ["fit", "small", "part"] {
+        for ext in ["fit", "small", "part", "jpg", "dec.jpg"] {
             let _ = std::fs::remove_file(self.prepared_dir.join(format!("job-{}.{ext}", id.0)));
         }
     }

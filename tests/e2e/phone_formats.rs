@@ -1,0 +1,235 @@
+//! Phone formats: a HEIC photo made by libheif's encoder, given a position, a phone and a
+//! sideways orientation by ExifTool, is sent as a JPEG. Cloudflare Images takes it (it would
+//! refuse HEIC), a bucket gets it under a `.jpg` key, and ExifTool reads no location or phone
+//! in what was stored but the same orientation; the bytes are the copy Ferry recorded, and the
+//! same as `ferry inspect --save` writes. Without libheif, or in a course that keeps originals,
+//! the photo goes as HEIC (its location still removed) and Ferry says how to get JPEG. An upload
+//! killed while sending the copy resumes, sends it once, and leaves no copy behind.
+
+use ferry_e2e::cloudsim::{self, CloudSim, fetch};
+use ferry_e2e::ferry::Ferry;
+use ferry_e2e::media::{decodes, exif_of, phone_photo, private_tags, run, stored_bytes};
+use ferry_e2e::servers::S3Server;
+use std::path::Path;
+
+fn is_jpeg(b: &[u8]) -> bool {
+    b.starts_with(&[0xFF, 0xD8, 0xFF])
+}
+
+fn is_heif(b: &[u8]) -> bool {
+    b.len() > 12 && &b[4..8] == b"ftyp"
+}
+
+fn copies(f: &Ferry) -> Vec<String> {
+    std::fs::read_dir(f.home.path().join("prepared"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_heic_photo_reaches_cloudflare_images_as_an_upright_jpeg_without_details() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = phone_photo(dir.path(), "classroom.heic");
+    let original = std::fs::read(&photo).unwrap();
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let out = ferry.run_paths(&["upload", "--json"], &[&photo]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let job = &out.lines()[0];
+    assert_eq!(job["destination"], "images", "Images takes the JPEG: {job}");
+    let prepared = &job["prepared"];
+    assert_eq!(prepared["location"], true, "{job}");
+    assert_eq!(prepared["converted"]["content_type"], "image/jpeg", "{job}");
+    assert_eq!(prepared["converted"]["width"], 96, "{job}");
+    let (code, served) = fetch(job["url"].as_str().unwrap());
+    assert_eq!(code, 200);
+    assert!(is_jpeg(&served), "Images holds a JPEG");
+    let exif = exif_of(&served);
+    assert_eq!(private_tags(&exif), Vec::<String>::new(), "{exif}");
+    assert_eq!(
+        exif["EXIF:Orientation"], 6,
+        "shown upright as before: {exif}"
+    );
+    assert_eq!(exif["File:ImageWidth"], 96, "{exif}");
+    assert!(decodes(&served, "sent.jpg"));
+    assert_eq!(
+        blake3::hash(&served).to_hex().as_str(),
+        prepared["hash"].as_str().unwrap(),
+        "Images holds exactly the copy Ferry recorded"
+    );
+    assert_eq!(
+        std::fs::read(&photo).unwrap(),
+        original,
+        "the HEIC is unchanged"
+    );
+    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+    let status = ferry.run(&["status"]);
+    assert!(
+        status.stdout.contains("sent as JPEG (was HEIC)"),
+        "{}",
+        status.stdout
+    );
+
+    // `ferry inspect --save` writes the very bytes the upload sent.
+    let saved = dir.path().join("saved");
+    let inspect = ferry.run_paths(&["inspect", "--save", saved.to_str().unwrap()], &[&photo]);
+    assert_eq!(inspect.code, 0, "{}", inspect.stderr);
+    assert_eq!(std::fs::read(saved.join("classroom.jpg")).unwrap(), served);
+}
+
+#[test]
+fn a_bucket_gets_the_jpeg_under_a_jpg_key_unless_the_course_keeps_originals() {
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = phone_photo(dir.path(), "IMG_0042.heic");
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let out = ferry.run_paths(&["upload", "--json"], &[&photo]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let job = &out.lines()[0];
+    assert!(
+        job["key"].as_str().unwrap().ends_with("IMG_0042.jpg"),
+        "{job}"
+    );
+    let stored = stored_bytes(&server, job);
+    assert!(is_jpeg(&stored));
+    assert_eq!(private_tags(&exif_of(&stored)), Vec::<String>::new());
+    assert_eq!(
+        blake3::hash(&stored).to_hex().as_str(),
+        job["prepared"]["hash"].as_str().unwrap()
+    );
+
+    // A course that keeps originals sends the HEIC, its location still removed.
+    let add = ferry.run(&["course", "add", "Archive", "--keep-originals", "yes"]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let kept = ferry.run_paths(
+        &["upload", "--json", "--course", "Archive", "--force"],
+        &[&photo],
+    );
+    assert_eq!(kept.code, 0, "{}\n{}", kept.stdout, kept.stderr);
+    let job = &kept.lines()[0];
+    assert!(
+        job["key"].as_str().unwrap().ends_with("IMG_0042.heic"),
+        "{job}"
+    );
+    let stored = stored_bytes(&server, job);
+    assert!(is_heif(&stored));
+    assert!(job["prepared"]["converted"].is_null(), "{job}");
+    assert_eq!(private_tags(&exif_of(&stored)), Vec::<String>::new());
+}
+
+#[test]
+fn without_libheif_the_heic_goes_as_it_is_and_ferry_says_how_to_get_jpeg() {
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = phone_photo(dir.path(), "lab.heic");
+    let mut ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    ferry.set("FERRY_HEIF_DECODER", "none");
+    let out = ferry.run_paths(&["upload", "--json"], &[&photo]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("lab.heic") && out.stderr.contains("libheif-examples"),
+        "the note names the photo and what to install: {}",
+        out.stderr
+    );
+    let job = &out.lines()[0];
+    assert!(job["key"].as_str().unwrap().ends_with("lab.heic"), "{job}");
+    let stored = stored_bytes(&server, job);
+    assert!(is_heif(&stored));
+    assert_eq!(job["prepared"]["location"], true, "{job}");
+    assert_eq!(private_tags(&exif_of(&stored)), Vec::<String>::new());
+}
+
+/// A 3-megapixel HEIC of noise: its JPEG copy is about 2.4 MB.
+fn large_heic(dir: &Path, name: &str) -> std::path::PathBuf {
+    let png = dir.join(format!("{name}.png"));
+    let path = dir.join(name);
+    run(
+        "convert",
+        &[
+            "-size",
+            "2000x1500",
+            "xc:gray",
+            "+noise",
+            "Random",
+            png.to_str().unwrap(),
+        ],
+    );
+    run(
+        "heif-enc",
+        &[
+            "-q",
+            "90",
+            png.to_str().unwrap(),
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    path
+}
+
+#[test]
+fn a_converted_photo_killed_mid_upload_resumes_once_and_leaves_no_copy() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let photo = large_heic(dir.path(), "mural.heic");
+    let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    ferry.set("FERRY_BANDWIDTH_LIMIT_KIB", "512");
+    let mut child = ferry.spawn(&["upload", "--json"], &[&photo]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !copies(&ferry).contains(&"job-1.jpg".to_string()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the JPEG copy was never made: {:?}",
+            copies(&ferry)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    assert_ne!(
+        ferry.status()[0]["state"],
+        "done",
+        "still sending at 512 KiB/s"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(copies(&ferry), ["job-1.jpg"], "the copy waits for its job");
+    ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
+    let out = ferry.run(&["resume", "--json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let job = &ferry.status()[0];
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(sim.images().len(), 1, "sent once");
+    let (_, served) = fetch(job["url"].as_str().unwrap());
+    assert!(is_jpeg(&served));
+    assert_eq!(
+        blake3::hash(&served).to_hex().as_str(),
+        job["prepared"]["hash"].as_str().unwrap()
+    );
+    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+}
+
+#[test]
+fn a_damaged_heic_fails_with_what_to_do_and_leaves_no_copy() {
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = phone_photo(dir.path(), "broken.heic");
+    // The header survives (it still classifies as HEIC); the picture's data does not.
+    let bytes = std::fs::read(&photo).unwrap();
+    std::fs::write(&photo, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let out = ferry.run_paths(&["upload", "--json"], &[&photo]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    let job = &ferry.status()[0];
+    assert_eq!(job["state"], "failed", "{job}");
+    let message = job["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("broken.heic") && message.contains("export it as JPEG"),
+        "{job}"
+    );
+    assert_eq!(job["error"]["code"], "unsupported_type", "{job}");
+    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+}
