@@ -18,6 +18,8 @@ sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # System packages (Tauri's WebKitGTK stack, a C toolchain, Python's venv module).
 packages=(build-essential pkg-config libssl-dev libdbus-1-dev curl file python3 python3-venv python3-pip
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
+# libheif's decoder, for Ferry to send phones' HEIC photos as JPEG (prepare/heif.rs).
+packages+=(libheif-examples)
 # Tests also need a real Secret Service (GNOME Keyring on a private D-Bus) and libsecret's tool.
 [ "$want_test" = 1 ] && packages+=(gnome-keyring libsecret-tools dbus-daemon dbus-bin)
 # GUI tests: the real window under Xvfb through WebKitWebDriver, UI flows in Chromium, xclip to
@@ -26,10 +28,10 @@ packages=(build-essential pkg-config libssl-dev libdbus-1-dev curl file python3 
 # Reliability tests: libfaketime (a computer whose clock is off) and util-linux's unshare (a
 # small private tmpfs that fills up, without root).
 [ "$want_test" = 1 ] && packages+=(faketime util-linux)
-# Media preparation: photos made by real encoders (libheif's heif-enc for HEIC, ImageMagick for
-# JPEG, PNG and WebP) and read back by an EXIF reader Ferry did not write (ExifTool); videos
-# made by FFmpeg and measured by its ffprobe.
-[ "$want_test" = 1 ] && packages+=(libimage-exiftool-perl libheif-examples imagemagick ffmpeg)
+# Media preparation: photos made by real encoders (libheif's heif-enc for HEIC, installed above;
+# ImageMagick for JPEG, PNG and WebP) and read back by an EXIF reader Ferry did not write
+# (ExifTool); videos made by FFmpeg and measured by its ffprobe.
+[ "$want_test" = 1 ] && packages+=(libimage-exiftool-perl imagemagick ffmpeg)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
