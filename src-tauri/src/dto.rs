@@ -97,6 +97,8 @@ pub struct JobRow {
     pub compressed: Option<String>,
     /// A HEIC photo went as a JPEG copy ("4032×3024, 2.4 MB → 4032×3024, 3.1 MB").
     pub converted: Option<String>,
+    /// A motion photo went as its still; the size of the video left out of it ("2.1 MB").
+    pub motion_left_out: Option<String>,
     /// What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
     pub video: Option<String>,
 }
@@ -190,6 +192,11 @@ impl From<&UploadJob> for JobRow {
                 .as_ref()
                 .and_then(|p| p.converted.as_ref())
                 .map(|c| c.describe()),
+            motion_left_out: j
+                .prepared
+                .as_ref()
+                .and_then(|p| p.motion)
+                .map(|m| ferry_core::prepare::fit::size_words(m.video_bytes)),
             path,
         }
     }

@@ -233,3 +233,102 @@ fn a_damaged_heic_fails_with_what_to_do_and_leaves_no_copy() {
     assert_eq!(job["error"]["code"], "unsupported_type", "{job}");
     assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
 }
+
+/// A motion photo as Android phones save it: a JPEG (with a position and a phone), then a
+/// two-second MP4 made by FFmpeg (itself tagged with where it was filmed) after its end.
+fn motion_photo(dir: &Path, name: &str) -> (std::path::PathBuf, Vec<u8>, Vec<u8>) {
+    let still = phone_photo(dir, &format!("{name}.still.jpg"));
+    let video = dir.join(format!("{name}.mp4"));
+    run(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=2:size=160x120:rate=10",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-metadata",
+            "location=+48.8584+002.2945/",
+            video.to_str().unwrap(),
+        ],
+    );
+    let (still, video) = (std::fs::read(still).unwrap(), std::fs::read(video).unwrap());
+    let path = dir.join(name);
+    std::fs::write(&path, [still.as_slice(), video.as_slice()].concat()).unwrap();
+    (path, still, video)
+}
+
+#[test]
+fn a_motion_photo_goes_as_its_still_and_inspect_saves_its_video_as_its_own_file() {
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let (photo, still, video) = motion_photo(dir.path(), "PXL_20261207_101500.MP.jpg");
+    let original = std::fs::read(&photo).unwrap();
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let out = ferry.run_paths(&["upload", "--json"], &[&photo]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let job = &out.lines()[0];
+    let motion = &job["prepared"]["motion"];
+    assert_eq!(motion["still_bytes"], still.len(), "{job}");
+    assert_eq!(motion["video_bytes"], video.len(), "{job}");
+    let stored = stored_bytes(&server, job);
+    assert_eq!(stored.len(), still.len(), "only the still was sent");
+    assert!(!stored.windows(4).any(|w| w == b"ftyp"), "no video in it");
+    assert_eq!(private_tags(&exif_of(&stored)), Vec::<String>::new());
+    assert!(decodes(&stored, "still.jpg"));
+    assert_eq!(
+        blake3::hash(&stored).to_hex().as_str(),
+        job["prepared"]["hash"].as_str().unwrap()
+    );
+    assert_eq!(std::fs::read(&photo).unwrap(), original, "the file is unchanged");
+    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+    let status = ferry.run(&["status"]);
+    assert!(
+        status.stdout.contains("a motion photo: sent as a still"),
+        "{}",
+        status.stdout
+    );
+
+    // `inspect --save` writes the still an upload sends, and the video as its own file.
+    let saved = dir.path().join("saved");
+    let inspect = ferry.run_paths(
+        &["inspect", "--save", saved.to_str().unwrap()],
+        &[&photo],
+    );
+    assert_eq!(inspect.code, 0, "{}", inspect.stderr);
+    assert!(inspect.stdout.contains("its video, as its own file"), "{}", inspect.stdout);
+    assert_eq!(
+        std::fs::read(saved.join("PXL_20261207_101500.MP.jpg")).unwrap(),
+        stored
+    );
+    let side = saved.join("PXL_20261207_101500.MP.motion.mp4");
+    assert_eq!(std::fs::read(&side).unwrap(), video);
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
+        .arg(&side)
+        .output()
+        .unwrap();
+    let seconds: f64 = String::from_utf8_lossy(&probe.stdout).trim().parse().unwrap();
+    assert!((seconds - 2.0).abs() < 0.2, "a playable 2 s video: {seconds}");
+
+    // A course that keeps originals sends the whole file, its video with it.
+    let add = ferry.run(&["course", "add", "Archive", "--keep-originals", "yes"]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let kept = ferry.run_paths(
+        &["upload", "--json", "--course", "Archive", "--force"],
+        &[&photo],
+    );
+    assert_eq!(kept.code, 0, "{}\n{}", kept.stdout, kept.stderr);
+    let job = &kept.lines()[0];
+    let stored = stored_bytes(&server, job);
+    assert_eq!(stored.len(), original.len(), "{job}");
+    assert_eq!(private_tags(&exif_of(&stored[..still.len()])), Vec::<String>::new());
+}

@@ -6,7 +6,8 @@
 // sent, in words, and a shorter one's row says how long it is and its picture size. A PDF that
 // names its author says so in its row and is sent as it is. A panorama too wide for Images is
 // fitted to it, and its row says so with both sizes; a course that compresses sends a smaller
-// copy and says how much. A phone's HEIC photo goes to Images as a JPEG and its row says so.
+// copy and says how much. A phone's HEIC photo goes to Images as a JPEG and its row says so; a
+// motion photo goes as its still, its row saying the video was left out.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -183,6 +184,26 @@ test("a phone's HEIC photo goes to Images as a JPEG, and its row says so", async
   const exif = exifOf(bytes);
   assert.deepEqual(located(exif), [], JSON.stringify(exif));
   assert.ok(!JSON.stringify(exif).includes("iPhone"), "no phone model");
+});
+
+test("a motion photo goes as its still, and its row says the video was left out", async () => {
+  await forCourse("");
+  const still = phonePhoto("PXL_0415.jpg");
+  const video = join(desktop.work, "PXL_0415.mp4");
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=2:size=160x120:rate=10", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", video]);
+  const motion = join(desktop.work, "PXL_0415.MP.jpg");
+  const stillBytes = readFileSync(still);
+  writeFileSync(motion, Buffer.concat([stillBytes, readFileSync(video)]));
+  await desktop.drop([motion]);
+  const id = await desktop.waitRow("PXL_0415.MP.jpg");
+  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 30000 });
+  const badge = `[data-job="${id}"] [data-testid="still-only"]`;
+  assert.equal((await session.textOf(badge)).trim(), "Still only");
+  const title = await session.exec("return document.querySelector(arguments[0]).title;", [badge]);
+  assert.match(title, /saved \d+ KB of video inside it, which was left out/, title);
+  const sent = await served(id);
+  assert.ok(sent.length <= stillBytes.length, `only the still was sent: ${sent.length} > ${stillBytes.length}`);
+  assert.ok(!sent.includes(Buffer.from("ftyp")), "no video in what was sent");
 });
 
 function lecture(name, seconds) {

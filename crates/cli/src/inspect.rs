@@ -4,7 +4,7 @@
 use ferry_core::Error;
 use ferry_core::prepare::{self, Prepared};
 use serde_json::json;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 pub fn run(
@@ -18,11 +18,15 @@ pub fn run(
     let mut failed = false;
     for path in paths {
         match one(path, save) {
-            Ok((prepared, saved)) => {
+            Ok(Inspected {
+                prepared,
+                saved,
+                video,
+            }) => {
                 if json {
                     println!(
                         "{}",
-                        json!({ "path": path, "prepared": prepared, "saved": saved })
+                        json!({ "path": path, "prepared": prepared, "saved": saved, "video": video })
                     );
                 } else {
                     let as_jpeg = saved.is_none()
@@ -36,6 +40,9 @@ pub fn run(
                     println!("{}: {}{jpeg}", path.display(), sentence(prepared.as_ref()));
                     if let Some(s) = saved {
                         println!("  prepared copy: {}", s.display());
+                    }
+                    if let Some(v) = video {
+                        println!("  its video, as its own file: {}", v.display());
                     }
                 }
             }
@@ -55,10 +62,16 @@ pub fn run(
     Ok(crate::exit(failed))
 }
 
-fn one(
-    path: &Path,
-    save: Option<&Path>,
-) -> Result<(Option<Prepared>, Option<std::path::PathBuf>), Error> {
+/// What inspecting one file found and wrote.
+struct Inspected {
+    prepared: Option<Prepared>,
+    /// The prepared copy `--save` wrote.
+    saved: Option<PathBuf>,
+    /// A motion photo's video, written as its own file beside the copy.
+    video: Option<PathBuf>,
+}
+
+fn one(path: &Path, save: Option<&Path>) -> Result<Inspected, Error> {
     if path.is_dir() {
         return Err(Error::input(format!(
             "{} is a folder; name the photos in it",
@@ -76,28 +89,42 @@ fn one(
     if prepare::heif::is_heic_file(path) {
         return heic(path, save, prepared);
     }
+    let mut saved_video = None;
     let saved = match (save, path.file_name()) {
         (Some(dir), Some(name)) => {
             let dest = dir.join(name);
-            prepare::save_copy(path, &patches, &dest).map_err(|e| Error::from_io(&dest, &e))?;
+            let motion = prepared.as_ref().and_then(|p| p.motion);
+            prepare::save_copy(path, &patches, motion.map(|m| m.still_bytes), &dest)
+                .map_err(|e| Error::from_io(&dest, &e))?;
+            if let Some(m) = motion {
+                // The video inside a motion photo, as its own file beside the still.
+                let video = dest.with_extension("motion.mp4");
+                prepare::save_motion_video(path, &m, &video)
+                    .map_err(|e| Error::from_io(&video, &e))?;
+                saved_video = Some(video);
+            }
             Some(dest)
         }
         _ => None,
     };
-    Ok((prepared, saved))
+    Ok(Inspected {
+        prepared,
+        saved,
+        video: saved_video,
+    })
 }
 
 /// A HEIC photo: an upload sends a JPEG copy of it, which `--save` writes (`IMG_1.jpg`).
-fn heic(
-    path: &Path,
-    save: Option<&Path>,
-    prepared: Option<Prepared>,
-) -> Result<(Option<Prepared>, Option<std::path::PathBuf>), Error> {
+fn heic(path: &Path, save: Option<&Path>, prepared: Option<Prepared>) -> Result<Inspected, Error> {
     if prepare::heif::decoder().is_none() {
         eprintln!("ferry: {}", prepare::heif::no_decoder_note(path));
     }
     let (Some(dir), Some(stem)) = (save, path.file_stem()) else {
-        return Ok((prepared, None));
+        return Ok(Inspected {
+            prepared,
+            saved: None,
+            video: None,
+        });
     };
     let dest = dir.join(stem).with_extension("jpg");
     if dest.exists() && std::fs::canonicalize(&dest).ok() == std::fs::canonicalize(path).ok() {
@@ -111,7 +138,11 @@ fn heic(
     report.hash = hash;
     report.bytes = 0;
     report.converted = Some(made);
-    Ok((Some(report), Some(dest)))
+    Ok(Inspected {
+        prepared: Some(report),
+        saved: Some(dest),
+        video: None,
+    })
 }
 
 fn sentence(prepared: Option<&Prepared>) -> String {

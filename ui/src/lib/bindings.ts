@@ -58,6 +58,10 @@ compressed: string | null,
  */
 converted: string | null, 
 /**
+ * A motion photo went as its still; the size of the video left out of it ("2.1 MB").
+ */
+motionLeftOut: string | null, 
+/**
  * What the video is, read before it was sent ("12 min 34 s · 1920×1080 · H.264").
  */
 video: string | null, };

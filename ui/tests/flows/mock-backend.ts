@@ -87,6 +87,7 @@ function makeJob(path: string, extra: Partial<JobRow> = {}): JobRow {
     fitted: null,
     compressed: null,
     converted: null,
+    motionLeftOut: null,
     video: null,
     ...extra,
   };

@@ -32,6 +32,7 @@ function row(id: number, extra: Partial<JobRow> = {}): JobRow {
     fitted: null,
     compressed: null,
     converted: null,
+    motionLeftOut: null,
     video: null,
     ...extra,
   };

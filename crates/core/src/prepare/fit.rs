@@ -205,13 +205,18 @@ fn encode(
     }
 }
 
+/// A size as a teacher reads it: "840 KB", "2.4 MB".
+pub fn size_words(bytes: u64) -> String {
+    match bytes {
+        b if b < 1_000_000 => format!("{} KB", b.div_ceil(1000)),
+        b => format!("{:.1} MB", b as f64 / 1_000_000.0),
+    }
+}
+
 impl Fitted {
     /// "8000×6000, 18.2 MB → 4000×3000, 2.1 MB".
     pub fn describe(&self) -> String {
-        let mb = |b: u64| match b {
-            b if b < 1_000_000 => format!("{} KB", b.div_ceil(1000)),
-            b => format!("{:.1} MB", b as f64 / 1_000_000.0),
-        };
+        let mb = size_words;
         format!(
             "{}×{}, {} → {}×{}, {}",
             self.from_width,

@@ -17,6 +17,7 @@ pub mod fit;
 pub mod heif;
 mod isobmff;
 mod jpeg;
+pub mod motion;
 mod patch;
 mod png;
 mod tiff;
@@ -85,6 +86,9 @@ pub struct Prepared {
     /// A HEIC photo sent as a JPEG copy ([`heif`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub converted: Option<fit::Fitted>,
+    /// A motion photo: the video saved inside it, left out (only the still was sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub motion: Option<motion::MotionVideo>,
 }
 
 impl Prepared {
@@ -118,6 +122,13 @@ impl Prepared {
             (Some(f), _) => format!("fitted to Cloudflare Images: {}; {removed}", f.describe()),
             (None, Some(c)) => format!("compressed: {}", c.describe()),
             (None, None) => removed.clone(),
+        };
+        let made = match &self.motion {
+            Some(m) => format!(
+                "{made}; a motion photo: sent as a still, its {} video left out",
+                fit::size_words(m.video_bytes)
+            ),
+            None => made,
         };
         match &self.converted {
             Some(c) if self.fitted.is_none() && self.compressed.is_none() => {
@@ -235,10 +246,15 @@ pub fn prepare(path: &Path) -> io::Result<(Patches, Option<Prepared>)> {
     let size = file.metadata()?.len();
     let src = FileSource { file, size };
     let (patches, found) = scan_source(&src)?;
-    if patches.is_empty() {
+    let motion = match format_of(&src.read(0, 32)?) {
+        Some(Format::Jpeg) => motion::find(&src)?,
+        _ => None,
+    };
+    if patches.is_empty() && motion.is_none() {
         return Ok((patches, None));
     }
-    let hash = prepared_hash(&src, &patches)?;
+    let upto = motion.map_or(size, |m| m.still_bytes);
+    let hash = prepared_hash(&src, &patches, upto)?;
     Ok((
         patches.clone(),
         Some(Prepared {
@@ -253,6 +269,7 @@ pub fn prepare(path: &Path) -> io::Result<(Patches, Option<Prepared>)> {
             fitted: None,
             compressed: None,
             converted: None,
+            motion,
         }),
     ))
 }
@@ -265,9 +282,15 @@ pub fn names_in(path: &Path) -> io::Result<Vec<String>> {
     documents::names(&FileSource { file, size })
 }
 
-/// Write the prepared copy of the file at `src` (with `patches` laid over it) to `dest`, in
-/// small blocks. `dest` must not be `src`: the original is never changed.
-pub fn save_copy(src: &Path, patches: &Patches, dest: &Path) -> io::Result<u64> {
+/// Write the prepared copy of the file at `src` (with `patches` laid over it, and only its
+/// first `upto` bytes when given: a motion photo's still) to `dest`, in small blocks; returns
+/// its BLAKE3. `dest` must not be `src`: the original is never changed.
+pub fn save_copy(
+    src: &Path,
+    patches: &Patches,
+    upto: Option<u64>,
+    dest: &Path,
+) -> io::Result<String> {
     use std::io::Write;
     if dest.exists() && std::fs::canonicalize(dest)? == std::fs::canonicalize(src)? {
         return Err(io::Error::new(
@@ -282,26 +305,48 @@ pub fn save_copy(src: &Path, patches: &Patches, dest: &Path) -> io::Result<u64> 
     let size = file.metadata()?.len();
     let from = FileSource { file, size };
     let mut out = std::io::BufWriter::new(std::fs::File::create(dest)?);
-    let mut at = 0u64;
-    while at < size {
-        let mut buf = from.read(at, 256 << 10)?;
-        patches.apply(at, &mut buf);
-        out.write_all(&buf)?;
-        at += buf.len() as u64;
-    }
+    let hash = each_block(&from, patches, upto.unwrap_or(size).min(size), |b| {
+        out.write_all(b)
+    })?;
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    Ok(size)
+    Ok(hash)
 }
 
-/// BLAKE3 of `src` with `patches` laid over it, read in small blocks.
-fn prepared_hash(src: &FileSource, patches: &Patches) -> io::Result<String> {
+/// Write the video saved inside the motion photo at `src` to `dest`, as its own file.
+pub fn save_motion_video(src: &Path, video: &motion::MotionVideo, dest: &Path) -> io::Result<()> {
+    use std::io::{Read, Seek, Write};
+    let mut file = crate::fileinfo::open_exact(src)?;
+    file.seek(io::SeekFrom::Start(video.video_at))?;
+    let mut out = std::fs::File::create(dest)?;
+    io::copy(&mut file.take(video.video_bytes), &mut out)?;
+    out.flush()?;
+    out.sync_all()
+}
+
+/// BLAKE3 of the first `upto` bytes of `src` with `patches` laid over them.
+fn prepared_hash(src: &FileSource, patches: &Patches, upto: u64) -> io::Result<String> {
+    each_block(src, patches, upto, |_| Ok(()))
+}
+
+/// Read the first `upto` bytes of `src` in small blocks with `patches` laid over them, give
+/// each to `sink`, and return the BLAKE3 of them all.
+fn each_block(
+    src: &FileSource,
+    patches: &Patches,
+    upto: u64,
+    mut sink: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<String> {
     const BLOCK: usize = 256 << 10;
     let mut hasher = blake3::Hasher::new();
     let mut at = 0u64;
-    while at < src.size {
-        let mut buf = src.read(at, BLOCK)?;
+    while at < upto {
+        let mut buf = src.read(at, BLOCK.min((upto - at) as usize))?;
+        if buf.is_empty() {
+            break;
+        }
         patches.apply(at, &mut buf);
         hasher.update(&buf);
+        sink(&buf)?;
         at += buf.len() as u64;
     }
     Ok(hasher.finalize().to_hex().to_string())

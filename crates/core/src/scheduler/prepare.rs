@@ -50,10 +50,10 @@ impl Inner {
         {
             return self.compressed(job, quality).await;
         }
-        if options.keep_metadata {
+        if options.keep_metadata && options.keep_originals {
             return Ok(job);
         }
-        self.privacy_only(job).await
+        self.privacy_only(job, &options).await
     }
 
     /// `job` as the upload of a JPEG copy of its HEIC photo, at its course's compression
@@ -93,17 +93,37 @@ impl Inner {
             converted: Some(copy.fitted.clone()),
             ..Default::default()
         };
-        self.substitute(job, copy, report)
+        self.substitute_copy(job, copy, report)
     }
 
-    /// `job` with the patches that blank its photo's location, device and author.
-    async fn privacy_only(&self, mut job: UploadJob) -> Result<UploadJob> {
+    /// `job` with the patches that blank its photo's location, device and author (unless its
+    /// course keeps them), and, for a motion photo, as the upload of its still alone (unless
+    /// its course keeps originals).
+    async fn privacy_only(&self, mut job: UploadJob, options: &CourseOptions) -> Result<UploadJob> {
         let path = job.file.path.clone();
-        let (patches, prepared) =
+        let (mut patches, mut prepared) =
             tokio::task::spawn_blocking(move || crate::prepare::prepare(&path))
                 .await
                 .map_err(|e| Error::new(ErrorKind::Io, format!("preparing stopped: {e}")))?
                 .map_err(|e| Error::from_io(&job.file.path, &e))?;
+        if options.keep_metadata {
+            patches = crate::prepare::Patches::default();
+            prepared = prepared.and_then(|p| p.motion).map(|m| crate::prepare::Prepared {
+                motion: Some(m),
+                ..Default::default()
+            });
+        }
+        if options.keep_originals
+            && let Some(p) = prepared.as_mut()
+        {
+            p.motion = None;
+        }
+        if let Some(report) = prepared.clone().filter(|p| p.motion.is_some()) {
+            return self.still_only(job, &patches, report).await;
+        }
+        if options.keep_metadata {
+            return Ok(job);
+        }
         if !patches.is_empty() {
             job.patches = Some(Arc::new(patches));
         }
@@ -113,6 +133,34 @@ impl Inner {
             job.prepared = prepared;
         }
         Ok(job)
+    }
+
+    /// `job` as the upload of its motion photo's still: the picture's own bytes, with
+    /// `patches` laid over them, copied to the prepared folder without the video after them.
+    async fn still_only(
+        &self,
+        job: UploadJob,
+        patches: &crate::prepare::Patches,
+        mut report: crate::prepare::Prepared,
+    ) -> Result<UploadJob> {
+        let Some(motion) = report.motion else {
+            return Ok(job);
+        };
+        crate::private::dir(&self.prepared_dir)?;
+        let out = self.prepared_dir.join(format!("job-{}.still", job.id.0));
+        let (src, to, patches) = (job.file.path.clone(), out.clone(), patches.clone());
+        let hash = tokio::task::spawn_blocking(move || {
+            let part = to.with_extension("part");
+            let hash = crate::prepare::save_copy(&src, &patches, Some(motion.still_bytes), &part)?;
+            std::fs::rename(&part, &to)?;
+            Ok::<_, std::io::Error>(hash)
+        })
+        .await
+        .map_err(|e| Error::new(ErrorKind::Io, format!("preparing the still stopped: {e}")))?
+        .map_err(|e| Error::from_io(&out, &e))?;
+        report.hash = hash.clone();
+        let content_type = job.content_type.clone();
+        self.substitute(job, out, hash, content_type, report)
     }
 
     /// A document is sent as it is; the people it names are recorded, for its row to say.
@@ -201,37 +249,51 @@ impl Inner {
         .await
         .map_err(|e| Error::new(ErrorKind::Io, format!("compressing the photo stopped: {e}")))??;
         let Some(copy) = copy else {
-            // Not worth it: the photo goes as it is, its details blanked as usual.
-            if self.course_options(&job)?.is_some_and(|o| o.keep_metadata) {
+            // Not worth it: the photo goes as it is, prepared as usual.
+            let options = self.course_options(&job)?.unwrap_or_default();
+            if options.keep_metadata && options.keep_originals {
                 return Ok(job);
             }
-            return self.privacy_only(job).await;
+            return self.privacy_only(job, &options).await;
         };
         let mut report = crate::prepare::Prepared {
             compressed: Some(copy.fitted.clone()),
             ..Default::default()
         };
         report.hash = copy.hash.clone();
-        self.substitute(job, copy, report)
+        self.substitute_copy(job, copy, report)
     }
 
     /// `job` sending `copy` instead of its file, with `report` recorded.
-    fn substitute(
+    fn substitute_copy(
         &self,
         job: UploadJob,
         copy: crate::prepare::fit::FittedCopy,
         report: crate::prepare::Prepared,
     ) -> Result<UploadJob> {
-        let meta = std::fs::metadata(&copy.path).map_err(|e| Error::from_io(&copy.path, &e))?;
+        self.substitute(job, copy.path, copy.hash, copy.fitted.content_type, report)
+    }
+
+    /// `job` sending the copy at `path` (BLAKE3 `hash`, of `content_type`) instead of its
+    /// file, with `report` recorded.
+    fn substitute(
+        &self,
+        job: UploadJob,
+        path: std::path::PathBuf,
+        hash: String,
+        content_type: String,
+        report: crate::prepare::Prepared,
+    ) -> Result<UploadJob> {
+        let meta = std::fs::metadata(&path).map_err(|e| Error::from_io(&path, &e))?;
         self.queue.set_prepared(job.id, Some(&report), self.now())?;
         let mut sent = job;
         sent.file = crate::job::FileSnapshot {
-            path: copy.path,
+            path,
             size: meta.len(),
             mtime_ns: crate::fileinfo::mtime_ns(&meta),
-            hash: copy.hash,
+            hash,
         };
-        sent.content_type = copy.fitted.content_type;
+        sent.content_type = content_type;
         sent.patches = None;
         sent.prepared = Some(report);
         Ok(sent)
@@ -266,12 +328,12 @@ impl Inner {
         report.hash = copy.hash.clone();
         report.bytes = 0;
         report.fitted = Some(copy.fitted.clone());
-        self.substitute(job.clone(), copy, report)
+        self.substitute_copy(job.clone(), copy, report)
     }
 
-    /// Remove the copies made for `id`'s upload (converted, fitted, compressed).
+    /// Remove the copies made for `id`'s upload (converted, fitted, compressed, a still).
     pub(super) fn forget_copies(&self, id: crate::job::JobId) {
-        for ext in ["fit", "small", "part", "jpg", "dec.jpg"] {
+        for ext in ["fit", "small", "part", "jpg", "dec.jpg", "still"] {
             let _ = std::fs::remove_file(self.prepared_dir.join(format!("job-{}.{ext}", id.0)));
         }
     }
