@@ -288,7 +288,11 @@ fn a_motion_photo_goes_as_its_still_and_inspect_saves_its_video_as_its_own_file(
         blake3::hash(&stored).to_hex().as_str(),
         job["prepared"]["hash"].as_str().unwrap()
     );
-    assert_eq!(std::fs::read(&photo).unwrap(), original, "the file is unchanged");
+    assert_eq!(
+        std::fs::read(&photo).unwrap(),
+        original,
+        "the file is unchanged"
+    );
     assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
     let status = ferry.run(&["status"]);
     assert!(
@@ -299,12 +303,13 @@ fn a_motion_photo_goes_as_its_still_and_inspect_saves_its_video_as_its_own_file(
 
     // `inspect --save` writes the still an upload sends, and the video as its own file.
     let saved = dir.path().join("saved");
-    let inspect = ferry.run_paths(
-        &["inspect", "--save", saved.to_str().unwrap()],
-        &[&photo],
-    );
+    let inspect = ferry.run_paths(&["inspect", "--save", saved.to_str().unwrap()], &[&photo]);
     assert_eq!(inspect.code, 0, "{}", inspect.stderr);
-    assert!(inspect.stdout.contains("its video, as its own file"), "{}", inspect.stdout);
+    assert!(
+        inspect.stdout.contains("its video, as its own file"),
+        "{}",
+        inspect.stdout
+    );
     assert_eq!(
         std::fs::read(saved.join("PXL_20261207_101500.MP.jpg")).unwrap(),
         stored
@@ -312,12 +317,25 @@ fn a_motion_photo_goes_as_its_still_and_inspect_saves_its_video_as_its_own_file(
     let side = saved.join("PXL_20261207_101500.MP.motion.mp4");
     assert_eq!(std::fs::read(&side).unwrap(), video);
     let probe = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(&side)
         .output()
         .unwrap();
-    let seconds: f64 = String::from_utf8_lossy(&probe.stdout).trim().parse().unwrap();
-    assert!((seconds - 2.0).abs() < 0.2, "a playable 2 s video: {seconds}");
+    let seconds: f64 = String::from_utf8_lossy(&probe.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        (seconds - 2.0).abs() < 0.2,
+        "a playable 2 s video: {seconds}"
+    );
 
     // A course that keeps originals sends the whole file, its video with it.
     let add = ferry.run(&["course", "add", "Archive", "--keep-originals", "yes"]);
@@ -330,5 +348,83 @@ fn a_motion_photo_goes_as_its_still_and_inspect_saves_its_video_as_its_own_file(
     let job = &kept.lines()[0];
     let stored = stored_bytes(&server, job);
     assert_eq!(stored.len(), original.len(), "{job}");
-    assert_eq!(private_tags(&exif_of(&stored[..still.len()])), Vec::<String>::new());
+    assert_eq!(
+        private_tags(&exif_of(&stored[..still.len()])),
+        Vec::<String>::new()
+    );
+}
+
+fn clip(path: &Path, seconds: u32) {
+    run(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc=duration={seconds}:size=160x120:rate=10"),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "mov",
+            path.to_str().unwrap(),
+        ],
+    );
+}
+
+#[test]
+fn a_live_photos_video_in_a_folder_is_left_out_and_said_and_goes_when_added_alone() {
+    let server = S3Server::s3s_fs();
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("Field trip");
+    std::fs::create_dir(&folder).unwrap();
+    let photo = phone_photo(&folder, "IMG_0001.heic");
+    std::fs::rename(&photo, folder.join("IMG_0001.HEIC")).unwrap();
+    clip(&folder.join("IMG_0001.MOV"), 2);
+    // A longer video beside a photo of its name is a video the teacher made: it goes.
+    phone_photo(&folder, "IMG_0002.jpg");
+    clip(&folder.join("IMG_0002.MOV"), 8);
+    for leftover in std::fs::read_dir(&folder).unwrap().flatten() {
+        if leftover.file_name().to_string_lossy().contains(".source.") {
+            std::fs::remove_file(leftover.path()).unwrap();
+        }
+    }
+    let ferry = Ferry::s3(&server.endpoint, &server.bucket);
+    let out = ferry.run_paths(&["upload", "--json"], &[&folder]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let names: Vec<String> = out
+        .lines()
+        .iter()
+        .map(|j| j["name"].as_str().unwrap().to_string())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["IMG_0001.HEIC", "IMG_0002.MOV", "IMG_0002.jpg"],
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("IMG_0001.MOV")
+            && out
+                .stderr
+                .contains("the moving part of the Live Photo IMG_0001.HEIC")
+            && out.stderr.contains("add it on its own"),
+        "{}",
+        out.stderr
+    );
+
+    // Named on its own, it is the teacher's choice: it goes, as a video.
+    let alone = ferry.run_paths(&["upload", "--json"], &[&folder.join("IMG_0001.MOV")]);
+    assert_eq!(alone.code, 0, "{}\n{}", alone.stdout, alone.stderr);
+    let job = &alone.lines()[0];
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["kind"], "video", "{job}");
 }

@@ -423,6 +423,19 @@ impl Engine {
         let convert = self.settings.images.convert && !keeps_originals;
         let decoder = convert.then(crate::prepare::heif::decoder).flatten();
         for (index, file) in found.iter().enumerate() {
+            // A Live Photo's few seconds, found in a folder, are not a lesson video: left out
+            // and said, unless the user asked for everything or named the file on its own.
+            if file.within.is_some()
+                && !how.everything
+                && let Some(photo) = crate::prepare::motion::live_photo_of(&file.path)
+            {
+                out.notes.push(format!(
+                    "{}: the moving part of the Live Photo {}, left out; add it on its own to send it as a video",
+                    file.path.display(),
+                    photo.file_name().unwrap_or_default().to_string_lossy()
+                ));
+                continue;
+            }
             let routed = intake::prepare(file, &opts, &mut rng).and_then(|mut job| {
                 // A HEIC photo goes as JPEG when libheif can decode it: its content type says
                 // so from here on, and its key ends in .jpg (below, once routing chose it).

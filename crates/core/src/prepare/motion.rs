@@ -6,12 +6,17 @@
 //! followed by 0 or a restart), and calls what follows a motion photo's video when an MP4
 //! (`ftyp`) starts in its first bytes. Other trailing bytes are left alone.
 //!
+//! iPhones keep a Live Photo's video as a file of its own beside the photo (`IMG_0001.MOV`
+//! beside `IMG_0001.HEIC`); [`live_photo_of`] recognises one, so that a folder of a phone's
+//! photos does not turn every picture's three seconds into a lesson video.
+//!
 //! Invariant: the end found is a real EOI reached by walking every segment and scan from the
 //! start; a JPEG that cannot be walked so is not cut.
 
 use super::Source;
 use serde::{Deserialize, Serialize};
 use std::io;
+use std::path::{Path, PathBuf};
 
 /// How far after the picture's end an MP4 may start (Samsung puts a short tag first).
 const LOOK_AFTER_END: usize = 64 << 10;
@@ -36,7 +41,11 @@ pub(crate) fn find(src: &dyn Source) -> io::Result<Option<MotionVideo>> {
         return Ok(None);
     }
     let after = src.read(end, LOOK_AFTER_END)?;
-    let Some(i) = after.windows(4).position(|w| w == b"ftyp").filter(|&i| i >= 4) else {
+    let Some(i) = after
+        .windows(4)
+        .position(|w| w == b"ftyp")
+        .filter(|&i| i >= 4)
+    else {
         return Ok(None);
     };
     let box_size = u32::from_be_bytes(after[i - 4..i].try_into().expect("4 bytes"));
@@ -49,6 +58,29 @@ pub(crate) fn find(src: &dyn Source) -> io::Result<Option<MotionVideo>> {
         video_at,
         video_bytes: src.size() - video_at,
     }))
+}
+
+/// The longest an iPhone's Live Photo video lasts, with a margin (Apple records 1.5 s each
+/// side of the photo).
+const LIVE_PHOTO_AT_MOST_SECS: f64 = 5.0;
+
+/// The photo whose Live Photo video `path` is, if it is one: a short `.mov` or `.mp4` beside a
+/// HEIC or JPEG photo of the same name (`IMG_0001.MOV` beside `IMG_0001.HEIC`).
+pub fn live_photo_of(path: &Path) -> Option<PathBuf> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    if !matches!(ext.as_str(), "mov" | "mp4") {
+        return None;
+    }
+    let stem = path.file_stem()?;
+    let photo = ["HEIC", "heic", "HEIF", "heif", "JPG", "jpg", "JPEG", "jpeg"]
+        .iter()
+        .map(|e| path.with_file_name(stem).with_extension(e))
+        .find(|p| p.is_file())?;
+    let facts = super::video::probe(path).ok()??;
+    facts
+        .duration_secs
+        .is_some_and(|d| d <= LIVE_PHOTO_AT_MOST_SECS)
+        .then_some(photo)
 }
 
 /// The offset just after the JPEG's EOI, walking its segments and scans.

@@ -108,10 +108,12 @@ impl Inner {
                 .map_err(|e| Error::from_io(&job.file.path, &e))?;
         if options.keep_metadata {
             patches = crate::prepare::Patches::default();
-            prepared = prepared.and_then(|p| p.motion).map(|m| crate::prepare::Prepared {
-                motion: Some(m),
-                ..Default::default()
-            });
+            prepared = prepared
+                .and_then(|p| p.motion)
+                .map(|m| crate::prepare::Prepared {
+                    motion: Some(m),
+                    ..Default::default()
+                });
         }
         if options.keep_originals
             && let Some(p) = prepared.as_mut()
