@@ -164,3 +164,52 @@ fn a_file_named_like_a_video_that_is_none_is_refused_before_sending() {
     assert!(sim.videos().is_empty(), "nothing reached Stream");
     assert_eq!(job["bytes_done"], 0);
 }
+
+/// A real VP9 WebM of `seconds` (a container Ferry has no reader of its own for).
+fn webm(dir: &Path, name: &str, seconds: u32) -> PathBuf {
+    let path = dir.join(name);
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg(format!("testsrc=duration={seconds}:size=160x120:rate=2"))
+        .args(["-c:v", "libvpx-vp9", "-deadline", "realtime", "-b:v", "50k"])
+        .arg(&path)
+        .output()
+        .expect("ffmpeg (scripts/setup.sh --test installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    path
+}
+
+#[test]
+fn a_webm_longer_than_the_course_allows_is_refused_through_ffprobe() {
+    let sim = CloudSim::start(100);
+    let dir = tempfile::tempdir().unwrap();
+    let long = webm(dir.path(), "Seminar.webm", 75);
+    let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let add = ferry.run(&["course", "add", "Short clips", "--max-video-minutes", "1"]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    let out = ferry.run_paths(&["upload", "--json", "--course", "Short clips"], &[&long]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let job = &out.lines()[0];
+    assert_eq!(job["error"]["code"], "too_large", "{job}");
+    let message = job["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Seminar.webm lasts 1 min 15 s"),
+        "{message}"
+    );
+    assert!(sim.videos().is_empty(), "nothing reached Stream");
+
+    // Without ffprobe its length is unknown here: it is sent, and Stream is told the limit.
+    ferry.set("FERRY_FFPROBE", "none");
+    let again = ferry.run_paths(
+        &["upload", "--json", "--course", "Short clips", "--force"],
+        &[&long],
+    );
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    let videos = sim.videos();
+    assert_eq!(videos.len(), 1, "{videos:?}");
+    assert_eq!(videos[0]["maxDurationSeconds"], 60, "{videos:?}");
+}

@@ -13,6 +13,7 @@
 //! own bytes ([`crate::digest`]), so a file changed after it was queued is still caught.
 
 mod documents;
+mod ffprobe;
 pub mod fit;
 pub mod heif;
 mod isobmff;

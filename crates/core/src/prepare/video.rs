@@ -1,8 +1,9 @@
 //! Video pre-flight: what a video is, read from its first bytes and its index before anything
 //! is sent. The container is told by its signature (the ones Stream takes, api-facts B.3); an
 //! MP4, MOV or 3GP file's `moov` box gives its duration (`mvhd`), picture size (`tkhd`) and
-//! codec (`stsd`). A file in no known container is not a video Stream can take, whatever its
-//! name says; one whose index cannot be read is still a video, of unknown length.
+//! codec (`stsd`); for the other containers `ffprobe` is asked when installed
+//! ([`super::ffprobe`]). A file in no known container is not a video Stream can take, whatever
+//! its name says; one whose length cannot be read is still a video, of unknown length.
 
 use super::{FileSource, Source};
 use serde::{Deserialize, Serialize};
@@ -54,7 +55,13 @@ pub fn duration_words(secs: f64) -> String {
 pub fn probe(path: &Path) -> io::Result<Option<VideoFacts>> {
     let file = crate::fileinfo::open_exact(path)?;
     let size = file.metadata()?.len();
-    probe_source(&FileSource { file, size })
+    let mut facts = probe_source(&FileSource { file, size })?;
+    if let Some(f) = facts.as_mut()
+        && f.duration_secs.is_none()
+    {
+        super::ffprobe::complete(path, f);
+    }
+    Ok(facts)
 }
 
 pub(crate) fn probe_source(src: &dyn Source) -> io::Result<Option<VideoFacts>> {
