@@ -127,12 +127,10 @@ fn next_marker(src: &dyn Source, mut at: u64) -> io::Result<Option<u64>> {
             return Ok(None);
         }
         // The last byte is looked at again with the next block, as the first of a pair.
-        for i in 0..buf.len() - 1 {
-            if buf[i] == 0xFF {
-                let next = buf[i + 1];
-                if next != 0 && next != 0xFF && !(0xD0..=0xD7).contains(&next) {
-                    return Ok(Some(at + i as u64));
-                }
+        for i in memchr::memchr_iter(0xFF, &buf[..buf.len() - 1]) {
+            let next = buf[i + 1];
+            if next != 0 && next != 0xFF && !(0xD0..=0xD7).contains(&next) {
+                return Ok(Some(at + i as u64));
             }
         }
         at += (buf.len() - 1) as u64;
