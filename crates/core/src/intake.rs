@@ -188,10 +188,15 @@ pub fn source_of(file: &FoundFile) -> Result<PathBuf> {
 
 /// Whether the first bytes of a file are a private key (PEM, OpenSSH, PuTTY).
 pub fn holds_private_key(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(&head[..head.len().min(4096)]);
-    let text = text.trim_start();
-    (text.starts_with("-----BEGIN") && text.contains("PRIVATE KEY-----"))
-        || text.starts_with("PuTTY-User-Key-File-")
+    // On bytes: most files are not text, and decoding them first cost more than the check.
+    let head = &head[..head.len().min(4096)];
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    let text = &head[start..];
+    (text.starts_with(b"-----BEGIN") && memchr::memmem::find(text, b"PRIVATE KEY-----").is_some())
+        || text.starts_with(b"PuTTY-User-Key-File-")
 }
 
 /// Everything intake needs besides the file.
@@ -309,6 +314,20 @@ pub fn relative_name(file: &FoundFile, display_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn private_keys_are_told_from_their_first_bytes() {
+        assert!(holds_private_key(
+            b"\n  -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA"
+        ));
+        assert!(holds_private_key(b"-----BEGIN RSA PRIVATE KEY-----\nMIIE"));
+        assert!(holds_private_key(b"PuTTY-User-Key-File-3: ssh-ed25519\n"));
+        assert!(!holds_private_key(b"-----BEGIN CERTIFICATE-----\nMIID"));
+        assert!(!holds_private_key(
+            b"notes: -----BEGIN RSA PRIVATE KEY-----"
+        ));
+        assert!(!holds_private_key(&[0xFF, 0xD8, 0xFF, 0xE0, 0x80, 0x81]));
+    }
 
     #[test]
     fn folders_are_walked_with_their_structure() {

@@ -202,7 +202,10 @@ impl Queue {
         off_async(|| {
             let conn = self.conn();
             let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-            Ok(conn.query_row(&sql, [id.0], job_from_row).optional()?)
+            Ok(conn
+                .prepare_cached(&sql)?
+                .query_row([id.0], job_from_row)
+                .optional()?)
         })
     }
 
@@ -244,7 +247,8 @@ impl Queue {
                 "SELECT {JOB_COLUMNS} FROM jobs WHERE path = ?1 AND state = 'done' ORDER BY id DESC LIMIT 1"
             );
             Ok(conn
-                .query_row(&sql, [path_text(path)], job_from_row)
+                .prepare_cached(&sql)?
+                .query_row([path_text(path)], job_from_row)
                 .optional()?)
         })
     }
@@ -263,7 +267,8 @@ impl Queue {
                  AND duplicate_of IS NULL AND id != ?3 ORDER BY id LIMIT 1"
             );
             Ok(conn
-                .query_row(&sql, params![hash, target, except.0], job_from_row)
+                .prepare_cached(&sql)?
+                .query_row(params![hash, target, except.0], job_from_row)
                 .optional()?)
         })
     }
@@ -272,7 +277,8 @@ impl Queue {
         off_async(|| {
             let conn = self.conn();
             let text: Option<String> = conn
-                .query_row("SELECT state FROM jobs WHERE id = ?1", [id.0], |r| r.get(0))
+                .prepare_cached("SELECT state FROM jobs WHERE id = ?1")?
+                .query_row([id.0], |r| r.get(0))
                 .optional()?;
             Ok(text.and_then(|t| JobState::parse(&t)))
         })
@@ -292,20 +298,19 @@ impl Queue {
         })
     }
 
-    /// Count one more attempt for the job.
-    pub fn bump_attempts(&self, id: JobId, now: i64) -> Result<u32> {
+    /// Claim a job for an attempt: move it to `uploading` from one of `from` and count the
+    /// attempt, in one statement (one commit: a small file's upload makes few). Returns whether
+    /// it moved.
+    pub fn claim(&self, id: JobId, from: &[JobState], now: i64) -> Result<bool> {
         off_async(|| {
             let conn = self.conn();
-            cached(
-                &conn,
-                "UPDATE jobs SET attempts = attempts + 1, updated_at = ?1 WHERE id = ?2",
-                params![now, id.0],
-            )?;
-            Ok(
-                conn.query_row("SELECT attempts FROM jobs WHERE id = ?1", [id.0], |r| {
-                    r.get(0)
-                })?,
-            )
+            let from_list: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
+            let sql = format!(
+                "UPDATE jobs SET state = 'uploading', attempts = attempts + 1, updated_at = ?1 \
+                 WHERE id = ?2 AND state IN ({})",
+                from_list.join(",")
+            );
+            Ok(cached(&conn, &sql, params![now, id.0])? == 1)
         })
     }
 

@@ -138,6 +138,9 @@ struct Inner {
     pace: Option<Arc<crate::pace::Pace>>,
     /// Where fitted copies of photos are made, each removed once its upload ends.
     prepared_dir: std::path::PathBuf,
+    /// The jobs that made copies there in this run: only theirs are looked for when an upload
+    /// ends (a crash's leftovers are swept when a run starts).
+    made_copies: std::sync::Mutex<std::collections::HashSet<JobId>>,
 }
 
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -181,6 +184,7 @@ impl Scheduler {
                 polling: AtomicUsize::new(0),
                 pace: Some(pace),
                 prepared_dir,
+                made_copies: Default::default(),
             }),
             wake: None,
             runs,
@@ -370,18 +374,13 @@ impl Inner {
 
     async fn run_job(&self, job: UploadJob, progress: Arc<Progress>) {
         let id = job.id;
-        let claimed = self.queue.transition(
+        let claimed = self.queue.claim(
             id,
             &[JobState::Queued, JobState::Uploading, JobState::Processing],
-            JobState::Uploading,
             self.now(),
         );
         match claimed {
-            Ok(true) => {
-                if let Err(e) = self.queue.bump_attempts(id, self.now()) {
-                    tracing::warn!(job = %id, error = %e, "could not count the attempt");
-                }
-            }
+            Ok(true) => {}
             Ok(false) => return, // paused or cancelled meanwhile
             Err(e) => {
                 tracing::error!(job = %id, error = %e, "could not claim job");

@@ -72,8 +72,7 @@ impl Inner {
             .course_options(&job)?
             .and_then(|o| o.compress_quality)
             .unwrap_or(crate::prepare::heif::QUALITY);
-        crate::private::dir(&self.prepared_dir)?;
-        let out = self.prepared_dir.join(format!("job-{}.jpg", job.id.0));
+        let out = self.copy_path(job.id, "jpg")?;
         let (src, hash) = (job.file.path.clone(), job.file.hash.clone());
         let (copy, held) = tokio::task::spawn_blocking(move || {
             let held = crate::prepare::prepare(&src).map_err(|e| Error::from_io(&src, &e))?;
@@ -148,8 +147,7 @@ impl Inner {
         let Some(motion) = report.motion else {
             return Ok(job);
         };
-        crate::private::dir(&self.prepared_dir)?;
-        let out = self.prepared_dir.join(format!("job-{}.still", job.id.0));
+        let out = self.copy_path(job.id, "still")?;
         let (src, to, patches) = (job.file.path.clone(), out.clone(), patches.clone());
         let hash = tokio::task::spawn_blocking(move || {
             let part = to.with_extension("part");
@@ -242,8 +240,7 @@ impl Inner {
     /// `job` as the upload of a smaller copy, when its course asks for compression and the copy
     /// saves a tenth of the size or more (else the photo itself, prepared as usual).
     async fn compressed(&self, job: UploadJob, quality: u8) -> Result<UploadJob> {
-        crate::private::dir(&self.prepared_dir)?;
-        let out = self.prepared_dir.join(format!("job-{}.small", job.id.0));
+        let out = self.copy_path(job.id, "small")?;
         let (src, hash) = (job.file.path.clone(), job.file.hash.clone());
         let copy = tokio::task::spawn_blocking(move || {
             crate::prepare::fit::compress(&src, &hash, quality, &out)
@@ -317,8 +314,7 @@ impl Inner {
         job: &UploadJob,
         limits: &crate::destination::ImageLimits,
     ) -> Result<UploadJob> {
-        crate::private::dir(&self.prepared_dir)?;
-        let out = self.prepared_dir.join(format!("job-{}.fit", job.id.0));
+        let out = self.copy_path(job.id, "fit")?;
         let (src, hash, limits) = (job.file.path.clone(), job.file.hash.clone(), *limits);
         let side = self.settings.images.fit_max_side;
         let copy = tokio::task::spawn_blocking(move || {
@@ -333,8 +329,27 @@ impl Inner {
         self.substitute_copy(job.clone(), copy, report)
     }
 
+    /// Where `id`'s copy with extension `ext` is made (the folder made private first); the job
+    /// is noted, so its copies are removed when its upload ends.
+    fn copy_path(&self, id: crate::job::JobId, ext: &str) -> Result<std::path::PathBuf> {
+        crate::private::dir(&self.prepared_dir)?;
+        self.made_copies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id);
+        Ok(self.prepared_dir.join(format!("job-{}.{ext}", id.0)))
+    }
+
     /// Remove the copies made for `id`'s upload (converted, fitted, compressed, a still).
     pub(super) fn forget_copies(&self, id: crate::job::JobId) {
+        let made = self
+            .made_copies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+        if !made {
+            return;
+        }
         for ext in ["fit", "small", "part", "jpg", "dec.jpg", "still"] {
             let _ = std::fs::remove_file(self.prepared_dir.join(format!("job-{}.{ext}", id.0)));
         }
