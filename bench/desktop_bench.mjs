@@ -7,6 +7,12 @@
 //
 // Cold start is measured from the WebDriver session request (which spawns the app) to the queue
 // screen showing its destinations; WebDriver's own overhead is included, so it is an upper bound.
+//
+// The floor: when the smallest Tauri 2 window (bench/floor, one static page, built like Ferry's)
+// has been built with
+//   (cd bench/floor && CARGO_TARGET_DIR=../../target/floor cargo build --release)
+// its cold start to the page and its idle private memory are measured the same way first, and
+// Ferry's figures are printed against them.
 
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, statSync, existsSync, rmSync } from "node:fs";
@@ -81,9 +87,34 @@ function descendants(pid) {
   return out;
 }
 
-function appPid() {
-  const out = execFileSync("pgrep", ["-n", "-f", rel("ferry-desktop")], { encoding: "utf8" }).trim();
+function appPid(binary = rel("ferry-desktop")) {
+  const out = execFileSync("pgrep", ["-n", "-f", binary], { encoding: "utf8" }).trim();
   return Number(out);
+}
+
+const FLOOR = join(root, "target/floor/release/tauri-floor");
+
+/** The floor window's cold starts to its page, and its idle private memory (own, with WebKit's). */
+async function measureFloor() {
+  const starts = [];
+  let session;
+  for (let i = 0; i < STARTS; i++) {
+    const t = performance.now();
+    session = await Session.start("http://127.0.0.1:4444", FLOOR);
+    await session.waitFor("#ready", { timeoutMs: 60000 });
+    starts.push(performance.now() - t);
+    if (i < STARTS - 1) {
+      await session.end();
+      await sleep(500);
+    }
+  }
+  await sleep(5000);
+  const pid = appPid(FLOOR);
+  const kids = descendants(pid);
+  const own = privateKiB(pid);
+  const all = own + kids.reduce((n, k) => n + privateKiB(k), 0);
+  await session.end();
+  return { start: median(starts), starts, own, all };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -121,6 +152,13 @@ try {
   group("tauri-driver", ["--port", "4444", "--native-port", "4445"], env);
   await port(4444);
   await port(4445);
+
+  const floor = existsSync(FLOOR) ? await measureFloor() : null;
+  if (floor) {
+    console.log(`floor (one static page): cold start median ${floor.start.toFixed(0)} ms (runs ${floor.starts.map((s) => s.toFixed(0)).join(", ")}); idle private memory ${(floor.own / 1024).toFixed(1)} MiB, with WebKit's helpers ${(floor.all / 1024).toFixed(1)} MiB`);
+  } else {
+    console.log("floor: not built (see the top of this script); Ferry's figures alone");
+  }
 
   // Cold starts: each a fresh process (the page cache is warm after the first).
   const starts = [];
@@ -209,6 +247,10 @@ try {
   const allPrivate = ownPrivate + kids.reduce((n, k) => n + privateKiB(k), 0);
   console.log(`idle RSS: ferry-desktop ${(own / 1024).toFixed(1)} MiB; with WebKit's ${kids.length} helper processes ${(all / 1024).toFixed(1)} MiB`);
   console.log(`idle private memory (without shared libraries): ferry-desktop ${(ownPrivate / 1024).toFixed(1)} MiB; with WebKit's helpers ${(allPrivate / 1024).toFixed(1)} MiB`);
+  if (floor) {
+    const over = median(starts) - floor.start;
+    console.log(`over the floor: cold start +${over.toFixed(0)} ms (target ≤ 150); private memory +${((ownPrivate - floor.own) / 1024).toFixed(1)} MiB own (target ≤ 40), +${((allPrivate - floor.all) / 1024).toFixed(1)} MiB with WebKit's helpers`);
+  }
   await session.end();
 
   const bundles = join(root, "target/release/bundle");

@@ -7,7 +7,8 @@
 // names its author says so in its row and is sent as it is. A panorama too wide for Images is
 // fitted to it, and its row says so with both sizes; a course that compresses sends a smaller
 // copy and says how much. A phone's HEIC photo goes to Images as a JPEG and its row says so; a
-// motion photo goes as its still, its row saying the video was left out.
+// motion photo goes as its still, its row saying the video was left out; a Live Photo's video
+// in a dropped folder is left out, and a message says so.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -204,6 +205,22 @@ test("a motion photo goes as its still, and its row says the video was left out"
   const sent = await served(id);
   assert.ok(sent.length <= stillBytes.length, `only the still was sent: ${sent.length} > ${stillBytes.length}`);
   assert.ok(!sent.includes(Buffer.from("ftyp")), "no video in what was sent");
+});
+
+test("a Live Photo's video in a dropped folder is left out, and the window says so", async () => {
+  await forCourse("");
+  const folder = join(desktop.work, "Trip photos");
+  execFileSync("mkdir", ["-p", folder]);
+  const png = join(desktop.work, "trip.png");
+  execFileSync("convert", ["-size", "120x80", "gradient:navy-gold", png]);
+  execFileSync("heif-enc", ["-q", "60", png, "-o", join(folder, "IMG_3001.HEIC")]);
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=duration=2:size=160x120:rate=10", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-f", "mov", join(folder, "IMG_3001.MOV")]);
+  await desktop.drop([folder]);
+  await session.waitFor(".toasts", { test: (t) => t.includes("IMG_3001.MOV") && t.includes("the moving part of the Live Photo IMG_3001.HEIC"), timeoutMs: 20000 });
+  const id = await desktop.waitRow("IMG_3001.HEIC");
+  await session.waitFor(`[data-job="${id}"] .state[data-state="done"]`, { timeoutMs: 30000 });
+  const names = (await desktop.invoke("jobs")).ok.map((j) => j.name);
+  assert.ok(!names.includes("IMG_3001.MOV"), `the Live Photo's video was not queued: ${names}`);
 });
 
 function lecture(name, seconds) {
