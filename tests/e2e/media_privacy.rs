@@ -492,6 +492,12 @@ fn a_fitted_photo_killed_mid_upload_resumes_and_its_copy_never_outlives_it() {
     ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
     let out = ferry.run(&["resume", "--json"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let log = std::fs::read_to_string(ferry.home.path().join("logs").join("ferry.log"))
+        .unwrap_or_default();
+    assert!(
+        log.contains("the copy a crashed run made is sent, not made again"),
+        "the photo is not fitted twice: {log}"
+    );
     let job = &ferry.status()[0];
     assert_eq!(job["state"], "done", "{job}");
     assert_eq!(sim.images().len(), 1, "sent once");

@@ -200,6 +200,13 @@ fn a_converted_photo_killed_mid_upload_resumes_once_and_leaves_no_copy() {
     ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
     let out = ferry.run(&["resume", "--json"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // The copy the killed run made is sent as it is: the photo is not decoded twice.
+    let log = std::fs::read_to_string(ferry.home.path().join("logs").join("ferry.log"))
+        .unwrap_or_default();
+    assert!(
+        log.contains("the copy a crashed run made is sent, not made again"),
+        "{log}"
+    );
     let job = &ferry.status()[0];
     assert_eq!(job["state"], "done", "{job}");
     assert_eq!(sim.images().len(), 1, "sent once");

@@ -581,7 +581,10 @@ impl Inner {
     }
 
     async fn upload(&self, job: &UploadJob, progress: &Progress) -> Result<Outcome> {
-        let job = &self.prepared(job).await?;
+        let job = &match self.left_copy(job).await {
+            Some(left) => left,
+            None => self.prepared(job).await?,
+        };
         // The same content already sent there is this file's upload only if it was prepared
         // the same way: a photo sent with its location (a course that keeps it) is never
         // handed out for one that must go without.

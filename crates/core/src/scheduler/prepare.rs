@@ -147,6 +147,7 @@ impl Inner {
         let Some(motion) = report.motion else {
             return Ok(job);
         };
+
         let out = self.copy_path(job.id, "still")?;
         let (src, to, patches) = (job.file.path.clone(), out.clone(), patches.clone());
         let hash = tokio::task::spawn_blocking(move || {
@@ -327,6 +328,51 @@ impl Inner {
         report.bytes = 0;
         report.fitted = Some(copy.fitted.clone());
         self.substitute_copy(job.clone(), copy, report)
+    }
+
+    /// `job` as the upload of the copy a run that crashed before its upload ended left behind,
+    /// when that copy is whole (copies are renamed into place only once written) and is the one
+    /// the job's report records (the last copy made: fitted, converted, compressed or a still),
+    /// from a file that has not changed since: it is sent as it is rather than made again.
+    pub(super) async fn left_copy(&self, job: &UploadJob) -> Option<UploadJob> {
+        let report = job.prepared.clone()?;
+        let (ext, content_type) = if let Some(f) = &report.fitted {
+            ("fit", f.content_type.clone())
+        } else if let Some(c) = &report.compressed {
+            ("small", c.content_type.clone())
+        } else if report.converted.is_some() {
+            ("jpg", "image/jpeg".to_string())
+        } else if report.motion.is_some() {
+            ("still", job.content_type.clone())
+        } else {
+            return None;
+        };
+        let path = self.prepared_dir.join(format!("job-{}.{ext}", job.id.0));
+        if report.hash.is_empty()
+            || !path.is_file()
+            || crate::fileinfo::ensure_unchanged(&job.file).is_err()
+        {
+            return None;
+        }
+        let read = path.clone();
+        let hash = tokio::task::spawn_blocking(move || {
+            let mut hasher = blake3::Hasher::new();
+            hasher.update_reader(std::fs::File::open(&read)?)?;
+            Ok::<_, std::io::Error>(hasher.finalize().to_hex().to_string())
+        })
+        .await
+        .ok()?
+        .ok()?;
+        if hash != report.hash {
+            return None;
+        }
+        self.made_copies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(job.id);
+        tracing::info!(job = %job.id, copy = %path.display(), "the copy a crashed run made is sent, not made again");
+        self.substitute(job.clone(), path, hash, content_type, report)
+            .ok()
     }
 
     /// Where `id`'s copy with extension `ext` is made (the folder made private first); the job
