@@ -10,7 +10,8 @@
 use ferry_e2e::cloudsim::{self, CloudSim, fetch};
 use ferry_e2e::ferry::Ferry;
 use ferry_e2e::media::{
-    by_name, decodes, exif_of, heavy_photo, phone_photo, private_tags, run, stored_bytes,
+    by_name, decodes, exif_of, heavy_photo, kill_while_its_copy_is_sent, phone_photo,
+    prepared_copies, private_tags, run, stored_bytes,
 };
 use ferry_e2e::servers::S3Server;
 use ferry_e2e::sha256_hex;
@@ -459,62 +460,27 @@ fn a_fitted_photo_killed_mid_upload_resumes_and_its_copy_never_outlives_it() {
     let dir = tempfile::tempdir().unwrap();
     let heavy = dir.path().join("mural.jpg");
     heavy_photo(&heavy);
-    let copies = |f: &Ferry| -> Vec<String> {
-        std::fs::read_dir(f.home.path().join("prepared"))
-            .map(|d| {
-                d.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     // Slowly, so that the kill lands while the fitted copy is being sent.
     let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
-    ferry.set("FERRY_BANDWIDTH_LIMIT_KIB", "1024");
-    let mut child = ferry.spawn(&["upload", "--json"], &[&heavy]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while copies(&ferry).is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the fitted copy was never made"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert_ne!(
-        ferry.status()[0]["state"],
-        "done",
-        "still sending at 1 MiB/s"
-    );
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert_eq!(copies(&ferry), ["job-1.fit"], "the copy waits for the job");
-    ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
-    let out = ferry.run(&["resume", "--json"]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let log = std::fs::read_to_string(ferry.home.path().join("logs").join("ferry.log"))
-        .unwrap_or_default();
-    assert!(
-        log.contains("the copy a crashed run made is sent, not made again"),
-        "the photo is not fitted twice: {log}"
-    );
-    let job = &ferry.status()[0];
-    assert_eq!(job["state"], "done", "{job}");
+    let job = kill_while_its_copy_is_sent(&mut ferry, &heavy, "job-1.fit", 1024);
     assert_eq!(sim.images().len(), 1, "sent once");
     let (_, served) = fetch(job["url"].as_str().unwrap());
     assert_eq!(
         blake3::hash(&served).to_hex().as_str(),
         job["prepared"]["hash"].as_str().unwrap()
     );
-    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
 
     // A copy whose job will not run again (killed, then cancelled) is swept by the next run.
     let other = dir.path().join("mural 2.jpg");
     std::fs::copy(&heavy, &other).unwrap();
     ferry.set("FERRY_BANDWIDTH_LIMIT_KIB", "1024");
     let mut child = ferry.spawn(&["upload", "--json", "--force"], &[&other]);
-    while copies(&ferry).is_empty() {
-        assert!(std::time::Instant::now() < deadline + std::time::Duration::from_secs(60));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while prepared_copies(&ferry).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fitted copy was never made"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     child.kill().unwrap();
@@ -522,7 +488,11 @@ fn a_fitted_photo_killed_mid_upload_resumes_and_its_copy_never_outlives_it() {
     ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
     assert_eq!(ferry.run(&["cancel", "2"]).code, 0);
     assert_eq!(ferry.run(&["resume", "--json"]).code, 0);
-    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+    assert!(
+        prepared_copies(&ferry).is_empty(),
+        "{:?}",
+        prepared_copies(&ferry)
+    );
 }
 
 #[test]

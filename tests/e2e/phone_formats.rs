@@ -8,7 +8,10 @@
 
 use ferry_e2e::cloudsim::{self, CloudSim, fetch};
 use ferry_e2e::ferry::Ferry;
-use ferry_e2e::media::{decodes, exif_of, phone_photo, private_tags, run, stored_bytes};
+use ferry_e2e::media::{
+    decodes, exif_of, kill_while_its_copy_is_sent, phone_photo, prepared_copies, private_tags, run,
+    stored_bytes, test_video,
+};
 use ferry_e2e::servers::S3Server;
 use std::path::Path;
 
@@ -18,16 +21,6 @@ fn is_jpeg(b: &[u8]) -> bool {
 
 fn is_heif(b: &[u8]) -> bool {
     b.len() > 12 && &b[4..8] == b"ftyp"
-}
-
-fn copies(f: &Ferry) -> Vec<String> {
-    std::fs::read_dir(f.home.path().join("prepared"))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]
@@ -66,7 +59,11 @@ fn a_heic_photo_reaches_cloudflare_images_as_an_upright_jpeg_without_details() {
         original,
         "the HEIC is unchanged"
     );
-    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+    assert!(
+        prepared_copies(&ferry).is_empty(),
+        "{:?}",
+        prepared_copies(&ferry)
+    );
     let status = ferry.run(&["status"]);
     assert!(
         status.stdout.contains("sent as JPEG (was HEIC)"),
@@ -177,38 +174,7 @@ fn a_converted_photo_killed_mid_upload_resumes_once_and_leaves_no_copy() {
     let dir = tempfile::tempdir().unwrap();
     let photo = large_heic(dir.path(), "mural.heic");
     let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
-    ferry.set("FERRY_BANDWIDTH_LIMIT_KIB", "512");
-    let mut child = ferry.spawn(&["upload", "--json"], &[&photo]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !copies(&ferry).contains(&"job-1.jpg".to_string()) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the JPEG copy was never made: {:?}",
-            copies(&ferry)
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    std::thread::sleep(std::time::Duration::from_millis(1000));
-    assert_ne!(
-        ferry.status()[0]["state"],
-        "done",
-        "still sending at 512 KiB/s"
-    );
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert_eq!(copies(&ferry), ["job-1.jpg"], "the copy waits for its job");
-    ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
-    let out = ferry.run(&["resume", "--json"]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    // The copy the killed run made is sent as it is: the photo is not decoded twice.
-    let log = std::fs::read_to_string(ferry.home.path().join("logs").join("ferry.log"))
-        .unwrap_or_default();
-    assert!(
-        log.contains("the copy a crashed run made is sent, not made again"),
-        "{log}"
-    );
-    let job = &ferry.status()[0];
-    assert_eq!(job["state"], "done", "{job}");
+    let job = kill_while_its_copy_is_sent(&mut ferry, &photo, "job-1.jpg", 512);
     assert_eq!(sim.images().len(), 1, "sent once");
     let (_, served) = fetch(job["url"].as_str().unwrap());
     assert!(is_jpeg(&served));
@@ -216,7 +182,6 @@ fn a_converted_photo_killed_mid_upload_resumes_once_and_leaves_no_copy() {
         blake3::hash(&served).to_hex().as_str(),
         job["prepared"]["hash"].as_str().unwrap()
     );
-    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
 }
 
 #[test]
@@ -238,35 +203,19 @@ fn a_damaged_heic_fails_with_what_to_do_and_leaves_no_copy() {
         "{job}"
     );
     assert_eq!(job["error"]["code"], "unsupported_type", "{job}");
-    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+    assert!(
+        prepared_copies(&ferry).is_empty(),
+        "{:?}",
+        prepared_copies(&ferry)
+    );
 }
 
 /// A motion photo as Android phones save it: a JPEG (with a position and a phone), then a
-/// two-second MP4 made by FFmpeg (itself tagged with where it was filmed) after its end.
+/// two-second MP4 made by FFmpeg after its end.
 fn motion_photo(dir: &Path, name: &str) -> (std::path::PathBuf, Vec<u8>, Vec<u8>) {
     let still = phone_photo(dir, &format!("{name}.still.jpg"));
     let video = dir.join(format!("{name}.mp4"));
-    run(
-        "ffmpeg",
-        &[
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=duration=2:size=160x120:rate=10",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-metadata",
-            "location=+48.8584+002.2945/",
-            video.to_str().unwrap(),
-        ],
-    );
+    test_video(&video, 2, "160x120", 10);
     let (still, video) = (std::fs::read(still).unwrap(), std::fs::read(video).unwrap());
     let path = dir.join(name);
     std::fs::write(&path, [still.as_slice(), video.as_slice()].concat()).unwrap();
@@ -300,7 +249,11 @@ fn a_motion_photo_goes_as_its_still_and_inspect_saves_its_video_as_its_own_file(
         original,
         "the file is unchanged"
     );
-    assert!(copies(&ferry).is_empty(), "{:?}", copies(&ferry));
+    assert!(
+        prepared_copies(&ferry).is_empty(),
+        "{:?}",
+        prepared_copies(&ferry)
+    );
     let status = ferry.run(&["status"]);
     assert!(
         status.stdout.contains("a motion photo: sent as a still"),
@@ -361,30 +314,6 @@ fn a_motion_photo_goes_as_its_still_and_inspect_saves_its_video_as_its_own_file(
     );
 }
 
-fn clip(path: &Path, seconds: u32) {
-    run(
-        "ffmpeg",
-        &[
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("testsrc=duration={seconds}:size=160x120:rate=10"),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-f",
-            "mov",
-            path.to_str().unwrap(),
-        ],
-    );
-}
-
 #[test]
 fn a_live_photos_video_in_a_folder_is_left_out_and_said_and_goes_when_added_alone() {
     let server = S3Server::s3s_fs();
@@ -393,10 +322,10 @@ fn a_live_photos_video_in_a_folder_is_left_out_and_said_and_goes_when_added_alon
     std::fs::create_dir(&folder).unwrap();
     let photo = phone_photo(&folder, "IMG_0001.heic");
     std::fs::rename(&photo, folder.join("IMG_0001.HEIC")).unwrap();
-    clip(&folder.join("IMG_0001.MOV"), 2);
+    test_video(&folder.join("IMG_0001.MOV"), 2, "160x120", 10);
     // A longer video beside a photo of its name is a video the teacher made: it goes.
     phone_photo(&folder, "IMG_0002.jpg");
-    clip(&folder.join("IMG_0002.MOV"), 8);
+    test_video(&folder.join("IMG_0002.MOV"), 8, "160x120", 10);
     for leftover in std::fs::read_dir(&folder).unwrap().flatten() {
         if leftover.file_name().to_string_lossy().contains(".source.") {
             std::fs::remove_file(leftover.path()).unwrap();

@@ -6,33 +6,14 @@
 
 use ferry_e2e::cloudsim::{self, CloudSim};
 use ferry_e2e::ferry::Ferry;
+use ferry_e2e::media::test_video;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A real H.264 MP4 of `seconds`, 320×240, made by FFmpeg's test pattern.
 fn lecture(dir: &Path, name: &str, seconds: u32) -> PathBuf {
-    let path = dir.join(name);
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc=duration={seconds}:size=320x240:rate=5"))
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .arg(&path)
-        .output()
-        .expect("ffmpeg (scripts/setup.sh --test installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    path
+    test_video(&dir.join(name), seconds, "320x240", 5)
 }
 
 /// ffprobe's reading: (duration in seconds, width, height, codec name).
@@ -165,29 +146,11 @@ fn a_file_named_like_a_video_that_is_none_is_refused_before_sending() {
     assert_eq!(job["bytes_done"], 0);
 }
 
-/// A real VP9 WebM of `seconds` (a container Ferry has no reader of its own for).
-fn webm(dir: &Path, name: &str, seconds: u32) -> PathBuf {
-    let path = dir.join(name);
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc=duration={seconds}:size=160x120:rate=2"))
-        .args(["-c:v", "libvpx-vp9", "-deadline", "realtime", "-b:v", "50k"])
-        .arg(&path)
-        .output()
-        .expect("ffmpeg (scripts/setup.sh --test installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    path
-}
-
 #[test]
 fn a_webm_longer_than_the_course_allows_is_refused_through_ffprobe() {
     let sim = CloudSim::start(100);
     let dir = tempfile::tempdir().unwrap();
-    let long = webm(dir.path(), "Seminar.webm", 75);
+    let long = test_video(&dir.path().join("Seminar.webm"), 75, "160x120", 2);
     let mut ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
     let add = ferry.run(&["course", "add", "Short clips", "--max-video-minutes", "1"]);
     assert_eq!(add.code, 0, "{}", add.stderr);

@@ -176,3 +176,93 @@ pub fn by_name<'a>(lines: &'a [Value], name: &str) -> &'a Value {
         .find(|l| l["name"] == name)
         .unwrap_or_else(|| panic!("no {name}: {lines:?}"))
 }
+
+/// The copies Ferry has made in its prepared folder (fitted, converted, compressed, stills).
+pub fn prepared_copies(ferry: &crate::ferry::Ferry) -> Vec<String> {
+    std::fs::read_dir(ferry.home.path().join("prepared"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Upload `photo` at `kib` KiB/s, kill Ferry once its copy `copy` is made and being sent, then
+/// resume: the copy the killed run left is what is sent, not made again (the log says so), and
+/// no copy is left after. Returns the finished job.
+pub fn kill_while_its_copy_is_sent(
+    ferry: &mut crate::ferry::Ferry,
+    photo: &Path,
+    copy: &str,
+    kib: u32,
+) -> Value {
+    use std::time::{Duration, Instant};
+    ferry.set("FERRY_BANDWIDTH_LIMIT_KIB", &kib.to_string());
+    let mut child = ferry.spawn(&["upload", "--json"], &[photo]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !prepared_copies(ferry).iter().any(|c| c == copy) {
+        assert!(
+            Instant::now() < deadline,
+            "{copy} was never made: {:?}",
+            prepared_copies(ferry)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    assert_ne!(
+        ferry.status()[0]["state"],
+        "done",
+        "still sending at {kib} KiB/s"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(prepared_copies(ferry), [copy], "the copy waits for its job");
+    ferry.unset("FERRY_BANDWIDTH_LIMIT_KIB");
+    let out = ferry.run(&["resume", "--json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let log = std::fs::read_to_string(ferry.home.path().join("logs").join("ferry.log"))
+        .unwrap_or_default();
+    assert!(
+        log.contains("the copy a crashed run made is sent, not made again"),
+        "the photo is not prepared twice: {log}"
+    );
+    assert!(
+        prepared_copies(ferry).is_empty(),
+        "{:?}",
+        prepared_copies(ferry)
+    );
+    let job = ferry.status()[0].clone();
+    assert_eq!(job["state"], "done", "{job}");
+    job
+}
+
+/// A real video of FFmpeg's test pattern at `path`: `seconds` long, `size` (`320x240`), `rate`
+/// frames a second, in the container the name's ending says; H.264, or VP9 for `.webm`.
+pub fn test_video(path: &Path, seconds: u32, size: &str, rate: u32) -> PathBuf {
+    let webm = path.extension().is_some_and(|e| e == "webm");
+    let codec: &[&str] = if webm {
+        &["-c:v", "libvpx-vp9", "-deadline", "realtime", "-b:v", "50k"]
+    } else {
+        &[
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ]
+    };
+    // `.MOV` and `.mov` alike: FFmpeg picks the container by the ending, in lower case.
+    let format = match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("mov") => "mov",
+        Some(e) if e.eq_ignore_ascii_case("webm") => "webm",
+        _ => "mp4",
+    };
+    let source = format!("testsrc=duration={seconds}:size={size}:rate={rate}");
+    let mut args = vec!["-v", "error", "-y", "-f", "lavfi", "-i", &source];
+    args.extend_from_slice(codec);
+    args.extend(["-f", format, path.to_str().unwrap()]);
+    run("ffmpeg", &args);
+    path.to_path_buf()
+}

@@ -42,6 +42,21 @@ pub(crate) struct FittedCopy {
     pub fitted: Fitted,
 }
 
+impl FittedCopy {
+    /// Write `bytes` to `out` through a `.part` file renamed when whole (a copy found under its
+    /// own name is always complete), and describe it.
+    pub(crate) fn write(out: &Path, bytes: &[u8], fitted: Fitted) -> Result<FittedCopy> {
+        let part = out.with_extension("part");
+        std::fs::write(&part, bytes).map_err(|e| Error::from_io(&part, &e))?;
+        std::fs::rename(&part, out).map_err(|e| Error::from_io(out, &e))?;
+        Ok(FittedCopy {
+            path: out.to_path_buf(),
+            hash: blake3::hash(bytes).to_hex().to_string(),
+            fitted,
+        })
+    }
+}
+
 /// Whether a course's compression applies to `content_type` (JPEG encoded again at a lower
 /// quality, PNG compressed harder).
 pub fn can_compress(content_type: &str) -> bool {
@@ -147,13 +162,10 @@ fn reencode(
             (encoded, content_type) = encode(&resized, false, quality).map_err(failed)?;
         }
         if encoded.len() as u64 <= limits.max_bytes {
-            let part = out.with_extension("part");
-            std::fs::write(&part, &encoded).map_err(|e| Error::from_io(&part, &e))?;
-            std::fs::rename(&part, out).map_err(|e| Error::from_io(out, &e))?;
-            return Ok(FittedCopy {
-                path: out.to_path_buf(),
-                hash: blake3::hash(&encoded).to_hex().to_string(),
-                fitted: Fitted {
+            return FittedCopy::write(
+                out,
+                &encoded,
+                Fitted {
                     from_width: w,
                     from_height: h,
                     from_bytes: bytes.len() as u64,
@@ -162,7 +174,7 @@ fn reencode(
                     bytes: encoded.len() as u64,
                     content_type: content_type.into(),
                 },
-            });
+            );
         }
         scale *= STEP;
     }

@@ -151,25 +151,21 @@ pub(crate) fn convert(
             format!("{name}: libheif made a JPEG Ferry cannot read; export the photo as JPEG"),
         )
     })?;
-    let part = out.with_extension("part");
-    std::fs::write(&part, &clean).map_err(|e| Error::from_io(&part, &e))?;
-    std::fs::rename(&part, out).map_err(|e| Error::from_io(out, &e))?;
     // The same pixels as the photo's (a HEIC's own header may describe a thumbnail or a tile).
     let (w, h) = imagesize::blob_size(&clean).map_or((0, 0), |d| (d.width as u32, d.height as u32));
-    let (fw, fh) = (w, h);
-    Ok(FittedCopy {
-        path: out.to_path_buf(),
-        hash: blake3::hash(&clean).to_hex().to_string(),
-        fitted: Fitted {
-            from_width: fw,
-            from_height: fh,
+    FittedCopy::write(
+        out,
+        &clean,
+        Fitted {
+            from_width: w,
+            from_height: h,
             from_bytes: bytes.len() as u64,
             width: w,
             height: h,
             bytes: clean.len() as u64,
             content_type: "image/jpeg".into(),
         },
-    })
+    )
 }
 
 /// The orientation in a JPEG's EXIF block, if it has one.
