@@ -42,6 +42,22 @@ pub(crate) struct FittedCopy {
     pub fitted: Fitted,
 }
 
+/// The bytes of the photo at `src`, which must still hash to `hash` (the content the job took):
+/// a copy is made from what the teacher added, never from a newer version.
+pub(crate) fn read_unchanged(src: &Path, hash: &str) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(src).map_err(|e| Error::from_io(src, &e))?;
+    if blake3::hash(&bytes).to_hex().as_str() != hash {
+        return Err(Error::new(
+            ErrorKind::Precondition,
+            format!(
+                "{} changed since it was added; add it again to send the new version",
+                src.display()
+            ),
+        ));
+    }
+    Ok(bytes)
+}
+
 impl FittedCopy {
     /// Write `bytes` to `out` through a `.part` file renamed when whole (a copy found under its
     /// own name is always complete), and describe it.
@@ -111,13 +127,7 @@ fn reencode(
     out: &Path,
 ) -> Result<FittedCopy> {
     let name = src.display();
-    let bytes = std::fs::read(src).map_err(|e| Error::from_io(src, &e))?;
-    if blake3::hash(&bytes).to_hex().as_str() != hash {
-        return Err(Error::new(
-            ErrorKind::Precondition,
-            format!("{name} changed since it was added; add it again to send the new version"),
-        ));
-    }
+    let bytes = read_unchanged(src, hash)?;
     let undecodable = |e: image::ImageError| {
         Error::new(
             ErrorKind::UnsupportedType,

@@ -102,13 +102,7 @@ pub(crate) fn convert(
     out: &Path,
 ) -> Result<FittedCopy> {
     let name = src.display();
-    let bytes = std::fs::read(src).map_err(|e| Error::from_io(src, &e))?;
-    if blake3::hash(&bytes).to_hex().as_str() != hash {
-        return Err(Error::new(
-            ErrorKind::Precondition,
-            format!("{name} changed since it was added; add it again to send the new version"),
-        ));
-    }
+    let bytes = super::fit::read_unchanged(src, hash)?;
     let turned = super::isobmff::transformed(&bytes).map_err(|e| Error::from_io(src, &e))?;
     // The tool picks its output format by the name's ending.
     let decoded = out.with_extension("dec.jpg");
