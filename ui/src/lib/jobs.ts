@@ -63,7 +63,9 @@ export class JobTable {
         return true;
       case "progress": {
         const row = this.rows.get(event.id);
-        if (!row) return false;
+        // A report sent just before the job ended can arrive after its end: it must not bring
+        // a failed or finished row back to "uploading" (a retry makes the row active first).
+        if (!row || !ACTIVE.has(row.state)) return false;
         let meter = this.meters.get(event.id);
         if (!meter) {
           meter = new SpeedMeter();
@@ -86,7 +88,7 @@ export class JobTable {
       }
       case "processing": {
         const row = this.rows.get(event.id);
-        if (!row) return false;
+        if (!row || !ACTIVE.has(row.state)) return false;
         this.processingPct.set(event.id, event.pct);
         this.rows.set(event.id, { ...row, state: "processing", bytesDone: row.size });
         return true;

@@ -55,6 +55,19 @@ describe("JobTable", () => {
     expect(t.list().map((r) => r.id)).toEqual([2, 1]);
   });
 
+  it("a report that arrives after a job ended does not bring the job back", () => {
+    const t = new JobTable();
+    t.replaceAll([row(5, { state: "uploading" })]);
+    t.apply({ type: "job", job: row(5, { state: "failed" }) }, 0);
+    expect(t.apply({ type: "progress", id: 5, bytesDone: 0, total: 1000 }, 10)).toBe(false);
+    expect(t.apply({ type: "processing", id: 5, pct: 10 }, 20)).toBe(false);
+    expect(t.rows.get(5)?.state).toBe("failed");
+    // Retried: the row is queued again first, and then its progress counts.
+    t.apply({ type: "job", job: row(5, { state: "queued" }) }, 30);
+    expect(t.apply({ type: "progress", id: 5, bytesDone: 10, total: 1000 }, 40)).toBe(true);
+    expect(t.rows.get(5)?.state).toBe("uploading");
+  });
+
   it("marks a video processing once its bytes are in", () => {
     const t = new JobTable();
     t.replaceAll([row(3, { kind: "video", destination: "stream", state: "uploading" })]);

@@ -74,6 +74,10 @@ struct Progress {
     polling: AtomicBool,
     /// The hash of what this run sent, range by range ([`crate::digest`]).
     sent: Mutex<SentDigest>,
+    /// The job's last event (done, failed, paused…) is about to go: the progress ticker, which
+    /// sees the job until its task is joined, says nothing more of it, so no late report
+    /// follows its end.
+    ended: AtomicBool,
 }
 
 impl Progress {
@@ -321,6 +325,9 @@ impl Scheduler {
                 }
                 _ = ticker.tick() => {
                     for (id, run) in &active {
+                        if run.progress.ended.load(Ordering::SeqCst) {
+                            continue;
+                        }
                         let _ = inner.events.send(Event::Progress {
                             id: *id,
                             bytes_done: run.progress.bytes_done(),
@@ -436,6 +443,7 @@ impl Inner {
                 }
             }
         };
+        progress.ended.store(true, Ordering::SeqCst);
         let _ = self.events.send(event);
     }
 
