@@ -23,6 +23,23 @@ fn is_heif(b: &[u8]) -> bool {
     b.len() > 12 && &b[4..8] == b"ftyp"
 }
 
+/// After an upload that sent a copy: the file on disk is unchanged, no copy is left, and
+/// `ferry status` says `words` of it.
+fn after_upload(ferry: &Ferry, photo: &Path, original: &[u8], words: &str) {
+    assert_eq!(
+        std::fs::read(photo).unwrap(),
+        original,
+        "the file is unchanged"
+    );
+    assert!(
+        prepared_copies(ferry).is_empty(),
+        "{:?}",
+        prepared_copies(ferry)
+    );
+    let status = ferry.run(&["status"]);
+    assert!(status.stdout.contains(words), "{}", status.stdout);
+}
+
 #[test]
 fn a_heic_photo_reaches_cloudflare_images_as_an_upright_jpeg_without_details() {
     let sim = CloudSim::start(100);
@@ -54,22 +71,7 @@ fn a_heic_photo_reaches_cloudflare_images_as_an_upright_jpeg_without_details() {
         prepared["hash"].as_str().unwrap(),
         "Images holds exactly the copy Ferry recorded"
     );
-    assert_eq!(
-        std::fs::read(&photo).unwrap(),
-        original,
-        "the HEIC is unchanged"
-    );
-    assert!(
-        prepared_copies(&ferry).is_empty(),
-        "{:?}",
-        prepared_copies(&ferry)
-    );
-    let status = ferry.run(&["status"]);
-    assert!(
-        status.stdout.contains("sent as JPEG (was HEIC)"),
-        "{}",
-        status.stdout
-    );
+    after_upload(&ferry, &photo, &original, "sent as JPEG (was HEIC)");
 
     // `ferry inspect --save` writes the very bytes the upload sent.
     let saved = dir.path().join("saved");
@@ -244,22 +246,7 @@ fn a_motion_photo_goes_as_its_still_and_inspect_saves_its_video_as_its_own_file(
         blake3::hash(&stored).to_hex().as_str(),
         job["prepared"]["hash"].as_str().unwrap()
     );
-    assert_eq!(
-        std::fs::read(&photo).unwrap(),
-        original,
-        "the file is unchanged"
-    );
-    assert!(
-        prepared_copies(&ferry).is_empty(),
-        "{:?}",
-        prepared_copies(&ferry)
-    );
-    let status = ferry.run(&["status"]);
-    assert!(
-        status.stdout.contains("a motion photo: sent as a still"),
-        "{}",
-        status.stdout
-    );
+    after_upload(&ferry, &photo, &original, "a motion photo: sent as a still");
 
     // `inspect --save` writes the still an upload sends, and the video as its own file.
     let saved = dir.path().join("saved");
