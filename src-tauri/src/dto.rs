@@ -939,6 +939,10 @@ pub fn typescript() -> String {
     let decls = [
         IpcError::decl(),
         JobRow::decl(),
+        crate::dto_jobs::JobQueryRow::decl(),
+        crate::dto_jobs::JobPageRow::decl(),
+        crate::dto_jobs::JobTallyRow::decl(),
+        crate::dto_jobs::JobFacetsRow::decl(),
         LinkText::decl(),
         CopiedLinks::decl(),
         RejectedPath::decl(),

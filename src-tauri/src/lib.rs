@@ -9,6 +9,7 @@
 mod bridge;
 mod commands;
 mod dto;
+mod dto_jobs;
 mod dto_requests;
 mod pickers;
 mod shell;
@@ -41,6 +42,10 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::jobs::overview,
             commands::jobs::jobs,
+            commands::jobs::job_page,
+            commands::jobs::job_ids,
+            commands::jobs::job_tally,
+            commands::jobs::job_facets,
             commands::jobs::subscribe,
             commands::jobs::add_paths,
             commands::jobs::pick,

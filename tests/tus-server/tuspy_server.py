@@ -17,6 +17,9 @@ def main() -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
+    # Listen before saying so: a bound socket that is not yet listening refuses connections,
+    # and uvicorn only listens once its event loop has started (a race a test once lost).
+    sock.listen(128)
     print(f"listening {sock.getsockname()[1]}", flush=True)
     config = uvicorn.Config(app, log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])

@@ -46,6 +46,7 @@ pub mod session;
 pub mod urlfmt;
 pub mod watch;
 
+pub use classify::FileKind;
 pub use course::{Course, CourseOptions};
 pub use destination::bucket::{CorsRule, Lifecycle};
 pub use destination::check::CheckOptions;
@@ -57,5 +58,5 @@ pub use engine::{
 pub use error::{Error, ErrorKind, Result};
 pub use intake::Rejected;
 pub use keys::{TEMPLATE_VARIABLES, preview as preview_keys};
-pub use queue::RemoteFate;
+pub use queue::{CourseFilter, JobFacets, JobPage, JobQuery, JobTally, RemoteFate};
 pub use scheduler::JobFilter;

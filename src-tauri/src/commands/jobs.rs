@@ -39,6 +39,45 @@ pub async fn jobs(shell: State<'_, Arc<Shell>>) -> Reply<Vec<JobRow>> {
     .await
 }
 
+/// One page of a screen's jobs, newest first, with how many its filters match.
+#[tauri::command]
+pub async fn job_page(
+    shell: State<'_, Arc<Shell>>,
+    query: JobQueryRow,
+    offset: u64,
+    limit: u64,
+) -> Reply<JobPageRow> {
+    let query = query.query()?;
+    // A page is what a screen shows: a few hundred rows, never the whole history.
+    let limit = limit.min(1000);
+    blocking(&shell, move |e| {
+        Ok(JobPageRow::of(e.job_page(&query, offset, limit)?, e))
+    })
+    .await
+}
+
+/// The ids of every job a screen's filters match (copy every link, export a manifest).
+#[tauri::command]
+pub async fn job_ids(shell: State<'_, Arc<Shell>>, query: JobQueryRow) -> Reply<Vec<i64>> {
+    let query = query.query()?;
+    blocking(&shell, move |e| {
+        Ok(e.job_ids(&query)?.into_iter().map(|id| id.0).collect())
+    })
+    .await
+}
+
+/// The counts beside the screens' names.
+#[tauri::command]
+pub async fn job_tally(shell: State<'_, Arc<Shell>>) -> Reply<JobTallyRow> {
+    blocking(&shell, |e| Ok(e.job_tally()?.into())).await
+}
+
+/// The choices the History filters offer.
+#[tauri::command]
+pub async fn job_facets(shell: State<'_, Arc<Shell>>) -> Reply<JobFacetsRow> {
+    blocking(&shell, |e| Ok(e.job_facets()?.into())).await
+}
+
 /// Start sending engine events to the window over `channel` (replacing an earlier one: a
 /// reopened window subscribes again and rebuilds its view from `jobs`).
 #[tauri::command]

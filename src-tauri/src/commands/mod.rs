@@ -17,6 +17,7 @@ pub mod settings;
 pub mod videos;
 
 use crate::dto::*;
+use crate::dto_jobs::*;
 use crate::shell::Shell;
 use ferry_core::CheckOptions;
 use ferry_core::RemoteFate;

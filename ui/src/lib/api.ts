@@ -24,6 +24,10 @@ import type {
   DeletionRow,
   FolderRow,
   IntakeReport,
+  JobFacetsRow,
+  JobPageRow,
+  JobQueryRow,
+  JobTallyRow,
   IpcError,
   JobRow,
   LinkText,
@@ -54,7 +58,12 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const api = {
   overview: () => call<Overview>("overview"),
-  jobs: () => call<JobRow[]>("jobs"),
+  /** One page of a list's jobs, newest first, with how many its filters match. */
+  jobPage: (query: JobQueryRow, offset: number, limit: number) => call<JobPageRow>("job_page", { query, offset, limit }),
+  /** Every job id a list's filters match (copy all, export). */
+  jobIds: (query: JobQueryRow) => call<number[]>("job_ids", { query }),
+  jobTally: () => call<JobTallyRow>("job_tally"),
+  jobFacets: () => call<JobFacetsRow>("job_facets"),
   subscribe(onEvent: (e: UiEvent) => void): Promise<void> {
     const channel = new Channel<UiEvent>();
     channel.onmessage = onEvent;

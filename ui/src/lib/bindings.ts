@@ -66,6 +66,38 @@ motionLeftOut: string | null,
  */
 video: string | null, };
 
+export type JobQueryRow = { search: string, destination: string, state: "" | JobRow["state"], 
+/**
+ * Leave out files deleted from the cloud (the queue does).
+ */
+hideDeleted: boolean, folder: string, kind: "" | JobRow["kind"], 
+/**
+ * A course's name; with `withoutCourse`, files added without one.
+ */
+course: string, withoutCourse: boolean, 
+/**
+ * Only jobs changed at or after this moment (Unix seconds); 0 for any.
+ */
+changedSince: number, };
+
+export type JobPageRow = { 
+/**
+ * How many jobs the filters match in all.
+ */
+total: number, 
+/**
+ * The place of the first row among them.
+ */
+offset: number, rows: Array<JobRow>, };
+
+export type JobTallyRow = { 
+/**
+ * Queued, uploading or processing.
+ */
+active: number, paused: number, failed: number, done: number, all: number, };
+
+export type JobFacetsRow = { destinations: Array<string>, folders: Array<string>, courses: Array<string>, };
+
 export type LinkText = { text: string, 
 /**
  * Unix seconds; `None`: the link does not expire.

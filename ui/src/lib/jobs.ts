@@ -1,7 +1,8 @@
-// The queue as the window holds it: rows by id, updated by events, filtered for the views.
-// Plain TypeScript (no Svelte) so that vitest covers it; the store wraps it reactively.
+// The queue as the window holds it: the rows of the pages in view, by id, updated by events;
+// each screen's list read from the core a page at a time. Plain TypeScript (no Svelte) so that
+// vitest covers it; the store wraps it reactively.
 
-import type { JobRow, UiEvent } from "./bindings";
+import type { JobPageRow, JobQueryRow, JobRow, UiEvent } from "./bindings";
 import { SpeedMeter } from "./format";
 
 export type JobState = JobRow["state"];
@@ -31,28 +32,54 @@ export interface RetryWait {
   message: string;
 }
 
-/** Jobs by id, plus a speed meter per uploading job and the wait of each job about to retry. */
+/** Jobs by id, plus a speed meter per uploading job and the wait of each job about to retry.
+ * It holds the rows the screens' pages loaded and the jobs events told of, not the whole
+ * history: `retain` lets go of the rest. */
 export class JobTable {
   rows = new Map<number, JobRow>();
   processingPct = new Map<number, number | null>();
   retries = new Map<number, RetryWait>();
+  /** Rows kept whatever the pages hold (the one whose dialog is open). */
+  pinned = new Set<number>();
   private meters = new Map<number, SpeedMeter>();
-  /** Ids newest first, kept until a job is added or the table replaced: progress changes rows,
-   * not their order, and sorting 100,000 ids on every frame of an upload would cost the frame. */
-  private order: number[] | null = null;
 
   replaceAll(rows: JobRow[]): void {
     this.rows = new Map(rows.map((r) => [r.id, r]));
-    this.order = null;
     this.meters.clear();
     this.retries.clear();
   }
 
   upsert(row: JobRow): void {
-    if (!this.rows.has(row.id)) this.order = null;
     this.rows.set(row.id, row);
     this.retries.delete(row.id);
     if (row.state !== "uploading") this.meters.delete(row.id);
+  }
+
+  /** A row as a page read it from the database. An active row the window already follows
+   * keeps what the events said since (the database holds confirmed bytes only, and a page
+   * read a moment ago may be older than the last event). */
+  merge(row: JobRow): void {
+    const held = this.rows.get(row.id);
+    if (held && ACTIVE.has(held.state) && ACTIVE.has(row.state)) {
+      this.rows.set(row.id, { ...row, state: held.state === "processing" ? "processing" : row.state === "queued" ? held.state : row.state, bytesDone: Math.max(held.bytesDone, row.bytesDone) });
+      return;
+    }
+    // Seconds are coarse: at the same second, an ended row from an event is newer than an
+    // active one a page read before it ended.
+    if (held && (held.updatedAt > row.updatedAt || (held.updatedAt === row.updatedAt && !ACTIVE.has(held.state) && ACTIVE.has(row.state)))) return;
+    this.rows.set(row.id, row);
+  }
+
+  /** Let go of every row but these (and the pinned ones). */
+  retain(ids: Iterable<number>): void {
+    const keep = new Set(ids);
+    for (const id of [...this.rows.keys()]) {
+      if (keep.has(id) || this.pinned.has(id)) continue;
+      this.rows.delete(id);
+      this.meters.delete(id);
+      this.retries.delete(id);
+      this.processingPct.delete(id);
+    }
   }
 
   /** Apply one event; returns whether anything visible changed. */
@@ -101,45 +128,182 @@ export class JobTable {
   speed(id: number): number {
     return this.meters.get(id)?.rate() ?? 0;
   }
+}
 
-  /** Newest first. */
-  list(): JobRow[] {
-    this.order ??= [...this.rows.keys()].sort((a, b) => b - a);
-    return this.order.map((id) => this.rows.get(id) as JobRow);
-  }
+/** Every job: the query of a list without filters. */
+export const ALL_JOBS: JobQueryRow = { search: "", destination: "", state: "", hideDeleted: false, folder: "", kind: "", course: "", withoutCourse: false, changedSince: 0 };
 
-  counts(): { active: number; paused: number; failed: number; done: number } {
-    let active = 0,
-      paused = 0,
-      failed = 0,
-      done = 0;
-    for (const r of this.rows.values()) {
-      if (ACTIVE.has(r.state)) active++;
-      else if (r.state === "paused") paused++;
-      else if (r.state === "failed") failed++;
-      else if (r.state === "done") done++;
-    }
-    return { active, paused, failed, done };
-  }
+/** The History screen's filters as the core's query. */
+export function toQuery(f: Filter, nowSecs: number): JobQueryRow {
+  return {
+    search: f.search.trim(),
+    destination: f.destination,
+    state: f.state as JobQueryRow["state"],
+    hideDeleted: false,
+    folder: f.folder,
+    kind: f.kind as JobQueryRow["kind"],
+    course: f.course === NO_COURSE ? "" : f.course,
+    withoutCourse: f.course === NO_COURSE,
+    changedSince: f.sinceSecs ? nowSecs - f.sinceSecs : 0,
+  };
+}
+
+/** Whether a row matches a query, as the core decides it (crates/core/src/queue/pages.rs):
+ * used to tell whether a changed row changes what a list holds. */
+export function queryMatches(row: JobRow, q: JobQueryRow): boolean {
+  if (q.destination && row.destination !== q.destination) return false;
+  if (q.state && row.state !== q.state) return false;
+  if (q.hideDeleted && row.state === "deleted") return false;
+  if (q.folder && row.folder !== q.folder) return false;
+  if (q.kind && row.kind !== q.kind) return false;
+  if (q.withoutCourse ? row.course !== null : q.course && row.course !== q.course) return false;
+  if (q.changedSince && row.updatedAt < q.changedSince) return false;
+  const words = q.search.toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return true;
+  const hay = `${row.name}\n${row.path}\n${row.course ?? ""}\n${row.url ?? ""}\n${row.key}`.toLowerCase();
+  return words.every((word) => hay.includes(word));
 }
 
 export function matches(row: JobRow, f: Filter, nowSecs: number): boolean {
-  if (f.destination && row.destination !== f.destination) return false;
-  if (f.state && row.state !== f.state) return false;
-  if (f.folder && row.folder !== f.folder) return false;
-  if (f.kind && row.kind !== f.kind) return false;
-  if (f.course && (row.course ?? NO_COURSE) !== f.course) return false;
-  if (f.sinceSecs && row.updatedAt < nowSecs - f.sinceSecs) return false;
-  const q = f.search.trim().toLowerCase();
-  if (q) {
-    const hay = `${row.name}\n${row.folder}\n${row.course ?? ""}\n${row.url ?? ""}\n${row.key}`.toLowerCase();
-    return q.split(/\s+/).every((word) => hay.includes(word));
-  }
-  return true;
+  return queryMatches(row, toQuery(f, nowSecs));
 }
 
 export function filterRows(rows: JobRow[], f: Filter, nowSecs: number): JobRow[] {
   return rows.filter((r) => matches(r, f, nowSecs));
+}
+
+/** How a list asks the core for one page of its jobs. */
+export type PageFetch = (query: JobQueryRow, offset: number, limit: number) => Promise<JobPageRow>;
+
+/**
+ * One screen's list of jobs, newest first, read from the core a page at a time: only the
+ * pages around the rows in view are held, so 100,000 jobs cost what a few hundred do. Rows
+ * live in the shared `JobTable` (events update them there); a list holds their ids by place.
+ */
+export class PagedList {
+  total = 0;
+  /** The first answer has come (until then "no jobs" would be a guess). */
+  loaded = false;
+  private pages = new Map<number, number[]>();
+  private held = new Set<number>();
+  private pending = new Set<number>();
+  private generation = 0;
+  private newest = 0;
+  private want = { first: 0, count: 0 };
+
+  constructor(
+    public query: JobQueryRow,
+    private table: JobTable,
+    private fetch: PageFetch,
+    private onchange: () => void,
+    readonly pageSize = 100,
+    /** Pages kept beyond those in view, the nearest first. */
+    private keepPages = 8,
+  ) {}
+
+  /** Times the filters changed: a view showing the list goes back to its top each time. */
+  resets = 0;
+
+  /** Filter differently: the list starts again from its first page. */
+  setQuery(query: JobQueryRow): Promise<void> {
+    this.query = query;
+    this.want = { first: 0, count: this.want.count };
+    this.resets++;
+    return this.refresh();
+  }
+
+  /** The rows a view shows now; the pages holding them are read if they are not held. */
+  show(first: number, count: number): Promise<void> {
+    this.want = { first, count };
+    const gen = this.generation;
+    const missing = this.neededPages().filter((p) => !this.pages.has(p) && !this.pending.has(p));
+    return Promise.all(missing.map((p) => this.read(p, gen))).then(() => undefined);
+  }
+
+  /** Read the pages in view again (jobs were added, or left the list): one answer replaces
+   * them all, so the view never shows half an old list. */
+  async refresh(): Promise<void> {
+    const gen = ++this.generation;
+    this.pending.clear();
+    const needed = this.neededPages();
+    const answers = await Promise.all(needed.map((p) => this.fetch(this.query, p * this.pageSize, this.pageSize)));
+    if (gen !== this.generation) return;
+    this.pages = new Map();
+    answers.forEach((a, i) => this.keep(needed[i] as number, a));
+    this.total = answers.length ? (answers[answers.length - 1] as JobPageRow).total : 0;
+    this.settle();
+  }
+
+  /** The row at a place in the list, if its page is held. */
+  rowAt(index: number): JobRow | undefined {
+    const id = this.pages.get(Math.floor(index / this.pageSize))?.[index % this.pageSize];
+    return id === undefined ? undefined : this.table.rows.get(id);
+  }
+
+  /** The ids of the rows this list holds. */
+  ids(): ReadonlySet<number> {
+    return this.held;
+  }
+
+  /** Whether a row an event changed may change what this list holds (so it is read again). */
+  affectedBy(row: JobRow): boolean {
+    const matching = queryMatches(row, this.query);
+    if (this.held.has(row.id)) return !matching;
+    if (!matching) return false;
+    // A job newer than the list's newest: it goes on top.
+    if (row.id > this.newest) return true;
+    // An older job not held: it may have joined the list only if its change is one a filter
+    // looks at.
+    const q = this.query;
+    return Boolean(q.state || q.search || q.changedSince || (q.hideDeleted && row.state === "deleted"));
+  }
+
+  private neededPages(): number[] {
+    const first = Math.floor(this.want.first / this.pageSize);
+    const last = Math.floor((this.want.first + Math.max(1, this.want.count) - 1) / this.pageSize);
+    const pages = [];
+    for (let p = first; p <= last; p++) pages.push(p);
+    return pages;
+  }
+
+  private async read(page: number, gen: number): Promise<void> {
+    this.pending.add(page);
+    try {
+      const answer = await this.fetch(this.query, page * this.pageSize, this.pageSize);
+      if (gen !== this.generation) return;
+      this.keep(page, answer);
+      if (answer.total !== this.total && this.loaded) {
+        // The list changed between two pages: read what is in view again, together.
+        this.total = answer.total;
+        void this.refresh();
+        return;
+      }
+      this.total = answer.total;
+      this.settle();
+    } finally {
+      if (gen === this.generation) this.pending.delete(page);
+    }
+  }
+
+  private keep(page: number, answer: JobPageRow): void {
+    for (const row of answer.rows) this.table.merge(row);
+    this.pages.set(
+      page,
+      answer.rows.map((r) => r.id),
+    );
+    if (page === 0) this.newest = answer.rows[0]?.id ?? 0;
+  }
+
+  /** Drop the pages farthest from the view beyond `keepPages`, and say the list changed. */
+  private settle(): void {
+    const needed = new Set(this.neededPages());
+    const centre = Math.floor(this.want.first / this.pageSize);
+    const spare = [...this.pages.keys()].filter((p) => !needed.has(p)).sort((a, b) => Math.abs(a - centre) - Math.abs(b - centre));
+    for (const p of spare.slice(this.keepPages)) this.pages.delete(p);
+    this.held = new Set([...this.pages.values()].flat());
+    this.loaded = true;
+    this.onchange();
+  }
 }
 
 export type RowAction = "pause" | "resume" | "cancel" | "retry" | "copy" | "more" | "details";
@@ -187,7 +351,9 @@ export function splitError(message: string): { what: string; fix: string | null 
 
 /** The row-window a virtual list renders: first index and count, with `overscan` rows either side. */
 export function visibleRange(scrollTop: number, viewport: number, rowHeight: number, total: number, overscan = 6) {
-  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  let first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  // Past the end (the list just shrank, before the browser clamps its scroll): the last rows.
+  if (first >= total) first = Math.max(0, total - Math.ceil(viewport / rowHeight) - overscan);
   const count = Math.min(total - first, Math.ceil(viewport / rowHeight) + 2 * overscan);
   return { first, count: Math.max(0, count) };
 }

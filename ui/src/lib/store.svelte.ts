@@ -1,11 +1,12 @@
 // The window's state: the job table, overview and preferences, made reactive. Events from
 // Rust are batched per animation frame so that hundreds of progress updates a second cost one
-// render; the table itself lives in jobs.ts.
+// render; the table itself lives in jobs.ts. The window never holds the whole history: each
+// screen's list reads the pages in view from the core, and the counts come from the core too.
 
 import { api, asIpcError, type LinkFormat } from "./api";
-import type { CourseRow, DesktopPrefs, IpcError, Overview, RejectedPath, UiEvent } from "./bindings";
+import type { CourseRow, DesktopPrefs, IpcError, JobQueryRow, JobTallyRow, Overview, RejectedPath, UiEvent } from "./bindings";
 import { asLang, dictionaries, translate, type Key, type Lang } from "./i18n";
-import { JobTable } from "./jobs";
+import { JobTable, PagedList } from "./jobs";
 
 export interface Toast {
   id: number;
@@ -60,6 +61,14 @@ class AppState {
   /** Where the History screen opens filtered (set by "Show files" on a course). */
   historyCourse = $state("");
   table = new JobTable();
+  /** How many jobs are active, paused, failed, done, and in all (from the core). */
+  tally = $state<JobTallyRow>({ active: 0, paused: 0, failed: 0, done: 0, all: 0 });
+  /** The lists the screens show now, each read a page at a time. */
+  private lists = new Set<PagedList>();
+  /** Lists to read again, and the tally, once the current burst of events has settled. */
+  private stale = new Set<PagedList>();
+  private tallyStale = false;
+  private staleTimer: ReturnType<typeof setTimeout> | null = null;
   private pending: UiEvent[] = [];
   private frame = 0;
   private toastId = 0;
@@ -103,10 +112,50 @@ class AppState {
 
   /** Rebuild everything from Rust (start, and after a reload of the engine). */
   async refresh(): Promise<void> {
-    const [overview, jobs] = await Promise.all([api.overview(), api.jobs()]);
+    const [overview, tally] = await Promise.all([api.overview(), api.jobTally(), ...[...this.lists].map((l) => l.refresh())]);
     this.overview = overview;
-    this.table.replaceAll(jobs);
+    this.tally = tally;
     this.version++;
+  }
+
+  /** A list of jobs for a screen, read from the core a page at a time; `close` it when the
+   * screen goes. */
+  list(query: JobQueryRow): PagedList {
+    const list = new PagedList(query, this.table, (q, offset, limit) => api.jobPage(q, offset, limit), () => this.listChanged());
+    this.lists.add(list);
+    return list;
+  }
+
+  close(list: PagedList): void {
+    this.lists.delete(list);
+    this.stale.delete(list);
+  }
+
+  private listChanged(): void {
+    // Rows no list shows any more are let go once there are many of them.
+    if (this.table.rows.size > 2000) {
+      this.table.retain([...this.lists].flatMap((l) => [...l.ids()]));
+    }
+    this.version++;
+  }
+
+  /** Read stale lists and the tally again, at most a few times a second during a burst of
+   * events (a thousand small files finishing must not mean a thousand reads). */
+  private settleSoon(): void {
+    if (this.staleTimer) return;
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = null;
+      const lists = [...this.stale];
+      this.stale.clear();
+      for (const l of lists) void l.refresh().catch((e) => this.fail(asIpcError(e)));
+      if (this.tallyStale) {
+        this.tallyStale = false;
+        void api
+          .jobTally()
+          .then((t) => (this.tally = t))
+          .catch((e) => this.fail(asIpcError(e)));
+      }
+    }, 250);
   }
 
   receive(event: UiEvent): void {
@@ -126,6 +175,10 @@ class AppState {
     let refresh = false;
     const now = Date.now();
     for (const e of events) {
+      if (e.type === "job") {
+        for (const l of this.lists) if (l.affectedBy(e.job)) this.stale.add(l);
+        this.tallyStale = true;
+      }
       if (this.table.apply(e, now)) changed = true;
       else if (e.type === "notice") this.toast("info", e.message);
       else if (e.type === "problem") {
@@ -146,7 +199,8 @@ class AppState {
       }
     }
     if (changed) this.version++;
-    if (refresh) void this.refresh();
+    if (refresh) void this.refresh().catch((e) => this.fail(asIpcError(e)));
+    else if (this.stale.size || this.tallyStale) this.settleSoon();
   }
 
   async loadCourses(): Promise<void> {
@@ -180,7 +234,14 @@ class AppState {
     const course = this.courseFor(paths);
     try {
       const report = await api.addPaths(paths, destination, everything, course);
-      for (const row of report.queued) this.table.upsert(row);
+      for (const row of report.queued) {
+        this.table.upsert(row);
+        for (const l of this.lists) if (l.affectedBy(row)) this.stale.add(l);
+      }
+      if (report.queued.length) {
+        this.tallyStale = true;
+        this.settleSoon();
+      }
       this.rejected = report.rejected;
       this.skipped = report.skipped;
       for (const note of report.notes) this.toast("info", note);

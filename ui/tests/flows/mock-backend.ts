@@ -3,7 +3,8 @@
 // the subscribed Channel the way the bridge does. Tests steer it through `globalThis.ferryMock`.
 
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AccountRow, CaptionRow, CourseRow, LiveLessonRow, NewLiveRow, NewRequestRow, RequestRow, VideoEditRow, FolderRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
+import type { AccountRow, CaptionRow, CourseRow, LiveLessonRow, NewLiveRow, NewRequestRow, RequestRow, VideoEditRow, FolderRow, JobQueryRow, JobRow, SettingsForm, UiEvent } from "../../src/lib/bindings";
+import { queryMatches } from "../../src/lib/jobs";
 
 type Args = Record<string, unknown>;
 
@@ -153,6 +154,26 @@ function handle(cmd: string, args: Args): unknown {
       return null;
     case "jobs":
       return [...jobs.values()];
+    case "job_page": {
+      const matching = [...jobs.values()].filter((j) => queryMatches(j, args.query as JobQueryRow)).sort((a, b) => b.id - a.id);
+      const offset = args.offset as number;
+      return { total: matching.length, offset, rows: matching.slice(offset, offset + (args.limit as number)) };
+    }
+    case "job_ids":
+      return [...jobs.values()]
+        .filter((j) => queryMatches(j, args.query as JobQueryRow))
+        .map((j) => j.id)
+        .sort((a, b) => b - a);
+    case "job_tally": {
+      const all = [...jobs.values()];
+      const count = (states: string[]) => all.filter((j) => states.includes(j.state)).length;
+      return { active: count(["queued", "uploading", "processing"]), paused: count(["paused"]), failed: count(["failed"]), done: count(["done"]), all: all.length };
+    }
+    case "job_facets": {
+      const distinct = (values: Array<string | null>) => [...new Set(values.filter((v): v is string => Boolean(v)))].sort();
+      const all = [...jobs.values()];
+      return { destinations: distinct(all.map((j) => j.destination)), folders: distinct(all.map((j) => j.folder)), courses: distinct(all.map((j) => j.course)) };
+    }
     case "pick":
       return pickResult;
     case "add_paths": {

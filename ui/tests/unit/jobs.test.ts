@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { JobRow } from "../../src/lib/bindings";
-import { actionsFor, copyFormat, filterRows, JobTable, NO_COURSE, NO_FILTER, splitError, visibleRange } from "../../src/lib/jobs";
+import type { JobPageRow, JobQueryRow, JobRow } from "../../src/lib/bindings";
+import { actionsFor, ALL_JOBS, copyFormat, filterRows, JobTable, NO_COURSE, NO_FILTER, PagedList, queryMatches, splitError, visibleRange } from "../../src/lib/jobs";
 
 function row(id: number, extra: Partial<JobRow> = {}): JobRow {
   return {
@@ -51,8 +51,6 @@ describe("JobTable", () => {
     expect(t.rows.get(1)?.url).toBe("https://x/1");
     expect(t.speed(1)).toBe(0);
     expect(t.apply({ type: "progress", id: 99, bytesDone: 1, total: 2 }, 0)).toBe(false);
-    expect(t.counts()).toEqual({ active: 1, paused: 0, failed: 0, done: 1 });
-    expect(t.list().map((r) => r.id)).toEqual([2, 1]);
   });
 
   it("a report that arrives after a job ended does not bring the job back", () => {
@@ -152,6 +150,8 @@ describe("visibleRange", () => {
     expect(visibleRange(68 * 9995, 680, 68, 10_000)).toEqual({ first: 9989, count: 11 });
     expect(visibleRange(0, 680, 68, 3)).toEqual({ first: 0, count: 3 });
     expect(visibleRange(0, 680, 68, 0)).toEqual({ first: 0, count: 0 });
+    // Scrolled far down a list that just shrank to 30 rows: its last rows, not nothing.
+    expect(visibleRange(68 * 5000, 680, 68, 30)).toEqual({ first: 14, count: 16 });
   });
 });
 
@@ -167,19 +167,113 @@ describe("course filter", () => {
   });
 });
 
-describe("JobTable.list", () => {
-  it("keeps the newest first while progress changes rows, and takes new jobs in", () => {
+/** The core's paging over an array (crates/core/src/queue/pages.rs does it in SQL), counting
+ * the pages asked for; `hold` keeps answers back until `release`. */
+function core(rows: JobRow[]) {
+  const asked: Array<{ query: JobQueryRow; offset: number }> = [];
+  const held: Array<() => void> = [];
+  let holding = false;
+  const fetch = async (query: JobQueryRow, offset: number, limit: number): Promise<JobPageRow> => {
+    asked.push({ query, offset });
+    const matching = rows.filter((r) => queryMatches(r, query)).sort((a, b) => b.id - a.id);
+    const answer = { total: matching.length, offset, rows: matching.slice(offset, offset + limit).map((r) => ({ ...r })) };
+    if (holding) await new Promise<void>((go) => held.push(go));
+    return answer;
+  };
+  return {
+    rows,
+    asked,
+    fetch,
+    hold: () => (holding = true),
+    release: () => {
+      holding = false;
+      for (const go of held.splice(0)) go();
+    },
+  };
+}
+
+describe("PagedList", () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => row(i + 1, { state: "done" }));
+
+  it("reads only the pages in view, newest first, and counts the rest", async () => {
+    const db = core(many(10_000));
     const table = new JobTable();
-    table.replaceAll([row(1), row(2)]);
-    expect(table.list().map((r) => r.id)).toEqual([2, 1]);
-    table.apply({ type: "progress", id: 1, bytesDone: 500, total: 1000 }, 0);
-    expect(table.list()[1]?.bytesDone).toBe(500);
-    table.upsert(row(3));
-    table.upsert({ ...row(2), state: "done" });
-    expect(table.list().map((r) => [r.id, r.state])).toEqual([
-      [3, "queued"],
-      [2, "done"],
-      [1, "uploading"],
-    ]);
+    let changes = 0;
+    const list = new PagedList(ALL_JOBS, table, db.fetch, () => changes++);
+    await list.show(0, 22);
+    expect(db.asked.map((a) => a.offset)).toEqual([0]);
+    expect(list.total).toBe(10_000);
+    expect(list.rowAt(0)?.id).toBe(10_000);
+    expect(list.rowAt(21)?.id).toBe(9_979);
+    expect(list.rowAt(100)).toBeUndefined();
+    // A fling to the middle reads the one page it lands on, and the pages across a boundary.
+    await list.show(5_090, 22);
+    expect(db.asked.map((a) => a.offset)).toEqual([0, 5_000, 5_100]);
+    expect(list.rowAt(5_100)?.id).toBe(4_900);
+    expect(table.rows.size).toBe(300);
+    expect(changes).toBe(3);
+  });
+
+  it("lets go of pages far from the view, and the table of rows no list holds", async () => {
+    const db = core(many(10_000));
+    const table = new JobTable();
+    const list = new PagedList(ALL_JOBS, table, db.fetch, () => {}, 100, 4);
+    for (let page = 0; page < 30; page++) await list.show(page * 100, 22);
+    expect(list.ids().size).toBe(500);
+    expect(list.rowAt(0)).toBeUndefined();
+    expect(list.rowAt(2_950)?.id).toBe(7_050);
+    table.retain(new Set(list.ids()));
+    expect(table.rows.size).toBe(500);
+  });
+
+  it("a new job, or one that leaves the list, makes the list read again; other changes do not", async () => {
+    const db = core(many(500));
+    const table = new JobTable();
+    const queue = new PagedList({ ...ALL_JOBS, hideDeleted: true }, table, db.fetch, () => {});
+    const failed = new PagedList({ ...ALL_JOBS, state: "failed" }, table, db.fetch, () => {});
+    await queue.show(0, 22);
+    await failed.show(0, 22);
+    const added = row(501);
+    expect(queue.affectedBy(added)).toBe(true);
+    expect(failed.affectedBy(added)).toBe(false);
+    // A held row deleted from the cloud leaves the queue.
+    expect(queue.affectedBy(row(499, { state: "deleted" }))).toBe(true);
+    // An old row far down the queue, finishing again: the queue holds it or not the same.
+    expect(queue.affectedBy(row(3, { state: "done" }))).toBe(false);
+    // The same row failing joins the failed list.
+    expect(failed.affectedBy(row(3, { state: "failed" }))).toBe(true);
+    db.rows.push(added);
+    await queue.refresh();
+    expect(queue.total).toBe(501);
+    expect(queue.rowAt(0)?.id).toBe(501);
+    expect(queue.rowAt(1)?.id).toBe(500);
+  });
+
+  it("an answer to an older filter is thrown away", async () => {
+    const db = core([row(1, { kind: "image" }), row(2, { kind: "video" }), row(3, { kind: "image" })]);
+    const table = new JobTable();
+    const list = new PagedList(ALL_JOBS, table, db.fetch, () => {});
+    db.hold();
+    const images = list.setQuery({ ...ALL_JOBS, kind: "image" });
+    db.release();
+    const videos = list.setQuery({ ...ALL_JOBS, kind: "video" });
+    await Promise.all([images, videos]);
+    expect(list.total).toBe(1);
+    expect(list.rowAt(0)?.id).toBe(2);
+  });
+
+  it("a page read during an upload keeps what the events said since", () => {
+    const table = new JobTable();
+    table.replaceAll([row(1, { state: "queued" }), row(2, { state: "uploading", updatedAt: 5 })]);
+    table.apply({ type: "progress", id: 1, bytesDone: 700, total: 1000 }, 0);
+    table.merge(row(1, { state: "queued", bytesDone: 200 }));
+    expect(table.rows.get(1)).toMatchObject({ state: "uploading", bytesDone: 700 });
+    // The job ended in the same second as the page read it uploading: it stays ended.
+    table.apply({ type: "job", job: row(2, { state: "done", updatedAt: 5 }) }, 0);
+    table.merge(row(2, { state: "uploading", updatedAt: 5 }));
+    expect(table.rows.get(2)?.state).toBe("done");
+    // A later change from the database replaces it.
+    table.merge(row(2, { state: "deleted", updatedAt: 6 }));
+    expect(table.rows.get(2)?.state).toBe("deleted");
   });
 });

@@ -14,7 +14,7 @@ use crate::events::Event;
 use crate::intake::{self, FoundFile, IntakeOptions, Rejected};
 use crate::job::{JobId, JobState, NewJob, UploadJob};
 use crate::keys::KeyTemplate;
-use crate::queue::Queue;
+use crate::queue::{JobFacets, JobPage, JobQuery, JobTally, Queue};
 use crate::route::{RouteInput, RouteRule, Routing};
 use crate::scheduler::{JobFilter, Scheduler};
 use crate::{Error, Result};
@@ -579,6 +579,27 @@ impl Engine {
 
     pub fn jobs(&self) -> Result<Vec<UploadJob>> {
         self.queue.list()
+    }
+
+    /// One page of the jobs `query` matches, newest first (what a window shows: it never
+    /// reads the whole history at once).
+    pub fn job_page(&self, query: &JobQuery, offset: u64, limit: u64) -> Result<JobPage> {
+        self.queue.page(query, offset, limit)
+    }
+
+    /// The ids of every job `query` matches, newest first.
+    pub fn job_ids(&self, query: &JobQuery) -> Result<Vec<JobId>> {
+        self.queue.ids(query)
+    }
+
+    /// How many jobs are active, paused, failed, done, and in all.
+    pub fn job_tally(&self) -> Result<JobTally> {
+        self.queue.tally()
+    }
+
+    /// The destinations, folders and courses jobs name, for filtering them.
+    pub fn job_facets(&self) -> Result<JobFacets> {
+        self.queue.facets()
     }
 
     /// A way to read jobs that outlives this borrow (for event listeners on other tasks).

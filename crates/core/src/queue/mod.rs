@@ -17,12 +17,14 @@
 
 mod arrivals;
 mod courses;
+mod pages;
 mod requests;
 mod schema;
 mod watched;
 
 pub use arrivals::Origin;
 pub use courses::CourseRow;
+pub use pages::{CourseFilter, JobFacets, JobPage, JobQuery, JobTally};
 pub use watched::{PendingDeletion, RemoteFate};
 
 use crate::job::{
@@ -148,6 +150,7 @@ impl Queue {
         wal(&conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        pages::register_fold(&conn)?;
         // A damaged file is reported, never silently replaced.
         let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         if check != "ok" {
