@@ -3,7 +3,10 @@
 // installer sizes when bundles exist (`tauri build`).
 //
 //   cargo build --release -p ferry-desktop -p ferry-cli -p ferry-cloudsim   (UI built first)
-//   xvfb-run -a -s "-screen 0 1280x800x24" node bench/desktop_bench.mjs [--jobs 10000] [--starts 5]
+//   xvfb-run -a -s "-screen 0 1280x800x24" node bench/desktop_bench.mjs [--jobs 10000] [--starts 5] [--total 100000]
+//
+// --total N fills the history up to N jobs by copying the uploaded jobs' rows in the database
+// (Python's sqlite3), for a history larger than is worth uploading for a bench.
 //
 // Cold start is measured from the WebDriver session request (which spawns the app) to the queue
 // screen showing its destinations; WebDriver's own overhead is included, so it is an upper bound.
@@ -27,6 +30,7 @@ const arg = (name, dflt) => {
 };
 const JOBS = arg("--jobs", 10000);
 const STARTS = arg("--starts", 5);
+const TOTAL = Math.max(arg("--total", JOBS), JOBS);
 const root = resolve(import.meta.dirname, "..");
 const rel = (p) => join(root, "target/release", p);
 const work = mkdtempSync(join(tmpdir(), "ferry-desk-bench-"));
@@ -148,6 +152,26 @@ try {
   const t0 = Date.now();
   execFileSync(rel("ferry"), ["upload", "--to", "r2", "--json", files], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"], maxBuffer: 1 << 28 });
   console.log(`queue: ${JOBS} jobs uploaded with the CLI in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (TOTAL > JOBS) {
+    // Copies of the finished rows, newest ids last, until the history holds TOTAL jobs.
+    execFileSync("python3", [
+      "-c",
+      `import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+cols = [r[1] for r in db.execute("PRAGMA table_info(jobs)") if r[1] != "id"]
+names = ", ".join(cols)
+while True:
+    n = db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+    if n >= int(sys.argv[2]):
+        break
+    db.execute(f"INSERT INTO jobs ({names}) SELECT {names} FROM jobs ORDER BY id LIMIT ?", (int(sys.argv[2]) - n,))
+    db.commit()
+`,
+      join(env.FERRY_HOME, "ferry.db"),
+      String(TOTAL),
+    ]);
+    console.log(`history filled to ${TOTAL} jobs by copying rows`);
+  }
 
   group("tauri-driver", ["--port", "4444", "--native-port", "4445"], env);
   await port(4444);
@@ -174,7 +198,7 @@ try {
       await sleep(500);
     }
   }
-  console.log(`cold start to interactive (${JOBS} jobs in the queue): median ${median(starts).toFixed(0)} ms, first ${starts[0].toFixed(0)} ms, runs ${starts.map((s) => s.toFixed(0)).join(", ")}`);
+  console.log(`cold start to interactive (${TOTAL} jobs in the queue): median ${median(starts).toFixed(0)} ms, first ${starts[0].toFixed(0)} ms, runs ${starts.map((s) => s.toFixed(0)).join(", ")}`);
 
   // Frames while scrolling the whole queue, one step per frame.
   const frames = await session.execAsync(`
@@ -193,7 +217,7 @@ try {
       times.sort((a, b) => a - b);
       done({ rows: document.querySelectorAll("[data-job]").length, median: times[120], p95: times[Math.floor(times.length * 0.95)], max: times[times.length - 1] });
     })();`);
-  console.log(`scrolling ${JOBS} jobs (WebKitGTK, Xvfb, software rendering): median ${frames.median.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(1)} ms per frame; ${frames.rows} rows in the DOM`);
+  console.log(`scrolling ${TOTAL} jobs (WebKitGTK, Xvfb, software rendering): median ${frames.median.toFixed(1)} ms, p95 ${frames.p95.toFixed(1)} ms, max ${frames.max.toFixed(1)} ms per frame; ${frames.rows} rows in the DOM`);
   // Wheel-like scrolling: three rows per frame, as a mouse wheel or a trackpad moves a list.
   const wheel = await session.execAsync(`
     const done = arguments[arguments.length - 1];
@@ -236,6 +260,28 @@ try {
       done({ script: med(script), layout: med(layout) });
     })();`);
   console.log(`  per scroll step: script ${split.script.toFixed(1)} ms, style and layout ${split.layout.toFixed(1)} ms (median); the rest is painting`);
+
+  // A jump far down the list: how long until the rows of the page it lands on are shown (the
+  // window reads the pages around the rows in view from the core).
+  const jumps = await session.execAsync(`
+    const done = arguments[arguments.length - 1];
+    (async () => {
+      const list = document.querySelector(".joblist");
+      const waits = [];
+      for (let i = 1; i <= 15; i++) {
+        const t0 = performance.now();
+        list.scrollTop = (list.scrollHeight * ((i * 7) % 16)) / 16;
+        const want = Math.floor(list.scrollTop / 68) + 2;
+        while (!list.querySelector('[data-index="' + want + '"][data-job]')) {
+          await new Promise((r) => requestAnimationFrame(r));
+          if (performance.now() - t0 > 10000) break;
+        }
+        waits.push(performance.now() - t0);
+      }
+      waits.sort((a, b) => a - b);
+      done({ median: waits[7], max: waits[14] });
+    })();`);
+  console.log(`  a far jump shows its rows after: median ${jumps.median.toFixed(0)} ms, max ${jumps.max.toFixed(0)} ms`);
 
   // Idle RSS: 5 s after the last interaction.
   await sleep(5000);

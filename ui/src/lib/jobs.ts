@@ -206,6 +206,8 @@ export class PagedList {
 
   /** Filter differently: the list starts again from its first page. */
   setQuery(query: JobQueryRow): Promise<void> {
+    // The same filters again (a screen's first run): what was read stands.
+    if (this.generation > 0 && JSON.stringify(query) === JSON.stringify(this.query)) return Promise.resolve();
     this.query = query;
     this.want = { first: 0, count: this.want.count };
     this.resets++;
@@ -224,10 +226,12 @@ export class PagedList {
    * them all, so the view never shows half an old list. */
   async refresh(): Promise<void> {
     const gen = ++this.generation;
-    this.pending.clear();
     const needed = this.neededPages();
+    // Pages being read for this generation: a view asking for them meanwhile waits for these.
+    this.pending = new Set(needed);
     const answers = await Promise.all(needed.map((p) => this.fetch(this.query, p * this.pageSize, this.pageSize)));
     if (gen !== this.generation) return;
+    this.pending.clear();
     this.pages = new Map();
     answers.forEach((a, i) => this.keep(needed[i] as number, a));
     this.total = answers.length ? (answers[answers.length - 1] as JobPageRow).total : 0;

@@ -97,12 +97,11 @@ class AppState {
   async init(): Promise<void> {
     try {
       await api.subscribe((e) => this.receive(e));
-      await this.refresh();
-      const settings = await api.settings();
+      // After subscribing, so nothing said meanwhile is missed; the rest side by side.
+      const [settings] = await Promise.all([api.settings(), this.refresh(), this.loadCourses()]);
       this.prefs = settings.desktop;
       const preferred = settings.desktop.linkFormat;
       this.linkFormat = preferred === "markdown" || preferred === "html" || preferred === "iframe" ? preferred : "raw";
-      await this.loadCourses();
     } catch (e) {
       this.fail(asIpcError(e));
     } finally {
