@@ -200,6 +200,35 @@ while True:
   }
   console.log(`cold start to interactive (${TOTAL} jobs in the queue): median ${median(starts).toFixed(0)} ms, first ${starts[0].toFixed(0)} ms, runs ${starts.map((s) => s.toFixed(0)).join(", ")}`);
 
+  // Where the start goes: each command the window calls at start, timed from the page
+  // (IPC included), median of 5; and the page's own load.
+  const ready = await session.exec(`return performance.getEntriesByName("ferry:ready")[0]?.startTime ?? null;`);
+  console.log(`  the window ready (settings, counts, first page read) ${ready?.toFixed(0)} ms after its page began`);
+  const costs = await session.execAsync(`
+    const done = arguments[arguments.length - 1];
+    (async () => {
+      const invoke = window.__TAURI_INTERNALS__.invoke;
+      const query = { search: "", destination: "", state: "", hideDeleted: true, folder: "", kind: "", course: "", withoutCourse: false, changedSince: 0 };
+      const calls = { overview: {}, settings: {}, courses: {}, job_tally: {}, job_page: { query, offset: 0, limit: 100 }, job_facets: {} };
+      const out = {};
+      for (const [cmd, args] of Object.entries(calls)) {
+        const times = [];
+        for (let i = 0; i < 5; i++) {
+          const t0 = performance.now();
+          await invoke(cmd, args);
+          times.push(performance.now() - t0);
+        }
+        out[cmd] = times.sort((a, b) => a - b)[2];
+      }
+      const nav = performance.getEntriesByType("navigation")[0];
+      out.page = nav ? nav.loadEventEnd : 0;
+      done(out);
+    })();`);
+  const log = readFileSync(join(env.FERRY_HOME, "logs", "ferry.log"), "utf8");
+  const started = [...log.matchAll(/session started.*?took_ms=(\d+)/g)].map((m) => m[1]);
+  console.log(`  session start in the app (ferry.log): ${started.join(", ")} ms`);
+  console.log(`  start, by part: ${Object.entries(costs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(", ")}`);
+
   // Frames while scrolling the whole queue, one step per frame.
   const frames = await session.execAsync(`
     const done = arguments[arguments.length - 1];

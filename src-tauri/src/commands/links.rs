@@ -129,7 +129,8 @@ pub async fn export_manifest(
             });
         }
     };
-    let wanted = self::ids(&ids);
+    // A set: a whole history's export would otherwise compare every job with every id.
+    let wanted: std::collections::HashSet<_> = self::ids(&ids).into_iter().collect();
     let jobs = blocking(&shell, move |e| {
         Ok(e.jobs()?
             .into_iter()

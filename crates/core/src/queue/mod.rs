@@ -38,6 +38,8 @@ use std::sync::{Mutex, MutexGuard};
 
 pub struct Queue {
     conn: Mutex<Connection>,
+    /// The filter choices read so far, and up to which job (`pages.rs`).
+    facets: Mutex<pages::FacetsSeen>,
 }
 
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
@@ -159,6 +161,7 @@ impl Queue {
         schema::migrate(&conn)?;
         Ok(Queue {
             conn: Mutex::new(conn),
+            facets: Mutex::default(),
         })
     }
 
