@@ -31,6 +31,8 @@ pub async fn overview(shell: State<'_, Arc<Shell>>) -> Reply<Overview> {
     })
 }
 
+/// Every job at once. The window reads pages (`job_page`); this stays for the real-window
+/// tests, which ask for a job's whole row.
 #[tauri::command]
 pub async fn jobs(shell: State<'_, Arc<Shell>>) -> Reply<Vec<JobRow>> {
     blocking(&shell, |e| {

@@ -99,7 +99,11 @@ export class JobTable {
           this.meters.set(event.id, meter);
         }
         meter.add(nowMs, event.bytesDone);
-        if (event.bytesDone > row.bytesDone) this.retries.delete(event.id);
+        // The wait ends when the next attempt moves bytes. A report of the failed attempt's
+        // bytes can arrive after the "retrying" one (the ticker's last word on it): it is not
+        // the next attempt, which starts once the wait is over.
+        const wait = this.retries.get(event.id);
+        if (wait && nowMs >= wait.untilMs && event.bytesDone > row.bytesDone) this.retries.delete(event.id);
         this.rows.set(event.id, { ...row, bytesDone: event.bytesDone, size: event.total || row.size, state: "uploading" });
         return true;
       }

@@ -137,7 +137,13 @@ describe("retries", () => {
     expect(t.retries.get(7)).toEqual({ untilMs: 5000, attempt: 2, attempts: 6, message: "could not reach the server" });
     t.apply({ type: "progress", id: 7, bytesDone: 0, total: 1000 }, 2000);
     expect(t.retries.has(7)).toBe(true);
-    t.apply({ type: "progress", id: 7, bytesDone: 10, total: 1000 }, 3000);
+    // The failed attempt's own bytes, reported after the retry was announced: still waiting.
+    t.apply({ type: "progress", id: 7, bytesDone: 1000, total: 1000 }, 3000);
+    expect(t.retries.has(7)).toBe(true);
+    // The next attempt starts from the server's offset and moves bytes: the wait is over.
+    t.apply({ type: "progress", id: 7, bytesDone: 0, total: 1000 }, 5100);
+    expect(t.retries.has(7)).toBe(true);
+    t.apply({ type: "progress", id: 7, bytesDone: 10, total: 1000 }, 5300);
     expect(t.retries.has(7)).toBe(false);
     expect(t.apply({ type: "retrying", id: 99, attempt: 1, attempts: 6, inMs: 1, code: "x", message: "y" }, 0)).toBe(false);
   });
