@@ -282,6 +282,35 @@ mod tests {
     use crate::job::{FileSnapshot, JobId, NewJob};
     use std::path::{MAIN_SEPARATOR as SEP, Path, PathBuf};
 
+    fn job(
+        path: String,
+        name: &str,
+        kind: FileKind,
+        destination: &str,
+        course: Option<&str>,
+    ) -> NewJob {
+        NewJob {
+            batch: "b".into(),
+            file: FileSnapshot {
+                path: PathBuf::from(path),
+                size: 10,
+                mtime_ns: 1,
+                hash: format!("h-{name}"),
+            },
+            display_name: name.into(),
+            kind,
+            content_type: "application/pdf".into(),
+            destination: destination.into(),
+            target: "t".into(),
+            key: format!("k/{name}"),
+            force: false,
+            overwrite: false,
+            inline: false,
+            course: course.map(str::to_string),
+            captions: Vec::new(),
+        }
+    }
+
     /// A varied queue: three folders, two destinations, courses or none, every kind, a name
     /// with letters SQLite's own `lower` does not fold.
     fn queue() -> Queue {
@@ -295,26 +324,13 @@ mod tests {
                 } else {
                     format!("file {n}.pdf")
                 };
-                NewJob {
-                    batch: "b".into(),
-                    file: FileSnapshot {
-                        path: PathBuf::from(format!("{SEP}course{SEP}{folder}{SEP}{name}")),
-                        size: 10,
-                        mtime_ns: 1,
-                        hash: format!("h{n}"),
-                    },
-                    display_name: name.clone(),
-                    kind: kinds[n % 3],
-                    content_type: "application/pdf".into(),
-                    destination: ["r2", "images"][n % 2].into(),
-                    target: "t".into(),
-                    key: format!("k/{name}"),
-                    force: false,
-                    overwrite: false,
-                    inline: false,
-                    course: (n % 4 != 0).then(|| ["Bio 101", "Chem"][n % 2].to_string()),
-                    captions: Vec::new(),
-                }
+                job(
+                    format!("{SEP}course{SEP}{folder}{SEP}{name}"),
+                    &name,
+                    kinds[n % 3],
+                    ["r2", "images"][n % 2],
+                    (n % 4 != 0).then_some(["Bio 101", "Chem"][n % 2]),
+                )
             })
             .collect();
         let ids = q.enqueue(&jobs, 100).unwrap();
@@ -508,28 +524,14 @@ mod tests {
             .collect();
         assert_eq!(facets.folders, folders);
         // Read again after a job with a new folder and course, then after it is gone.
-        let mut more = q.list().unwrap()[0].clone();
-        more.file.path = PathBuf::from(format!("{SEP}course{SEP}Zoology{SEP}a.pdf"));
-        let added = q
-            .enqueue(
-                &[NewJob {
-                    batch: "b".into(),
-                    file: more.file.clone(),
-                    display_name: "a.pdf".into(),
-                    kind: FileKind::Document,
-                    content_type: "application/pdf".into(),
-                    destination: "stream".into(),
-                    target: "t".into(),
-                    key: "k/a.pdf".into(),
-                    force: false,
-                    overwrite: false,
-                    inline: false,
-                    course: Some("Zoo".into()),
-                    captions: Vec::new(),
-                }],
-                200,
-            )
-            .unwrap();
+        let zoo = job(
+            format!("{SEP}course{SEP}Zoology{SEP}a.pdf"),
+            "a.pdf",
+            FileKind::Document,
+            "stream",
+            Some("Zoo"),
+        );
+        let added = q.enqueue(&[zoo], 200).unwrap();
         let facets = q.facets().unwrap();
         assert_eq!(facets.destinations, ["images", "r2", "stream"]);
         assert_eq!(facets.courses, ["Bio 101", "Chem", "Zoo"]);
