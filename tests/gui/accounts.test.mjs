@@ -249,6 +249,8 @@ test("in French, the account form and the environment's cards read in French, fr
   assert.match(form, /tableau de bord Cloudflare/, form);
   await desktop.shot("accounts-06-form-fr");
   await session.click("dialog[open] .actions button:not(.primary)");
+  // The sidebar takes clicks again once the dialog (and its backdrop) is gone.
+  await until("the form to close", async () => ((await session.exec(`return !document.querySelector("dialog[open]");`)) ? true : null));
   // Back to English for whatever runs next.
   await session.click('button[data-view="settings"]');
   await session.waitFor("select[data-setting='language']");
