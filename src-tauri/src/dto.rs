@@ -261,6 +261,10 @@ pub struct DestinationInfo {
     pub shape: String,
     /// Its links are public (anyone can open them): a request's page can be published there.
     pub public: bool,
+    /// A bucket that refuses a request page's file over the size itself (a POST policy); R2
+    /// cannot (its pages get PUT links), and Ferry removes what comes over instead.
+    #[serde(rename = "boundsRequestSize")]
+    pub bounds_request_size: bool,
 }
 
 /// What the window needs on start.

@@ -2,7 +2,8 @@
 //! it as a student would and sends files to moto (a presigned POST form), ferry-cloudsim's
 //! Images and Stream (one-time links); and what the request does not allow is refused by the
 //! storage service itself when a sender skips the page's checks (s3s-fs, which enforces POST
-//! policies, and the emulator), while a store that takes no POST forms is named at creation.
+//! policies, and the emulator). A store that takes no POST forms (R2, rclone) gets signed PUT
+//! links, one numbered key per file.
 
 use ferry_e2e::checker::Checker;
 use ferry_e2e::cloudsim::{self, CloudSim};
@@ -267,7 +268,8 @@ fn what_a_request_does_not_allow_is_refused_by_the_store_not_the_page() {
     assert_eq!(elsewhere.0, 400, "{}", elsewhere.1);
     assert!(elsewhere.1.contains("starts-with"), "{}", elsewhere.1);
 
-    // rclone serve s3 takes no SigV4 POST: said when the request is made, not by a student.
+    // rclone serve s3 takes no SigV4 POST and keeps no CORS policy: a page could not send
+    // there, which is said when the request is made, with the rule to add, not by a student.
     let rclone = S3Server::rclone();
     let ferry = Ferry::s3(&rclone.endpoint, &rclone.bucket);
     let refused = ferry.run(&[
@@ -283,13 +285,183 @@ fn what_a_request_does_not_allow_is_refused_by_the_store_not_the_page() {
     ]);
     assert_ne!(refused.code, 0);
     assert!(
-        refused
-            .stderr
-            .contains("does not take uploads from a web page"),
+        refused.stderr.contains("CORS policy allows PUT"),
         "{}",
         refused.stderr
     );
     assert!(!dir.path().join("r.html").exists());
+}
+
+/// `curl -X PUT` through a page's link as a client that ignores the page: the body, and
+/// the headers as given. Returns the status and the service's reply.
+fn put_link(link: &Value, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("upload");
+    std::fs::write(&file, body).unwrap();
+    let mut args: Vec<String> = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "PUT"]
+        .map(String::from)
+        .to_vec();
+    for (k, v) in headers {
+        args.push("-H".into());
+        args.push(format!("{k}: {v}"));
+    }
+    args.push("--data-binary".into());
+    args.push(format!("@{}", file.display()));
+    args.push(link["url"].as_str().unwrap().into());
+    let out = Command::new("curl").args(&args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (reply, code) = text.rsplit_once('\n').unwrap();
+    (code.trim().parse().unwrap(), reply.to_string())
+}
+
+/// R2 takes no POST policies (api-facts C.5): a request landing there gets one numbered key per
+/// file, each with signed PUT links. Students send from the page in Chromium (a second browser
+/// finds the first key taken and moves on); R2 itself (the emulator, as strict) refuses another
+/// media type, a second write to a key and a page from an origin the bucket's CORS does not
+/// allow; what a PUT link cannot bound, the size, Ferry takes back out of the bucket.
+#[test]
+fn an_r2_request_sends_through_signed_put_links_within_r2_s_limits() {
+    let sim = CloudSim::start(300);
+    let dir = tempfile::tempdir().unwrap();
+    let ferry = Ferry::cloudflare(&sim, cloudsim::TOKEN);
+    let page = dir.path().join("week-4.html");
+    let made = create(
+        &ferry,
+        &[
+            "Week 4 slides",
+            "--to",
+            "r2",
+            "--folder",
+            "bio/week-4",
+            "--types",
+            "pdf",
+            "--max-mb",
+            "1",
+            "--max-files",
+            "4",
+            "--page",
+            page.to_str().unwrap(),
+        ],
+    );
+    let id = made["id"].as_str().unwrap().to_string();
+    let data = page_data(&page);
+    let slots = data["puts"].as_array().unwrap().clone();
+    assert_eq!(slots.len(), 4, "{data}");
+    assert_eq!(slots[0]["key"], format!("bio/week-4/{id}-001"));
+
+    let essay = dir.path().join("Leçon 1.pdf");
+    std::fs::write(&essay, b"%PDF-1.4 my slides").unwrap();
+    let photo = dir.path().join("photo.png");
+    std::fs::write(&photo, b"\x89PNG not accepted").unwrap();
+    let shown = drive(&page, "Zoë Martin", &[&essay, &photo]);
+    assert_eq!(shown["sent"][0]["state"], "sent", "{shown}");
+    assert_eq!(shown["sent"][1]["state"], "refused", "{shown}");
+    // Another browser knows nothing of the first: key 001 is taken (412), 002 takes the file.
+    let notes = dir.path().join("notes.pdf");
+    std::fs::write(&notes, b"%PDF-1.4 notes").unwrap();
+    let second = drive(&page, "Léa Dubois", &[&notes]);
+    assert_eq!(second["sent"][0]["state"], "sent", "{second}");
+
+    // The service's limits, for a client that skips the page.
+    let link = |n: usize| slots[n]["links"][0].clone();
+    let signed = |n: usize| -> Vec<(String, String)> {
+        link(n)["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h[0].as_str().unwrap().to_string(),
+                    h[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let as_pairs = |h: &[(String, String)]| -> Vec<(String, String)> { h.to_vec() };
+    let mut html = as_pairs(&signed(2));
+    for h in html.iter_mut() {
+        if h.0.eq_ignore_ascii_case("content-type") {
+            h.1 = "text/html".into();
+        }
+    }
+    let html: Vec<(&str, &str)> = html.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let wrong_type = put_link(&link(2), &html, b"<script>");
+    assert_eq!(wrong_type.0, 403, "{}", wrong_type.1);
+    assert!(
+        wrong_type.1.contains("SignatureDoesNotMatch"),
+        "{}",
+        wrong_type.1
+    );
+    let own = signed(0);
+    let own: Vec<(&str, &str)> = own.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let again = put_link(&link(0), &own, b"%PDF replaced");
+    assert_eq!(again.0, 412, "a sent file cannot be replaced: {}", again.1);
+    let preflight = cloudsim::curl(&[
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-X",
+        "OPTIONS",
+        "-H",
+        "Origin: null",
+        "-H",
+        "Access-Control-Request-Method: DELETE",
+        link(3)["url"].as_str().unwrap(),
+    ]);
+    assert_eq!(preflight.1, "403", "CORS lets pages PUT, nothing else");
+    // Over the size: R2 cannot refuse it through a PUT link; Ferry removes it when it looks.
+    let big = signed(3);
+    let big: Vec<(&str, &str)> = big.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let over = put_link(&link(3), &big, &vec![b'x'; 1_200_000]);
+    assert_eq!(over.0, 200, "{}", over.1);
+
+    let shown = ferry.run(&["request", "show", &id, "--json"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let arrived = shown.lines()[0]["arrived"].clone();
+    let all = arrived.as_array().unwrap();
+    assert_eq!(all.len(), 3, "{arrived}");
+    let slides = all
+        .iter()
+        .find(|a| a["name"] == "Leçon 1.pdf")
+        .unwrap_or_else(|| panic!("{arrived}"));
+    assert_eq!(slides["sender"], "Zoë Martin", "{arrived}");
+    assert_eq!(slides["state"], "done");
+    assert_eq!(slides["kind"], "document");
+    assert!(arrived.to_string().contains("Léa Dubois"), "{arrived}");
+    let refused = all
+        .iter()
+        .find(|a| a["state"] == "failed")
+        .unwrap_or_else(|| panic!("{arrived}"));
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("more than the 1.0 MB"),
+        "{refused}"
+    );
+    let checker = Checker::new(&sim.r2_endpoint, ferry_e2e::servers::BUCKET);
+    let keys: Vec<String> = checker.list().into_iter().map(|o| o.key).collect();
+    assert_eq!(
+        keys,
+        vec![
+            format!("bio/week-4/{id}-001"),
+            format!("bio/week-4/{id}-002")
+        ],
+        "the oversize file is gone, and so is Ferry's trial upload"
+    );
+    let head = checker.head(&format!("bio/week-4/{id}-001"));
+    assert_eq!(head["content_type"], "application/pdf", "{head}");
+    let status = ferry.run(&["status", "--json"]);
+    let job = status
+        .lines()
+        .into_iter()
+        .find(|l| l["request"] == id.as_str() && l["name"] == "Leçon 1.pdf")
+        .unwrap_or_else(|| panic!("{}", status.stdout));
+    let link = ferry.run(&["url", &job["id"].to_string()]);
+    assert_eq!(link.code, 0, "{}", link.stderr);
+    assert_eq!(cloudsim::fetch(link.stdout.trim()).1, b"%PDF-1.4 my slides");
 }
 
 #[test]

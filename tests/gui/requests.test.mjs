@@ -9,7 +9,9 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Desktop, root, until } from "./harness.mjs";
 
@@ -80,4 +82,46 @@ test("a request for videos is made in the window, a student's video arrives with
   assert.equal(await send(slots[1].url, "Late - late.mp4"), 400, "an unused link after closing");
   const arrived = await session.exec("return document.querySelectorAll('[data-arrival]').length;");
   assert.equal(arrived, 1);
+});
+
+test("a request for slides into the R2 bucket: the window says what R2 cannot refuse, a colleague sends from the page in Chromium, and the History names them", async () => {
+  await session.click('button[data-view="requests"]');
+  await session.click('[data-testid="add-request"]');
+  const title = await session.waitFor('[data-testid="request-title"]');
+  await session.cmd("POST", `/element/${title}/value`, { text: "Slides from colleagues" });
+  await session.click('[data-testid="to-objects"]');
+  // R2 takes signed PUT links, which fix a file's name and type but not its size: said here.
+  const said = await session.textOf('[data-testid="request-size-after"]');
+  assert.match(said, /cannot refuse a file over the largest size/);
+  const types = await session.waitFor('[data-testid="request-types"]');
+  await session.cmd("POST", `/element/${types}/value`, { text: "pdf" });
+  await session.click('[data-testid="create-request"]');
+  await session.waitFor('[data-request="Slides from colleagues"] [data-testid="request-state"]', {
+    test: (t) => t.startsWith("open until"),
+    timeoutMs: 30000,
+  });
+
+  const dir = join(desktop.home, "requests");
+  const page = readdirSync(dir)
+    .map((f) => join(dir, f))
+    .find((p) => p.endsWith(".html") && readFileSync(p, "utf8").includes('"puts":[{'));
+  assert.ok(page, "a page carrying PUT links");
+  // A colleague opens the saved page in Chromium, names themselves and sends a PDF.
+  const work = mkdtempSync(join(tmpdir(), "ferry-slides-"));
+  const deck = join(work, "Cours 5.pdf");
+  writeFileSync(deck, "%PDF-1.4 the slides");
+  const shown = JSON.parse(
+    execFileSync("node", [join(root, "tests/support/page_driver.mjs"), page, "Ada Lovelace", deck], { encoding: "utf8" }),
+  );
+  assert.deepEqual(shown.errors, []);
+  assert.equal(shown.sent[0].state, "sent", JSON.stringify(shown));
+
+  await session.click('button[data-view="history"]');
+  await until("the slides in the History, with their sender", async () =>
+    (await session.exec("return [...document.querySelectorAll('[data-testid=\"sender\"]')].map((e) => e.textContent);")).includes("from Ada Lovelace"),
+  );
+  await desktop.shot("requests-03-r2-arrived");
+  await session.click('button[data-view="requests"]');
+  await session.click('[data-request="Slides from colleagues"] [data-testid="refresh-request"]');
+  await session.waitFor('[data-request="Slides from colleagues"] [data-arrival="Cours 5.pdf"]');
 });

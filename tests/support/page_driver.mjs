@@ -21,7 +21,9 @@ try {
   const tab = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: process.env.LOCALE ?? "en-US" });
   const errors = [];
   tab.on("pageerror", (e) => errors.push(String(e)));
-  tab.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  // A refusal the page handles (a numbered key another sender took: 412) is logged by Chromium
+  // as a failed resource; any other console error is the page's.
+  tab.on("console", (m) => { if (m.type() === "error" && !/status of 412/.test(m.text())) errors.push(m.text()); });
   await tab.goto(/^https?:/.test(page) ? page : pathToFileURL(resolve(page)).href);
   const title = await tab.locator("#title").textContent();
   const rules = await tab.locator("#rules").textContent();

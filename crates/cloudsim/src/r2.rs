@@ -51,7 +51,13 @@ impl R2 {
                 .await
                 .is_ok()
             {
-                let endpoint = crate::r2_rules::start(&format!("http://127.0.0.1:{port}")).await?;
+                let endpoint = crate::r2_rules::start(
+                    &format!("http://127.0.0.1:{port}"),
+                    root,
+                    access_key,
+                    secret_key,
+                )
+                .await?;
                 return Ok(R2 {
                     endpoint,
                     bucket: bucket.to_string(),

@@ -15,6 +15,11 @@
 //!   (developers.cloudflare.com/r2/objects/multipart-objects/, api-facts C.4). Kept in memory:
 //!   after an emulator restart such objects answer rclone's ETag again.
 //!
+//! - `If-None-Match: *` on PutObject and CompleteMultipartUpload: 412 `PreconditionFailed` when
+//!   the key exists (developers.cloudflare.com/r2/api/s3/extensions/, api-facts C.4); rclone
+//!   ignores the condition and would overwrite.
+//! - CORS as R2 does it, in [`crate::r2_cors`].
+//!
 //! Error replies use the S3 XML error shape R2 answers with.
 
 use bytes::Bytes;
@@ -47,22 +52,46 @@ struct Parts(
     Mutex<HashMap<String, String>>,
 );
 
+/// What the rules layer keeps besides the parts: the buckets' CORS rules, where rclone keeps
+/// the objects (to answer a condition), the account's key (to check the signature of what is
+/// answered here), and the keys being written under a condition.
+struct Front {
+    parts: Parts,
+    cors: crate::r2_cors::Cors,
+    root: std::path::PathBuf,
+    access_key: String,
+    secret_key: String,
+    writing: Mutex<std::collections::HashSet<std::path::PathBuf>>,
+}
+
 /// Start the rules layer on a free port of 127.0.0.1 in front of `upstream`
-/// (`http://127.0.0.1:PORT`); returns its base URL.
-pub async fn start(upstream: &str) -> std::io::Result<String> {
+/// (`http://127.0.0.1:PORT`, serving the folder `root`); returns its base URL.
+pub async fn start(
+    upstream: &str,
+    root: &std::path::Path,
+    access_key: &str,
+    secret_key: &str,
+) -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let upstream: hyper::Uri = upstream
         .parse()
         .map_err(|e| std::io::Error::other(format!("upstream {upstream}: {e}")))?;
     let client: Client<HttpConnector, Body> = Client::builder(TokioExecutor::new()).build_http();
-    let parts = Arc::new(Parts::default());
+    let front = Arc::new(Front {
+        parts: Parts::default(),
+        cors: Default::default(),
+        root: root.to_path_buf(),
+        access_key: access_key.to_string(),
+        secret_key: secret_key.to_string(),
+        writing: Default::default(),
+    });
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let (client, upstream, parts) = (client.clone(), upstream.clone(), parts.clone());
+            let (client, upstream, front) = (client.clone(), upstream.clone(), front.clone());
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req| {
-                    handle(req, client.clone(), upstream.clone(), parts.clone())
+                    handle(req, client.clone(), upstream.clone(), front.clone())
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -107,11 +136,182 @@ fn part_len(headers: &hyper::HeaderMap) -> Option<u64> {
     header("x-amz-decoded-content-length").or_else(|| header("content-length"))
 }
 
+fn reply(status: StatusCode, headers: Vec<(String, String)>, body: String) -> Response<Body> {
+    let mut b = Response::builder().status(status);
+    for (k, v) in headers {
+        b = b.header(k, v);
+    }
+    b.body(
+        Full::new(Bytes::from(body))
+            .map_err(|never| match never {})
+            .boxed(),
+    )
+    .unwrap_or_default()
+}
+
+/// R2's own answers (CORS, conditions), then the request forwarded and its reply's CORS
+/// headers made R2's.
 async fn handle(
     req: Request<Incoming>,
     client: Client<HttpConnector, Body>,
     upstream: hyper::Uri,
-    parts: Arc<Parts>,
+    front: Arc<Front>,
+) -> Result<Response<Body>, Failure> {
+    let path = req.uri().path().to_string();
+    let bucket = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let origin = req
+        .headers()
+        .get("origin")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let method = req.method().clone();
+    if method == hyper::Method::OPTIONS {
+        return Ok(match front.cors.preflight(&bucket, req.headers()) {
+            Some(headers) => reply(StatusCode::OK, headers, String::new()),
+            None => s3_error(
+                StatusCode::FORBIDDEN,
+                "AccessForbidden",
+                "CORSResponse: This CORS request is not allowed.",
+            ),
+        });
+    }
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let is_cors = req
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p == "cors" || p == "cors="));
+    if is_cors {
+        return cors_config(req, &front, &bucket).await;
+    }
+    let conditional = req
+        .headers()
+        .get("if-none-match")
+        .is_some_and(|v| v.as_bytes() == b"*");
+    let upload_id = query(&target, "uploadId");
+    let writes_object = (method == hyper::Method::PUT && upload_id.is_none())
+        || (method == hyper::Method::POST && upload_id.is_some());
+    let held = if conditional && writes_object {
+        let key = percent_decode(path.trim_start_matches('/'));
+        let file = front.root.join(&key);
+        let mut writing = front.writing.lock().unwrap_or_else(|e| e.into_inner());
+        if file.is_file() || writing.contains(&file) {
+            let mut refusal = s3_error(
+                StatusCode::PRECONDITION_FAILED,
+                "PreconditionFailed",
+                "At least one of the pre-conditions you specified did not hold",
+            );
+            // A refusal carries the CORS headers too, so a page can read it.
+            front.cors.decorate(
+                &bucket,
+                origin.as_deref(),
+                method.as_str(),
+                refusal.headers_mut(),
+            );
+            return Ok(refusal);
+        }
+        writing.insert(file.clone());
+        Some(file)
+    } else {
+        None
+    };
+    let answer = forward(req, client, upstream, &front.parts).await;
+    if let Some(file) = held {
+        front
+            .writing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&file);
+    }
+    let mut answer = answer?;
+    front.cors.decorate(
+        &bucket,
+        origin.as_deref(),
+        method.as_str(),
+        answer.headers_mut(),
+    );
+    Ok(answer)
+}
+
+/// `%XX` escapes of a path decoded (keys as rclone stores them).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && text.is_char_boundary(i + 3)
+            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// PutBucketCors, GetBucketCors and DeleteBucketCors, answered here once the signature holds.
+async fn cors_config(
+    req: Request<Incoming>,
+    front: &Front,
+    bucket: &str,
+) -> Result<Response<Body>, Failure> {
+    let (head, body) = req.into_parts();
+    if let Err((code, message)) = crate::sigv4::check(&head, &front.access_key, &front.secret_key) {
+        return Ok(s3_error(StatusCode::FORBIDDEN, code, message));
+    }
+    match head.method {
+        hyper::Method::PUT => {
+            let bytes = read_capped(body).await?;
+            match crate::r2_cors::parse(&String::from_utf8_lossy(&bytes)) {
+                Ok(rules) => {
+                    front.cors.set(bucket, Some(rules));
+                    Ok(reply(StatusCode::OK, vec![], String::new()))
+                }
+                Err(message) => Ok(s3_error(StatusCode::BAD_REQUEST, "MalformedXML", message)),
+            }
+        }
+        hyper::Method::GET => Ok(match front.cors.get(bucket) {
+            Some(rules) => reply(
+                StatusCode::OK,
+                vec![("content-type".into(), "application/xml".into())],
+                crate::r2_cors::to_xml(&rules),
+            ),
+            None => s3_error(
+                StatusCode::NOT_FOUND,
+                "NoSuchCORSConfiguration",
+                "The CORS configuration does not exist",
+            ),
+        }),
+        hyper::Method::DELETE => {
+            front.cors.set(bucket, None);
+            Ok(reply(StatusCode::NO_CONTENT, vec![], String::new()))
+        }
+        _ => Ok(s3_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "The specified method is not allowed against this resource.",
+        )),
+    }
+}
+
+async fn forward(
+    req: Request<Incoming>,
+    client: Client<HttpConnector, Body>,
+    upstream: hyper::Uri,
+    parts: &Parts,
 ) -> Result<Response<Body>, Failure> {
     let target = req
         .uri()
@@ -153,7 +353,7 @@ async fn handle(
         }
         (&hyper::Method::POST, Some(id)) => {
             let bytes = read_capped(body).await?;
-            if let Some(refusal) = check_complete(&parts, id, &bytes) {
+            if let Some(refusal) = check_complete(parts, id, &bytes) {
                 return Ok(refusal);
             }
             completing = true;
@@ -187,7 +387,7 @@ async fn handle(
             .and_then(|r| r.split("</ETag>").next())
         {
             let etag = etag.replace("&#34;", "\"").replace("&quot;", "\"");
-            multipart_etags(&parts).insert(path, etag);
+            multipart_etags(parts).insert(path, etag);
         }
         return Ok(Response::from_parts(
             head,
@@ -197,12 +397,12 @@ async fn handle(
     let simple_write =
         upload_id.is_none() && (method == hyper::Method::PUT || method == hyper::Method::DELETE);
     if ok && simple_write {
-        multipart_etags(&parts).remove(&path);
+        multipart_etags(parts).remove(&path);
     }
     let mut resp = resp.map(BodyExt::boxed);
     if ok
         && (method == hyper::Method::HEAD || method == hyper::Method::GET)
-        && let Some(etag) = multipart_etags(&parts).get(&path)
+        && let Some(etag) = multipart_etags(parts).get(&path)
         && let Ok(v) = hyper::header::HeaderValue::from_str(etag)
     {
         resp.headers_mut().insert(hyper::header::ETAG, v);

@@ -13,6 +13,7 @@ pub async fn overview(shell: State<'_, Arc<Shell>>) -> Reply<Overview> {
             let shape = engine.shape_of(&name).ok()?;
             Some(DestinationInfo {
                 public: engine.is_public(&name),
+                bounds_request_size: engine.bounds_request_size(&name),
                 name,
                 shape: shape.as_str().into(),
             })

@@ -126,7 +126,12 @@ shape: string,
 /**
  * Its links are public (anyone can open them): a request's page can be published there.
  */
-public: boolean, };
+public: boolean, 
+/**
+ * A bucket that refuses a request page's file over the size itself (a POST policy); R2
+ * cannot (its pages get PUT links), and Ferry removes what comes over instead.
+ */
+boundsRequestSize: boolean, };
 
 export type Overview = { version: string, destinations: Array<DestinationInfo>, 
 /**

@@ -147,7 +147,7 @@ function handle(cmd: string, args: Args): unknown {
   const ids = (args.ids as number[] | undefined) ?? [];
   switch (cmd) {
     case "overview":
-      return { version: "0.1.0", destinations: [{ name: "images", shape: "images", public: true }, { name: "r2", shape: "objects", public: true }, { name: "stream", shape: "videos", public: true }], problems: [], demo: true, home: "/tmp/ferry" };
+      return { version: "0.1.0", destinations: [{ name: "images", shape: "images", public: true, boundsRequestSize: false }, { name: "r2", shape: "objects", public: true, boundsRequestSize: false }, { name: "stream", shape: "videos", public: true, boundsRequestSize: false }], problems: [], demo: true, home: "/tmp/ferry" };
     case "subscribe":
       channelId = (args.channel as { id: number }).id;
       index = 0;

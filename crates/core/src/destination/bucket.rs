@@ -59,6 +59,64 @@ pub fn merge_cors(existing: &[CorsRule], ours: CorsRule) -> Vec<CorsRule> {
     rules
 }
 
+/// The id of the CORS rule that lets upload requests' pages send files to the bucket.
+pub const REQUEST_RULE_ID: &str = "ferry-requests";
+
+/// `existing` with Ferry's request-page rule widened to allow `method` with `headers` from
+/// `origin`, or `None` when some rule already allows it. Only the rule with id
+/// [`REQUEST_RULE_ID`] is changed; what it allowed before stays allowed (other open requests
+/// may need it).
+pub fn with_page_uploads(
+    existing: &[CorsRule],
+    origin: &str,
+    method: &str,
+    headers: &[&str],
+) -> Option<Vec<CorsRule>> {
+    let allows = |r: &CorsRule| {
+        r.allowed_origins.iter().any(|o| o == "*" || o == origin)
+            && r.allowed_methods
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(method))
+            && headers.iter().all(|h| {
+                r.allowed_headers
+                    .iter()
+                    .any(|a| a == "*" || a.eq_ignore_ascii_case(h))
+            })
+    };
+    if existing.iter().any(allows) {
+        return None;
+    }
+    let mut ours = existing
+        .iter()
+        .find(|r| r.id.as_deref() == Some(REQUEST_RULE_ID))
+        .cloned()
+        .unwrap_or(CorsRule {
+            id: Some(REQUEST_RULE_ID.into()),
+            allowed_origins: Vec::new(),
+            allowed_methods: Vec::new(),
+            allowed_headers: Vec::new(),
+            expose_headers: vec!["ETag".into()],
+            max_age_seconds: Some(3600),
+        });
+    let add = |list: &mut Vec<String>, item: &str| {
+        if !list.iter().any(|x| x.eq_ignore_ascii_case(item)) {
+            list.push(item.to_string());
+        }
+    };
+    add(&mut ours.allowed_origins, origin);
+    add(&mut ours.allowed_methods, method);
+    for h in headers {
+        add(&mut ours.allowed_headers, h);
+    }
+    let mut rules: Vec<CorsRule> = existing
+        .iter()
+        .filter(|r| r.id.as_deref() != Some(REQUEST_RULE_ID))
+        .cloned()
+        .collect();
+    rules.push(ours);
+    Some(rules)
+}
+
 /// Check a site origin the way browsers send it: scheme, host and optional port, nothing else
 /// (a `*` wildcard is allowed, as S3 allows it).
 pub fn check_origin(origin: &str) -> std::result::Result<(), String> {
@@ -130,6 +188,27 @@ mod tests {
         let old_ours = CorsRule::for_sites(&["https://old.example".into()], true);
         let merged = merge_cors(&[theirs.clone(), old_ours], ours.clone());
         assert_eq!(merged, vec![theirs, ours]);
+    }
+
+    #[test]
+    fn request_pages_widen_only_their_own_rule() {
+        let site = CorsRule::for_sites(&["https://courses.example.edu".into()], false);
+        let headers = ["content-type", "if-none-match"];
+        let rules = with_page_uploads(std::slice::from_ref(&site), "*", "PUT", &headers).unwrap();
+        assert_eq!(rules[0], site, "the sites' rule is kept");
+        assert_eq!(rules[1].id.as_deref(), Some(REQUEST_RULE_ID));
+        assert_eq!(rules[1].allowed_methods, vec!["PUT"]);
+        assert!(
+            with_page_uploads(&rules, "https://pub.example", "PUT", &headers).is_none(),
+            "* already covers a published page's origin"
+        );
+        let wider = with_page_uploads(&rules, "*", "POST", &[]).unwrap();
+        assert_eq!(wider.len(), 2);
+        assert_eq!(wider[1].allowed_methods, vec!["PUT", "POST"]);
+        assert_eq!(
+            wider[1].allowed_headers,
+            vec!["content-type", "if-none-match"]
+        );
     }
 
     #[test]

@@ -36,6 +36,14 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
+/// What a page stored with an object it sent through an upload request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArrivalLabel {
+    pub sender: Option<String>,
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+}
+
 /// What a provider accepts, as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
@@ -252,6 +260,11 @@ pub trait ObjectStore: bucket::BucketSettings {
     async fn url(&self, key: &str, expires: Duration) -> Result<String>;
     /// Whether [`ObjectStore::url`] gives a public (non-expiring) URL.
     fn is_public(&self) -> bool;
+    /// Whether it takes presigned POST forms, whose policy bounds an upload's size (an upload
+    /// request's page); R2 does not (api-facts C.5): its pages get PUT links, which cannot.
+    fn takes_post_forms(&self) -> bool {
+        false
+    }
     /// The objects under `prefix` (key and size), every page of the listing.
     async fn list_under(&self, _prefix: &str) -> Result<Vec<(String, u64)>> {
         Err(crate::Error::new(
@@ -259,9 +272,10 @@ pub trait ObjectStore: bucket::BucketSettings {
             format!("{} cannot list what arrived", self.name()),
         ))
     }
-    /// The sender's name an upload request's page stored with the object, if any.
-    async fn sender_of(&self, _key: &str) -> Result<Option<String>> {
-        Ok(None)
+    /// What an upload request's page stored with the object: the sender's name and the file's
+    /// own name (PUT links keep both in `Content-Disposition`), and its media type.
+    async fn label_of(&self, _key: &str) -> Result<ArrivalLabel> {
+        Ok(ArrivalLabel::default())
     }
     /// A browser form that puts one file under `spec`'s prefix within its limits (an upload
     /// request's page); a store without POST policies says so.
@@ -273,6 +287,20 @@ pub trait ObjectStore: bucket::BucketSettings {
             crate::ErrorKind::NotSupported,
             format!(
                 "{} takes no uploads from a web page with conditions; send the request to an S3 bucket, Stream or Images",
+                self.name()
+            ),
+        ))
+    }
+    /// Presigned PUT links, one per file of an upload request's page (stores without POST
+    /// policies), tried once before they are handed out; a store that cannot sign them says so.
+    async fn upload_links(
+        &self,
+        _specs: &[crate::request::SlotSpec],
+    ) -> Result<Vec<crate::request::PutLink>> {
+        Err(crate::Error::new(
+            crate::ErrorKind::NotSupported,
+            format!(
+                "{} cannot sign upload links for a web page; send the request to an S3 bucket, Stream or Images",
                 self.name()
             ),
         ))

@@ -161,18 +161,37 @@ impl Engine {
                     if known.contains(&key) || key.contains(".ferry-check-") {
                         continue;
                     }
-                    let sender = store.sender_of(&key).await?;
-                    let file_name = key.rsplit('/').next().unwrap_or(&key).to_string();
+                    let label = store.label_of(&key).await?;
+                    let file_name = label
+                        .file_name
+                        .unwrap_or_else(|| key.rsplit('/').next().unwrap_or(&key).to_string());
+                    let refused = if size > request.spec.max_bytes {
+                        // A PUT link cannot bound the size (its signature covers none): what
+                        // came over the request's limit is taken out of the bucket.
+                        store.delete(&key).await?;
+                        Some(format!(
+                            "it was {}, more than the {} this request takes; Ferry removed it from the bucket",
+                            crate::prepare::fit::size_words(size),
+                            crate::prepare::fit::size_words(request.spec.max_bytes)
+                        ))
+                    } else {
+                        None
+                    };
                     out.push(Arrival {
-                        content_type: mime_guess::from_path(&file_name)
-                            .first_raw()
-                            .map(str::to_string),
+                        content_type: label
+                            .content_type
+                            .filter(|t| !t.is_empty() && t != "application/octet-stream")
+                            .or_else(|| {
+                                mime_guess::from_path(&file_name)
+                                    .first_raw()
+                                    .map(str::to_string)
+                            }),
                         remote_id: key,
                         file_name,
-                        sender,
+                        sender: label.sender,
                         size,
                         ready: true,
-                        refused: None,
+                        refused,
                         links: Default::default(),
                     });
                 }

@@ -215,6 +215,12 @@ impl Engine {
         self.destinations.get(name).is_some_and(|d| d.is_public())
     }
 
+    /// Whether an upload request's page landing in bucket `name` has its size limit enforced
+    /// by the store (a POST policy); `false` for R2, where Ferry removes what comes over it.
+    pub fn bounds_request_size(&self, name: &str) -> bool {
+        matches!(self.destinations.get(name), Some(Destination::Objects(s)) if s.takes_post_forms())
+    }
+
     /// The destination named `name`, or a message saying how to configure it.
     pub(crate) fn destination(&self, name: &str) -> Result<Destination> {
         if let Some(dest) = self.destinations.get(name) {

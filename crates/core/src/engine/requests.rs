@@ -2,14 +2,18 @@
 //! page saved where the teacher said), list, read, close (the page removed).
 //!
 //! An object store tries its form before handing it out (one byte posted and deleted, see
-//! `destination/s3/post_form.rs`), so a store that takes no POST policies, or refuses this one,
-//! is named at once instead of by a sender's failed upload.
+//! `destination/s3/post_form.rs`), so a store that refuses it is named at once instead of by a
+//! sender's failed upload. A store that takes no POST policies (R2) gets one signed PUT link per
+//! file instead (`destination/s3/put_link.rs`), tried the same way. Either way the bucket's CORS
+//! policy is widened, by Ferry's own rule only, so that a student's browser may send.
 
 use super::Engine;
-use crate::destination::{Destination, FileRange, ObjectSpec};
-use crate::request::page::{PageData, PageForm, render};
+use crate::destination::bucket::with_page_uploads;
+use crate::destination::{Destination, FileRange, ObjectSpec, ObjectStore};
+use crate::request::page::{PageData, PageForm, PageLink, PageSlot, render};
 use crate::request::{
-    FormSpec, Landing, OneTimeSpec, OneTimeUpload, RequestSpec, UploadRequest, new_id, page_key,
+    FormSpec, Landing, OneTimeSpec, OneTimeUpload, RequestSpec, SlotSpec, UploadRequest, new_id,
+    page_key, slot_key,
 };
 use crate::{Error, ErrorKind, Result};
 use serde_json::json;
@@ -165,6 +169,7 @@ impl Engine {
             kind: "objects",
             key_prefix: String::new(),
             forms: Vec::new(),
+            puts: Vec::new(),
             slots: Vec::new(),
         };
         let creator = UploadRequest::creator_of(id);
@@ -193,33 +198,19 @@ impl Engine {
                     )));
                 };
                 data.key_prefix = format!("{}/", prefix.trim_matches('/'));
-                let types = spec.content_types();
-                let groups: Vec<(Vec<String>, String)> = if types.is_empty() {
-                    vec![(Vec::new(), String::new())]
-                } else {
-                    let mut groups: Vec<(Vec<String>, String)> = Vec::new();
-                    for (ext, ct) in types {
-                        match groups.iter_mut().find(|(_, c)| *c == ct) {
-                            Some((exts, _)) => exts.push(ext),
-                            None => groups.push((vec![ext], ct)),
-                        }
+                let groups = type_groups(spec);
+                let origin = self.page_origin(spec).await?;
+                match post_forms(store.as_ref(), spec, &data.key_prefix, &groups).await {
+                    Ok(forms) => {
+                        data.forms = forms;
+                        allow_pages(store.as_ref(), &origin, "POST", &[]).await?;
                     }
-                    groups
-                };
-                for (extensions, content_type) in groups {
-                    let form = store
-                        .upload_form(&FormSpec {
-                            key_prefix: data.key_prefix.clone(),
-                            content_type: content_type.clone(),
-                            max_bytes: spec.max_bytes,
-                            expires_at: spec.expires_at,
-                        })
-                        .await?;
-                    data.forms.push(PageForm {
-                        extensions,
-                        content_type,
-                        form,
-                    });
+                    // R2 and stores without POST policies: one signed PUT link per file.
+                    Err(e) if e.kind() == ErrorKind::NotSupported => {
+                        data.puts = put_slots(store.as_ref(), id, spec, prefix, &groups).await?;
+                        allow_pages(store.as_ref(), &origin, "PUT", &PUT_HEADERS).await?;
+                    }
+                    Err(e) => return Err(e),
                 }
             }
             Landing::Videos { .. } => {
@@ -241,6 +232,151 @@ impl Engine {
         }
         Ok(data)
     }
+}
+
+/// The origin the page will be opened from, for the bucket's CORS rule: its published link's,
+/// or any (`*`) for a page shared as a file (a browser sends `Origin: null` for it).
+impl Engine {
+    async fn page_origin(&self, spec: &RequestSpec) -> Result<String> {
+        let Some(dest) = &spec.publish else {
+            return Ok("*".into());
+        };
+        let Destination::Objects(store) = self.destination(dest)? else {
+            return Ok("*".into());
+        };
+        let link = store
+            .url("ferry-requests/page.html", self.settings.link_expiry())
+            .await?;
+        Ok(url::Url::parse(&link)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| "*".into()))
+    }
+}
+
+/// The headers a page's PUT sends besides the simple ones: the signed media type and
+/// condition, and the names it keeps with the file.
+const PUT_HEADERS: [&str; 3] = ["content-type", "content-disposition", "if-none-match"];
+
+/// The accepted media types, each with the extensions that name it; one group of any type
+/// (empty) when the request accepts any file.
+fn type_groups(spec: &RequestSpec) -> Vec<(Vec<String>, String)> {
+    let types = spec.content_types();
+    if types.is_empty() {
+        return vec![(Vec::new(), String::new())];
+    }
+    let mut groups: Vec<(Vec<String>, String)> = Vec::new();
+    for (ext, ct) in types {
+        match groups.iter_mut().find(|(_, c)| *c == ct) {
+            Some((exts, _)) => exts.push(ext),
+            None => groups.push((vec![ext], ct)),
+        }
+    }
+    groups
+}
+
+/// One POST form per media type (the store checks the type named in the form).
+async fn post_forms(
+    store: &dyn ObjectStore,
+    spec: &RequestSpec,
+    key_prefix: &str,
+    groups: &[(Vec<String>, String)],
+) -> Result<Vec<PageForm>> {
+    let mut forms = Vec::new();
+    for (extensions, content_type) in groups {
+        let form = store
+            .upload_form(&FormSpec {
+                key_prefix: key_prefix.to_string(),
+                content_type: content_type.clone(),
+                max_bytes: spec.max_bytes,
+                expires_at: spec.expires_at,
+            })
+            .await?;
+        forms.push(PageForm {
+            extensions: extensions.clone(),
+            content_type: content_type.clone(),
+            form,
+        });
+    }
+    Ok(forms)
+}
+
+/// `max_files` numbered keys, each with one PUT link per media type: whichever type a sender's
+/// file has, its slot is written once.
+async fn put_slots(
+    store: &dyn ObjectStore,
+    id: &str,
+    spec: &RequestSpec,
+    prefix: &str,
+    groups: &[(Vec<String>, String)],
+) -> Result<Vec<PageSlot>> {
+    let mut specs = Vec::new();
+    for n in 1..=spec.max_files {
+        for (_, content_type) in groups {
+            specs.push(SlotSpec {
+                key: slot_key(prefix, id, n),
+                content_type: content_type.clone(),
+                expires_at: spec.expires_at,
+            });
+        }
+    }
+    let mut links = store.upload_links(&specs).await?.into_iter();
+    let mut slots = Vec::new();
+    for n in 1..=spec.max_files {
+        let mut slot = PageSlot {
+            key: slot_key(prefix, id, n),
+            links: Vec::new(),
+        };
+        for (extensions, content_type) in groups {
+            let link = links
+                .next()
+                .ok_or_else(|| Error::config("the store signed fewer links than asked"))?;
+            slot.links.push(PageLink {
+                extensions: extensions.clone(),
+                content_type: content_type.clone(),
+                link,
+            });
+        }
+        slots.push(slot);
+    }
+    Ok(slots)
+}
+
+/// Let pages opened from `origin` send `method` requests to the bucket: Ferry's request-page
+/// CORS rule widened if no rule allows it yet. A store without CORS policies needs none; keys
+/// that may not read or change them are named with the rule to add by hand.
+async fn allow_pages(
+    store: &dyn ObjectStore,
+    origin: &str,
+    method: &str,
+    headers: &[&str],
+) -> Result<()> {
+    let unable = |e: Error| {
+        if e.kind() == ErrorKind::NotSupported {
+            return None;
+        }
+        Some(Error::new(
+            e.kind(),
+            format!(
+                "students' browsers may not send files to {} until its CORS policy allows {method} from {origin} (headers: {}); Ferry could not set it: {e}. Add that rule in the bucket's settings, or use keys that may change them",
+                store.name(),
+                if headers.is_empty() {
+                    "none".to_string()
+                } else {
+                    headers.join(", ")
+                },
+            ),
+        ))
+    };
+    let current = match store.cors().await {
+        Ok(rules) => rules,
+        Err(e) => return unable(e).map_or(Ok(()), Err),
+    };
+    if let Some(rules) = with_page_uploads(&current, origin, method, headers)
+        && let Err(e) = store.set_cors(&rules).await
+    {
+        return unable(e).map_or(Ok(()), Err);
+    }
+    Ok(())
 }
 
 /// `n` one-time links, made one after another (each is a request to the API).

@@ -6,9 +6,12 @@
 //! it lands) is written into the credentials the storage service checks: a presigned POST
 //! policy's conditions (S3 and S3-compatible stores), a one-time upload URL per allowed file
 //! (Stream and Images direct creator uploads, with Stream's `maxDurationSeconds` and `expiry`).
-//! The page's own checks only save a sender a refused upload; nothing depends on them. The
-//! account's keys never leave Ferry: the page holds signatures and one-time URLs, which die
-//! with the request.
+//! One limit has no such credential: a store without POST policies (R2) gets presigned PUT
+//! links, one fixed key per file with its media type and `If-None-Match: *` signed, which bound
+//! the count, type, place and end but not the size; Ferry removes what arrives over the size
+//! (`engine/arrivals.rs`) and RELIABILITY.md says so. The page's own checks only save a sender
+//! a refused upload; nothing depends on them. The account's keys never leave Ferry: the page
+//! holds signatures and one-time URLs, which die with the request.
 
 pub mod page;
 
@@ -225,6 +228,59 @@ pub struct FormSpec {
     pub expires_at: i64,
 }
 
+/// What one presigned PUT link of a request allows: one object at `key`, of `content_type`
+/// (empty: any), written once, until `expires_at` (Unix seconds).
+#[derive(Debug, Clone)]
+pub struct SlotSpec {
+    pub key: String,
+    pub content_type: String,
+    pub expires_at: i64,
+}
+
+/// A presigned PUT link, with the headers it was signed with: the page sends them as they are
+/// (another `Content-Type`, or no `If-None-Match`, breaks the signature).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PutLink {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// The key of the `n`th file (from 1) a request lands through PUT links: its folder, the
+/// request's id and the number, so two requests sharing a folder never share a key.
+pub fn slot_key(prefix: &str, id: &str, n: u32) -> String {
+    format!("{}/{id}-{n:03}", prefix.trim_matches('/'))
+}
+
+/// The sender's name and the file's, from the `Content-Disposition` the page sends with a PUT:
+/// `attachment; filename*=UTF-8''<file>; sender*=UTF-8''<name>` (RFC 8187 encoding, so any
+/// name travels as ASCII; browsers downloading the object ignore `sender*`).
+pub fn from_disposition(value: &str) -> (Option<String>, Option<String>) {
+    let mut file = None;
+    let mut sender = None;
+    for part in value.split(';').map(str::trim) {
+        let Some((name, raw)) = part.split_once('=') else {
+            continue;
+        };
+        let decoded = match raw.strip_prefix("UTF-8''").or(raw.strip_prefix("utf-8''")) {
+            Some(enc) => percent_encoding::percent_decode_str(enc)
+                .decode_utf8_lossy()
+                .into_owned(),
+            None => raw.trim_matches('"').to_string(),
+        };
+        let decoded = decoded.trim().to_string();
+        if decoded.is_empty() {
+            continue;
+        }
+        match name.trim().to_ascii_lowercase().as_str() {
+            "filename*" => file = Some(decoded.replace(['/', '\\'], "_")),
+            "filename" if file.is_none() => file = Some(decoded.replace(['/', '\\'], "_")),
+            "sender*" => sender = Some(decoded),
+            _ => {}
+        }
+    }
+    (sender, file)
+}
+
 /// A one-time upload URL (Stream or Images direct creator upload), and the id of what it
 /// becomes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -373,6 +429,25 @@ mod tests {
         );
         assert_eq!(split_sent_name("heron.png"), (None, "heron.png".into()));
         assert_eq!(split_sent_name(" - x"), (None, " - x".into()));
+    }
+
+    #[test]
+    fn the_page_s_disposition_gives_back_sender_and_file() {
+        assert_eq!(
+            from_disposition(
+                "attachment; filename*=UTF-8''Le%C3%A7on%201.pdf; sender*=UTF-8''Zo%C3%AB%20Martin"
+            ),
+            (Some("Zoë Martin".into()), Some("Leçon 1.pdf".into()))
+        );
+        assert_eq!(
+            from_disposition("attachment; filename=\"../notes.txt\""),
+            (None, Some(".._notes.txt".into()))
+        );
+        assert_eq!(from_disposition("inline"), (None, None));
+        assert_eq!(
+            slot_key("/bio/week-3/", "r-abc234", 7),
+            "bio/week-3/r-abc234-007"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! Security Policy's `connect-src`), and its checks (type, size, count, date) are courtesy: the
 //! storage service enforces the same limits from the credentials themselves.
 
-use super::{OneTimeUpload, PostForm};
+use super::{OneTimeUpload, PostForm, PutLink};
 use serde::Serialize;
 
 /// Everything the page needs, embedded in it as JSON.
@@ -26,6 +26,9 @@ pub struct PageData {
     pub key_prefix: String,
     /// Objects: one form per media type (`content_type` empty: any type).
     pub forms: Vec<PageForm>,
+    /// Objects on a store without POST policies: one numbered key per file, each with a signed
+    /// PUT link per media type.
+    pub puts: Vec<PageSlot>,
     /// Videos and images: one one-time URL per file.
     pub slots: Vec<OneTimeUpload>,
 }
@@ -37,6 +40,21 @@ pub struct PageForm {
     pub content_type: String,
     #[serde(flatten)]
     pub form: PostForm,
+}
+
+/// One file's key, with a PUT link for each accepted media type.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageSlot {
+    pub key: String,
+    pub links: Vec<PageLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLink {
+    pub extensions: Vec<String>,
+    pub content_type: String,
+    #[serde(flatten)]
+    pub link: PutLink,
 }
 
 /// The page, ready to save or publish.
@@ -52,6 +70,11 @@ pub fn render(data: &PageData) -> String {
         .iter()
         .map(|f| f.form.url.as_str())
         .chain(data.slots.iter().map(|s| s.url.as_str()))
+        .chain(
+            data.puts
+                .iter()
+                .flat_map(|s| s.links.iter().map(|l| l.link.url.as_str())),
+        )
         .filter_map(origin)
         .collect();
     origins.sort();
@@ -105,6 +128,7 @@ mod tests {
                     fields: vec![("policy".into(), "abc".into())],
                 },
             }],
+            puts: vec![],
             slots: vec![],
         }
     }

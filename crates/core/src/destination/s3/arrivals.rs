@@ -1,9 +1,11 @@
 //! What arrived in a bucket through an upload request: the objects under its folder
 //! (ListObjectsV2, every page) and the sender's name the page stored with each
-//! (`x-amz-meta-sender`, percent-encoded by the page so that any name travels as ASCII).
+//! (`x-amz-meta-sender`, percent-encoded by the page so that any name travels as ASCII, or
+//! `Content-Disposition`'s `sender*` for PUT links, where no unsigned `x-amz-*` header may go).
 
 use super::S3Destination;
 use crate::Result;
+use crate::destination::ArrivalLabel;
 
 impl S3Destination {
     pub(super) async fn objects_under(&self, prefix: &str) -> Result<Vec<(String, u64)>> {
@@ -35,7 +37,10 @@ impl S3Destination {
         }
     }
 
-    pub(super) async fn object_sender(&self, key: &str) -> Result<Option<String>> {
+    /// The sender and file names the page stored: `x-amz-meta-sender` (POST forms, the file
+    /// name is the key's last segment) or `Content-Disposition` (PUT links, whose keys are
+    /// numbered), and the media type the store kept.
+    pub(super) async fn object_label(&self, key: &str) -> Result<ArrivalLabel> {
         let out = self
             .client
             .head_object()
@@ -44,7 +49,11 @@ impl S3Destination {
             .send()
             .await
             .map_err(|e| self.err(e, "reading who sent it"))?;
-        Ok(out
+        let (from_disposition, file_name) = out
+            .content_disposition()
+            .map(crate::request::from_disposition)
+            .unwrap_or_default();
+        let sender = out
             .metadata()
             .and_then(|m| m.get("sender"))
             .map(|s| {
@@ -52,6 +61,12 @@ impl S3Destination {
                     .decode_utf8_lossy()
                     .into_owned()
             })
-            .filter(|s| !s.trim().is_empty()))
+            .or(from_disposition)
+            .filter(|s| !s.trim().is_empty());
+        Ok(ArrivalLabel {
+            sender,
+            file_name,
+            content_type: out.content_type().map(str::to_string),
+        })
     }
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub(crate) mod errors;
 mod etag;
 mod post_form;
+mod put_link;
 
 use crate::destination::{
     Capabilities, Completion, FileRange, ObjectSpec, ObjectStore, OpenUpload, RemoteObject,
@@ -493,12 +494,16 @@ impl ObjectStore for S3Destination {
         self.config.public_base_url.is_some()
     }
 
+    fn takes_post_forms(&self) -> bool {
+        self.config.flavor != Flavor::R2
+    }
+
     async fn list_under(&self, prefix: &str) -> Result<Vec<(String, u64)>> {
         self.objects_under(prefix).await
     }
 
-    async fn sender_of(&self, key: &str) -> Result<Option<String>> {
-        self.object_sender(key).await
+    async fn label_of(&self, key: &str) -> Result<crate::destination::ArrivalLabel> {
+        self.object_label(key).await
     }
 
     async fn upload_form(
@@ -506,6 +511,13 @@ impl ObjectStore for S3Destination {
         spec: &crate::request::FormSpec,
     ) -> Result<crate::request::PostForm> {
         self.post_form(spec).await
+    }
+
+    async fn upload_links(
+        &self,
+        specs: &[crate::request::SlotSpec],
+    ) -> Result<Vec<crate::request::PutLink>> {
+        self.put_links(specs).await
     }
 }
 
