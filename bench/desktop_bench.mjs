@@ -195,6 +195,19 @@ while True:
     await session.waitFor(".destinations .badge", { timeoutMs: 60000 });
     starts.push(performance.now() - t);
     console.log(`  start ${i + 1}: WebDriver session (process, window, page loaded) ${opened.toFixed(0)} ms, rows shown ${(starts[i] - opened).toFixed(0)} ms later`);
+    // The same start on one clock (ms after the bench asked for the process): the app's setup
+    // from its log, the page's navigation, its load and the window's ready mark.
+    const launchedAt = Date.now() - starts[i];
+    const page = await session.exec(`const n = performance.getEntriesByType("navigation")[0]; return [performance.timeOrigin, n ? n.responseEnd : null, n ? n.domContentLoadedEventEnd : null, performance.getEntriesByName("ferry:ready")[0]?.startTime ?? null];`);
+    const lines = readFileSync(join(env.FERRY_HOME, "logs", "ferry.log"), "utf8").split("\n");
+    const at = (what) => {
+      const line = lines.filter((l) => l.includes(what)).pop();
+      return line ? Date.parse(line.split(" ")[0].replace(/(\.\d{3})\d*/, "$1")) - launchedAt : NaN;
+    };
+    const since = (x) => (x == null ? "?" : (page[0] + x - launchedAt).toFixed(0));
+    const marks = await session.exec(`return performance.getEntriesByType("mark").filter((m) => m.name.startsWith("ferry:")).map((m) => [m.name.slice(6), m.startTime]);`);
+    console.log(`    page marks: ${marks.map(([n, t]) => `${n} +${(page[0] + t - launchedAt).toFixed(0)}`).join(", ")}`);
+    console.log(`    timeline: setup began +${at("setup began").toFixed(0)}, session started +${at("session started").toFixed(0)}, setup done +${at("setup done").toFixed(0)}, subscribe reached the app +${at("window subscribed").toFixed(0)}, navigation +${(page[0] - launchedAt).toFixed(0)}, page received +${since(page[1])}, DOM ready +${since(page[2])}, window ready +${since(page[3])}, rows seen +${starts[i].toFixed(0)}`);
     if (i < STARTS - 1) {
       await session.end();
       await sleep(500);

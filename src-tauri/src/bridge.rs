@@ -44,18 +44,31 @@ pub enum Alert {
 #[derive(Clone, Default)]
 pub struct Bridge {
     channel: Arc<Mutex<Option<Channel<UiEvent>>>>,
+    /// Something happened before any window listened (the session resumed work while the
+    /// page was loading).
+    missed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Bridge {
+    /// Send events to `channel` from now on. A window reads its state at the same time as it
+    /// subscribes (not after: start-up would wait a round trip), so when something happened
+    /// before this, it is told to read again.
     pub fn attach(&self, channel: Channel<UiEvent>) {
-        *self.channel.lock().expect("channel lock") = Some(channel);
+        let mut guard = self.channel.lock().expect("channel lock");
+        if self.missed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            let _ = channel.send(UiEvent::Reloaded);
+        }
+        *guard = Some(channel);
     }
 
     pub fn send(&self, event: UiEvent) {
         let guard = self.channel.lock().expect("channel lock");
-        if let Some(channel) = guard.as_ref() {
+        match guard.as_ref() {
             // A closed window is not an error: it subscribes again when it reopens.
-            let _ = channel.send(event);
+            Some(channel) => {
+                let _ = channel.send(event);
+            }
+            None => self.missed.store(true, std::sync::atomic::Ordering::SeqCst),
         }
     }
 

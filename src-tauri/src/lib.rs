@@ -28,6 +28,8 @@ const BACKGROUND: &str = "--background";
 
 /// Start the app and block until it exits.
 pub fn run() {
+    // Start-up is measured from here (bench/desktop_bench.mjs reads the log's lines).
+    let launched = std::time::Instant::now();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tray::show_window(app);
@@ -110,10 +112,14 @@ pub fn run() {
             commands::settings::save_settings,
             commands::settings::save_prefs,
         ])
-        .setup(|app| {
+        .setup(move |app| {
             let home = FerryHome::from_env()?;
             home.ensure()?;
             ferry_core::log::start(&home, "ferry_core=info,ferry_desktop=info,warn");
+            tracing::info!(
+                since_launch_ms = launched.elapsed().as_millis() as u64,
+                "setup began"
+            );
             let env: ferry_core::session::Env = Arc::new(|k: &str| std::env::var(k).ok());
             let began = std::time::Instant::now();
             let session =
@@ -161,6 +167,10 @@ pub fn run() {
                     .body(body)
                     .show();
             });
+            tracing::info!(
+                since_launch_ms = launched.elapsed().as_millis() as u64,
+                "setup done"
+            );
             Ok(())
         })
         .on_window_event(|window, event| {

@@ -96,9 +96,15 @@ class AppState {
 
   async init(): Promise<void> {
     try {
-      await api.subscribe((e) => this.receive(e));
-      // After subscribing, so nothing said meanwhile is missed; the rest side by side.
-      const [settings] = await Promise.all([api.settings(), this.refresh(), this.loadCourses()]);
+      performance.mark?.("ferry:init");
+      // Everything side by side: waiting for the subscription first would cost a round trip
+      // at start. Nothing is missed: the app tells a window that subscribes late to read again.
+      const [, settings] = await Promise.all([
+        api.subscribe((e) => this.receive(e)).finally(() => performance.mark?.("ferry:subscribed")),
+        api.settings().finally(() => performance.mark?.("ferry:settings")),
+        this.refresh().finally(() => performance.mark?.("ferry:refreshed")),
+        this.loadCourses().finally(() => performance.mark?.("ferry:courses")),
+      ]);
       this.prefs = settings.desktop;
       const preferred = settings.desktop.linkFormat;
       this.linkFormat = preferred === "markdown" || preferred === "html" || preferred === "iframe" ? preferred : "raw";
