@@ -260,6 +260,40 @@ mod tests {
     use super::*;
     use ferry_core::job::UploadResult;
 
+    /// A channel that keeps what it is sent, as JSON text.
+    fn recording() -> (Channel<UiEvent>, Arc<Mutex<Vec<String>>>) {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let keep = got.clone();
+        let channel = Channel::new(move |body| {
+            if let tauri::ipc::InvokeResponseBody::Json(text) = body {
+                keep.lock().unwrap().push(text);
+            }
+            Ok(())
+        });
+        (channel, got)
+    }
+
+    #[test]
+    fn a_window_that_subscribes_after_something_happened_is_told_to_read_again() {
+        let bridge = Bridge::default();
+        let (first, got) = recording();
+        bridge.attach(first);
+        assert!(got.lock().unwrap().is_empty(), "nothing happened before");
+        bridge.send(UiEvent::Reloaded);
+        assert_eq!(got.lock().unwrap().len(), 1);
+
+        let late = Bridge::default();
+        late.send(UiEvent::Reloaded);
+        let (window, got) = recording();
+        late.attach(window);
+        let said = got.lock().unwrap().clone();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].contains("reloaded"), "{said:?}");
+        let (again, got) = recording();
+        late.attach(again);
+        assert!(got.lock().unwrap().is_empty(), "told once");
+    }
+
     #[test]
     fn a_batch_ends_with_one_alert_and_failures_alert_each() {
         let mut t = Tally::default();
