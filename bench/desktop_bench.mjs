@@ -360,5 +360,7 @@ while True:
       /* gone */
     }
   }
-  rmSync(work, { recursive: true, force: true });
+  // FERRY_BENCH_KEEP=1 keeps the work folder (its FERRY_HOME holds the filled database).
+  if (process.env.FERRY_BENCH_KEEP) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }

@@ -60,7 +60,10 @@ pub(crate) fn open_engine() -> Result<Engine, Error> {
     let home = FerryHome::from_env()?;
     home.ensure()?;
     ferry_core::log::start(&home, "ferry_core=info,ferry_cli=info,warn");
-    Engine::open(home, &|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    let engine = Engine::open(home, &|k| std::env::var(k).ok().filter(|v| !v.is_empty()))?;
+    // A damaged database is named before any command touches it.
+    engine.check_queue()?;
+    Ok(engine)
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Error> {

@@ -205,13 +205,35 @@ impl Session {
         } = plan;
         let engine = self.engine();
         let (wind, winding) = signal::channel(Wind::Run);
+        // The job database is checked page by page beside the start, not before it (the window
+        // would wait for it); nothing uploads, watches or adds arrivals until it passed.
+        let (passed, checked) = signal::channel(None::<bool>);
+        {
+            let engine = engine.clone();
+            tokio::spawn(async move {
+                let check = engine.clone();
+                let ok = match tokio::task::spawn_blocking(move || check.check_queue()).await {
+                    Ok(Ok(())) => true,
+                    Ok(Err(e)) => {
+                        report(&engine, e);
+                        false
+                    }
+                    Err(_) => false,
+                };
+                let _ = passed.send(Some(ok));
+            });
+        }
 
         let uploader = {
             let engine = engine.clone();
             let mut stop = winding.clone();
             let mut drain = winding.clone();
             let mut idle = winding.clone();
+            let gate = (checked.clone(), winding.clone());
             tokio::spawn(async move {
+                if !queue_passed(gate).await {
+                    return;
+                }
                 loop {
                     let drained = async {
                         let _ = drain.wait_for(|w| *w >= Wind::Drain).await;
@@ -235,9 +257,13 @@ impl Session {
         let watcher = (!folders.is_empty()).then(|| {
             let engine = engine.clone();
             let mut stop = winding.clone();
+            let gate = (checked.clone(), winding.clone());
             tokio::spawn(async move {
                 if let Some(earlier) = earlier_watcher {
                     let _ = earlier.await;
+                }
+                if !queue_passed(gate).await {
+                    return;
                 }
                 let until = async move {
                     let _ = stop.wait_for(|w| *w >= Wind::Drain).await;
@@ -249,7 +275,11 @@ impl Session {
         });
         let arrivals = {
             let mut stop = winding.clone();
+            let gate = (checked.clone(), winding.clone());
             tokio::spawn(async move {
+                if !queue_passed(gate).await {
+                    return;
+                }
                 loop {
                     let look = async {
                         // Offline, or the token lacks Stream: the next look may do better,
@@ -275,6 +305,17 @@ impl Session {
                 watcher,
                 arrivals,
             });
+    }
+}
+
+/// Wait for the job database's check: `false` when it failed, or when the session winds down
+/// first.
+async fn queue_passed(
+    (mut checked, mut winding): (signal::Receiver<Option<bool>>, signal::Receiver<Wind>),
+) -> bool {
+    tokio::select! {
+        r = checked.wait_for(|v| v.is_some()) => r.map(|v| *v == Some(true)).unwrap_or(false),
+        _ = winding.wait_for(|w| *w >= Wind::Drain) => false,
     }
 }
 

@@ -211,6 +211,11 @@ impl Engine {
     }
 
     /// Whether the destination named `name` gives public links (anyone can open them).
+    /// Check the job database page by page ([`Queue::check_integrity`]).
+    pub fn check_queue(&self) -> Result<()> {
+        self.queue.check_integrity()
+    }
+
     pub fn is_public(&self, name: &str) -> bool {
         self.destinations.get(name).is_some_and(|d| d.is_public())
     }

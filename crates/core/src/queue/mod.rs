@@ -40,6 +40,8 @@ pub struct Queue {
     conn: Mutex<Connection>,
     /// The filter choices read so far, and up to which job (`pages.rs`).
     facets: Mutex<pages::FacetsSeen>,
+    /// The database file, for the integrity check's own connection (`None` in memory).
+    path: Option<std::path::PathBuf>,
 }
 
 const JOB_COLUMNS: &str = "id, batch, path, size, mtime_ns, hash, display_name, kind, \
@@ -133,10 +135,40 @@ impl Queue {
                 Error::from(e).context(format!("opening the job database {}", path.display()))
             })
         })?;
-        Self::setup(conn).map_err(|e| {
+        let mut queue = Self::setup(conn).map_err(|e| {
             // SQLite reports a full disk met while making its WAL index as an I/O error.
             full_disk(path).unwrap_or_else(|| e.context(format!("job database {}", path.display())))
-        })
+        })?;
+        queue.path = Some(path.to_path_buf());
+        Ok(queue)
+    }
+
+    /// Read every page of the database and check it (SQLite's `quick_check`): a damaged file
+    /// is reported, never silently replaced. Not part of [`Queue::open`]: at 100,000 jobs it
+    /// reads some 100 MB, and the window must not wait for it. It runs on a read-only
+    /// connection of its own, so the queue stays usable meanwhile; the CLI runs it before any
+    /// command, the desktop session before it uploads, watches or looks for arrivals.
+    pub fn check_integrity(&self) -> Result<()> {
+        let run = |conn: &Connection| -> Result<String> {
+            conn.query_row("PRAGMA quick_check", [], |r| r.get(0))
+                .map_err(Error::damaged_queue)
+        };
+        let check = match &self.path {
+            Some(path) => {
+                let conn = Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(std::time::Duration::from_secs(10))?;
+                run(&conn)?
+            }
+            None => run(&self.conn())?,
+        };
+        if check != "ok" {
+            return Err(Error::damaged_queue(check));
+        }
+        Ok(())
     }
 
     /// An in-memory queue, for tests.
@@ -153,15 +185,13 @@ impl Queue {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         pages::register_fold(&conn)?;
-        // A damaged file is reported, never silently replaced.
-        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
-        if check != "ok" {
-            return Err(Error::damaged_queue(check));
-        }
+        // A file that is no database fails here (reading its schema); a damaged page is
+        // found by `check_integrity`.
         schema::migrate(&conn)?;
         Ok(Queue {
             conn: Mutex::new(conn),
             facets: Mutex::default(),
+            path: None,
         })
     }
 

@@ -165,6 +165,42 @@ fn a_damaged_database_is_reported_not_replaced() {
     assert_eq!(std::fs::read(&path).unwrap(), vec![0x5a; 8192]);
 }
 
+/// A database whose pages were damaged (here: overwritten in the middle, past its schema) still
+/// opens, so the window can start without reading it all; the page-by-page check finds the
+/// damage, and the file is left as it was.
+#[test]
+fn a_damaged_page_is_found_by_the_check_not_at_open() {
+    let dir = tempdir();
+    let path = dir.path().join("ferry.db");
+    {
+        let q = Queue::open(&path).unwrap();
+        let jobs: Vec<_> = (0..400).map(new_job).collect();
+        q.enqueue(&jobs, 0).unwrap();
+        q.check_integrity().unwrap();
+        // Everything into the main file, so the damage below is what SQLite reads.
+        q.conn()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 8 * page, "{} bytes", bytes.len());
+    for b in &mut bytes[5 * page..7 * page] {
+        *b = 0xa5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let q = Queue::open(&path).expect("the schema is intact: it opens");
+    let err = q.check_integrity().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Queue);
+    assert!(err.message().contains("damaged"), "{err}");
+    drop(q);
+    assert_eq!(
+        std::fs::read(&path).unwrap()[5 * page],
+        0xa5,
+        "left as it was"
+    );
+}
+
 #[test]
 fn reopening_keeps_jobs_and_schema() {
     let dir = tempdir();

@@ -616,6 +616,47 @@ async fn stop_returns_at_once_and_the_next_session_finishes_the_work() {
     session.stop().await;
 }
 
+/// The session checks the job database beside its start rather than before it; a damaged one
+/// is reported and nothing is uploaded from it (the queued files stay queued, untouched).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_on_a_damaged_queue_uploads_nothing() {
+    let bench = Arc::new(Bench::new());
+    bench.write_settings("");
+    let files: Vec<PathBuf> = (0..300)
+        .map(|i| {
+            bench.file(
+                &format!("notes-{i:03}.txt"),
+                format!("notes {i}").as_bytes(),
+            )
+        })
+        .collect();
+    {
+        let engine = bench.engine(Bench::settings());
+        let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        assert_eq!(add(&engine, &refs).len(), 300);
+    }
+    let db = FerryHome::at(bench.dir.path().join("home")).database();
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.len() > 12 * 4096, "{} bytes", bytes.len());
+    // The last pages: the newest rows, which starting the session does not read.
+    let end = bytes.len();
+    for b in &mut bytes[end - 2 * 4096..end - 4096] {
+        *b = 0xa5;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+
+    let session = bench.session();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        bench.objects.keys().is_empty(),
+        "nothing uploaded from a damaged queue: {:?}",
+        bench.objects.keys()
+    );
+    let err = session.engine().check_queue().unwrap_err();
+    assert!(err.message().contains("damaged"), "{err}");
+    session.stop().await;
+}
+
 #[tokio::test]
 async fn editing_a_watched_folder_keeps_what_the_edit_does_not_touch() {
     use crate::watch::{self, ChangePolicy, FolderOptions};
