@@ -101,12 +101,16 @@ const FLOOR = join(root, "target/floor/release/tauri-floor");
 /** The floor window's cold starts to its page, and its idle private memory (own, with WebKit's). */
 async function measureFloor() {
   const starts = [];
+  const navs = [];
   let session;
   for (let i = 0; i < STARTS; i++) {
     const t = performance.now();
     session = await Session.start("http://127.0.0.1:4444", FLOOR);
     await session.waitFor("#ready", { timeoutMs: 60000 });
     starts.push(performance.now() - t);
+    // The floor's navigation on the same clock as Ferry's timeline below.
+    const origin = await session.exec("return performance.timeOrigin;");
+    navs.push(origin - (Date.now() - starts[i]));
     if (i < STARTS - 1) {
       await session.end();
       await sleep(500);
@@ -118,7 +122,7 @@ async function measureFloor() {
   const own = privateKiB(pid);
   const all = own + kids.reduce((n, k) => n + privateKiB(k), 0);
   await session.end();
-  return { start: median(starts), starts, own, all };
+  return { start: median(starts), starts, navs, own, all };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -180,6 +184,7 @@ while True:
   const floor = existsSync(FLOOR) ? await measureFloor() : null;
   if (floor) {
     console.log(`floor (one static page): cold start median ${floor.start.toFixed(0)} ms (runs ${floor.starts.map((s) => s.toFixed(0)).join(", ")}); idle private memory ${(floor.own / 1024).toFixed(1)} MiB, with WebKit's helpers ${(floor.all / 1024).toFixed(1)} MiB`);
+    console.log(`  floor's navigation began +${floor.navs.map((n) => n.toFixed(0)).join(", ")} ms after launch`);
   } else {
     console.log("floor: not built (see the top of this script); Ferry's figures alone");
   }
