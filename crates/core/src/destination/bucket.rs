@@ -48,11 +48,12 @@ impl CorsRule {
     }
 }
 
-/// `existing` with Ferry's rule replaced by `ours` (or added); other rules untouched.
+/// `existing` with the rule of `ours`'s id (one of Ferry's) replaced by `ours` (or added);
+/// other rules untouched.
 pub fn merge_cors(existing: &[CorsRule], ours: CorsRule) -> Vec<CorsRule> {
     let mut rules: Vec<CorsRule> = existing
         .iter()
-        .filter(|r| r.id.as_deref() != Some(FERRY_RULE_ID))
+        .filter(|r| r.id != ours.id)
         .cloned()
         .collect();
     rules.push(ours);
@@ -108,13 +109,7 @@ pub fn with_page_uploads(
     for h in headers {
         add(&mut ours.allowed_headers, h);
     }
-    let mut rules: Vec<CorsRule> = existing
-        .iter()
-        .filter(|r| r.id.as_deref() != Some(REQUEST_RULE_ID))
-        .cloned()
-        .collect();
-    rules.push(ours);
-    Some(rules)
+    Some(merge_cors(existing, ours))
 }
 
 /// Check a site origin the way browsers send it: scheme, host and optional port, nothing else

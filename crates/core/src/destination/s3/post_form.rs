@@ -58,27 +58,12 @@ impl S3Destination {
             .file_name("check")
             .mime_str(content_type)
             .map_err(|e| Error::input(format!("{content_type}: {e}")))?;
-        let reply = reqwest::Client::new()
+        let request = reqwest::Client::new()
             .post(&form.url)
-            .multipart(body.part("file", part))
-            .send()
-            .await
-            .map_err(|e| {
-                Error::new(ErrorKind::Network, format!("{}: {e}", self.config.name)).with_source(e)
-            })?;
-        let status = reply.status().as_u16();
-        if reply.status().is_success() {
+            .multipart(body.part("file", part));
+        let Some((status, code, message)) = self.trial(request).await? else {
             return Ok(());
-        }
-        let text = reply.text().await.unwrap_or_default();
-        let tag = |name: &str| {
-            text.split(&format!("<{name}>"))
-                .nth(1)
-                .and_then(|t| t.split(&format!("</{name}>")).next())
-                .unwrap_or("")
-                .to_string()
         };
-        let (code, message) = (tag("Code"), tag("Message"));
         if status == 501
             || status == 405
             || matches!(code.as_str(), "NotImplemented" | "UnsupportedAlgorithm")
@@ -98,6 +83,30 @@ impl S3Destination {
             &self.at(),
             "trying the request's upload form",
         ))
+    }
+
+    /// Send a trial upload as a sender's browser would: `None` when the store took it, else its
+    /// refusal (status, S3 error code and message from the XML reply).
+    pub(super) async fn trial(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Option<(u16, String, String)>> {
+        let reply = request.send().await.map_err(|e| {
+            Error::new(ErrorKind::Network, format!("{}: {e}", self.config.name)).with_source(e)
+        })?;
+        let status = reply.status().as_u16();
+        if reply.status().is_success() {
+            return Ok(None);
+        }
+        let text = reply.text().await.unwrap_or_default();
+        let tag = |name: &str| {
+            text.split(&format!("<{name}>"))
+                .nth(1)
+                .and_then(|t| t.split(&format!("</{name}>")).next())
+                .unwrap_or("")
+                .to_string()
+        };
+        Ok(Some((status, tag("Code"), tag("Message"))))
     }
 
     /// The bucket's own URL, as the SDK addresses it (path style or virtual host, the region's

@@ -11,7 +11,7 @@
 
 use super::S3Destination;
 use crate::request::{PutLink, SlotSpec};
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, Result};
 use aws_sdk_s3::presigning::PresigningConfig;
 use std::time::Duration;
 
@@ -74,31 +74,19 @@ impl S3Destination {
     /// Put one byte through `link` as a sender's browser would; a refusal is mapped like any of
     /// this store's (by its status and S3 error code).
     async fn try_link(&self, link: &PutLink) -> Result<()> {
-        let mut req = reqwest::Client::new().put(&link.url).body(b"x".to_vec());
+        let mut request = reqwest::Client::new().put(&link.url).body(b"x".to_vec());
         for (k, v) in &link.headers {
-            req = req.header(k, v);
+            request = request.header(k, v);
         }
-        let reply = req.send().await.map_err(|e| {
-            Error::new(ErrorKind::Network, format!("{}: {e}", self.config.name)).with_source(e)
-        })?;
-        let status = reply.status().as_u16();
-        if reply.status().is_success() {
-            return Ok(());
+        match self.trial(request).await? {
+            None => Ok(()),
+            Some((status, code, message)) => Err(super::errors::from_status(
+                status,
+                &code,
+                &message,
+                &self.at(),
+                "trying the request's upload link",
+            )),
         }
-        let text = reply.text().await.unwrap_or_default();
-        let tag = |name: &str| {
-            text.split(&format!("<{name}>"))
-                .nth(1)
-                .and_then(|t| t.split(&format!("</{name}>")).next())
-                .unwrap_or("")
-                .to_string()
-        };
-        Err(super::errors::from_status(
-            status,
-            &tag("Code"),
-            &tag("Message"),
-            &self.at(),
-            "trying the request's upload link",
-        ))
     }
 }
