@@ -234,9 +234,9 @@ impl Engine {
     }
 }
 
-/// The origin the page will be opened from, for the bucket's CORS rule: its published link's,
-/// or any (`*`) for a page shared as a file (a browser sends `Origin: null` for it).
 impl Engine {
+    /// The origin the page will be opened from, for the bucket's CORS rule: its published
+    /// link's, or any (`*`) for a page shared as a file (a browser sends `Origin: null` for it).
     async fn page_origin(&self, spec: &RequestSpec) -> Result<String> {
         let Some(dest) = &spec.publish else {
             return Ok("*".into());
