@@ -49,26 +49,17 @@ fn all<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
 pub fn parse(xml: &str) -> Result<Vec<Rule>, &'static str> {
     let rules: Vec<Rule> = all(xml, "CORSRule")
         .into_iter()
-        .map(|r| Rule {
-            origins: all(r, "AllowedOrigin")
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-            methods: all(r, "AllowedMethod")
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-            headers: all(r, "AllowedHeader")
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-            expose: all(r, "ExposeHeader")
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-            max_age: all(r, "MaxAgeSeconds")
-                .first()
-                .and_then(|s| s.trim().parse().ok()),
+        .map(|r| {
+            let list = |tag| all(r, tag).into_iter().map(str::to_string).collect();
+            Rule {
+                origins: list("AllowedOrigin"),
+                methods: list("AllowedMethod"),
+                headers: list("AllowedHeader"),
+                expose: list("ExposeHeader"),
+                max_age: all(r, "MaxAgeSeconds")
+                    .first()
+                    .and_then(|s| s.trim().parse().ok()),
+            }
         })
         .collect();
     let valid = |r: &Rule| {
